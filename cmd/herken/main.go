@@ -1,0 +1,94 @@
+// Command herken tells whether a file, a URL or a hash is a copy of content
+// already known to be terrorist content. Run "herken help" for the
+// subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// stdio is where a subcommand reads and writes; tests supply buffers.
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// A command is one subcommand. Its run returns an error to fail with exit
+// code 1, or a usageError for exit code 2.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, io *stdio) error
+}
+
+func commands() []command {
+	return []command{
+		{"hash", "compute the signals of files", runHash},
+		{"version", "print the version and the active decoders", runVersion},
+	}
+}
+
+// usageError marks a mistake in how the command was called.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// errSilent fails a command whose output already said what went wrong.
+var errSilent = errors.New("")
+
+func run(ctx context.Context, args []string, io *stdio) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(io.out)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], io)
+		var ue *usageError
+		switch {
+		case err == nil, errors.Is(err, errHelp):
+			return 0
+		case errors.As(err, &ue):
+			fmt.Fprintf(io.err, "herken %s: %s\n", c.name, ue.msg)
+			return 2
+		case errors.Is(err, errSilent):
+			return 1
+		default:
+			fmt.Fprintf(io.err, "herken %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(io.err, "herken: unknown command %q\n", args[0])
+	printUsage(io.err)
+	return 2
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: herken <command> [flags] [arguments]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun \"herken <command> -h\" for a command's flags.")
+}

@@ -1,0 +1,259 @@
+package matcher
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/corona10/goimagehash"
+
+	"github.com/atkm/herken/matcher/media"
+	"github.com/atkm/herken/matcher/pdq"
+)
+
+// ContentType is what kind of content an input is, in the field's
+// vocabulary.
+type ContentType string
+
+// The content types.
+const (
+	File  ContentType = "file"
+	Photo ContentType = "photo"
+	Video ContentType = "video"
+	URL   ContentType = "url"
+)
+
+func contentTypeOf(f media.Format) ContentType {
+	switch f.Kind() {
+	case media.Photo:
+		return Photo
+	case media.Video:
+		return Video
+	}
+	return File
+}
+
+// DefaultMaxPhotoBytes bounds how much of a photo file is held in memory
+// for decoding; the exact digests of larger files are still computed.
+const DefaultMaxPhotoBytes = 64 << 20
+
+// HasherConfig configures a Hasher. The zero value computes every signal
+// with the default limits.
+type HasherConfig struct {
+	// Signals to compute; nil means all. Photo signals are computed only
+	// for inputs sniffed as photos.
+	Signals []SignalType
+	// Dihedral also computes PDQ's seven rotated and flipped variants.
+	Dihedral bool
+	// PDQFullResolution hashes without the reference CLI's 512x512 squash.
+	PDQFullResolution bool
+	// Limits bound the images that are decoded.
+	Limits media.Limits
+	// MaxPhotoBytes bounds the size of a photo file that is decoded
+	// (default DefaultMaxPhotoBytes).
+	MaxPhotoBytes int64
+}
+
+// Hashes is what one pass over an input computed.
+type Hashes struct {
+	ContentType   ContentType
+	Format        media.Format
+	Size          int64
+	Width, Height int // of a decoded photo
+	// Signals are in registry order: the digests, then the photo signals.
+	Signals []Signal
+	// PDQQuality is meaningful when Signals holds a PDQ signal.
+	PDQQuality int
+	// PDQDihedral holds the eight variants when dihedral hashing was on.
+	PDQDihedral *[pdq.NumDihedral]pdq.Hash
+	// PhotoErr says why the photo signals are missing although the input
+	// was sniffed as a photo; the exact digests are still valid.
+	PhotoErr error
+}
+
+// Signal returns the computed signal of type t, if any.
+func (h *Hashes) Signal(t SignalType) (Signal, bool) {
+	for _, s := range h.Signals {
+		if s.Type == t {
+			return s, true
+		}
+	}
+	return Signal{}, false
+}
+
+// Hasher computes every applicable signal of an input in one pass.
+// A Hasher is safe for concurrent use.
+type Hasher struct {
+	cfg     HasherConfig
+	digests []SignalType
+	photo   []SignalType
+	pdqPool sync.Pool
+}
+
+// NewHasher returns a Hasher for cfg.
+func NewHasher(cfg HasherConfig) (*Hasher, error) {
+	if cfg.Signals == nil {
+		cfg.Signals = SignalTypes()
+	}
+	if cfg.Limits == (media.Limits{}) {
+		cfg.Limits = media.DefaultLimits
+	}
+	if cfg.MaxPhotoBytes <= 0 {
+		cfg.MaxPhotoBytes = DefaultMaxPhotoBytes
+	}
+	h := &Hasher{cfg: cfg}
+	for _, t := range SignalTypes() {
+		if !slices.Contains(cfg.Signals, t) {
+			continue
+		}
+		if t.Photo() {
+			h.photo = append(h.photo, t)
+		} else {
+			h.digests = append(h.digests, t)
+		}
+	}
+	if len(h.digests)+len(h.photo) == 0 {
+		return nil, fmt.Errorf("%w: no signal types selected", ErrUnknownSignalType)
+	}
+	opts := pdq.Options{FullResolution: cfg.PDQFullResolution, Dihedral: cfg.Dihedral}
+	h.pdqPool.New = func() any { return pdq.NewHasher(opts) }
+	return h, nil
+}
+
+// Hash reads r to the end and returns its signals. The input is never
+// written anywhere; only a photo is held in memory, to be decoded. An error
+// is returned only when r fails; a photo that cannot be decoded is reported
+// in Hashes.PhotoErr.
+func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
+	out := &Hashes{}
+	var (
+		sniffed bool
+		photo   *bytes.Buffer
+		tooBig  bool
+	)
+	observe := func(b []byte) {
+		if !sniffed {
+			sniffed = true
+			out.Format = media.Sniff(b)
+			out.ContentType = contentTypeOf(out.Format)
+			if out.ContentType == Photo && len(h.photo) > 0 {
+				photo = new(bytes.Buffer)
+			}
+		}
+		if photo == nil || tooBig {
+			return
+		}
+		if int64(photo.Len()+len(b)) > h.cfg.MaxPhotoBytes {
+			tooBig = true
+			photo = nil
+			return
+		}
+		photo.Write(b)
+	}
+	sigs, n, err := digestStream(r, h.digests, observe)
+	if err != nil {
+		return nil, fmt.Errorf("matcher: reading input: %w", err)
+	}
+	out.Size = n
+	out.Signals = sigs
+	if n == 0 {
+		out.ContentType = File
+	}
+	switch {
+	case tooBig:
+		out.PhotoErr = &media.Error{Code: media.CodeTooLarge, Format: out.Format,
+			Msg: fmt.Sprintf("%s file is over the %d-byte limit for decoding", out.Format, h.cfg.MaxPhotoBytes)}
+	case photo != nil:
+		out.PhotoErr = h.hashPhoto(photo.Bytes(), out)
+	}
+	return out, nil
+}
+
+// HashBytes is Hash for an input already in memory.
+func (h *Hasher) HashBytes(b []byte) *Hashes {
+	out, err := h.Hash(bytes.NewReader(b))
+	if err != nil {
+		panic(err) // a bytes.Reader does not fail
+	}
+	return out
+}
+
+// hashPhoto decodes a photo once and computes every requested photo signal
+// from its pixels.
+func (h *Hasher) hashPhoto(data []byte, out *Hashes) error {
+	img, _, err := media.Decode(data, h.cfg.Limits)
+	if err != nil {
+		return err
+	}
+	out.Width, out.Height = img.Width, img.Height
+	var goImage image.Image // built once, for the goimagehash signals
+	for _, t := range h.photo {
+		switch t {
+		case PDQ:
+			ph := h.pdqPool.Get().(*pdq.Hasher)
+			res, err := ph.Hash(img.Pix, img.Width, img.Height, img.Channels)
+			h.pdqPool.Put(ph)
+			if err != nil {
+				return fmt.Errorf("matcher: pdq: %w", err)
+			}
+			out.Signals = append(out.Signals, mustSignal(PDQ, res.Hash[:]))
+			out.PDQQuality = res.Quality
+			out.PDQDihedral = res.Dihedral
+		case PHash, DHash, AHash:
+			if goImage == nil {
+				goImage = asImage(img)
+			}
+			v, err := imageHash(t, goImage)
+			if err != nil {
+				return err
+			}
+			out.Signals = append(out.Signals, v)
+		}
+	}
+	return nil
+}
+
+// imageHash computes a 64-bit goimagehash signal.
+func imageHash(t SignalType, img image.Image) (Signal, error) {
+	var (
+		ih  *goimagehash.ImageHash
+		err error
+	)
+	switch t {
+	case PHash:
+		ih, err = goimagehash.PerceptionHash(img)
+	case DHash:
+		ih, err = goimagehash.DifferenceHash(img)
+	case AHash:
+		ih, err = goimagehash.AverageHash(img)
+	default:
+		return Signal{}, errors.New("matcher: not a 64-bit image hash")
+	}
+	if err != nil {
+		return Signal{}, fmt.Errorf("matcher: %s: %w", t, err)
+	}
+	var b [8]byte
+	v := ih.GetHash()
+	for i := range b {
+		b[i] = byte(v >> (56 - 8*i))
+	}
+	return mustSignal(t, b[:]), nil
+}
+
+// asImage wraps decoded pixels as an image.Image for goimagehash: grey as
+// *image.Gray without copying, RGB expanded to opaque *image.RGBA.
+func asImage(img *media.Image) image.Image {
+	r := image.Rect(0, 0, img.Width, img.Height)
+	if img.Channels == 1 {
+		return &image.Gray{Pix: img.Pix, Stride: img.Width, Rect: r}
+	}
+	rgba := image.NewRGBA(r)
+	for i, j := 0, 0; i < len(img.Pix); i, j = i+3, j+4 {
+		rgba.Pix[j], rgba.Pix[j+1], rgba.Pix[j+2], rgba.Pix[j+3] = img.Pix[i], img.Pix[i+1], img.Pix[i+2], 0xff
+	}
+	return rgba
+}

@@ -1,0 +1,191 @@
+package matcher
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"testing"
+	"testing/iotest"
+
+	"github.com/atkm/herken/fixtures"
+	"github.com/atkm/herken/matcher/media"
+)
+
+func mustHasher(t testing.TB, cfg HasherConfig) *Hasher {
+	t.Helper()
+	h, err := NewHasher(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func checkDigests(t *testing.T, got *Hashes, data []byte) {
+	t.Helper()
+	s256 := sha256.Sum256(data)
+	m5 := md5.Sum(data)
+	s1 := sha1.Sum(data)
+	want := map[SignalType]string{
+		SHA256: hex.EncodeToString(s256[:]),
+		MD5:    hex.EncodeToString(m5[:]),
+		SHA1:   hex.EncodeToString(s1[:]),
+	}
+	for typ, w := range want {
+		s, ok := got.Signal(typ)
+		if !ok || s.String() != w {
+			t.Errorf("%d bytes: %s = %s, want %s", len(data), typ, s, w)
+		}
+	}
+	if got.Size != int64(len(data)) {
+		t.Errorf("size %d, want %d", got.Size, len(data))
+	}
+}
+
+// TestDigestsStream checks the concurrent digests at every chunk boundary
+// and with readers that return little at a time.
+func TestDigestsStream(t *testing.T) {
+	h := mustHasher(t, HasherConfig{})
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 100, chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize + 17, 11 * chunkSize} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		for name, r := range map[string]io.Reader{
+			"plain":   bytes.NewReader(data),
+			"onebyte": iotest.OneByteReader(bytes.NewReader(data)),
+			"half":    iotest.HalfReader(bytes.NewReader(data)),
+		} {
+			if name == "onebyte" && n > 2*chunkSize {
+				continue // slow and adds nothing
+			}
+			got, err := h.Hash(r)
+			if err != nil {
+				t.Fatalf("%s %d: %v", name, n, err)
+			}
+			checkDigests(t, got, data)
+			if got.ContentType != File {
+				t.Errorf("%s %d: content type %s", name, n, got.ContentType)
+			}
+		}
+	}
+}
+
+func TestReadErrorIsReturned(t *testing.T) {
+	h := mustHasher(t, HasherConfig{})
+	boom := errors.New("disk on fire")
+	for _, n := range []int64{0, 10, 3 * chunkSize} {
+		r := io.MultiReader(io.LimitReader(zeroReader{}, n), iotest.ErrReader(boom))
+		if _, err := h.Hash(r); !errors.Is(err, boom) {
+			t.Errorf("after %d bytes: err = %v, want %v", n, err, boom)
+		}
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+func readFixture(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(fixtures.Path(rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const testJPEG = "pdq/threatexchange/pdq/data/bridge-mods/aaa-orig.jpg"
+
+func TestPhotoSignals(t *testing.T) {
+	data := readFixture(t, testJPEG)
+	got := mustHasher(t, HasherConfig{Dihedral: true}).HashBytes(data)
+	if got.PhotoErr != nil {
+		t.Fatal(got.PhotoErr)
+	}
+	checkDigests(t, got, data)
+	if got.ContentType != Photo || got.Format != media.JPEG || got.Width != 1600 || got.Height != 1004 {
+		t.Errorf("got %s %s %dx%d", got.ContentType, got.Format, got.Width, got.Height)
+	}
+	if len(got.Signals) != len(SignalTypes()) {
+		t.Fatalf("%d signals, want all %d", len(got.Signals), len(SignalTypes()))
+	}
+	for i, s := range got.Signals {
+		if s.Type != SignalTypes()[i] {
+			t.Errorf("signal %d is %s, want registry order", i, s.Type)
+		}
+	}
+	if s, _ := got.Signal(PDQ); s.String() != "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22" || got.PDQQuality != 100 {
+		t.Errorf("pdq %s quality %d", s, got.PDQQuality)
+	}
+	if got.PDQDihedral == nil || got.PDQDihedral[0][:] == nil {
+		t.Error("no dihedral hashes")
+	}
+}
+
+// TestBrokenPhotoKeepsDigests: a photo that cannot be decoded still gets
+// its exact digests, and says why the photo signals are missing.
+func TestBrokenPhotoKeepsDigests(t *testing.T) {
+	data := readFixture(t, testJPEG)
+	cut := data[:len(data)/3]
+	got := mustHasher(t, HasherConfig{}).HashBytes(cut)
+	checkDigests(t, got, cut)
+	if !errors.Is(got.PhotoErr, media.ErrTruncated) && !errors.Is(got.PhotoErr, media.ErrCorrupt) {
+		t.Errorf("PhotoErr = %v, want truncated or corrupt", got.PhotoErr)
+	}
+	if _, ok := got.Signal(PDQ); ok {
+		t.Error("pdq computed from a broken file")
+	}
+
+	// Digests alone never decode, so a broken photo is no error then.
+	only := mustHasher(t, HasherConfig{Signals: []SignalType{SHA256}}).HashBytes(cut)
+	if only.PhotoErr != nil || len(only.Signals) != 1 {
+		t.Errorf("sha256 only: %v, %d signals", only.PhotoErr, len(only.Signals))
+	}
+
+	small := mustHasher(t, HasherConfig{MaxPhotoBytes: 1000}).HashBytes(data)
+	if !errors.Is(small.PhotoErr, media.ErrTooLarge) {
+		t.Errorf("over MaxPhotoBytes: PhotoErr = %v", small.PhotoErr)
+	}
+	checkDigests(t, small, data)
+}
+
+func TestVideoGetsDigestsOnly(t *testing.T) {
+	data := append([]byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0, 'i', 's', 'o', 'm', 'i', 's', 'o', '2'}, make([]byte, 5000)...)
+	got := mustHasher(t, HasherConfig{}).HashBytes(data)
+	if got.ContentType != Video || got.PhotoErr != nil || len(got.Signals) != 3 {
+		t.Errorf("got %s, %v, %d signals", got.ContentType, got.PhotoErr, len(got.Signals))
+	}
+}
+
+func TestNoSignalsSelected(t *testing.T) {
+	if _, err := NewHasher(HasherConfig{Signals: []SignalType{}}); err == nil {
+		t.Error("empty signal list accepted")
+	}
+}
+
+// TestHasherConcurrent runs one Hasher from many goroutines (run with -race).
+func TestHasherConcurrent(t *testing.T) {
+	data := readFixture(t, testJPEG)
+	h := mustHasher(t, HasherConfig{})
+	want := h.HashBytes(data)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			got := h.HashBytes(data)
+			for i := range want.Signals {
+				if got.Signals[i] != want.Signals[i] {
+					t.Errorf("concurrent hash differs: %s", got.Signals[i].Type)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,94 @@
+//go:build cgo && turbojpeg
+
+package media
+
+/*
+#cgo pkg-config: libturbojpeg
+#include <stdlib.h>
+#include <turbojpeg.h>
+#include <jconfig.h>
+
+#define HERKEN_STR2(x) #x
+#define HERKEN_STR(x) HERKEN_STR2(x)
+static const char *herken_tj_version(void) { return HERKEN_STR(LIBJPEG_TURBO_VERSION); }
+*/
+import "C"
+
+import (
+	"errors"
+	"strings"
+	"unsafe"
+)
+
+// JPEGDecoder names the JPEG decoder compiled in.
+func JPEGDecoder() string {
+	return "libjpeg-turbo " + C.GoString(C.herken_tj_version()) + " (cgo, TurboJPEG API)"
+}
+
+// decodeJPEG decodes with libjpeg-turbo's defaults (ISLOW IDCT, fancy
+// upsampling: flags 0), which is what ImageMagick and djpeg produce.
+// The header is read and the limits checked before any pixel is decoded,
+// and the pixels go straight into a Go buffer.
+func decodeJPEG(data []byte, lim Limits) (*Image, error) {
+	h := C.tjInitDecompress()
+	if h == nil {
+		return nil, newError(CodeCorrupt, JPEG, nil, "cannot start the jpeg decoder: %s", C.GoString(C.tjGetErrorStr2(nil)))
+	}
+	defer C.tjDestroy(h)
+	src := (*C.uchar)(unsafe.Pointer(&data[0]))
+	size := C.ulong(len(data))
+	var w, ht, subsamp, cs C.int
+	if C.tjDecompressHeader3(h, src, size, &w, &ht, &subsamp, &cs) != 0 {
+		return nil, tjError(h, "reading jpeg header")
+	}
+	if err := lim.check(JPEG, int(w), int(ht)); err != nil {
+		return nil, err
+	}
+	pf, channels := C.int(C.TJPF_RGB), 3
+	switch cs {
+	case C.TJCS_GRAY:
+		pf, channels = C.TJPF_GRAY, 1
+	case C.TJCS_CMYK, C.TJCS_YCCK:
+		pf, channels = C.TJPF_CMYK, 4
+	}
+	pix := make([]byte, int(w)*int(ht)*channels)
+	rc := C.tjDecompress2(h, src, size, (*C.uchar)(unsafe.Pointer(&pix[0])), w, 0, ht, pf, 0)
+	if rc != 0 {
+		// libjpeg warns about, and still decodes, some damage (extraneous
+		// bytes before a marker, say), as ImageMagick does too; a file
+		// that ends early is a failure.
+		err := tjError(h, "decoding jpeg")
+		if C.tjGetErrorCode(h) != C.TJERR_WARNING || errors.Is(err, ErrTruncated) {
+			return nil, err
+		}
+	}
+	if channels == 4 {
+		return cmykPixToRGB(pix, int(w), int(ht)), nil
+	}
+	return &Image{Width: int(w), Height: int(ht), Channels: channels, Pix: pix}, nil
+}
+
+func tjError(h C.tjhandle, what string) error {
+	msg := C.GoString(C.tjGetErrorStr2(h))
+	code := CodeCorrupt
+	switch {
+	case strings.Contains(msg, "Premature end"), strings.Contains(msg, "unexpected end"):
+		code = CodeTruncated
+	case strings.Contains(msg, "Unsupported"), strings.Contains(msg, "not supported"):
+		code = CodeUnsupported
+	}
+	return newError(code, JPEG, errors.New(strings.ToLower(msg[:min(1, len(msg))])+msg[min(1, len(msg)):]), "%s", what)
+}
+
+// cmykPixToRGB converts libjpeg's CMYK output (inverted, as Adobe writes
+// it) in place, the way ImageMagick does (see cmykToRGB).
+func cmykPixToRGB(pix []byte, w, h int) *Image {
+	n := w * h
+	for i := range n {
+		p := pix[4*i : 4*i+4]
+		k := p[3]
+		r, g, b := cmykToRGB(p[0], k), cmykToRGB(p[1], k), cmykToRGB(p[2], k)
+		pix[3*i], pix[3*i+1], pix[3*i+2] = r, g, b
+	}
+	return &Image{Width: w, Height: h, Channels: 3, Pix: pix[:3*n:3*n]}
+}
