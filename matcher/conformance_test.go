@@ -29,6 +29,9 @@ func (a agreement) String() string {
 // file and compares with what Meta's reference CLI printed. Bars (issue 2):
 // at least 95% exact, and every image of quality >= 80 within 10 bits.
 func TestReferenceEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus test: runs without -short")
+	}
 	cases, err := fixtures.PDQReference()
 	if err != nil {
 		t.Fatal(err)

@@ -144,17 +144,18 @@ func fromPaletted(m *image.Paletted, rgb []byte) *Image {
 // keeps its colour (and the reference then drops the alpha).
 func fromGIF(m *image.Paletted, data []byte) *Image {
 	rgb := paletteRGB(m.Palette)
-	if table := gifFirstColorTable(data); len(table) >= len(rgb) {
+	if table, _, _ := gifFirstFrame(data); len(table) >= len(rgb) {
 		rgb = table
 	}
 	return fromPaletted(m, rgb)
 }
 
-// gifFirstColorTable returns the colour table that applies to a GIF's first
-// frame (its local table, else the global one), or nil.
-func gifFirstColorTable(d []byte) []byte {
+// gifFirstFrame returns the colour table that applies to a GIF's first
+// frame (its local table, else the global one) and the frame's declared
+// size; nil and zeros if the file ends or is malformed first.
+func gifFirstFrame(d []byte) (table []byte, w, h int) {
 	if len(d) < 13 {
-		return nil
+		return nil, 0, 0
 	}
 	tableLen := func(flags byte) int { return 3 << (flags&7 + 1) }
 	var global []byte
@@ -162,7 +163,7 @@ func gifFirstColorTable(d []byte) []byte {
 	if d[10]&0x80 != 0 {
 		n := tableLen(d[10])
 		if i+n > len(d) {
-			return nil
+			return nil, 0, 0
 		}
 		global = d[i : i+n]
 		i += n
@@ -177,21 +178,23 @@ func gifFirstColorTable(d []byte) []byte {
 			i++
 		case 0x2c: // image descriptor
 			if i+10 > len(d) {
-				return nil
+				return nil, 0, 0
 			}
+			w = int(d[i+5]) | int(d[i+6])<<8
+			h = int(d[i+7]) | int(d[i+8])<<8
 			if flags := d[i+9]; flags&0x80 != 0 {
 				n := tableLen(flags)
 				if i+10+n > len(d) {
-					return nil
+					return nil, w, h
 				}
-				return d[i+10 : i+10+n]
+				return d[i+10 : i+10+n], w, h
 			}
-			return global
+			return global, w, h
 		default:
-			return nil
+			return nil, 0, 0
 		}
 	}
-	return nil
+	return nil, 0, 0
 }
 
 func fromCMYK(m *image.CMYK) *Image {

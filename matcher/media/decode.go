@@ -121,6 +121,15 @@ func decodeStd(f Format, data []byte, lim Limits) (*Image, error) {
 	if err := lim.check(f, cfg.Width, cfg.Height); err != nil {
 		return nil, err
 	}
+	if f == GIF {
+		// image/gif refuses frames outside the logical screen, but check
+		// the first frame's own size too before it is allocated.
+		if _, fw, fh := gifFirstFrame(data); fw > 0 && fh > 0 {
+			if err := lim.check(f, fw, fh); err != nil {
+				return nil, err
+			}
+		}
+	}
 	m, err := d.decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, classify(f, err)

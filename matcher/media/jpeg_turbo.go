@@ -90,5 +90,5 @@ func cmykPixToRGB(pix []byte, w, h int) *Image {
 		r, g, b := cmykToRGB(p[0], k), cmykToRGB(p[1], k), cmykToRGB(p[2], k)
 		pix[3*i], pix[3*i+1], pix[3*i+2] = r, g, b
 	}
-	return &Image{Width: w, Height: h, Channels: 3, Pix: pix[:3*n:3*n]}
+	return &Image{Width: w, Height: h, Channels: 3, Pix: pix[: 3*n : 3*n]}
 }

@@ -32,6 +32,9 @@ func jpegCases(t *testing.T) []fixtures.PDQCase {
 // (libjpeg-turbo's default decode, via djpeg) and demands the identical hash
 // and quality, with and without the CLI's 512x512 squash.
 func TestReferenceSamePixels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus test: runs without -short")
+	}
 	squash := NewHasher(Options{})
 	full := NewHasher(Options{FullResolution: true})
 	for _, c := range jpegCases(t) {
@@ -60,6 +63,9 @@ func TestReferenceSamePixels(t *testing.T) {
 // TestReferenceDihedral checks all eight dihedral hashes against the
 // reference's --pdqdih-across output, from the same pixels.
 func TestReferenceDihedral(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus test: runs without -short")
+	}
 	cases, err := fixtures.PDQDihedral()
 	if err != nil {
 		t.Fatal(err)

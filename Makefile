@@ -1,0 +1,90 @@
+# herken — see README.md. `make demo` and `make test` each do all the set-up
+# a fresh Debian machine needs.
+
+GO          ?= go
+BIN         ?= bin/herken
+# libjpeg-turbo through cgo when its development files are present; the
+# pure-Go decoder otherwise (TAGS= forces it).
+TAGS        ?= $(shell pkg-config --exists libturbojpeg 2>/dev/null && echo turbojpeg)
+GOFLAGS_TAGS = $(if $(TAGS),-tags $(TAGS))
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Debian packages the build and the tests use: libjpeg-turbo for the exact
+# and fast JPEG decoder, djpeg (libjpeg-turbo-progs) as the reference the
+# tests and benchmarks compare against.
+APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs
+DEMO_DIR    ?= demo-data
+
+.PHONY: all setup build test test-turbo test-purego test-race bench bench-run bench-quick bench-quick-run fuzz lint demo clean
+
+all: build
+
+# setup installs the Debian packages (as root or with sudo) when missing.
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: setup
+	$(MAKE) --no-print-directory $(BIN)
+
+$(BIN): FORCE
+	$(GO) build $(GOFLAGS_TAGS) -o $(BIN) ./cmd/herken
+
+FORCE:
+
+# test is what CI runs: the whole suite with libjpeg-turbo and with the
+# pure-Go decoder, the race detector (-short skips the slow corpus tests),
+# the fuzz seeds, and lint. Sub-makes see the packages setup installed.
+test: setup
+	$(MAKE) --no-print-directory test-turbo TAGS=turbojpeg
+	$(MAKE) --no-print-directory test-purego
+	$(MAKE) --no-print-directory test-race
+	$(MAKE) --no-print-directory lint
+
+test-turbo:
+	$(GO) test $(GOFLAGS_TAGS) -count=1 ./...
+
+test-purego:
+	$(GO) test -tags '' -count=1 ./...
+
+test-race:
+	$(GO) test $(GOFLAGS_TAGS) -race -short -count=1 ./...
+
+# bench runs every Go benchmark and writes bench/REPORT.md.
+bench: setup
+	$(MAKE) --no-print-directory bench-run
+
+bench-run:
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -count=1 -timeout 60m ./... | tee bench/bench.txt
+
+bench-quick: setup
+	$(MAKE) --no-print-directory bench-quick-run
+
+bench-quick-run:
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 20x -benchmem -count=1 ./... | tee bench/bench-quick.txt
+
+# fuzz runs each fuzz target for FUZZTIME (the tests run their seeds only).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./matcher/media/
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzSniff$$' -fuzztime $(FUZZTIME) ./matcher/media/
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzParseSignal$$' -fuzztime $(FUZZTIME) ./matcher/
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(GOFLAGS_TAGS) ./...
+	$(GO) vet -tags '' ./...
+	$(GO) run $(STATICCHECK) -tags '$(TAGS)' ./...
+	$(GO) run $(STATICCHECK) ./...
+
+# demo builds herken and hashes the committed sample images: the main job
+# until the service lands.
+demo: build
+	$(BIN) version
+	$(BIN) hash fixtures/pdq/threatexchange/pdq/data/bridge-mods/*.jpg fixtures/pdq/threatexchange/pdq/data/misc-images/modes/*
+
+clean:
+	rm -rf bin $(DEMO_DIR)
