@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -260,4 +261,31 @@ func ParseTypedSignal(text string) (Signal, error) {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+type signalJSON struct {
+	Type  SignalType `json:"type"`
+	Value string     `json:"value"`
+}
+
+// MarshalJSON writes {"type": "pdq", "value": "<hex>"}.
+func (s Signal) MarshalJSON() ([]byte, error) {
+	if !s.Type.Valid() {
+		return nil, fmt.Errorf("matcher: cannot marshal a signal of invalid type %d", s.Type)
+	}
+	return json.Marshal(signalJSON{Type: s.Type, Value: s.String()})
+}
+
+// UnmarshalJSON reads {"type": "pdq", "value": "<hex>"}.
+func (s *Signal) UnmarshalJSON(b []byte) error {
+	var j signalJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	v, err := ParseSignal(j.Type, j.Value)
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
 }

@@ -87,7 +87,9 @@ func (f *Filter) MayContain(sig matcher.Signal) bool {
 }
 
 // Add adds sig, which must be of the filter's type. It is visible to every
-// MayContain that starts after Add returns.
+// MayContain that starts after Add returns. Call it after the key is
+// committed to the store, so that a concurrent Rebuild's iterator sees any
+// key that Add folded into the filter being replaced.
 //
 // Add can be called from concurrent goroutines; it may copy the filter
 // (a few milliseconds per million keys) to fold in recent additions.

@@ -154,7 +154,8 @@ func TestConcurrent(t *testing.T) {
 		f.Add(k)
 	}
 	var mu sync.Mutex
-	added := 10000 // keys[:added] are in the store; guarded by mu
+	// keys[:stored] are in the store, keys[:added] in the filter too.
+	stored, added := 10000, 10000 // guarded by mu
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for g := range 2 {
@@ -176,8 +177,11 @@ func TestConcurrent(t *testing.T) {
 			}
 		})
 	}
-	wg.Go(func() { // writer: the store adds keys, then the filter
+	wg.Go(func() { // writer: the store commits a key, then the filter adds it
 		for i := 10000; i < len(keys); i++ {
+			mu.Lock()
+			stored = i + 1
+			mu.Unlock()
 			f.Add(keys[i])
 			mu.Lock()
 			added = i + 1
@@ -188,7 +192,7 @@ func TestConcurrent(t *testing.T) {
 		// Like a store iterator, the snapshot is taken when each is called.
 		err := f.Rebuild(uint(len(keys)), func(yield func(matcher.Signal)) error {
 			mu.Lock()
-			snapshot := keys[:added]
+			snapshot := keys[:stored]
 			mu.Unlock()
 			return each(snapshot)(yield)
 		})

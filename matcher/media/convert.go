@@ -48,7 +48,8 @@ func fromImage(m image.Image, grey bool) *Image {
 		return fromCMYK(m)
 	}
 	// Anything else: the generic, slower path through non-premultiplied
-	// 16-bit colour, keeping the low byte as for 16-bit files.
+	// colour; 16-bit images keep the low byte as above.
+	_, sixteen := m.(*image.RGBA64)
 	ch := 3
 	if grey {
 		ch = 1
@@ -57,11 +58,17 @@ func fromImage(m image.Image, grey bool) *Image {
 	i := 0
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			c := color.NRGBA64Model.Convert(m.At(x, y)).(color.NRGBA64)
-			out.Pix[i] = byte(c.R)
+			var r, g, bl byte
+			if sixteen {
+				c := color.NRGBA64Model.Convert(m.At(x, y)).(color.NRGBA64)
+				r, g, bl = byte(c.R), byte(c.G), byte(c.B)
+			} else {
+				c := color.NRGBAModel.Convert(m.At(x, y)).(color.NRGBA)
+				r, g, bl = c.R, c.G, c.B
+			}
+			out.Pix[i] = r
 			if ch == 3 {
-				out.Pix[i+1] = byte(c.G)
-				out.Pix[i+2] = byte(c.B)
+				out.Pix[i+1], out.Pix[i+2] = g, bl
 			}
 			i += ch
 		}

@@ -81,8 +81,21 @@ func isTruncation(err error) bool {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return true
 	}
-	// Some decoders (image/gif, x/image) format the cause with %v.
+	// Some decoders format the cause with %v, or report running out of
+	// input in their own words.
 	s := err.Error()
-	return strings.Contains(s, "unexpected EOF") || strings.HasSuffix(s, ": EOF") ||
-		strings.Contains(s, "Premature end")
+	for _, m := range truncationMessages {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return strings.HasSuffix(s, ": EOF")
+}
+
+var truncationMessages = []string{
+	"unexpected EOF",
+	"short Huffman data",    // image/jpeg: entropy-coded data ran out
+	"not enough pixel data", // image/png: image data ran out
+	"not enough image data", // image/gif
+	"Premature end",         // libjpeg
 }

@@ -17,7 +17,10 @@ func TestJPEGMatchesDjpeg(t *testing.T) {
 	var files, exact, skipped int
 	var worst int
 	var sum, samples int64
-	for _, path := range fixtures(t, ".jpg", ".jpeg") {
+	for i, path := range fixtures(t, ".jpg", ".jpeg") {
+		if testing.Short() && i%10 != 0 {
+			continue // a sample under -short (and -race)
+		}
 		out, err := runTool(t, "djpeg", "-dct", "int", "-pnm", path)
 		if err != nil {
 			skipped++ // CMYK: djpeg cannot write it as PNM
@@ -68,6 +71,10 @@ func TestJPEGMatchesDjpeg(t *testing.T) {
 	}
 }
 
-// maxGoJPEGDiff bounds the pure Go decoder's difference from libjpeg-turbo
-// on the fixtures (measured, with margin).
-const maxGoJPEGDiff = 16
+// Bounds on the pure Go decoder's difference from libjpeg-turbo, measured
+// on the fixtures: IDCT rounding gives at most 3 for YCbCr and grey; YCCK
+// goes through Go's own colour formula (up to 13 on a tiny seed).
+const (
+	maxGoJPEGDiff = 4
+	maxGoCMYKDiff = 16
+)

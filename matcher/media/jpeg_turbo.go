@@ -41,6 +41,14 @@ func decodeJPEG(data []byte, lim Limits) (*Image, error) {
 	if C.tjDecompressHeader3(h, src, size, &w, &ht, &subsamp, &cs) != 0 {
 		return nil, tjError(h, "reading jpeg header")
 	}
+	if w <= 0 || ht <= 0 {
+		// libjpeg reads a file that ends inside its header as "tables
+		// only", with a warning that says so.
+		if err := tjError(h, "reading jpeg header"); errors.Is(err, ErrTruncated) {
+			return nil, err
+		}
+		return nil, newError(CodeCorrupt, JPEG, nil, "corrupt jpeg data: no image frame")
+	}
 	if err := lim.check(JPEG, int(w), int(ht)); err != nil {
 		return nil, err
 	}
@@ -70,14 +78,14 @@ func decodeJPEG(data []byte, lim Limits) (*Image, error) {
 
 func tjError(h C.tjhandle, what string) error {
 	msg := C.GoString(C.tjGetErrorStr2(h))
-	code := CodeCorrupt
+	cause := errors.New(strings.ToLower(msg[:min(1, len(msg))]) + msg[min(1, len(msg)):])
 	switch {
-	case strings.Contains(msg, "Premature end"), strings.Contains(msg, "unexpected end"):
-		code = CodeTruncated
-	case strings.Contains(msg, "Unsupported"), strings.Contains(msg, "not supported"):
-		code = CodeUnsupported
+	case strings.Contains(msg, "Premature end"):
+		return newError(CodeTruncated, JPEG, cause, "jpeg data ends early (%s)", what)
+	case strings.Contains(msg, "Unsupported"):
+		return newError(CodeUnsupported, JPEG, cause, "jpeg variant not supported (%s)", what)
 	}
-	return newError(code, JPEG, errors.New(strings.ToLower(msg[:min(1, len(msg))])+msg[min(1, len(msg)):]), "%s", what)
+	return newError(CodeCorrupt, JPEG, cause, "corrupt jpeg data (%s)", what)
 }
 
 // cmykPixToRGB converts libjpeg's CMYK output (inverted, as Adobe writes

@@ -1,0 +1,134 @@
+package index
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/atkm/herken/matcher"
+)
+
+// update runs fn in one write transaction that also bumps the index
+// version, then, with lookups held off, applies the committed change to
+// memory. Writers are serialised.
+func (s *Store) update(fn func(txn *badger.Txn) error, apply func()) (uint64, error) {
+	if s.closed.Load() {
+		return 0, ErrClosed
+	}
+	s.writeM.Lock()
+	defer s.writeM.Unlock()
+	version := s.version.Load() + 1
+	err := s.db.Update(func(txn *badger.Txn) error {
+		if err := fn(txn); err != nil {
+			return err
+		}
+		return txn.Set(keyVersion, u64(version))
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	if apply != nil {
+		apply()
+	}
+	s.version.Store(version)
+	s.mu.Unlock()
+	return version, nil
+}
+
+// CreateBank stores a new bank as given; it matches only if b.Enabled.
+// It returns the new index version.
+func (s *Store) CreateBank(b matcher.Bank) (uint64, error) {
+	if err := b.Validate(); err != nil {
+		return 0, err
+	}
+	b.CreatedAt = s.opts.Now().UTC()
+	if b.Categories == nil {
+		b.Categories = []matcher.Category{}
+	}
+	return s.update(func(txn *badger.Txn) error {
+		if _, err := txn.Get(bankKey(b.Name)); err == nil {
+			return fmt.Errorf("%w: %s", ErrBankExists, b.Name)
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		return setJSON(txn, bankKey(b.Name), &b)
+	}, func() { s.banks[b.Name] = &b })
+}
+
+// UpdateBank changes a bank with fn; its name cannot change.
+func (s *Store) UpdateBank(name string, fn func(*matcher.Bank) error) (matcher.Bank, error) {
+	var updated matcher.Bank
+	_, err := s.update(func(txn *badger.Txn) error {
+		b, err := readBank(txn, name)
+		if err != nil {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+		if b.Name != name {
+			return fmt.Errorf("index: a bank cannot be renamed")
+		}
+		if err := b.Validate(); err != nil {
+			return err
+		}
+		updated = *b
+		return setJSON(txn, bankKey(name), b)
+	}, func() { s.banks[name] = &updated })
+	return updated, err
+}
+
+// Bank returns the named bank.
+func (s *Store) Bank(name string) (matcher.Bank, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.banks[name]
+	if !ok {
+		return matcher.Bank{}, fmt.Errorf("%w: %s", ErrBankNotFound, name)
+	}
+	return *b, nil
+}
+
+// Banks returns every bank, sorted by name.
+func (s *Store) Banks() []matcher.Bank {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]matcher.Bank, 0, len(s.banks))
+	for _, b := range s.banks {
+		out = append(out, *b)
+	}
+	slices.SortFunc(out, func(a, b matcher.Bank) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func readBank(txn *badger.Txn, name string) (*matcher.Bank, error) {
+	v, err := getValue(txn, bankKey(name))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrBankNotFound, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b := new(matcher.Bank)
+	return b, decodeJSON(v, b)
+}
+
+func setJSON(txn *badger.Txn, k []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("index: encoding %q: %w", k, err)
+	}
+	return txn.Set(k, b)
+}
+
+func decodeJSON(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%w: undecodable record: %v", ErrInconsistent, err)
+	}
+	return nil
+}

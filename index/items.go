@@ -1,0 +1,307 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/atkm/herken/matcher"
+)
+
+// Outcome says what AddItems did with one item.
+type Outcome struct {
+	// ID is the new item's id, or the id of the item already present.
+	ID uint64 `json:"id,omitempty"`
+	// Added is true for a new item; false with ID set means one of its
+	// signals was already in the bank (as an active or retracted item), so
+	// nothing was added; false without ID means it was rejected.
+	Added bool `json:"added"`
+	// Err says why an item was rejected.
+	Err error `json:"-"`
+}
+
+// Errors of single items.
+var (
+	ErrAlreadyRetracted = errors.New("index: item is already retracted")
+	ErrNotRetracted     = errors.New("index: item is not retracted")
+	ErrNoReason         = errors.New("index: a reason is required")
+)
+
+// AddItems adds items in one transaction: all of them or, on error, none.
+// An item one of whose signals is already in its bank is not added again
+// (imports are idempotent, and a retracted item does not come back by a
+// re-import); an invalid item is rejected. Neither fails the others. Items
+// without categories get their bank's. It returns one Outcome per item and
+// the new index version.
+func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
+	out := make([]Outcome, len(items))
+	var added []matcher.Item
+	version, err := s.update(func(txn *badger.Txn) error {
+		added = added[:0]
+		next, err := getU64(txn, keyNextID)
+		if err != nil {
+			return err
+		}
+		counts := map[matcher.SignalType]uint64{}
+		inBatch := map[string]uint64{} // bank + signal -> id, for duplicates within the batch
+		bankOf := map[uint64]string{}
+		for i := range items {
+			it := items[i]
+			out[i] = Outcome{}
+			bank, err := readBank(txn, it.Bank)
+			if err != nil {
+				out[i].Err = err
+				continue
+			}
+			if len(it.Categories) == 0 {
+				it.Categories = bank.Categories
+			}
+			if err := it.Validate(); err != nil {
+				out[i].Err = err
+				continue
+			}
+			if dup, err := findInBank(txn, it, inBatch, bankOf); err != nil {
+				return err
+			} else if dup != 0 {
+				out[i].ID = dup
+				continue
+			}
+			next++
+			if next > maxItemID {
+				return fmt.Errorf("index: item ids exhausted")
+			}
+			it.ID = next
+			it.AddedAt = s.opts.Now().UTC()
+			it.Status = matcher.Active
+			it.Retraction, it.History = nil, nil
+			if err := setJSON(txn, itemKey(it.ID), &it); err != nil {
+				return err
+			}
+			if err := txn.Set(bankItemKey(it.Bank, it.ID), nil); err != nil {
+				return err
+			}
+			for _, sig := range it.Signals {
+				e := badger.NewEntry(postingKey(sig, it.ID), nil).WithMeta(postingActive)
+				if err := txn.SetEntry(e); err != nil {
+					return err
+				}
+				counts[sig.Type]++
+				inBatch[it.Bank+"\x00"+string(postingPrefix(sig))] = it.ID
+			}
+			out[i] = Outcome{ID: it.ID, Added: true}
+			added = append(added, it)
+		}
+		for t, n := range counts {
+			if err := addU64(txn, postingCountKey(t), n); err != nil {
+				return err
+			}
+		}
+		return txn.Set(keyNextID, u64(next))
+	}, func() {
+		for _, it := range added {
+			s.index(it.ID, it.Signals)
+		}
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("index: adding items: %w", err)
+	}
+	return out, version, nil
+}
+
+// findInBank returns the id of an item of it's bank that has one of its
+// signals, or 0.
+func findInBank(txn *badger.Txn, it matcher.Item, inBatch map[string]uint64, bankOf map[uint64]string) (uint64, error) {
+	for _, sig := range it.Signals {
+		if id, ok := inBatch[it.Bank+"\x00"+string(postingPrefix(sig))]; ok {
+			return id, nil
+		}
+		var found uint64
+		err := eachPostingOf(txn, sig, func(id uint64, _ bool) (bool, error) {
+			bank, ok := bankOf[id]
+			if !ok {
+				other, err := readItem(txn, id)
+				if err != nil {
+					return false, err
+				}
+				bank = other.Bank
+				bankOf[id] = bank
+			}
+			if bank == it.Bank {
+				found = id
+				return false, nil
+			}
+			return true, nil
+		})
+		if err != nil || found != 0 {
+			return found, err
+		}
+	}
+	return 0, nil
+}
+
+// eachPostingOf calls fn with the item id and status of every posting of
+// sig until fn returns false.
+func eachPostingOf(txn *badger.Txn, sig matcher.Signal, fn func(id uint64, active bool) (bool, error)) error {
+	prefix := postingPrefix(sig)
+	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		k := it.Item().Key()
+		if len(k) != len(prefix)+8 {
+			return fmt.Errorf("%w: malformed posting key %x", ErrInconsistent, k)
+		}
+		more, err := fn(binary.BigEndian.Uint64(k[len(prefix):]), it.Item().UserMeta() == postingActive)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// index adds an active item's signals to memory. Called with s.mu held.
+func (s *Store) index(id uint64, sigs []matcher.Signal) {
+	for _, sig := range sigs {
+		var err error
+		if sig.Type.Exact() {
+			err = s.mem.exact[sig.Type].Add(sig)
+		} else {
+			err = s.mem.near[sig.Type].add(id, sig)
+		}
+		if err != nil {
+			// The store holds the item; memory catches up at the next start.
+			s.log.Error("index: adding to memory", "item", id, "err", err)
+		}
+	}
+}
+
+// Item returns the item with the given id.
+func (s *Store) Item(id uint64) (matcher.Item, error) {
+	var it *matcher.Item
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		it, err = readItem(txn, id)
+		return err
+	})
+	if err != nil {
+		return matcher.Item{}, err
+	}
+	return *it, nil
+}
+
+func readItem(txn *badger.Txn, id uint64) (*matcher.Item, error) {
+	v, err := getValue(txn, itemKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, fmt.Errorf("%w: %d", ErrItemNotFound, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	it := new(matcher.Item)
+	return it, decodeJSON(v, it)
+}
+
+// Retract stops an item from matching, at once, recording why and by whom.
+func (s *Store) Retract(id uint64, reason, by string) (matcher.Item, error) {
+	return s.setStatus(id, matcher.Retracted, reason, by)
+}
+
+// Reactivate lets a retracted item match again, recording why and by whom.
+func (s *Store) Reactivate(id uint64, reason, by string) (matcher.Item, error) {
+	return s.setStatus(id, matcher.Active, reason, by)
+}
+
+func (s *Store) setStatus(id uint64, status matcher.ItemStatus, reason, by string) (matcher.Item, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return matcher.Item{}, ErrNoReason
+	}
+	var it *matcher.Item
+	_, err := s.update(func(txn *badger.Txn) error {
+		var err error
+		if it, err = readItem(txn, id); err != nil {
+			return err
+		}
+		switch {
+		case status == matcher.Retracted && it.Status == matcher.Retracted:
+			return fmt.Errorf("%w: %d", ErrAlreadyRetracted, id)
+		case status == matcher.Active && it.Status != matcher.Retracted:
+			return fmt.Errorf("%w: %d", ErrNotRetracted, id)
+		}
+		change := matcher.Retraction{Reason: reason, By: by, At: s.opts.Now().UTC()}
+		it.Status = status
+		it.History = append(it.History, matcher.StatusChange{Status: status, Retraction: change})
+		it.Retraction = nil
+		meta := postingActive
+		if status == matcher.Retracted {
+			it.Retraction = &change
+			meta = postingRetracted
+		}
+		for _, sig := range it.Signals {
+			if err := txn.SetEntry(badger.NewEntry(postingKey(sig, id), nil).WithMeta(meta)); err != nil {
+				return err
+			}
+		}
+		return setJSON(txn, itemKey(id), it)
+	}, func() {
+		if status == matcher.Active {
+			s.index(id, it.Signals)
+			return
+		}
+		for _, sig := range it.Signals {
+			if !sig.Type.Exact() {
+				s.mem.near[sig.Type].remove(id, sig)
+			}
+		}
+	})
+	if err != nil {
+		return matcher.Item{}, err
+	}
+	return *it, nil
+}
+
+// ItemFilter selects items to list.
+type ItemFilter struct {
+	Bank   string             // required
+	Status matcher.ItemStatus // "" for any
+	After  uint64             // list ids greater than this (paging)
+	Limit  int                // default 100
+}
+
+// Items lists a bank's items in id order.
+func (s *Store) Items(f ItemFilter) ([]matcher.Item, error) {
+	if _, err := s.Bank(f.Bank); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	var out []matcher.Item
+	err := s.db.View(func(txn *badger.Txn) error {
+		prefix := bankItemPrefix(f.Bank)
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
+		defer it.Close()
+		for it.Seek(binary.BigEndian.AppendUint64(append([]byte{}, prefix...), f.After+1)); it.Valid() && len(out) < f.Limit; it.Next() {
+			id := binary.BigEndian.Uint64(it.Item().Key()[len(prefix):])
+			item, err := readItem(txn, id)
+			if err != nil {
+				return err
+			}
+			if f.Status == "" || item.Status == f.Status {
+				out = append(out, *item)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func addU64(txn *badger.Txn, k []byte, n uint64) error {
+	v, err := getU64(txn, k)
+	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		return err
+	}
+	return txn.Set(k, u64(v+n))
+}

@@ -1,0 +1,171 @@
+package matcher
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Category is one of the five types of terrorist content defined by
+// Regulation (EU) 2021/784, article 2(7).
+type Category string
+
+// The categories.
+const (
+	Incitement              Category = "incitement"               // art. 2(7)(a)
+	SolicitationCommit      Category = "solicitation_commit"      // art. 2(7)(b)
+	SolicitationParticipate Category = "solicitation_participate" // art. 2(7)(c)
+	Instruction             Category = "instruction"              // art. 2(7)(d)
+	Threat                  Category = "threat"                   // art. 2(7)(e)
+)
+
+// Categories lists every category in the regulation's order.
+func Categories() []Category {
+	return []Category{Incitement, SolicitationCommit, SolicitationParticipate, Instruction, Threat}
+}
+
+// ParseCategories parses a list separated by commas, semicolons, pipes or
+// spaces; it returns a sorted list without duplicates.
+func ParseCategories(s string) ([]Category, error) {
+	var out []Category
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '|' || r == ' ' }) {
+		c := Category(strings.ToLower(strings.TrimSpace(f)))
+		if !slices.Contains(Categories(), c) {
+			return nil, fmt.Errorf("matcher: unknown category %q (known: %s)", f, categoryNames())
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func categoryNames() string {
+	var names []string
+	for _, c := range Categories() {
+		names = append(names, string(c))
+	}
+	return strings.Join(names, ", ")
+}
+
+// Bank is a named list of known items with its source and matching
+// settings.
+type Bank struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Source says where the list comes from: an exchange, a partner, an
+	// analyst team.
+	Source string `json:"source,omitempty"`
+	// Categories are given to items added without categories of their own.
+	Categories []Category `json:"categories,omitempty"`
+	// Enabled banks match; a disabled bank keeps its items but matches
+	// nothing.
+	Enabled bool `json:"enabled"`
+	// Thresholds overrides the default threshold per perceptual signal type.
+	Thresholds map[SignalType]int `json:"thresholds,omitempty"`
+	CreatedAt  time.Time          `json:"created_at"`
+	CreatedBy  string             `json:"created_by,omitempty"`
+}
+
+// Threshold is the largest distance at which a signal of type t matches an
+// item of this bank.
+func (b *Bank) Threshold(t SignalType) int {
+	if v, ok := b.Thresholds[t]; ok && !t.Exact() {
+		return v
+	}
+	return t.DefaultThreshold()
+}
+
+var bankNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+
+// Validate checks a bank's name, categories and thresholds.
+func (b *Bank) Validate() error {
+	if !bankNameRE.MatchString(b.Name) {
+		return fmt.Errorf("matcher: bank name %q: use 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", b.Name)
+	}
+	for _, c := range b.Categories {
+		if !slices.Contains(Categories(), c) {
+			return fmt.Errorf("matcher: bank %s: unknown category %q", b.Name, c)
+		}
+	}
+	for t, v := range b.Thresholds {
+		if !t.Valid() || t.Exact() {
+			return fmt.Errorf("matcher: bank %s: a threshold for %s makes no sense", b.Name, t)
+		}
+		if v < 0 || v > t.Bits()/2 {
+			return fmt.Errorf("matcher: bank %s: %s threshold %d is outside 0..%d", b.Name, t, v, t.Bits()/2)
+		}
+	}
+	return nil
+}
+
+// ItemStatus says whether an item matches.
+type ItemStatus string
+
+// The statuses.
+const (
+	Active    ItemStatus = "active"
+	Retracted ItemStatus = "retracted"
+)
+
+// Retraction records why, when and by whom an item was retracted (a false
+// positive, a successful complaint) or re-activated.
+type Retraction struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"by,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// Item is one known piece of content in a bank. herken keeps its hashes
+// and provenance, never the content itself.
+type Item struct {
+	ID         uint64     `json:"id"`
+	Bank       string     `json:"bank"`
+	Signals    []Signal   `json:"signals"`
+	Categories []Category `json:"categories"`
+	Label      string     `json:"label,omitempty"`
+	// Reference ties the item to a decision, e.g. a removal-order number.
+	Reference string    `json:"reference,omitempty"`
+	AddedAt   time.Time `json:"added_at"`
+	AddedBy   string    `json:"added_by,omitempty"`
+	// PDQQuality is the quality of the item's PDQ hash when known.
+	PDQQuality *int       `json:"pdq_quality,omitempty"`
+	Status     ItemStatus `json:"status"`
+	// Retraction is set while the item is retracted.
+	Retraction *Retraction `json:"retraction,omitempty"`
+	// History lists earlier retractions and re-activations, oldest first.
+	History []StatusChange `json:"history,omitempty"`
+}
+
+// StatusChange is one entry of an item's history.
+type StatusChange struct {
+	Status ItemStatus `json:"status"`
+	Retraction
+}
+
+// Validate checks an item before it is stored.
+func (it *Item) Validate() error {
+	if len(it.Signals) == 0 {
+		return fmt.Errorf("matcher: item has no signals")
+	}
+	for _, s := range it.Signals {
+		if !s.Type.Valid() {
+			return fmt.Errorf("matcher: item has a signal of invalid type %d", s.Type)
+		}
+	}
+	if len(it.Categories) == 0 {
+		return fmt.Errorf("matcher: item has no category (known: %s)", categoryNames())
+	}
+	for _, c := range it.Categories {
+		if !slices.Contains(Categories(), c) {
+			return fmt.Errorf("matcher: unknown category %q", c)
+		}
+	}
+	if len(it.Label) > 1024 || len(it.Reference) > 1024 {
+		return fmt.Errorf("matcher: label and reference are limited to 1024 bytes")
+	}
+	return nil
+}
