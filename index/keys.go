@@ -27,7 +27,9 @@ const (
 
 func bankKey(name string) []byte { return append(append([]byte{}, prefixBank...), name...) }
 
-func itemKey(id uint64) []byte { return binary.BigEndian.AppendUint64(append([]byte{}, prefixItem...), id) }
+func itemKey(id uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte{}, prefixItem...), id)
+}
 
 func bankItemKey(bank string, id uint64) []byte {
 	k := append(append(append([]byte{}, prefixBankItem...), bank...), 0)
