@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -31,9 +32,11 @@ var (
 )
 
 // AddItems adds items in one transaction: all of them or, on error, none.
-// An item one of whose signals is already in its bank is not added again
-// (imports are idempotent, and a retracted item does not come back by a
-// re-import); an invalid item is rejected. Neither fails the others. Items
+// An item is not added again when its bank already holds an item (active
+// or retracted) sharing one of its exact digests, or, for an item without
+// digests, one of its perceptual hashes: imports are idempotent, and a
+// retracted item does not come back by a re-import. An invalid item is
+// rejected. Neither fails the others. Items
 // without categories get their bank's. It returns one Outcome per item and
 // the new index version.
 func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
@@ -59,6 +62,7 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 			if len(it.Categories) == 0 {
 				it.Categories = bank.Categories
 			}
+			it.Signals = uniqueSignals(it.Signals)
 			if err := it.Validate(); err != nil {
 				out[i].Err = err
 				continue
@@ -89,6 +93,8 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 					return err
 				}
 				counts[sig.Type]++
+			}
+			for _, sig := range identity(it.Signals) {
 				inBatch[it.Bank+"\x00"+string(postingPrefix(sig))] = it.ID
 			}
 			out[i] = Outcome{ID: it.ID, Added: true}
@@ -111,10 +117,26 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 	return out, version, nil
 }
 
-// findInBank returns the id of an item of it's bank that has one of its
-// signals, or 0.
+// identity returns the signals that identify an item for deduplication:
+// its exact digests when it has any, since two different files can share a
+// perceptual hash (a re-encode, a blur), else its perceptual hashes.
+func identity(sigs []matcher.Signal) []matcher.Signal {
+	var exact []matcher.Signal
+	for _, s := range sigs {
+		if s.Type.Exact() {
+			exact = append(exact, s)
+		}
+	}
+	if len(exact) > 0 {
+		return exact
+	}
+	return sigs
+}
+
+// findInBank returns the id of an item of it's bank that shares one of its
+// identifying signals, or 0.
 func findInBank(txn *badger.Txn, it matcher.Item, inBatch map[string]uint64, bankOf map[uint64]string) (uint64, error) {
-	for _, sig := range it.Signals {
+	for _, sig := range identity(it.Signals) {
 		if id, ok := inBatch[it.Bank+"\x00"+string(postingPrefix(sig))]; ok {
 			return id, nil
 		}
@@ -304,4 +326,16 @@ func addU64(txn *badger.Txn, k []byte, n uint64) error {
 		return err
 	}
 	return txn.Set(k, u64(v+n))
+}
+
+// uniqueSignals drops repeated signals: each posting must be written once
+// for the counts checked at start-up to add up.
+func uniqueSignals(sigs []matcher.Signal) []matcher.Signal {
+	out := make([]matcher.Signal, 0, len(sigs))
+	for _, s := range sigs {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

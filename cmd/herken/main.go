@@ -36,6 +36,11 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"hash", "compute the signals of files", runHash},
+		{"match", "check files or hashes against the index, with the evidence", runMatch},
+		{"init", "create an empty index in a data folder", runInit},
+		{"import", "import hash lists or folders of known media into a bank", runImport},
+		{"bank", "list, show, create and change banks", runBank},
+		{"item", "list, show, add, retract and re-activate items", runItem},
 		{"version", "print the version and the active decoders", runVersion},
 	}
 }
@@ -66,7 +71,10 @@ func run(ctx context.Context, args []string, io *stdio) int {
 		}
 		err := c.run(ctx, args[1:], io)
 		var ue *usageError
+		var ee *exitError
 		switch {
+		case errors.As(err, &ee):
+			return ee.code
 		case err == nil, errors.Is(err, errHelp):
 			return 0
 		case errors.As(err, &ue):

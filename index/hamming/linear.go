@@ -2,6 +2,7 @@ package hamming
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 )
 
@@ -61,10 +62,22 @@ func (l *LinearScan) Search(q Hash, radius int, dst []Hit) []Hit {
 	if l.words == 1 {
 		q[1], q[2], q[3] = 0, 0, 0
 	}
-	start, w := len(dst), l.words
-	for i, id := range l.ids {
-		if d := dist(&q, l.slab[i*w:i*w+w]); d <= radius {
-			dst = append(dst, Hit{ID: id, Distance: d})
+	start := len(dst)
+	if l.words == 1 {
+		for i, h := range l.slab {
+			if d := bits.OnesCount64(q[0] ^ h); d <= radius {
+				dst = append(dst, Hit{ID: l.ids[i], Distance: d})
+			}
+		}
+	} else {
+		// A tight loop over the slab: the scan is memory bound.
+		for i := 0; i+4 <= len(l.slab); i += 4 {
+			h := l.slab[i : i+4 : i+4]
+			d := bits.OnesCount64(q[0]^h[0]) + bits.OnesCount64(q[1]^h[1]) +
+				bits.OnesCount64(q[2]^h[2]) + bits.OnesCount64(q[3]^h[3])
+			if d <= radius {
+				dst = append(dst, Hit{ID: l.ids[i/4], Distance: d})
+			}
 		}
 	}
 	slices.SortFunc(dst[start:], hitCmp)

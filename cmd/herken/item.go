@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/matcher"
+)
+
+const itemUsage = `list --bank NAME [--status active|retracted] [--after ID] [--limit N]
+       | show ID
+       | add --bank NAME (--signal TYPE:VALUE... | --file PATH) [--category C] [--label L] [--reference R]
+       | retract ID --reason TEXT
+       | reactivate ID --reason TEXT`
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func runItem(_ context.Context, args []string, io *stdio) error {
+	fs := newFlagSet("item", itemUsage, io)
+	data := dataFlag(fs)
+	asJSON := fs.Bool("json", false, "write JSON")
+	bank := fs.String("bank", "", "bank name")
+	status := fs.String("status", "", "list only active or retracted items")
+	after := fs.Uint64("after", 0, "list items with ids above this one (paging)")
+	limit := fs.Int("limit", 100, "list at most this many items")
+	var signals multiFlag
+	fs.Var(&signals, "signal", "a signal of the new item, TYPE:VALUE (repeatable)")
+	file := fs.String("file", "", "add an item with the signals of this file (the file is not kept)")
+	cats := fs.String("category", "", "categories of the new item (default: the bank's)")
+	label := fs.String("label", "", "label of the new item")
+	ref := fs.String("reference", "", "reference of the new item, e.g. a removal-order number")
+	reason := fs.String("reason", "", "why the item is retracted or re-activated (recorded)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return usagef("which item subcommand?")
+	}
+	verb, pos := pos[0], pos[1:]
+	s, err := openStore(*data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	show := func(it matcher.Item) error {
+		if *asJSON {
+			return writeJSON(io.out, it)
+		}
+		printItem(io, it)
+		return nil
+	}
+	id := func() (uint64, error) {
+		if len(pos) != 1 {
+			return 0, usagef("item %s takes one item id", verb)
+		}
+		v, err := strconv.ParseUint(pos[0], 10, 64)
+		if err != nil {
+			return 0, usagef("item id %q is not a number", pos[0])
+		}
+		return v, nil
+	}
+
+	switch verb {
+	case "list":
+		if *bank == "" {
+			return usagef("item list needs --bank")
+		}
+		items, err := s.Items(index.ItemFilter{Bank: *bank, Status: matcher.ItemStatus(*status), After: *after, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(io.out, items)
+		}
+		tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATUS\tCATEGORIES\tSIGNALS\tLABEL\tREFERENCE")
+		for _, it := range items {
+			var types []string
+			for _, sig := range it.Signals {
+				types = append(types, sig.Type.String())
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Status, joinCategories(it.Categories),
+				strings.Join(types, ","), it.Label, it.Reference)
+		}
+		return tw.Flush()
+	case "show":
+		n, err := id()
+		if err != nil {
+			return err
+		}
+		it, err := s.Item(n)
+		if err != nil {
+			return err
+		}
+		return show(it)
+	case "add":
+		it := matcher.Item{Bank: *bank, Label: *label, Reference: *ref, AddedBy: actor()}
+		if it.Categories, err = matcher.ParseCategories(*cats); err != nil {
+			return usagef("--category: %v", err)
+		}
+		for _, v := range signals {
+			sig, err := matcher.ParseTypedSignal(v)
+			if err != nil {
+				return usagef("--signal: %v", err)
+			}
+			it.Signals = append(it.Signals, sig)
+		}
+		if *file != "" {
+			sigs, quality, err := hashForItem(*file)
+			if err != nil {
+				return err
+			}
+			it.Signals = append(it.Signals, sigs...)
+			it.PDQQuality = quality
+		}
+		if len(it.Signals) == 0 {
+			return usagef("item add needs --signal or --file")
+		}
+		out, _, err := s.AddItems([]matcher.Item{it})
+		if err != nil {
+			return err
+		}
+		switch o := out[0]; {
+		case o.Err != nil:
+			return o.Err
+		case !o.Added:
+			return fmt.Errorf("bank %s already holds item %d with one of these signals", *bank, o.ID)
+		}
+		added, err := s.Item(out[0].ID)
+		if err != nil {
+			return err
+		}
+		return show(added)
+	case "retract", "reactivate":
+		n, err := id()
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(*reason) == "" {
+			return usagef("item %s needs --reason", verb)
+		}
+		change := s.Retract
+		if verb == "reactivate" {
+			change = s.Reactivate
+		}
+		it, err := change(n, *reason, actor())
+		if err != nil {
+			return err
+		}
+		return show(it)
+	}
+	return usagef("unknown item subcommand %q", verb)
+}
+
+// hashForItem computes every signal of a file for a new item.
+func hashForItem(path string) ([]matcher.Signal, *int, error) {
+	h, err := matcher.NewHasher(matcher.HasherConfig{})
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	hs, err := h.Hash(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if hs.PhotoErr != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, hs.PhotoErr)
+	}
+	var quality *int
+	if _, ok := hs.Signal(matcher.PDQ); ok {
+		q := hs.PDQQuality
+		quality = &q
+	}
+	return hs.Signals, quality, nil
+}
+
+func printItem(io *stdio, it matcher.Item) {
+	fmt.Fprintf(io.out, "item %d in bank %s\n  status:     %s\n", it.ID, it.Bank, it.Status)
+	if it.Retraction != nil {
+		fmt.Fprintf(io.out, "  retracted:  %s by %s: %s\n", it.Retraction.At.Format("2006-01-02 15:04:05Z"), it.Retraction.By, it.Retraction.Reason)
+	}
+	fmt.Fprintf(io.out, "  categories: %s\n", joinCategories(it.Categories))
+	if it.Label != "" {
+		fmt.Fprintf(io.out, "  label:      %s\n", it.Label)
+	}
+	if it.Reference != "" {
+		fmt.Fprintf(io.out, "  reference:  %s\n", it.Reference)
+	}
+	fmt.Fprintf(io.out, "  added:      %s by %s\n", it.AddedAt.Format("2006-01-02 15:04:05Z"), it.AddedBy)
+	for _, sig := range it.Signals {
+		fmt.Fprintf(io.out, "  %-10s  %s\n", sig.Type.String()+":", sig)
+	}
+	for _, h := range it.History {
+		fmt.Fprintf(io.out, "  history:    %s %s by %s: %s\n", h.At.Format("2006-01-02 15:04:05Z"), h.Status, h.By, h.Reason)
+	}
+}

@@ -1,0 +1,208 @@
+// Package hashlist reads lists of known hashes, as partners and exchanges
+// share them, into items for the index.
+//
+// Three formats are read; Detect picks one from a file's name and first
+// line.
+//
+//   - CSV with a header. Either one column per signal type (named pdq,
+//     md5, sha256, sha1, phash, dhash, ahash, or those names with a
+//     "_hash" suffix or "hash_" prefix), or a type column (signal_type,
+//     hash_type, type, algorithm) beside a value column (signal_str — the
+//     ThreatExchange CLI's export —, signal_value, hash_value, hash, value,
+//     signal). A lone value column takes its type from Options.Type, or
+//     from the value's length where that is unambiguous (32 hex digits:
+//     md5; 40: sha1). Optional columns: categories or category,
+//     label or name, reference or ref or id, pdq_quality or quality.
+//     Other columns are ignored.
+//   - NDJSON: one object per line, with "signals": [{"type", "value"}],
+//     or "type"/"signal_type" and "value"/"signal_str"/"hash", or one key
+//     per signal type; optional "categories" (a list or a string), "label",
+//     "reference", "pdq_quality".
+//   - Lines: one hash per line, as "type:value", "type value", or a bare
+//     value typed as in CSV. Blank lines and lines starting with # are
+//     skipped.
+//
+// A line that cannot be read becomes a Record with Err set, naming the
+// line; reading goes on.
+package hashlist
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/atkm/herken/matcher"
+)
+
+// Format is a hash-list format.
+type Format string
+
+// The formats.
+const (
+	CSV    Format = "csv"
+	NDJSON Format = "ndjson"
+	Lines  Format = "lines"
+)
+
+// ParseFormat accepts "csv", "ndjson" (or "jsonl") and "lines" (or "txt").
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(s) {
+	case "csv":
+		return CSV, nil
+	case "ndjson", "jsonl":
+		return NDJSON, nil
+	case "lines", "txt", "text":
+		return Lines, nil
+	}
+	return "", fmt.Errorf("hashlist: unknown format %q (csv, ndjson, lines)", s)
+}
+
+// Detect picks the format of a list from its file name and its first
+// non-blank line.
+func Detect(name string, firstLine []byte) Format {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return CSV
+	case ".ndjson", ".jsonl":
+		return NDJSON
+	}
+	l := bytes.TrimSpace(firstLine)
+	switch {
+	case bytes.HasPrefix(l, []byte("{")):
+		return NDJSON
+	case bytes.ContainsRune(l, ','):
+		return CSV
+	}
+	return Lines
+}
+
+// Options say how to read a list.
+type Options struct {
+	// Type is the signal type of values whose type the list does not
+	// give (0: infer from the value's length where unambiguous).
+	Type matcher.SignalType
+	// Categories are given to items that name none of their own (the bank's
+	// default categories apply when this is empty too).
+	Categories []matcher.Category
+}
+
+// Record is one item read from a list, or why its line was rejected.
+type Record struct {
+	Line int
+	Item matcher.Item
+	Err  error
+}
+
+// MaxLine is the longest line read; a longer one is rejected.
+const MaxLine = 1 << 20
+
+// Read reads a list in format f, calling fn for every line that holds an
+// item or an error. Items carry signals, categories, label and reference;
+// the caller sets their bank. It stops at the first error fn returns or
+// that r returns.
+func Read(r io.Reader, f Format, opts Options, fn func(Record) error) error {
+	switch f {
+	case CSV:
+		return readCSV(r, opts, fn)
+	case NDJSON:
+		return readNDJSON(r, opts, fn)
+	case Lines:
+		return readLines(r, opts, fn)
+	}
+	return fmt.Errorf("hashlist: unknown format %q", f)
+}
+
+// eachLine calls fn for every line of r, numbered from 1, rejecting lines
+// longer than MaxLine.
+func eachLine(r io.Reader, fn func(n int, line []byte, tooLong bool) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		line, err := readLine(br)
+		if err == io.EOF && len(line) == 0 {
+			return nil
+		}
+		tooLong := err == errTooLong
+		if err != nil && err != io.EOF && !tooLong {
+			return fmt.Errorf("hashlist: line %d: %w", n, err)
+		}
+		if ferr := fn(n, line, tooLong); ferr != nil {
+			return ferr
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+var errTooLong = fmt.Errorf("line longer than %d bytes", MaxLine)
+
+// readLine returns the next line without its end of line. A line over
+// MaxLine is consumed and reported with errTooLong.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) <= MaxLine {
+			line = append(line, chunk...)
+		} else if line != nil || len(chunk) > 0 {
+			line = line[:0]
+			for err == bufio.ErrBufferFull {
+				_, err = br.ReadSlice('\n')
+			}
+			if err != nil && err != io.EOF {
+				return nil, err
+			}
+			return []byte{}, errTooLong
+		}
+		switch err {
+		case bufio.ErrBufferFull:
+			continue
+		case nil:
+			return bytes.TrimRight(line, "\r\n"), nil
+		default:
+			return bytes.TrimRight(line, "\r\n"), err
+		}
+	}
+}
+
+// parseValue parses a value whose type is given by name, by opts.Type, or
+// by its length.
+func parseValue(typeName, value string, opts Options) (matcher.Signal, error) {
+	value = strings.TrimSpace(value)
+	if typeName = strings.TrimSpace(typeName); typeName != "" {
+		t, err := matcher.ParseSignalType(normaliseType(typeName))
+		if err != nil {
+			return matcher.Signal{}, err
+		}
+		return matcher.ParseSignal(t, value)
+	}
+	if opts.Type != 0 {
+		return matcher.ParseSignal(opts.Type, value)
+	}
+	switch len(value) {
+	case 32:
+		return matcher.ParseSignal(matcher.MD5, value)
+	case 40:
+		return matcher.ParseSignal(matcher.SHA1, value)
+	}
+	return matcher.Signal{}, fmt.Errorf("hashlist: cannot tell the type of a %d-digit value: name it (type:value) or give --type", len(value))
+}
+
+// normaliseType maps the names other systems use to ours: "pdq_hash",
+// "HASH_MD5", "video_md5" (ThreatExchange's name for an MD5 of a video).
+func normaliseType(name string) string {
+	n := strings.ToLower(strings.TrimSpace(name))
+	n = strings.TrimSuffix(strings.TrimPrefix(n, "hash_"), "_hash")
+	switch n {
+	case "video_md5", "photo_md5", "md5sum":
+		return "md5"
+	case "sha-256", "sha256sum":
+		return "sha256"
+	case "sha-1":
+		return "sha1"
+	}
+	return n
+}
