@@ -80,11 +80,20 @@ lint:
 	$(GO) run $(STATICCHECK) -tags '$(TAGS)' ./...
 	$(GO) run $(STATICCHECK) ./...
 
-# demo builds herken and hashes the committed sample images: the main job
-# until the service lands.
+# demo builds herken, creates a demo index in $(DEMO_DIR) with a bank of
+# known photos (the ThreatExchange test images), and matches a re-encoded
+# copy of one of them and a photo that is not known. Run it again: it reuses
+# the index. The service (herken serve) will take over as the main job.
+DEMO_KNOWN = fixtures/pdq/threatexchange/pdq/data/bridge-mods
 demo: build
-	$(BIN) version
-	$(BIN) hash fixtures/pdq/threatexchange/pdq/data/bridge-mods/*.jpg fixtures/pdq/threatexchange/pdq/data/misc-images/modes/*
+	@$(BIN) version
+	@[ -f $(DEMO_DIR)/MANIFEST ] || $(BIN) init --data $(DEMO_DIR)
+	@$(BIN) bank show demo --data $(DEMO_DIR) >/dev/null 2>&1 || \
+		$(BIN) bank create demo --data $(DEMO_DIR) --source "ThreatExchange test images" \
+			--category incitement --description "demo bank: ordinary test photos standing in for known items" >/dev/null
+	$(BIN) import --data $(DEMO_DIR) --bank demo $(DEMO_KNOWN)
+	$(BIN) match --data $(DEMO_DIR) fixtures/pdq/threatexchange/pdq/data/misc-images/modes/CMYK.jpg \
+		fixtures/pdq/debian/derived/t09_astronaut__reencode_q92.jpg || [ $$? = 3 ]
 
 clean:
 	rm -rf bin $(DEMO_DIR)

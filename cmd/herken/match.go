@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/atkm/herken/index"
@@ -154,6 +155,7 @@ func printResult(w io.Writer, name string, r matcher.Result, inputErr error) {
 	}
 	for _, id := range order {
 		ms := byItem[id]
+		slices.SortStableFunc(ms, func(a, b matcher.Match) int { return int(a.SignalType) - int(b.SignalType) })
 		m := ms[0]
 		details := []string{"categories " + joinCategories(m.Categories)}
 		if m.Label != "" {

@@ -145,26 +145,20 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) <= MaxLine {
-			line = append(line, chunk...)
-		} else if line != nil || len(chunk) > 0 {
-			line = line[:0]
+		if len(line)+len(chunk) > MaxLine {
 			for err == bufio.ErrBufferFull {
 				_, err = br.ReadSlice('\n')
 			}
 			if err != nil && err != io.EOF {
 				return nil, err
 			}
-			return []byte{}, errTooLong
+			return nil, errTooLong
 		}
-		switch err {
-		case bufio.ErrBufferFull:
+		line = append(line, chunk...)
+		if err == bufio.ErrBufferFull {
 			continue
-		case nil:
-			return bytes.TrimRight(line, "\r\n"), nil
-		default:
-			return bytes.TrimRight(line, "\r\n"), err
 		}
+		return bytes.TrimRight(line, "\r\n"), err
 	}
 }
 

@@ -1,0 +1,137 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/image/draw"
+
+	"github.com/atkm/herken/fixtures"
+	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/media"
+)
+
+// onePixelJPEG returns a tiny JPEG, to measure djpeg's start-up cost.
+func onePixelJPEG(tb testing.TB) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewRGBA(image.Rect(0, 0, 8, 8)), nil); err != nil {
+		tb.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// megapixelJPEGs writes 1 MP (1280x800) JPEGs, quality 90, made from the
+// larger fixture photos, into dir and returns their paths.
+func megapixelJPEGs(tb testing.TB, dir string) []string {
+	tb.Helper()
+	cases, err := fixtures.PDQReference()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var paths []string
+	for _, c := range cases {
+		if c.Width < 1000 || c.Height < 600 || c.Transform != "none" || filepath.Ext(c.File) != ".jpg" {
+			continue
+		}
+		data, err := os.ReadFile(c.Path())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		src, _, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			continue // CMYK and other variants the standard decoder declines
+		}
+		dst := image.NewRGBA(image.Rect(0, 0, 1280, 800))
+		draw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
+		var out bytes.Buffer
+		if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: 90}); err != nil {
+			tb.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("mp%02d.jpg", len(paths)))
+		if err := os.WriteFile(p, out.Bytes(), 0o600); err != nil {
+			tb.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	if len(paths) < 5 {
+		tb.Fatalf("only %d source photos", len(paths))
+	}
+	return paths
+}
+
+// BenchmarkPhotoVsDjpeg hashes 1 MP JPEGs end to end (read, decode once,
+// PDQ; and all photo signals) and compares with djpeg, libjpeg-turbo's own
+// command-line decoder, decoding the same files in the same run. djpeg's
+// time includes starting a process; djpeg-decode subtracts the start-up
+// measured on an 8x8 JPEG.
+func BenchmarkPhotoVsDjpeg(b *testing.B) {
+	djpeg := fixtures.RequireTool(b, "djpeg")
+	dir := b.TempDir()
+	files := megapixelJPEGs(b, dir)
+	tiny := filepath.Join(dir, "tiny.jpg")
+	if err := os.WriteFile(tiny, onePixelJPEG(b), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	run := func(file string) {
+		if err := exec.Command(djpeg, "-dct", "int", "-outfile", os.DevNull, file).Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	perFile := func(f func(string)) time.Duration {
+		start := time.Now()
+		for _, p := range files {
+			f(p)
+		}
+		return time.Since(start) / time.Duration(len(files))
+	}
+	var djpegTime, startup time.Duration
+	b.Run("tool=djpeg", func(b *testing.B) {
+		for b.Loop() {
+			djpegTime += perFile(run)
+			startup += perFile(func(string) { run(tiny) })
+		}
+		djpegTime /= time.Duration(b.N)
+		startup /= time.Duration(b.N)
+		b.ReportMetric(float64(djpegTime.Microseconds())/1000, "ms/file")
+		b.ReportMetric(float64((djpegTime-startup).Microseconds())/1000, "decode-ms/file")
+	})
+	for _, c := range []struct {
+		name    string
+		signals []matcher.SignalType
+	}{{"pdq", []matcher.SignalType{matcher.PDQ}}, {"photo-signals", []matcher.SignalType{matcher.PDQ, matcher.PHash, matcher.DHash, matcher.AHash}}, {"all", nil}} {
+		b.Run("tool=herken/signals="+c.name, func(b *testing.B) {
+			h, err := matcher.NewHasher(matcher.HasherConfig{Signals: c.signals})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var total time.Duration
+			for b.Loop() {
+				total += perFile(func(p string) {
+					f, err := os.Open(p)
+					if err != nil {
+						b.Fatal(err)
+					}
+					hs, err := h.Hash(f)
+					f.Close()
+					if err != nil || hs.PhotoErr != nil {
+						b.Fatal(err, hs.PhotoErr)
+					}
+				})
+			}
+			per := total / time.Duration(b.N)
+			b.ReportMetric(float64(per.Microseconds())/1000, "ms/file")
+			if djpegTime > 0 {
+				b.ReportMetric(float64(per)/float64(djpegTime), "x-djpeg")
+				b.ReportMetric(float64(per)/float64(djpegTime-startup), "x-djpeg-decode")
+			}
+		})
+	}
+	b.Logf("%d files of 1280x800; jpeg decoder: %s", len(files), media.JPEGDecoder())
+}
