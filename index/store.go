@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/atkm/herken/index/prefilter"
 	"github.com/atkm/herken/matcher"
 )
 
@@ -210,3 +212,28 @@ func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error("badger", "msg", 
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn("badger", "msg", fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Infof(string, ...any)        {}
 func (b badgerLogger) Debugf(string, ...any)       {}
+
+// FilterMeta describes the Bloom filter of one exact signal type.
+type FilterMeta struct {
+	prefilter.Meta
+	IndexVersion uint64 `json:"index_version"`
+}
+
+// WriteFilter writes the Bloom filter of the exact signal type t in the
+// format of prefilter.Filter.WriteTo, for offline pre-screening, and
+// returns its metadata. Retracted items may still be in it; a positive
+// answer is to be confirmed by a lookup.
+func (s *Store) WriteFilter(t matcher.SignalType, w io.Writer) (FilterMeta, error) {
+	s.mu.RLock()
+	f, ok := s.mem.exact[t]
+	meta := FilterMeta{IndexVersion: s.version.Load()}
+	s.mu.RUnlock()
+	if !ok {
+		return FilterMeta{}, fmt.Errorf("index: %s is not an exact signal type; filters exist for sha256, md5 and sha1", t)
+	}
+	meta.Meta = f.Meta()
+	if _, err := f.WriteTo(w); err != nil {
+		return FilterMeta{}, err
+	}
+	return meta, nil
+}

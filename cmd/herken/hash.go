@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/atkm/herken/ingest/parallel"
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
@@ -53,7 +54,7 @@ func runHash(ctx context.Context, args []string, io *stdio) error {
 	}
 
 	failed := 0
-	err = orderedMap(ctx, files, *workers, func(name string) hashLine {
+	err = parallel.OrderedMap(ctx, files, *workers, func(name string) hashLine {
 		return hashFile(hasher, name, io.in)
 	}, func(l hashLine) error {
 		if l.err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/ingest/parallel"
 	"github.com/atkm/herken/matcher"
 )
 
@@ -90,7 +91,7 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
-	err = orderedMap(ctx, files, runtime.GOMAXPROCS(0), func(name string) matchOutcome {
+	err = parallel.OrderedMap(ctx, files, runtime.GOMAXPROCS(0), func(name string) matchOutcome {
 		return matchFile(s, hasher, name, io.in, !*noDihedral)
 	}, func(o matchOutcome) error { return emit(o.name, o.res, o.err) })
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/atkm/herken/ingest/importer"
 )
 
 // progress prints a running count on a terminal, at most a few times a
@@ -26,7 +28,7 @@ func newProgress(w io.Writer) *progress {
 	return &progress{w: w}
 }
 
-func (p *progress) show(s importSummary) {
+func (p *progress) show(s importer.Summary) {
 	if p.w == nil || time.Since(p.last) < 200*time.Millisecond {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/atkm/herken/fixtures"
+	"github.com/atkm/herken/ingest/importer"
 )
 
 // newDataDir runs herken init and herken bank create, as a user would.
@@ -56,7 +57,7 @@ func TestImportMatchRetract(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("import: exit %d %s", code, errOut)
 	}
-	var sum importSummary
+	var sum importer.Summary
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatal(err)
 	}
