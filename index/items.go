@@ -188,7 +188,9 @@ func (s *Store) index(id uint64, sigs []matcher.Signal) {
 	for _, sig := range sigs {
 		var err error
 		if sig.Type.Exact() {
-			err = s.mem.exact[sig.Type].Add(sig)
+			if err = s.mem.exact[sig.Type].Add(sig); err == nil {
+				s.growFilter(sig.Type)
+			}
 		} else {
 			err = s.mem.near[sig.Type].add(id, sig)
 		}

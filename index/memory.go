@@ -220,3 +220,45 @@ func eachValue(txn *badger.Txn, prefix []byte, fn func(k, v []byte) error) error
 // maxItemID bounds item ids so that the Hamming indexes can map their ids
 // back to items in four bytes each.
 const maxItemID = math.MaxUint32
+
+// growFilter rebuilds the Bloom filter of exact type t from the store in
+// the background once it holds more keys than it was sized for, so that
+// its false-positive rate stays as configured. Queries and writes go on
+// meanwhile. At most one rebuild per type runs at a time.
+func (s *Store) growFilter(t matcher.SignalType) {
+	f := s.mem.exact[t]
+	if !f.NeedsRebuild() || !s.rebuilding[t].CompareAndSwap(false, true) {
+		return
+	}
+	s.bg.Go(func() {
+		defer s.rebuilding[t].Store(false)
+		n := 2 * f.Count()
+		err := f.Rebuild(n, func(yield func(matcher.Signal)) error {
+			return s.eachPostingOfType(t, func(sig matcher.Signal, active bool) {
+				if active {
+					yield(sig)
+				}
+			})
+		})
+		if err != nil {
+			s.log.Error("index: rebuilding the bloom filter", "type", t.String(), "err", err)
+		}
+	})
+}
+
+// eachPostingOfType calls fn for every posting of type t, reading keys only.
+func (s *Store) eachPostingOfType(t matcher.SignalType, fn func(sig matcher.Signal, active bool)) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		prefix := append(append([]byte{}, prefixPosting...), byte(t))
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			sig, _, err := parsePosting(it.Item().Key())
+			if err != nil {
+				return err
+			}
+			fn(sig, it.Item().UserMeta() == postingActive)
+		}
+		return nil
+	})
+}

@@ -63,7 +63,13 @@ type Store struct {
 	banks   map[string]*matcher.Bank
 	version atomic.Uint64
 	closed  atomic.Bool
+
+	bg         sync.WaitGroup // background filter rebuilds, waited for by Close
+	rebuilding [maxType]atomic.Bool
 }
+
+// maxType bounds the signal types, for per-type arrays.
+const maxType = 16
 
 // Open opens the store in dir, loading the in-memory indexes.
 func Open(dir string, opts Options) (*Store, error) {
@@ -166,6 +172,7 @@ func (s *Store) Close() error {
 	}
 	s.writeM.Lock()
 	defer s.writeM.Unlock()
+	s.bg.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.db.Close()

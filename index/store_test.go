@@ -387,3 +387,30 @@ func TestClock(t *testing.T) {
 		t.Errorf("added at %v", it.AddedAt)
 	}
 }
+
+// TestFilterGrows: adding far more digests than the filter was sized for
+// rebuilds it in the background, with no false negatives on the way.
+func TestFilterGrows(t *testing.T) {
+	s, _ := openNew(t)
+	mustBank(t, s, "a", true)
+	var items []matcher.Item
+	for i := range 5000 {
+		items = append(items, matcher.Item{Bank: "a", Signals: []matcher.Signal{sig(t, matcher.SHA1, fmt.Sprintf("%040x", i+1))}})
+		if len(items) == 500 {
+			if _, _, err := s.AddItems(items); err != nil {
+				t.Fatal(err)
+			}
+			items = items[:0]
+		}
+	}
+	s.bg.Wait()
+	if c := s.mem.exact[matcher.SHA1].Capacity(); c < 5000 {
+		t.Errorf("filter capacity %d after 5000 keys", c)
+	}
+	for i := range 5000 {
+		res := lookupOne(t, s, matcher.Query{Signal: sig(t, matcher.SHA1, fmt.Sprintf("%040x", i+1)), Quality: -1})
+		if len(res.Matches) != 1 {
+			t.Fatalf("key %d not found after growth", i+1)
+		}
+	}
+}
