@@ -72,7 +72,7 @@ func (s *Store) UpdateBank(name string, fn func(*matcher.Bank) error) (matcher.B
 			return err
 		}
 		if b.Name != name {
-			return fmt.Errorf("index: a bank cannot be renamed")
+			return &matcher.InvalidError{Msg: "a bank cannot be renamed"}
 		}
 		if err := b.Validate(); err != nil {
 			return err

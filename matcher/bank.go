@@ -8,6 +8,15 @@ import (
 	"time"
 )
 
+// InvalidError says why a bank, an item or a category list was refused.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return "matcher: " + e.Msg }
+
+func invalidf(format string, args ...any) error {
+	return &InvalidError{Msg: fmt.Sprintf(format, args...)}
+}
+
 // Category is one of the five types of terrorist content defined by
 // Regulation (EU) 2021/784, article 2(7).
 type Category string
@@ -33,7 +42,7 @@ func ParseCategories(s string) ([]Category, error) {
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '|' || r == ' ' }) {
 		c := Category(strings.ToLower(strings.TrimSpace(f)))
 		if !slices.Contains(Categories(), c) {
-			return nil, fmt.Errorf("matcher: unknown category %q (known: %s)", f, categoryNames())
+			return nil, invalidf("unknown category %q (known: %s)", f, categoryNames())
 		}
 		if !slices.Contains(out, c) {
 			out = append(out, c)
@@ -84,19 +93,19 @@ var bankNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 // Validate checks a bank's name, categories and thresholds.
 func (b *Bank) Validate() error {
 	if !bankNameRE.MatchString(b.Name) {
-		return fmt.Errorf("matcher: bank name %q: use 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", b.Name)
+		return invalidf("bank name %q: use 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit", b.Name)
 	}
 	for _, c := range b.Categories {
 		if !slices.Contains(Categories(), c) {
-			return fmt.Errorf("matcher: bank %s: unknown category %q", b.Name, c)
+			return invalidf("bank %s: unknown category %q", b.Name, c)
 		}
 	}
 	for t, v := range b.Thresholds {
 		if !t.Valid() || t.Exact() {
-			return fmt.Errorf("matcher: bank %s: a threshold for %s makes no sense", b.Name, t)
+			return invalidf("bank %s: a threshold for %s makes no sense", b.Name, t)
 		}
 		if v < 0 || v > t.Bits()/2 {
-			return fmt.Errorf("matcher: bank %s: %s threshold %d is outside 0..%d", b.Name, t, v, t.Bits()/2)
+			return invalidf("bank %s: %s threshold %d is outside 0..%d", b.Name, t, v, t.Bits()/2)
 		}
 	}
 	return nil
@@ -149,23 +158,23 @@ type StatusChange struct {
 // Validate checks an item before it is stored.
 func (it *Item) Validate() error {
 	if len(it.Signals) == 0 {
-		return fmt.Errorf("matcher: item has no signals")
+		return invalidf("item has no signals")
 	}
 	for _, s := range it.Signals {
 		if !s.Type.Valid() {
-			return fmt.Errorf("matcher: item has a signal of invalid type %d", s.Type)
+			return invalidf("item has a signal of invalid type %d", s.Type)
 		}
 	}
 	if len(it.Categories) == 0 {
-		return fmt.Errorf("matcher: item has no category (known: %s)", categoryNames())
+		return invalidf("item has no category (known: %s)", categoryNames())
 	}
 	for _, c := range it.Categories {
 		if !slices.Contains(Categories(), c) {
-			return fmt.Errorf("matcher: unknown category %q", c)
+			return invalidf("unknown category %q", c)
 		}
 	}
 	if len(it.Label) > 1024 || len(it.Reference) > 1024 {
-		return fmt.Errorf("matcher: label and reference are limited to 1024 bytes")
+		return invalidf("label and reference are limited to 1024 bytes")
 	}
 	return nil
 }

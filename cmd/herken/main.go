@@ -35,6 +35,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the HTTP API", runServe},
 		{"hash", "compute the signals of files", runHash},
 		{"match", "check files or hashes against the index, with the evidence", runMatch},
 		{"init", "create an empty index in a data folder", runInit},

@@ -1,0 +1,347 @@
+package service
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/ingest/hashlist"
+	"github.com/atkm/herken/ingest/importer"
+	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/media"
+)
+
+// actor names who made a change through the API; with keys (issue 5) it
+// becomes the key's id.
+func (c *call) actor() string { return "api" }
+
+// bankRequest is the body of POST /v1/banks and PATCH /v1/banks/{bank}.
+// In a PATCH, absent fields are left as they are.
+type bankRequest struct {
+	Name        *string            `json:"name"`
+	Description *string            `json:"description"`
+	Source      *string            `json:"source"`
+	Categories  []matcher.Category `json:"categories"`
+	Enabled     *bool              `json:"enabled"`
+	Thresholds  map[string]int     `json:"thresholds"`
+}
+
+func (r bankRequest) apply(b *matcher.Bank) error {
+	if r.Description != nil {
+		b.Description = *r.Description
+	}
+	if r.Source != nil {
+		b.Source = *r.Source
+	}
+	if r.Categories != nil {
+		b.Categories = r.Categories
+	}
+	if r.Enabled != nil {
+		b.Enabled = *r.Enabled
+	}
+	for name, v := range r.Thresholds {
+		t, err := matcher.ParseSignalType(name)
+		if err != nil {
+			return err
+		}
+		if b.Thresholds == nil {
+			b.Thresholds = map[matcher.SignalType]int{}
+		}
+		b.Thresholds[t] = v
+	}
+	return nil
+}
+
+func (s *Service) listBanks(c *call) error {
+	writeJSON(c.ctx, http.StatusOK, map[string]any{"banks": s.cfg.Store.Banks()})
+	return nil
+}
+
+func (s *Service) createBank(c *call) error {
+	var req bankRequest
+	if err := c.decodeJSON(&req); err != nil {
+		return err
+	}
+	if req.Name == nil {
+		return errorf(http.StatusBadRequest, "invalid_request", "a bank needs a name")
+	}
+	b := matcher.Bank{Name: *req.Name, Enabled: true, CreatedBy: c.actor()}
+	if err := req.apply(&b); err != nil {
+		return err
+	}
+	if _, err := s.cfg.Store.CreateBank(b); err != nil {
+		return err
+	}
+	created, err := s.cfg.Store.Bank(b.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.ctx, http.StatusCreated, created)
+	return nil
+}
+
+func (s *Service) getBank(c *call) error {
+	b, err := s.cfg.Store.Bank(c.params["bank"])
+	if err != nil {
+		return err
+	}
+	writeJSON(c.ctx, http.StatusOK, b)
+	return nil
+}
+
+func (s *Service) updateBank(c *call) error {
+	var req bankRequest
+	if err := c.decodeJSON(&req); err != nil {
+		return err
+	}
+	if req.Name != nil && *req.Name != c.params["bank"] {
+		return errorf(http.StatusBadRequest, "invalid_request", "a bank cannot be renamed")
+	}
+	b, err := s.cfg.Store.UpdateBank(c.params["bank"], req.apply)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.ctx, http.StatusOK, b)
+	return nil
+}
+
+func (s *Service) listItems(c *call) error {
+	args := c.ctx.QueryArgs()
+	f := index.ItemFilter{Bank: c.params["bank"], Status: matcher.ItemStatus(args.Peek("status"))}
+	if f.Status != "" && f.Status != matcher.Active && f.Status != matcher.Retracted {
+		return errorf(http.StatusBadRequest, "invalid_request", "status is active or retracted, not %q", f.Status)
+	}
+	if v := args.Peek("after"); len(v) > 0 {
+		n, err := strconv.ParseUint(string(v), 10, 64)
+		if err != nil {
+			return errorf(http.StatusBadRequest, "invalid_request", "after=%q is not a number", v)
+		}
+		f.After = n
+	}
+	if v := args.Peek("limit"); len(v) > 0 {
+		n, err := strconv.Atoi(string(v))
+		if err != nil || n < 1 || n > 1000 {
+			return errorf(http.StatusBadRequest, "invalid_request", "limit is a number from 1 to 1000")
+		}
+		f.Limit = n
+	}
+	items, err := s.cfg.Store.Items(f)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []matcher.Item{}
+	}
+	if f.Limit == 0 {
+		f.Limit = 100
+	}
+	next := ""
+	if len(items) == f.Limit {
+		next = strconv.FormatUint(items[len(items)-1].ID, 10)
+	}
+	writeJSON(c.ctx, http.StatusOK, map[string]any{"items": items, "next_after": next})
+	return nil
+}
+
+// addItem answers POST /v1/banks/{bank}/items with an item given by its
+// hashes: {"signals": [...], "categories": [...], "label", "reference"}.
+func (s *Service) addItem(c *call) error {
+	var req struct {
+		Signals    []matcher.Signal   `json:"signals"`
+		Categories []matcher.Category `json:"categories"`
+		Label      string             `json:"label"`
+		Reference  string             `json:"reference"`
+		PDQQuality *int               `json:"pdq_quality"`
+	}
+	if err := c.decodeJSON(&req); err != nil {
+		return err
+	}
+	it := matcher.Item{Bank: c.params["bank"], Signals: req.Signals, Categories: req.Categories,
+		Label: req.Label, Reference: req.Reference, PDQQuality: req.PDQQuality, AddedBy: c.actor()}
+	return s.storeItem(c, it)
+}
+
+// uploadItem answers POST /v1/banks/{bank}/items/upload: the body is a
+// known file (raw or multipart "file"), hashed with every signal and not
+// kept. Query parameters categories, label and reference describe it.
+func (s *Service) uploadItem(c *call) error {
+	args := c.ctx.QueryArgs()
+	cats, err := matcher.ParseCategories(string(args.Peek("categories")))
+	if err != nil {
+		return err
+	}
+	r, name, err := c.upload()
+	if err != nil {
+		return err
+	}
+	hs, err := s.hasher.Hash(r)
+	if err != nil {
+		return err
+	}
+	if hs.Size == 0 {
+		return errorf(http.StatusBadRequest, "empty_upload", "the uploaded file is empty")
+	}
+	if hs.PhotoErr != nil {
+		return hs.PhotoErr
+	}
+	it := matcher.Item{Bank: c.params["bank"], Signals: hs.Signals, Categories: cats,
+		Label: string(args.Peek("label")), Reference: string(args.Peek("reference")), AddedBy: c.actor()}
+	if it.Label == "" {
+		it.Label = name
+	}
+	if _, ok := hs.Signal(matcher.PDQ); ok {
+		q := hs.PDQQuality
+		it.PDQQuality = &q
+	}
+	return s.storeItem(c, it)
+}
+
+func (s *Service) storeItem(c *call, it matcher.Item) error {
+	out, _, err := s.cfg.Store.AddItems([]matcher.Item{it})
+	if err != nil {
+		return err
+	}
+	switch o := out[0]; {
+	case o.Err != nil:
+		return invalid(o.Err)
+	case !o.Added:
+		return errorf(http.StatusConflict, "already_present", "bank %s already holds item %d with one of these signals", it.Bank, o.ID)
+	}
+	added, err := s.cfg.Store.Item(out[0].ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.ctx, http.StatusCreated, added)
+	return nil
+}
+
+func (c *call) itemID() (uint64, error) {
+	id, err := strconv.ParseUint(c.params["id"], 10, 64)
+	if err != nil {
+		return 0, errorf(http.StatusBadRequest, "invalid_request", "item id %q is not a number", c.params["id"])
+	}
+	return id, nil
+}
+
+func (s *Service) getItem(c *call) error {
+	id, err := c.itemID()
+	if err != nil {
+		return err
+	}
+	it, err := s.cfg.Store.Item(id)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.ctx, http.StatusOK, it)
+	return nil
+}
+
+// changeStatus answers POST /v1/items/{id}/retract and .../reactivate
+// with {"reason": "..."}.
+func (s *Service) changeStatus(retract bool) func(*call) error {
+	return func(c *call) error {
+		id, err := c.itemID()
+		if err != nil {
+			return err
+		}
+		var req struct {
+			Reason string `json:"reason"`
+		}
+		if err := c.decodeJSON(&req); err != nil {
+			return err
+		}
+		change := s.cfg.Store.Reactivate
+		if retract {
+			change = s.cfg.Store.Retract
+		}
+		it, err := change(id, req.Reason, c.actor())
+		if err != nil {
+			return err
+		}
+		writeJSON(c.ctx, http.StatusOK, it)
+		return nil
+	}
+}
+
+// importList answers POST /v1/banks/{bank}/import: the body is a hash list
+// (query: format, type, categories); the answer is the import's summary.
+func (s *Service) importList(c *call) error {
+	im, err := importer.New(s.cfg.Store, c.params["bank"], c.actor())
+	if err != nil {
+		return err
+	}
+	args := c.ctx.QueryArgs()
+	if im.Options.Categories, err = matcher.ParseCategories(string(args.Peek("categories"))); err != nil {
+		return err
+	}
+	if t := args.Peek("type"); len(t) > 0 {
+		if im.Options.Type, err = matcher.ParseSignalType(string(t)); err != nil {
+			return err
+		}
+	}
+	if f := args.Peek("format"); len(f) > 0 {
+		if im.Format, err = hashlist.ParseFormat(string(f)); err != nil {
+			return invalid(err)
+		}
+	}
+	body := bufio.NewReaderSize(c.body(s.cfg.MaxUploadBytes), 64<<10)
+	if head, _ := body.Peek(media.SniffLen); importer.IsMedia(head) {
+		return errorf(http.StatusUnsupportedMediaType, "not_a_hash_list",
+			"the body is a photo or video; add a known file with POST /v1/banks/%s/items/upload", c.params["bank"])
+	}
+	name := "body"
+	if ct := string(c.ctx.Request.Header.ContentType()); strings.Contains(ct, "csv") {
+		name = "body.csv"
+	} else if strings.Contains(ct, "json") {
+		name = "body.ndjson"
+	}
+	if err := im.List(context.Background(), name, body); err != nil {
+		return err
+	}
+	if err := im.Flush(); err != nil {
+		return err
+	}
+	writeJSON(c.ctx, http.StatusOK, im.Summary())
+	return nil
+}
+
+func (s *Service) status(c *call) error {
+	writeJSON(c.ctx, http.StatusOK, s.cfg.Store.Status())
+	return nil
+}
+
+// filter answers GET /v1/filter/{type}: the Bloom filter of every known
+// digest of that type, for offline pre-screening. Headers say what it is.
+func (s *Service) filter(c *call) error {
+	t, err := matcher.ParseSignalType(c.params["type"])
+	if err != nil {
+		return err
+	}
+	if !t.Exact() {
+		return errorf(http.StatusBadRequest, "invalid_signal", "filters exist for the exact types sha256, md5 and sha1, not %s", t)
+	}
+	var buf strings.Builder
+	meta, err := s.cfg.Store.WriteFilter(t, &buf)
+	if err != nil {
+		return err
+	}
+	h := &c.ctx.Response.Header
+	h.Set("X-Herken-Signal-Type", t.String())
+	h.Set("X-Herken-Count", strconv.FormatUint(uint64(meta.Count), 10))
+	h.Set("X-Herken-FP-Rate", strconv.FormatFloat(meta.FPRate, 'g', -1, 64))
+	h.Set("X-Herken-Index-Version", strconv.FormatUint(meta.IndexVersion, 10))
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="herken-%s.bloom"`, t))
+	c.ctx.SetContentType("application/octet-stream")
+	c.ctx.SetStatusCode(http.StatusOK)
+	c.ctx.SetBodyString(buf.String())
+	return nil
+}
+
+func (s *Service) healthz(c *call) error {
+	writeJSON(c.ctx, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version, "index_version": s.cfg.Store.Version()})
+	return nil
+}

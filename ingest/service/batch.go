@@ -1,0 +1,237 @@
+package service
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/atkm/herken/matcher"
+)
+
+// batchLine is one line of a batch: an id chosen by the client, echoed in
+// its result, and exactly one of a URL, signals or the content itself.
+type batchLine struct {
+	ID         json.RawMessage `json:"id"`
+	URL        string          `json:"url"`
+	Signals    json.RawMessage `json:"signals"`
+	DataBase64 string          `json:"data_base64"`
+}
+
+// batchResult is one line of a batch's answer.
+type batchResult struct {
+	ID     json.RawMessage `json:"id"`
+	Line   int             `json:"line"`
+	Result any             `json:"result,omitempty"`
+	Error  *Problem        `json:"error,omitempty"`
+}
+
+// batchSummary is the last line of a batch's answer: its presence tells
+// the client that the whole batch was read.
+type batchSummary struct {
+	Lines        int    `json:"lines"`
+	Matched      int    `json:"matched"`
+	Errors       int    `json:"errors"`
+	IndexVersion uint64 `json:"index_version"`
+}
+
+// batch answers POST /v1/batch: NDJSON in, NDJSON out, both streamed. Lines
+// are worked on BatchWorkers at a time and answered in the order they
+// finish, each as soon as it is ready; the next line is read only when a
+// worker is free, so a batch of any length runs in bounded memory. A bad
+// line is answered with an error for its id and the batch goes on.
+//
+// The answer starts before the request ends: a client must read it while
+// it sends (Go's net/http client does).
+func (s *Service) batch(c *call) error {
+	body := c.body(math.MaxInt64)
+	c.ctx.SetStatusCode(http.StatusOK)
+	c.ctx.SetContentType("application/x-ndjson")
+	c.ctx.SetBodyStreamWriter(func(w *bufio.Writer) { s.runBatch(body, w) })
+	return nil
+}
+
+func (s *Service) runBatch(body io.Reader, w *bufio.Writer) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	results := make(chan batchResult, s.cfg.BatchWorkers)
+	var sum batchSummary
+	var readErr error
+	go func() {
+		defer close(results)
+		g := new(errgroup.Group)
+		g.SetLimit(s.cfg.BatchWorkers)
+		br := bufio.NewReaderSize(body, 64<<10)
+		for n := 1; ctx.Err() == nil; n++ {
+			line, err := readBatchLine(br, s.cfg.MaxBatchLine)
+			if errors.Is(err, io.EOF) && len(line) == 0 {
+				break
+			}
+			var ae *apiError
+			switch {
+			case errors.As(err, &ae) && ae.Code == "line_too_long":
+				results <- batchResult{ID: json.RawMessage("null"), Line: n, Error: &ae.Problem}
+				continue
+			case err != nil && !errors.Is(err, io.EOF):
+				readErr = err
+			}
+			if len(bytes.TrimSpace(line)) > 0 {
+				sum.Lines++
+				s.metrics.queued(1)
+				g.Go(func() error {
+					defer s.metrics.queued(-1)
+					results <- s.batchLine(ctx, n, line)
+					return nil
+				})
+			}
+			if err != nil {
+				break
+			}
+		}
+		_ = g.Wait()
+	}()
+
+	var writeFailed atomic.Bool
+	enc := json.NewEncoder(w)
+	for r := range results {
+		if writeFailed.Load() {
+			continue // the client is gone: drain the workers
+		}
+		if r.Error != nil {
+			sum.Errors++
+		} else if m, ok := r.Result.(matchResponse); ok && m.Matched {
+			sum.Matched++
+		} else if l, ok := r.Result.(lookupAnswer); ok && l.Matched {
+			sum.Matched++
+		}
+		err := enc.Encode(r)
+		if err == nil && len(results) == 0 {
+			err = w.Flush()
+		}
+		if err != nil {
+			writeFailed.Store(true)
+			cancel()
+		}
+	}
+	if writeFailed.Load() {
+		return
+	}
+	if readErr != nil {
+		p := classify(readErr).Problem
+		_ = enc.Encode(map[string]Problem{"error": p})
+		_ = w.Flush()
+		return
+	}
+	sum.IndexVersion = s.cfg.Store.Version()
+	_ = enc.Encode(map[string]batchSummary{"summary": sum})
+	_ = w.Flush()
+}
+
+// readBatchLine reads one line, refusing (and skipping) one over max bytes.
+func readBatchLine(br *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > max {
+			for err == bufio.ErrBufferFull {
+				_, err = br.ReadSlice('\n')
+			}
+			if err != nil && err != io.EOF {
+				return nil, err
+			}
+			return nil, errorf(http.StatusRequestEntityTooLarge, "line_too_long", "the line is over the limit of %d bytes", max)
+		}
+		line = append(line, chunk...)
+		if err != bufio.ErrBufferFull {
+			return line, err
+		}
+	}
+}
+
+// lookupAnswer is the result of a batch line with signals.
+type lookupAnswer struct {
+	Matched bool `json:"matched"`
+	matcher.Lookup
+}
+
+func (s *Service) batchLine(ctx context.Context, n int, line []byte) batchResult {
+	out := batchResult{ID: json.RawMessage("null"), Line: n}
+	fail := func(err error) batchResult {
+		p := classify(err).Problem
+		if p.Code == "internal" {
+			s.log.Error("batch line failed", "line", n, "err", err)
+		}
+		out.Error = &p
+		return out
+	}
+	var in batchLine
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return fail(errorf(http.StatusBadRequest, "malformed_json", "line %d is not a batch object: %v", n, err))
+	}
+	if len(in.ID) > 0 {
+		out.ID = in.ID
+	}
+	given := 0
+	for _, ok := range []bool{in.URL != "", len(in.Signals) > 0, in.DataBase64 != ""} {
+		if ok {
+			given++
+		}
+	}
+	if given != 1 {
+		return fail(errorf(http.StatusBadRequest, "invalid_request", `line %d: give exactly one of "url", "signals" and "data_base64"`, n))
+	}
+	switch {
+	case in.URL != "":
+		resp, err := s.fetchAndMatch(ctx, in.URL)
+		if err != nil {
+			return fail(err)
+		}
+		out.Result = resp
+	case in.DataBase64 != "":
+		data, err := base64.StdEncoding.DecodeString(in.DataBase64)
+		if err != nil {
+			return fail(errorf(http.StatusBadRequest, "invalid_base64", "line %d: data_base64 is not standard base64: %v", n, err))
+		}
+		if int64(len(data)) > s.cfg.MaxUploadBytes {
+			return fail(errorf(http.StatusRequestEntityTooLarge, "too_large", "line %d: the content is over the upload limit", n))
+		}
+		resp, err := s.result(s.hasher.HashBytes(data))
+		if err != nil {
+			return fail(err)
+		}
+		out.Result = resp
+	default:
+		var req lookupRequest
+		if err := json.Unmarshal([]byte(`{"signals":`+string(in.Signals)+`}`), &req); err != nil {
+			return fail(errorf(http.StatusBadRequest, "malformed_json", "line %d: signals: %v", n, err))
+		}
+		queries := make([]matcher.Query, 0, len(req.Signals))
+		for _, sig := range req.Signals {
+			q, err := query(sig.Type, sig.Value, sig.Quality)
+			if err != nil {
+				return fail(err)
+			}
+			queries = append(queries, q)
+		}
+		if len(queries) == 0 || len(queries) > maxLookupSignals {
+			return fail(errorf(http.StatusBadRequest, "invalid_request", "line %d: give 1 to %d signals", n, maxLookupSignals))
+		}
+		l, err := s.cfg.Store.Lookup(queries)
+		if err != nil {
+			return fail(err)
+		}
+		s.metrics.matched(l.Matches)
+		out.Result = lookupAnswer{Matched: len(l.Matches) > 0, Lookup: l}
+	}
+	return out
+}

@@ -1,0 +1,86 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/ingest/fetch"
+	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/media"
+)
+
+// Problem is the JSON error body of every failed request, and of every
+// failed line of a batch: a stable code and a message for people.
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// apiError is an error with the HTTP status and code it answers with.
+type apiError struct {
+	status int
+	Problem
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, Problem: Problem{Code: code, Message: fmt.Sprintf(format, args...)}}
+}
+
+// classify decides the HTTP status and code of an error. It is the one
+// place that does: packages below return typed errors, never statuses.
+// Unknown errors are internal (500) and their text is not shown.
+func classify(err error) *apiError {
+	var (
+		ae *apiError
+		pe *matcher.ParseError
+		me *media.Error
+		fe *fetch.Error
+		ie *matcher.InvalidError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &pe), errors.Is(err, matcher.ErrUnknownSignalType):
+		return errorf(http.StatusBadRequest, "invalid_signal", "%s", err)
+	case errors.As(err, &me):
+		status := http.StatusUnprocessableEntity
+		if me.Code == media.CodeTooLarge {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return errorf(status, string(me.Code), "%s", err)
+	case errors.As(err, &fe):
+		status := http.StatusUnprocessableEntity // the URL could not be fetched
+		if fe.Client() {
+			status = http.StatusBadRequest // the URL itself is refused
+		}
+		if fe.Code == "too_large" {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return errorf(status, fe.Code, "%s", err)
+	case errors.Is(err, index.ErrBankNotFound):
+		return errorf(http.StatusNotFound, "bank_not_found", "%s", err)
+	case errors.Is(err, index.ErrItemNotFound):
+		return errorf(http.StatusNotFound, "item_not_found", "%s", err)
+	case errors.Is(err, index.ErrBankExists):
+		return errorf(http.StatusConflict, "bank_exists", "%s", err)
+	case errors.Is(err, index.ErrAlreadyRetracted), errors.Is(err, index.ErrNotRetracted):
+		return errorf(http.StatusConflict, "status_conflict", "%s", err)
+	case errors.Is(err, index.ErrNoReason):
+		return errorf(http.StatusBadRequest, "reason_required", "%s", err)
+	case errors.As(err, &ie), errors.Is(err, errInvalid):
+		return errorf(http.StatusBadRequest, "invalid_request", "%s", err)
+	case errors.Is(err, index.ErrClosed):
+		return errorf(http.StatusServiceUnavailable, "shutting_down", "the service is shutting down")
+	}
+	return errorf(http.StatusInternalServerError, "internal", "internal error; it has been logged")
+}
+
+// errInvalid marks validation failures of request content (a bank name,
+// a category) that other packages report as plain errors.
+var errInvalid = errors.New("invalid request")
+
+func invalid(err error) error { return fmt.Errorf("%w: %w", errInvalid, err) }

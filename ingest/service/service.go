@@ -1,0 +1,258 @@
+// Package service is herken's HTTP API on fasthttp: matching of uploaded
+// files, URLs and bare hashes, NDJSON batches streamed both ways, the
+// offline Bloom filters, and the administration of banks and items.
+//
+// Uploads are streamed through the hashers and never written to disk or
+// kept; only their hashes and the decision leave a handler. Every result
+// carries the evidence of its matches and the index version.
+//
+// Errors are answered with a JSON Problem and a 4xx status for anything the
+// client can fix; the status is decided in one place (classify).
+//
+// A Service is safe for concurrent use: fasthttp runs handlers on many
+// goroutines.
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/ingest/fetch"
+	"github.com/atkm/herken/matcher"
+)
+
+// Config configures a Service.
+type Config struct {
+	Store *index.Store
+	// Fetcher fetches URLs to match; nil refuses URL matching.
+	Fetcher *fetch.Fetcher
+	// Hasher configures the hashing of uploads and fetched content.
+	Hasher matcher.HasherConfig
+	// NoDihedral turns off matching PDQ through the query's rotations and
+	// flips (on by default for photos).
+	NoDihedral bool
+	// MaxUploadBytes bounds an uploaded file (default 256 MiB).
+	MaxUploadBytes int64
+	// MaxJSONBytes bounds a JSON request body (default 1 MiB).
+	MaxJSONBytes int64
+	// MaxBatchLine bounds one NDJSON batch line (default 16 MiB, room for a
+	// base64-encoded photo).
+	MaxBatchLine int
+	// BatchWorkers is how many lines of one batch are worked on at once
+	// (default 2 per CPU).
+	BatchWorkers int
+	// ReadTimeout bounds reading a request's headers and, for JSON
+	// endpoints, its body (default 30s). Streams (uploads, batches) have
+	// their own idle timeout.
+	ReadTimeout time.Duration
+	Logger      *slog.Logger
+	// Version is reported by /healthz.
+	Version string
+}
+
+// Service answers the HTTP API.
+type Service struct {
+	cfg     Config
+	hasher  *matcher.Hasher
+	log     *slog.Logger
+	routes  []route
+	metrics *metrics
+	server  *fasthttp.Server
+}
+
+// New returns a Service for cfg.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("service: no store")
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 256 << 20
+	}
+	if cfg.MaxJSONBytes <= 0 {
+		cfg.MaxJSONBytes = 1 << 20
+	}
+	if cfg.MaxBatchLine <= 0 {
+		cfg.MaxBatchLine = 16 << 20
+	}
+	if cfg.BatchWorkers <= 0 {
+		cfg.BatchWorkers = 2 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.Hasher.Dihedral = !cfg.NoDihedral
+	h, err := matcher.NewHasher(cfg.Hasher)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, hasher: h, log: cfg.Logger}
+	s.metrics = newMetrics(cfg.Store)
+	s.routes = s.routeTable()
+	s.server = &fasthttp.Server{
+		Handler:                      s.Handler,
+		Name:                         "herken",
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		// With streaming on, this is only how much of a body is read
+		// ahead; each handler enforces its own limit.
+		MaxRequestBodySize:            64 << 10,
+		ReadTimeout:                   cfg.ReadTimeout,
+		IdleTimeout:                   2 * time.Minute,
+		ReadBufferSize:                16 << 10,
+		NoDefaultServerHeader:         true,
+		NoDefaultContentType:          true,
+		DisableHeaderNamesNormalizing: false,
+		ErrorHandler:                  s.protocolError,
+		Logger:                        fasthttpLogger{cfg.Logger},
+	}
+	return s, nil
+}
+
+// Serve answers requests on ln until ctx is done, then shuts down
+// gracefully: it stops accepting, lets requests in flight finish (for up
+// to grace), and returns. The caller closes the store afterwards.
+func (s *Service) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.server.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := s.server.ShutdownWithContext(sctx); err != nil {
+		return fmt.Errorf("service: shutdown: %w", err)
+	}
+	return <-errc
+}
+
+// protocolError answers requests fasthttp could not parse.
+func (s *Service) protocolError(ctx *fasthttp.RequestCtx, err error) {
+	status, code := http.StatusBadRequest, "malformed_request"
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		status, code = http.StatusRequestTimeout, "timeout"
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		status, code = http.StatusRequestEntityTooLarge, "too_large"
+	}
+	writeJSON(ctx, status, map[string]Problem{"error": {Code: code, Message: "the request could not be read: " + err.Error()}})
+}
+
+// Handler answers one request.
+func (s *Service) Handler(ctx *fasthttp.RequestCtx) {
+	start := time.Now()
+	path := string(ctx.Path())
+	method := string(ctx.Method())
+	r, params, allowed := s.match(method, path)
+	name := "unknown"
+	var err error
+	switch {
+	case r != nil:
+		name = r.name
+		err = r.handle(&call{ctx: ctx, params: params, s: s})
+	case allowed != "":
+		ctx.Response.Header.Set("Allow", allowed)
+		err = errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s (allowed: %s)", method, path, allowed)
+	default:
+		err = errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s (see /openapi.json)", method, path)
+	}
+	if err != nil {
+		ae := classify(err)
+		if ae.status >= 500 {
+			s.log.Error("request failed", "endpoint", name, "err", err)
+		}
+		writeJSON(ctx, ae.status, map[string]Problem{"error": ae.Problem})
+	}
+	s.metrics.request(name, ctx.Response.StatusCode(), time.Since(start))
+}
+
+// call is one request in a handler.
+type call struct {
+	ctx    *fasthttp.RequestCtx
+	params map[string]string
+	s      *Service
+}
+
+// route is one endpoint: a method and a path pattern whose {name}
+// segments are parameters.
+type route struct {
+	method  string
+	pattern []string
+	name    string
+	handle  func(*call) error
+}
+
+func (s *Service) match(method, path string) (*route, map[string]string, string) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	var allowed []string
+	for i := range s.routes {
+		r := &s.routes[i]
+		params, ok := matchPattern(r.pattern, segs)
+		if !ok {
+			continue
+		}
+		if r.method == method || (method == "HEAD" && r.method == "GET") {
+			return r, params, ""
+		}
+		allowed = append(allowed, r.method)
+	}
+	return nil, nil, strings.Join(allowed, ", ")
+}
+
+func matchPattern(pattern, segs []string) (map[string]string, bool) {
+	if len(pattern) != len(segs) {
+		return nil, false
+	}
+	var params map[string]string
+	for i, p := range pattern {
+		if strings.HasPrefix(p, "{") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[strings.Trim(p, "{}")] = segs[i]
+			continue
+		}
+		if p != segs[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"internal","message":"could not encode the response"}}`)
+	}
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(append(b, '\n'))
+}
+
+// fasthttpLogger passes fasthttp's own messages to slog.
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Warn("fasthttp", "msg", fmt.Sprintf(format, args...))
+}
