@@ -29,11 +29,15 @@
 //     Teredo (whatever IPv4 they embed), IPv6 outside 2000::/3, and
 //     whatever else code.dny.dev/ssrf's guard denies. IP literals in a URL
 //     are checked before any dial as well, for a quick and clear answer.
+//     A name's addresses (at most 4) are tried in turn and each is judged
+//     by itself; if none can be used, a refusal is reported in preference
+//     to other dial errors.
 //   - Config.Allow lists networks exempt from the public-address rule
 //     (tests, trusted internal sources); it is consulted first. The port
 //     rule still applies to them: tests that serve on random ports list
 //     those in Config.Ports.
-//   - At most Config.MaxRedirects redirects, each re-checked as above.
+//   - At most Config.MaxRedirects redirects, each re-checked as above; no
+//     Referer is passed on.
 //   - No proxy from the environment, no cookies, no transparent
 //     decompression (the bytes as served are hashed), TLS verified.
 //   - Limits: 10s to connect, 10s for the TLS handshake, 15s for the
