@@ -80,11 +80,13 @@ lint:
 	$(GO) run $(STATICCHECK) -tags '$(TAGS)' ./...
 	$(GO) run $(STATICCHECK) ./...
 
-# demo builds herken, creates a demo index in $(DEMO_DIR) with a bank of
-# known photos (the ThreatExchange test images), and matches a re-encoded
-# copy of one of them and a photo that is not known. Run it again: it reuses
-# the index. The service (herken serve) will take over as the main job.
-DEMO_KNOWN = fixtures/pdq/threatexchange/pdq/data/bridge-mods
+# demo is the main job on the embedded default: it builds herken, creates an
+# index in $(DEMO_DIR) (Badger in a local folder) with a demo bank of known
+# photos (the ThreatExchange test images standing in for known items),
+# shows a match from the command line, and serves the API on
+# $(DEMO_LISTEN) until interrupted. Run it again: it reuses the index.
+DEMO_KNOWN  = fixtures/pdq/threatexchange/pdq/data/bridge-mods
+DEMO_LISTEN ?= 127.0.0.1:8080
 demo: build
 	@$(BIN) version
 	@[ -f $(DEMO_DIR)/MANIFEST ] || $(BIN) init --data $(DEMO_DIR)
@@ -94,6 +96,12 @@ demo: build
 	$(BIN) import --data $(DEMO_DIR) --bank demo $(DEMO_KNOWN)
 	$(BIN) match --data $(DEMO_DIR) fixtures/pdq/threatexchange/pdq/data/misc-images/modes/CMYK.jpg \
 		fixtures/pdq/debian/derived/t09_astronaut__reencode_q92.jpg || [ $$? = 3 ]
+	@echo
+	@echo "Serving the API; try, in another terminal:"
+	@echo "  curl -s --data-binary @fixtures/pdq/threatexchange/pdq/data/misc-images/modes/RGB.jpg http://$(DEMO_LISTEN)/v1/match"
+	@echo "  curl -s 'http://$(DEMO_LISTEN)/v1/lookup?type=pdq&value=d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22'"
+	@echo "Stop with Ctrl-C."
+	$(BIN) serve --data $(DEMO_DIR) --listen $(DEMO_LISTEN)
 
 clean:
 	rm -rf bin $(DEMO_DIR)

@@ -146,15 +146,7 @@ func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary: runs without -short")
 	}
-	bin := filepath.Join(t.TempDir(), "herken")
-	tags := "" // build the binary with the JPEG decoder this test binary has
-	if strings.HasPrefix(media.JPEGDecoder(), "libjpeg-turbo") {
-		tags = "turbojpeg"
-	}
-	build := exec.Command("go", "build", "-tags", tags, "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	out, err := exec.Command(bin, "hash", "--json", fixtures.Path(bridgeJPEG)).Output()
 	if err != nil {
 		t.Fatalf("herken hash: %v", err)
@@ -170,4 +162,13 @@ func TestBinary(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "jpeg decoder:") {
 		t.Errorf("version: %v %s", err, out)
 	}
+}
+
+// testTags are the build tags of this test binary, for building herken
+// with the same JPEG decoder.
+func testTags() string {
+	if strings.HasPrefix(media.JPEGDecoder(), "libjpeg-turbo") {
+		return "turbojpeg"
+	}
+	return ""
 }

@@ -42,6 +42,7 @@ func commands() []command {
 		{"import", "import hash lists or folders of known media into a bank", runImport},
 		{"bank", "list, show, create and change banks", runBank},
 		{"item", "list, show, add, retract and re-activate items", runItem},
+		{"prescreen", "check files offline against a downloaded filter of known digests", runPrescreen},
 		{"version", "print the version and the active decoders", runVersion},
 	}
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/atkm/herken/fixtures"
+)
+
+// startBinary builds herken and starts "herken serve" on a free loopback
+// port; it returns the base URL and the running command.
+func startBinary(t *testing.T, data string) (string, *exec.Cmd) {
+	t.Helper()
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "herken listening on ") {
+		t.Fatalf("serve did not start: %q %v\n%s", line, err, logs.String())
+	}
+	return strings.TrimSpace(strings.TrimPrefix(line, "herken listening on ")), cmd
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "herken")
+	build := exec.Command("go", "build", "-tags", testTags(), "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestServeBinary runs the real binary, matches a known photo through the
+// API, pre-screens files offline with the served filter, and stops it with
+// SIGTERM.
+func TestServeBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: runs without -short")
+	}
+	data := newDataDir(t)
+	photo := fixtures.Path(bridgeJPEG)
+	if code, _, errOut := runCLI(t, "", "item", "add", "--data", data, "--bank", "demo", "--file", photo, "--reference", "RO-5"); code != 0 {
+		t.Fatalf("item add: %s", errOut)
+	}
+	base, cmd := startBinary(t, data)
+
+	f, _ := os.Open(photo)
+	resp, err := http.Post(base+"/v1/match", "image/jpeg", f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Matched bool
+		Matches []struct{ Reference string }
+	}
+	json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if !res.Matched || res.Matches[0].Reference != "RO-5" {
+		t.Fatalf("match through the binary: %+v", res)
+	}
+
+	// Offline pre-screening with the served filter.
+	resp, err = http.Get(base + "/v1/filter/sha256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filter := filepath.Join(t.TempDir(), "sha256.bloom")
+	fb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	os.WriteFile(filter, fb, 0o600)
+	dir := t.TempDir()
+	pb, _ := os.ReadFile(photo)
+	os.WriteFile(filepath.Join(dir, "copy.jpg"), pb, 0o600)
+	os.WriteFile(filepath.Join(dir, "other.txt"), []byte("hello"), 0o600)
+	code, out, _ := runCLI(t, "", "prescreen", "--filter", filter, dir)
+	if code != exitMatched || !strings.Contains(out, "copy.jpg: possible_match") || !strings.Contains(out, "other.txt: clean") {
+		t.Errorf("offline prescreen: exit %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, "", "prescreen", "--filter", filter, "--server", base, dir)
+	if code != exitMatched || !strings.Contains(out, "copy.jpg: match") {
+		t.Errorf("confirmed prescreen: exit %d %q", code, out)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve exited with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	// The store was closed cleanly: it opens again at once.
+	if code, _, errOut := runCLI(t, "", "bank", "list", "--data", data); code != 0 {
+		t.Errorf("store after shutdown: %s", errOut)
+	}
+}
+
+func TestServeRefusesNonLoopback(t *testing.T) {
+	data := newDataDir(t)
+	code, _, errOut := runCLI(t, "", "serve", "--data", data, "--listen", "0.0.0.0:0")
+	if code != 2 || !strings.Contains(errOut, "loopback") {
+		t.Errorf("exit %d %q", code, errOut)
+	}
+
+}
