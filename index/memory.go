@@ -83,6 +83,7 @@ func (s *Store) load() error {
 	counts := map[matcher.SignalType]uint64{}
 	var version uint64
 	banks := map[string]*matcher.Bank{}
+	var keys map[string]*APIKey
 	err := s.db.View(func(txn *badger.Txn) error {
 		v, err := getValue(txn, keySchema)
 		if err != nil {
@@ -100,6 +101,9 @@ func (s *Store) load() error {
 				return err
 			}
 			counts[t] = c
+		}
+		if keys, err = loadKeys(txn); err != nil {
+			return err
 		}
 		return eachValue(txn, prefixBank, func(_ []byte, v []byte) error {
 			b := new(matcher.Bank)
@@ -163,7 +167,7 @@ func (s *Store) load() error {
 			mem.near[t] = &nearIndex{ix: b.Index(), owner: owners[t]}
 		}
 	}
-	s.mem, s.banks = mem, banks
+	s.mem, s.banks, s.keys = mem, banks, keys
 	s.version.Store(version)
 	return nil
 }

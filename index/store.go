@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/atkm/herken/index/prefilter"
 	"github.com/atkm/herken/matcher"
@@ -49,6 +50,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (tests set it); default time.Now.
 	Now func() time.Time
+	// AuditRetention is how long audit records, which hold personal
+	// data, are kept (default and maximum: DefaultAuditRetention).
+	AuditRetention time.Duration
 }
 
 // Store is the index of known content. See the package documentation.
@@ -61,9 +65,11 @@ type Store struct {
 	mu      sync.RWMutex // held by lookups (read) and by writers applying to memory (write)
 	mem     *memory
 	banks   map[string]*matcher.Bank
+	keys    map[string]*APIKey
 	version atomic.Uint64
 	closed  atomic.Bool
 
+	audit      *auditLog
 	bg         sync.WaitGroup // background filter rebuilds, waited for by Close
 	rebuilding [maxType]atomic.Bool
 }
@@ -85,6 +91,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	switch {
+	case opts.AuditRetention == 0:
+		opts.AuditRetention = DefaultAuditRetention
+	case opts.AuditRetention < time.Hour || opts.AuditRetention > DefaultAuditRetention:
+		return nil, fmt.Errorf("index: audit retention %s: it must be between an hour and 365 days (the law's maximum)", opts.AuditRetention)
+	}
 	fresh, err := checkDir(dir, opts.Create)
 	if err != nil {
 		return nil, err
@@ -93,6 +105,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		WithSyncWrites(!opts.NoSync).
 		WithLogger(badgerLogger{opts.Logger}).
 		WithMemTableSize(32 << 20).
+		// Hashes do not compress, and uncompressed tables let a test check
+		// that expired audit records are really gone from disk.
+		WithCompression(options.None).
 		WithNumVersionsToKeep(1)
 	db, err := badger.Open(bopts)
 	if err != nil {
@@ -106,10 +121,14 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err == nil {
 		err = s.load()
 	}
+	if err == nil {
+		err = s.ExpireAudit()
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	s.startAudit()
 	return s, nil
 }
 
@@ -170,6 +189,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.stopAudit()
 	s.writeM.Lock()
 	defer s.writeM.Unlock()
 	s.bg.Wait()

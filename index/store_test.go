@@ -414,3 +414,77 @@ func TestFilterGrows(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIKeys(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	dir := filepath.Join(t.TempDir(), "d")
+	s, err := Open(dir, Options{Create: true, NoSync: true, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expires := now.Add(24 * time.Hour)
+	rec, key, err := s.CreateKey("crawler one", RoleCrawler, &expires, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(key, "hk_"+rec.ID+"_") || strings.Contains(rec.Hash, key) {
+		t.Fatalf("key %q, record %+v", key, rec)
+	}
+	got, err := s.Authenticate(key)
+	if err != nil || got.Role != RoleCrawler || got.Name != "crawler one" {
+		t.Fatalf("authenticate: %v %+v", err, got)
+	}
+	f := func(k string, want error) {
+		t.Helper()
+		if _, err := s.Authenticate(k); !errors.Is(err, want) {
+			t.Errorf("Authenticate(%.20q) = %v, want %v", k, err, want)
+		}
+	}
+	f("", ErrKeyMalformed)
+	f("Bearer "+key, ErrKeyMalformed)
+	f(key[:len(key)-1], ErrKeyMalformed)
+	f(key[:len(key)-1]+"x", ErrKeyUnknown)
+	f("hk_000000000000_"+key[len(key)-43:], ErrKeyUnknown)
+
+	// Keys survive a restart; only the hash is on disk.
+	s.Close()
+	raw, _ := os.ReadDir(dir)
+	for _, e := range raw {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if strings.Contains(string(b), key[len(key)-43:]) {
+			t.Fatalf("the secret is stored in %s", e.Name())
+		}
+	}
+	s, err = Open(dir, Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Authenticate(key); err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	now = expires
+	f(key, ErrKeyExpired)
+	now = expires.Add(-time.Hour)
+	if _, err := s.RevokeKey(rec.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	f(key, ErrKeyRevoked)
+	if _, err := s.RevokeKey(rec.ID, "admin"); !errors.Is(err, ErrKeyRevoked) {
+		t.Errorf("second revoke: %v", err)
+	}
+	if _, err := s.RevokeKey("nope", "admin"); !errors.Is(err, ErrKeyNotFound) {
+		t.Errorf("unknown id: %v", err)
+	}
+	if _, _, err := s.CreateKey("x", "root", nil, ""); err == nil {
+		t.Error("role root accepted")
+	}
+	past := now.Add(-time.Hour)
+	if _, _, err := s.CreateKey("x", RoleAdmin, &past, ""); err == nil {
+		t.Error("expiry in the past accepted")
+	}
+	if len(s.Keys()) != 1 || s.Keys()[0].RevokedAt == nil {
+		t.Errorf("keys: %+v", s.Keys())
+	}
+}

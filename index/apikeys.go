@@ -1,0 +1,193 @@
+package index
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Role is what an API key may do. The service maps each endpoint to the
+// roles that may call it.
+type Role string
+
+// The roles, from least to most trusted.
+const (
+	RoleProvider Role = "provider" // hosting providers: lookup, match, filter
+	RoleCrawler  Role = "crawler"  // crawler pipelines: match, batch, lookup
+	RoleAnalyst  Role = "analyst"  // all matching, reading banks and items, retracting
+	RoleAdmin    Role = "admin"    // everything, keys and the audit log included
+)
+
+// Roles lists the roles.
+func Roles() []Role { return []Role{RoleProvider, RoleCrawler, RoleAnalyst, RoleAdmin} }
+
+// ParseRole checks a role name.
+func ParseRole(s string) (Role, error) {
+	r := Role(strings.ToLower(strings.TrimSpace(s)))
+	if !slices.Contains(Roles(), r) {
+		return "", fmt.Errorf("index: unknown role %q (provider, crawler, analyst, admin)", s)
+	}
+	return r, nil
+}
+
+// APIKey is a key's record. The secret itself is never stored: only its
+// SHA-256, which is enough for 256-bit random secrets.
+type APIKey struct {
+	ID        string     `json:"id"` // public: for logs and listings
+	Name      string     `json:"name"`
+	Role      Role       `json:"role"`
+	CreatedAt time.Time  `json:"created_at"`
+	CreatedBy string     `json:"created_by,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	RevokedBy string     `json:"revoked_by,omitempty"`
+	Hash      string     `json:"secret_sha256"`
+}
+
+// Errors of key checks.
+var (
+	ErrKeyMalformed = errors.New("index: malformed API key")
+	ErrKeyUnknown   = errors.New("index: unknown API key")
+	ErrKeyRevoked   = errors.New("index: API key revoked")
+	ErrKeyExpired   = errors.New("index: API key expired")
+	ErrKeyNotFound  = errors.New("index: API key not found")
+)
+
+// keyPrefix starts every key herken issues; the public id follows, then
+// the secret: hk_<id>_<secret>.
+const keyPrefix = "hk_"
+
+var prefixAPIKey = []byte("k/")
+
+func apiKeyKey(id string) []byte { return append(append([]byte{}, prefixAPIKey...), id...) }
+
+// CreateKey makes a key for role, valid until expires (nil: no expiry),
+// and returns its record and the key itself, which is shown once and
+// cannot be recovered.
+func (s *Store) CreateKey(name string, role Role, expires *time.Time, by string) (APIKey, string, error) {
+	if _, err := ParseRole(string(role)); err != nil {
+		return APIKey{}, "", err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return APIKey{}, "", fmt.Errorf("index: a key needs a name of 1 to 200 characters")
+	}
+	now := s.opts.Now().UTC()
+	if expires != nil && !expires.After(now) {
+		return APIKey{}, "", fmt.Errorf("index: the expiry %s is not in the future", expires.Format(time.RFC3339))
+	}
+	idBytes := make([]byte, 6)
+	secret := make([]byte, 32)
+	if _, err := rand.Read(idBytes); err != nil {
+		return APIKey{}, "", err
+	}
+	if _, err := rand.Read(secret); err != nil {
+		return APIKey{}, "", err
+	}
+	id := hex.EncodeToString(idBytes)
+	secretText := base64.RawURLEncoding.EncodeToString(secret)
+	k := APIKey{ID: id, Name: name, Role: role, CreatedAt: now, CreatedBy: by, ExpiresAt: expires, Hash: secretHash(secretText)}
+	_, err := s.update(func(txn *badger.Txn) error { return setJSON(txn, apiKeyKey(id), &k) }, func() {
+		s.keys[id] = &k
+	})
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	return k, keyPrefix + id + "_" + secretText, nil
+}
+
+func secretHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// Authenticate checks a key and returns its record. It runs in constant
+// time in the secret, so timing tells nothing about it.
+func (s *Store) Authenticate(key string) (APIKey, error) {
+	rest, ok := strings.CutPrefix(key, keyPrefix)
+	id, secret, ok2 := strings.Cut(rest, "_")
+	if !ok || !ok2 || len(id) != 12 || len(secret) != 43 {
+		return APIKey{}, ErrKeyMalformed
+	}
+	s.mu.RLock()
+	k, found := s.keys[id]
+	var rec APIKey
+	if found {
+		rec = *k
+	}
+	s.mu.RUnlock()
+	want := rec.Hash
+	if !found {
+		want = strings.Repeat("0", 64) // compare anyway, to take the same time
+	}
+	if subtle.ConstantTimeCompare([]byte(secretHash(secret)), []byte(want)) != 1 || !found {
+		return APIKey{}, ErrKeyUnknown
+	}
+	now := s.opts.Now()
+	switch {
+	case rec.RevokedAt != nil:
+		return rec, ErrKeyRevoked
+	case rec.ExpiresAt != nil && !now.Before(*rec.ExpiresAt):
+		return rec, ErrKeyExpired
+	}
+	return rec, nil
+}
+
+// Keys lists every key (revoked and expired included), oldest first.
+func (s *Store) Keys() []APIKey {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]APIKey, 0, len(s.keys))
+	for _, k := range s.keys {
+		out = append(out, *k)
+	}
+	slices.SortFunc(out, func(a, b APIKey) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out
+}
+
+// RevokeKey revokes a key at once.
+func (s *Store) RevokeKey(id, by string) (APIKey, error) {
+	var k APIKey
+	_, err := s.update(func(txn *badger.Txn) error {
+		v, err := getValue(txn, apiKeyKey(id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("%w: %s", ErrKeyNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := decodeJSON(v, &k); err != nil {
+			return err
+		}
+		if k.RevokedAt != nil {
+			return fmt.Errorf("%w: %s was revoked at %s", ErrKeyRevoked, id, k.RevokedAt.Format(time.RFC3339))
+		}
+		now := s.opts.Now().UTC()
+		k.RevokedAt, k.RevokedBy = &now, by
+		return setJSON(txn, apiKeyKey(id), &k)
+	}, func() { s.keys[id] = &k })
+	return k, err
+}
+
+// loadKeys reads every key record.
+func loadKeys(txn *badger.Txn) (map[string]*APIKey, error) {
+	keys := map[string]*APIKey{}
+	err := eachValue(txn, prefixAPIKey, func(_, v []byte) error {
+		k := new(APIKey)
+		if err := decodeJSON(v, k); err != nil {
+			return err
+		}
+		keys[k.ID] = k
+		return nil
+	})
+	return keys, err
+}
