@@ -101,7 +101,7 @@ demo: build
 	@echo "  curl -s --data-binary @fixtures/pdq/threatexchange/pdq/data/misc-images/modes/RGB.jpg http://$(DEMO_LISTEN)/v1/match"
 	@echo "  curl -s 'http://$(DEMO_LISTEN)/v1/lookup?type=pdq&value=d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22'"
 	@echo "Stop with Ctrl-C."
-	$(BIN) serve --data $(DEMO_DIR) --listen $(DEMO_LISTEN)
+	$(BIN) serve --data $(DEMO_DIR) --listen $(DEMO_LISTEN) --insecure-no-auth
 
 clean:
 	rm -rf bin $(DEMO_DIR)

@@ -42,6 +42,8 @@ func commands() []command {
 		{"import", "import hash lists or folders of known media into a bank", runImport},
 		{"bank", "list, show, create and change banks", runBank},
 		{"item", "list, show, add, retract and re-activate items", runItem},
+		{"keys", "create, list and revoke API keys", runKeys},
+		{"audit", "read the audit log", runAudit},
 		{"prescreen", "check files offline against a downloaded filter of known digests", runPrescreen},
 		{"version", "print the version and the active decoders", runVersion},
 	}

@@ -19,11 +19,11 @@ import (
 	"github.com/atkm/herken/matcher"
 )
 
-const prescreenUsage = `--filter FILE [--filter FILE...] [--server URL] [--json] PATH...
+const prescreenUsage = `--filter FILE [--filter FILE...] [--server URL --key KEY] [--json] PATH...
 
 Checks files against herken's Bloom filters of known digests, offline: no
 content and no hash leaves this machine. Download a filter with
-  curl -o sha256.bloom http://HERKEN/v1/filter/sha256
+  curl -H "Authorization: Bearer $KEY" -o sha256.bloom https://HERKEN/v1/filter/sha256
 A filter can say "maybe" for a file that is not known (at its false-positive
 rate); with --server, only those positives are confirmed by hash (never by
 content) with POST /v1/lookup.
@@ -36,6 +36,7 @@ func runPrescreen(ctx context.Context, args []string, io *stdio) error {
 	var filterFiles multiFlag
 	fs.Var(&filterFiles, "filter", "a filter file from GET /v1/filter/{type} (repeatable, one per digest type)")
 	server := fs.String("server", envDefault("server", ""), "herken service to confirm positives with (env HERKEN_SERVER)")
+	key := fs.String("key", envDefault("key", ""), "API key for --server, a provider key suffices (env HERKEN_KEY)")
 	asJSON := fs.Bool("json", false, "write one JSON object per file")
 	paths, err := parseFlags(fs, args)
 	if err != nil {
@@ -65,7 +66,7 @@ func runPrescreen(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
-	client := &lookupClient{base: strings.TrimRight(*server, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+	client := &lookupClient{base: strings.TrimRight(*server, "/"), key: *key, http: &http.Client{Timeout: 30 * time.Second}}
 
 	found, failed := false, false
 	err = parallel.OrderedMap(ctx, files, runtime.GOMAXPROCS(0), func(name string) prescreenLine {
@@ -166,8 +167,8 @@ func expandPaths(paths []string) ([]string, error) {
 
 // lookupClient confirms hashes with a herken service.
 type lookupClient struct {
-	base string
-	http *http.Client
+	base, key string
+	http      *http.Client
 }
 
 func (c *lookupClient) lookup(ctx context.Context, sigs []matcher.Signal) (bool, error) {
@@ -180,6 +181,9 @@ func (c *lookupClient) lookup(ctx context.Context, sigs []matcher.Signal) (bool,
 		return false, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return false, fmt.Errorf("confirming with %s: %w", c.base, err)

@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/ingest/service"
 	"github.com/atkm/herken/matcher"
@@ -34,6 +38,14 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	fetchPorts := fs.String("fetch-ports", envDefault("fetch-ports", "80,443"), "ports URL fetching may connect to")
 	grace := fs.String("grace", envDefault("grace", "30s"), "how long requests in flight may take to finish at shutdown")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
+	noAuth := fs.Bool("insecure-no-auth", envBool("insecure-no-auth"), "serve without API keys, every caller an admin: for a demo, on loopback only")
+	tlsCert := fs.String("tls-cert", envDefault("tls-cert", ""), "TLS certificate file (PEM)")
+	tlsKey := fs.String("tls-key", envDefault("tls-key", ""), "TLS private key file (PEM)")
+	tlsClientCA := fs.String("tls-client-ca", envDefault("tls-client-ca", ""), "require client certificates signed by these CAs (PEM)")
+	plaintext := fs.Bool("allow-plaintext", envBool("allow-plaintext"), "listen without TLS on a non-loopback address (behind a TLS-terminating proxy)")
+	rateLimit := fs.String("rate-limit", envDefault("rate-limit", "0"), "requests a second per key (0: no limit)")
+	rateBurst := fs.String("rate-burst", envDefault("rate-burst", "0"), "burst of requests per key (0: the rate, rounded up)")
+	retention := fs.String("audit-retention", envDefault("audit-retention", "365d"), "how long the audit log keeps its records (at most 365d)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,12 +90,33 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 		return err
 	}
 
-	// Until API keys land (issue 5) the service has no authentication, so
-	// it only listens on loopback.
-	if err := requireLoopback(*listen); err != nil {
+	rate, err := strconv.ParseFloat(*rateLimit, 64)
+	if err != nil || rate < 0 {
+		return usagef("--rate-limit: want a number >= 0")
+	}
+	burst, err := strconv.Atoi(*rateBurst)
+	if err != nil || burst < 0 {
+		return usagef("--rate-burst: want a number >= 0")
+	}
+	keep, err := parseDays(*retention)
+	if err != nil {
+		return usagef("--audit-retention: %v", err)
+	}
+	if keep > index.DefaultAuditRetention || keep < time.Hour {
+		return usagef("--audit-retention: from an hour to at most 365d (the law's limit), not %s", *retention)
+	}
+	tlsConfig, err := serverTLS(*tlsCert, *tlsKey, *tlsClientCA)
+	if err != nil {
 		return err
 	}
-	store, err := openStore(*data)
+	loopback := isLoopback(*listen)
+	switch {
+	case *noAuth && !loopback:
+		return usagef("--insecure-no-auth serves everyone as an admin: it listens on loopback only (127.0.0.1 or [::1]), not %s", *listen)
+	case !loopback && tlsConfig == nil && !*plaintext:
+		return usagef("--listen %s is not loopback: give --tls-cert and --tls-key, or --allow-plaintext behind a TLS-terminating proxy", *listen)
+	}
+	store, err := index.Open(*data, index.Options{AuditRetention: keep, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -92,6 +125,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 		Store: store, Fetcher: fetcher, NoDihedral: *noDihedral,
 		Hasher:         matcher.HasherConfig{Limits: media.DefaultLimits},
 		MaxUploadBytes: uploadLimit, BatchWorkers: nWorkers, Logger: log, Version: version,
+		InsecureNoAuth: *noAuth, RateLimit: rate, RateBurst: burst,
 	})
 	if err != nil {
 		return err
@@ -100,11 +134,20 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
+	scheme := "http"
+	if tlsConfig != nil {
+		ln, scheme = tls.NewListener(ln, tlsConfig), "https"
+	}
 	st := store.Status()
-	log.Info("herken serving", "listen", ln.Addr().String(), "data", *data, "index_version", st.Version,
-		"banks", st.Banks, "jpeg_decoder", media.JPEGDecoder())
-	log.Warn("no authentication yet: listening on loopback only")
-	fmt.Fprintf(io.out, "herken listening on http://%s\n", ln.Addr())
+	log.Info("herken serving", "listen", ln.Addr().String(), "tls", tlsConfig != nil, "data", *data,
+		"index_version", st.Version, "banks", st.Banks, "keys", len(store.Keys()), "jpeg_decoder", media.JPEGDecoder(),
+		"audit_retention", keep.String())
+	if *noAuth {
+		log.Error("INSECURE: --insecure-no-auth: every request is served as an anonymous admin; for a demo on loopback only")
+	} else if len(store.Keys()) == 0 {
+		log.Warn("no API keys yet: every request will be refused; create one with herken keys create --role admin --name ...")
+	}
+	fmt.Fprintf(io.out, "herken listening on %s://%s\n", scheme, ln.Addr())
 	if err := svc.Serve(ctx, ln, graceD); err != nil {
 		return err
 	}
@@ -112,20 +155,60 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	return nil
 }
 
-// requireLoopback refuses an address that is not on loopback.
-func requireLoopback(addr string) error {
+// isLoopback reports whether a listen address is on loopback.
+func isLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return usagef("--listen %q: %v", addr, err)
+		return false
 	}
 	if host == "localhost" {
-		return nil
+		return true
 	}
 	ip, err := netip.ParseAddr(host)
-	if err != nil || !ip.IsLoopback() {
-		return usagef("--listen %q: herken has no authentication yet, so it listens on loopback only (127.0.0.1 or [::1])", addr)
+	return err == nil && ip.IsLoopback()
+}
+
+// serverTLS loads the certificate and, with a client CA, requires client
+// certificates. No certificate: nil, plain HTTP.
+func serverTLS(certFile, keyFile, clientCA string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		if clientCA != "" {
+			return nil, usagef("--tls-client-ca needs --tls-cert and --tls-key")
+		}
+		return nil, nil
 	}
-	return nil
+	if certFile == "" || keyFile == "" {
+		return nil, usagef("give both --tls-cert and --tls-key")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading the TLS certificate: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if clientCA != "" {
+		pem, err := os.ReadFile(clientCA)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s holds no PEM certificate", clientCA)
+		}
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
+// parseDays reads "365d", "30d" or a Go duration ("720h").
+func parseDays(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return 0, errors.New("want a number of days such as 365d")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 func splitList(s string) []string {

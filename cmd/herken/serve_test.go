@@ -20,10 +20,10 @@ import (
 
 // startBinary builds herken and starts "herken serve" on a free loopback
 // port; it returns the base URL and the running command.
-func startBinary(t *testing.T, data string) (string, *exec.Cmd) {
+func startBinary(t *testing.T, data string, extra ...string) (string, *exec.Cmd) {
 	t.Helper()
 	bin := buildBinary(t)
-	cmd := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"serve", "--data", data, "--listen", "127.0.0.1:0"}, extra...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -68,10 +68,23 @@ func TestServeBinary(t *testing.T) {
 	if code, _, errOut := runCLI(t, "", "item", "add", "--data", data, "--bank", "demo", "--file", photo, "--reference", "RO-5"); code != 0 {
 		t.Fatalf("item add: %s", errOut)
 	}
+	code, key, errOut := runCLI(t, "", "keys", "create", "--data", data, "--role", "provider", "--name", "test provider")
+	if code != 0 || !strings.HasPrefix(key, "hk_") {
+		t.Fatalf("keys create: %s", errOut)
+	}
+	key = strings.TrimSpace(key)
 	base, cmd := startBinary(t, data)
+	get := func(method, url string, body io.Reader) (*http.Response, error) {
+		req, _ := http.NewRequest(method, url, body)
+		req.Header.Set("Authorization", "Bearer "+key)
+		return http.DefaultClient.Do(req)
+	}
+	if resp, err := http.Get(base + "/v1/lookup?type=md5&value=" + strings.Repeat("0", 32)); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("without a key: %v %v", resp.Status, err)
+	}
 
 	f, _ := os.Open(photo)
-	resp, err := http.Post(base+"/v1/match", "image/jpeg", f)
+	resp, err := get("POST", base+"/v1/match", f)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +100,7 @@ func TestServeBinary(t *testing.T) {
 	}
 
 	// Offline pre-screening with the served filter.
-	resp, err = http.Get(base + "/v1/filter/sha256")
+	resp, err = get("GET", base+"/v1/filter/sha256", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +116,7 @@ func TestServeBinary(t *testing.T) {
 	if code != exitMatched || !strings.Contains(out, "copy.jpg: possible_match") || !strings.Contains(out, "other.txt: clean") {
 		t.Errorf("offline prescreen: exit %d %q", code, out)
 	}
-	code, out, _ = runCLI(t, "", "prescreen", "--filter", filter, "--server", base, dir)
+	code, out, _ = runCLI(t, "", "prescreen", "--filter", filter, "--server", base, "--key", key, dir)
 	if code != exitMatched || !strings.Contains(out, "copy.jpg: match") {
 		t.Errorf("confirmed prescreen: exit %d %q", code, out)
 	}
@@ -127,11 +140,17 @@ func TestServeBinary(t *testing.T) {
 	}
 }
 
-func TestServeRefusesNonLoopback(t *testing.T) {
+func TestServeRefusesInsecureSetups(t *testing.T) {
 	data := newDataDir(t)
-	code, _, errOut := runCLI(t, "", "serve", "--data", data, "--listen", "0.0.0.0:0")
-	if code != 2 || !strings.Contains(errOut, "loopback") {
-		t.Errorf("exit %d %q", code, errOut)
+	f := func(want string, args ...string) {
+		t.Helper()
+		code, _, errOut := runCLI(t, "", append([]string{"serve", "--data", data}, args...)...)
+		if code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("%v: exit %d %q", args, code, errOut)
+		}
 	}
-
+	f("loopback only", "--listen", "0.0.0.0:0", "--insecure-no-auth")
+	f("--tls-cert", "--listen", "0.0.0.0:0")
+	f("both --tls-cert and --tls-key", "--tls-cert", "x.pem")
+	f("at most 365d", "--audit-retention", "400d")
 }

@@ -33,7 +33,11 @@ func envDefault(name, def string) string {
 }
 
 func openStore(dir string) (*index.Store, error) {
-	return index.Open(dir, index.Options{})
+	s, err := index.Open(dir, index.Options{})
+	if err != nil && strings.Contains(err.Error(), "Another process is using this Badger database") {
+		return nil, fmt.Errorf("the index in %s is in use by another herken process (herken serve?): stop it, or make the change through the API", dir)
+	}
+	return s, err
 }
 
 // actor names who made a change from the command line, for the record.

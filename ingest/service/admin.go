@@ -15,10 +15,6 @@ import (
 	"github.com/atkm/herken/matcher/media"
 )
 
-// actor names who made a change through the API; with keys (issue 5) it
-// becomes the key's id.
-func (c *call) actor() string { return "api" }
-
 // bankRequest is the body of POST /v1/banks and PATCH /v1/banks/{bank}.
 // In a PATCH, absent fields are left as they are.
 type bankRequest struct {
@@ -76,6 +72,7 @@ func (s *Service) createBank(c *call) error {
 	if _, err := s.cfg.Store.CreateBank(b); err != nil {
 		return err
 	}
+	c.audit.Detail = "created bank " + b.Name
 	created, err := s.cfg.Store.Bank(b.Name)
 	if err != nil {
 		return err
@@ -105,6 +102,7 @@ func (s *Service) updateBank(c *call) error {
 	if err != nil {
 		return err
 	}
+	c.audit.Detail = "updated bank " + b.Name
 	writeJSON(c.ctx, http.StatusOK, b)
 	return nil
 }
@@ -215,6 +213,8 @@ func (s *Service) storeItem(c *call, it matcher.Item) error {
 	if err != nil {
 		return err
 	}
+	c.audit.Signals = added.Signals
+	c.audit.Detail = fmt.Sprintf("added item %d to bank %s", added.ID, added.Bank)
 	writeJSON(c.ctx, http.StatusCreated, added)
 	return nil
 }
@@ -262,6 +262,7 @@ func (s *Service) changeStatus(retract bool) func(*call) error {
 		if err != nil {
 			return err
 		}
+		c.audit.Detail = fmt.Sprintf("%s item %d: %s", it.Status, id, req.Reason)
 		writeJSON(c.ctx, http.StatusOK, it)
 		return nil
 	}
@@ -305,7 +306,9 @@ func (s *Service) importList(c *call) error {
 	if err := im.Flush(); err != nil {
 		return err
 	}
-	writeJSON(c.ctx, http.StatusOK, im.Summary())
+	sum := im.Summary()
+	c.audit.Detail = fmt.Sprintf("import into %s: %d read, %d added", c.params["bank"], sum.Read, sum.Added)
+	writeJSON(c.ctx, http.StatusOK, sum)
 	return nil
 }
 

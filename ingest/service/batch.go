@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/matcher"
 )
 
@@ -55,11 +56,12 @@ func (s *Service) batch(c *call) error {
 	body := c.body(math.MaxInt64)
 	c.ctx.SetStatusCode(http.StatusOK)
 	c.ctx.SetContentType("application/x-ndjson")
-	c.ctx.SetBodyStreamWriter(func(w *bufio.Writer) { s.runBatch(body, w) })
+	who := c.who
+	c.ctx.SetBodyStreamWriter(func(w *bufio.Writer) { s.runBatch(body, w, who) })
 	return nil
 }
 
-func (s *Service) runBatch(body io.Reader, w *bufio.Writer) {
+func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	results := make(chan batchResult, s.cfg.BatchWorkers)
@@ -88,7 +90,10 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer) {
 				s.metrics.queued(1)
 				g.Go(func() error {
 					defer s.metrics.queued(-1)
-					results <- s.batchLine(ctx, n, line)
+					r, rec := s.batchLine(ctx, n, line)
+					rec.KeyID, rec.Role, rec.Action = who.ID, string(who.Role), "batch"
+					s.cfg.Store.Audit(rec)
+					results <- r
 					return nil
 				})
 			}
@@ -162,15 +167,25 @@ type lookupAnswer struct {
 	matcher.Lookup
 }
 
-func (s *Service) batchLine(ctx context.Context, n int, line []byte) batchResult {
+func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResult, index.AuditRecord) {
 	out := batchResult{ID: json.RawMessage("null"), Line: n}
-	fail := func(err error) batchResult {
-		p := classify(err).Problem
-		if p.Code == "internal" {
+	var rec index.AuditRecord
+	fail := func(err error) (batchResult, index.AuditRecord) {
+		ae := classify(err)
+		if ae.Code == "internal" {
 			s.log.Error("batch line failed", "line", n, "err", err)
 		}
-		out.Error = &p
-		return out
+		out.Error = &ae.Problem
+		rec.Status, rec.Decision, rec.Detail = ae.status, "error", ae.Code
+		return out, rec
+	}
+	done := func(sigs []matcher.Signal, l matcher.Lookup) (batchResult, index.AuditRecord) {
+		rec.Status, rec.Signals, rec.Decision = http.StatusOK, sigs, "no_match"
+		if len(l.Matches) > 0 {
+			rec.Decision = "match"
+		}
+		rec.Matched = matchedItems(nil, l.Matches)
+		return out, rec
 	}
 	var in batchLine
 	dec := json.NewDecoder(bytes.NewReader(line))
@@ -192,11 +207,13 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) batchResult
 	}
 	switch {
 	case in.URL != "":
+		rec.URL = in.URL
 		resp, err := s.fetchAndMatch(ctx, in.URL)
 		if err != nil {
 			return fail(err)
 		}
 		out.Result = resp
+		return done(resp.Signals, resp.Lookup)
 	case in.DataBase64 != "":
 		data, err := base64.StdEncoding.DecodeString(in.DataBase64)
 		if err != nil {
@@ -210,6 +227,7 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) batchResult
 			return fail(err)
 		}
 		out.Result = resp
+		return done(resp.Signals, resp.Lookup)
 	default:
 		var req lookupRequest
 		if err := json.Unmarshal([]byte(`{"signals":`+string(in.Signals)+`}`), &req); err != nil {
@@ -232,6 +250,10 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) batchResult
 		}
 		s.metrics.matched(l.Matches)
 		out.Result = lookupAnswer{Matched: len(l.Matches) > 0, Lookup: l}
+		sigs := make([]matcher.Signal, len(queries))
+		for i, q := range queries {
+			sigs[i] = q.Signal
+		}
+		return done(sigs, l)
 	}
-	return out
 }

@@ -20,7 +20,8 @@ type Problem struct {
 
 // apiError is an error with the HTTP status and code it answers with.
 type apiError struct {
-	status int
+	status     int
+	retryAfter int // seconds, for 429
 	Problem
 }
 

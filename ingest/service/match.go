@@ -13,7 +13,6 @@ import (
 
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/matcher"
-	"github.com/atkm/herken/matcher/media"
 )
 
 // matchResponse is the answer to a match: the result with its evidence,
@@ -56,6 +55,7 @@ func (s *Service) matchUpload(c *call) error {
 	if err != nil {
 		return err
 	}
+	c.decided(resp.Signals, resp.Lookup)
 	writeJSON(c.ctx, http.StatusOK, resp)
 	return nil
 }
@@ -68,10 +68,12 @@ func (s *Service) matchURL(c *call) error {
 	if err := c.decodeJSON(&req); err != nil {
 		return err
 	}
+	c.audit.URL = req.URL
 	resp, err := s.fetchAndMatch(context.Background(), req.URL)
 	if err != nil {
 		return err
 	}
+	c.decided(resp.Signals, resp.Lookup)
 	writeJSON(c.ctx, http.StatusOK, resp)
 	return nil
 }
@@ -178,6 +180,11 @@ func (s *Service) lookup(c *call, queries []matcher.Query) error {
 		return err
 	}
 	s.metrics.matched(l.Matches)
+	sigs := make([]matcher.Signal, len(queries))
+	for i, q := range queries {
+		sigs[i] = q.Signal
+	}
+	c.decided(sigs, l)
 	writeJSON(c.ctx, http.StatusOK, struct {
 		Matched bool `json:"matched"`
 		matcher.Lookup
@@ -283,5 +290,3 @@ func (c *call) decodeJSON(v any) error {
 	}
 	return nil
 }
-
-var _ = media.SniffLen

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,6 +60,13 @@ type Config struct {
 	Logger      *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+	// InsecureNoAuth serves every request as an anonymous admin: for a
+	// demo on loopback only (the command line enforces that).
+	InsecureNoAuth bool
+	// RateLimit is the requests a second each key may make, with bursts
+	// of RateBurst (0: no limit).
+	RateLimit float64
+	RateBurst int
 }
 
 // Service answers the HTTP API.
@@ -68,6 +76,7 @@ type Service struct {
 	log     *slog.Logger
 	routes  []route
 	metrics *metrics
+	limiter *rateLimiter
 	server  *fasthttp.Server
 }
 
@@ -101,6 +110,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, hasher: h, log: cfg.Logger}
 	s.metrics = newMetrics(cfg.Store)
+	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.routes = s.routeTable()
 	s.server = &fasthttp.Server{
 		Handler:                      s.Handler,
@@ -111,7 +121,9 @@ func New(cfg Config) (*Service, error) {
 		// ahead; each handler enforces its own limit.
 		MaxRequestBodySize:            64 << 10,
 		ReadTimeout:                   cfg.ReadTimeout,
+		WriteTimeout:                  10 * time.Minute, // a batch answer may stream that long between requests
 		IdleTimeout:                   2 * time.Minute,
+		SecureErrorLogMessage:         true,
 		ReadBufferSize:                16 << 10,
 		NoDefaultServerHeader:         true,
 		NoDefaultContentType:          true,
@@ -162,11 +174,14 @@ func (s *Service) Handler(ctx *fasthttp.RequestCtx) {
 	method := string(ctx.Method())
 	r, params, allowed := s.match(method, path)
 	name := "unknown"
+	c := &call{ctx: ctx, params: params, s: s}
 	var err error
 	switch {
 	case r != nil:
 		name = r.name
-		err = r.handle(&call{ctx: ctx, params: params, s: s})
+		if err = s.authenticate(c, r); err == nil {
+			err = r.handle(c)
+		}
 	case allowed != "":
 		ctx.Response.Header.Set("Allow", allowed)
 		err = errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s (allowed: %s)", method, path, allowed)
@@ -178,7 +193,18 @@ func (s *Service) Handler(ctx *fasthttp.RequestCtx) {
 		if ae.status >= 500 {
 			s.log.Error("request failed", "endpoint", name, "err", err)
 		}
+		if ae.retryAfter > 0 {
+			ctx.Response.Header.Set("Retry-After", strconv.Itoa(ae.retryAfter))
+		}
+		c.audit.Detail = ae.Code
+		// The rest of an unread body would be taken for the next request.
+		if ctx.Request.Header.ContentLength() != 0 {
+			ctx.SetConnectionClose()
+		}
 		writeJSON(ctx, ae.status, map[string]Problem{"error": ae.Problem})
+	}
+	if c.who.Role != "" {
+		s.auditOf(c, r, ctx.Response.StatusCode())
 	}
 	s.metrics.request(name, ctx.Response.StatusCode(), time.Since(start))
 }
@@ -188,6 +214,8 @@ type call struct {
 	ctx    *fasthttp.RequestCtx
 	params map[string]string
 	s      *Service
+	who    index.APIKey      // the caller, once authenticated
+	audit  index.AuditRecord // filled by the handler, written after it
 }
 
 // route is one endpoint: a method and a path pattern whose {name}
@@ -196,6 +224,7 @@ type route struct {
 	method  string
 	pattern []string
 	name    string
+	roles   []index.Role // who may call it; nil: anyone
 	handle  func(*call) error
 }
 

@@ -41,7 +41,15 @@ type server struct {
 	done  chan error
 }
 
+// startServer starts a service without authentication (as with
+// --insecure-no-auth), for tests of what lies behind it.
 func startServer(t *testing.T, cfg Config) *server {
+	t.Helper()
+	cfg.InsecureNoAuth = true
+	return start(t, cfg)
+}
+
+func start(t *testing.T, cfg Config) *server {
 	t.Helper()
 	store, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
 	if err != nil {
