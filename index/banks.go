@@ -19,6 +19,9 @@ func (s *Store) update(fn func(txn *badger.Txn) error, apply func()) (uint64, er
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
+	if err := s.checkFreeSpace(); err != nil {
+		return 0, err
+	}
 	s.writeM.Lock()
 	defer s.writeM.Unlock()
 	version := s.version.Load() + 1

@@ -30,6 +30,7 @@ var (
 	ErrBankExists     = errors.New("index: bank already exists")
 	ErrItemNotFound   = errors.New("index: item not found")
 	ErrClosed         = errors.New("index: store is closed")
+	ErrDiskFull       = errors.New("index: not enough free disk space")
 )
 
 // Options configure a Store.
@@ -53,10 +54,15 @@ type Options struct {
 	// AuditRetention is how long audit records, which hold personal
 	// data, are kept (default and maximum: DefaultAuditRetention).
 	AuditRetention time.Duration
+	// MinFreeBytes is the free space the data folder's disk must keep:
+	// writes are refused with ErrDiskFull below it, before the disk fills
+	// and Badger fails mid-write (default 64 MiB; negative: no check).
+	MinFreeBytes int64
 }
 
 // Store is the index of known content. See the package documentation.
 type Store struct {
+	dir    string
 	db     *badger.DB
 	opts   Options
 	log    *slog.Logger
@@ -91,6 +97,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MinFreeBytes == 0 {
+		opts.MinFreeBytes = 64 << 20
+	}
 	switch {
 	case opts.AuditRetention == 0:
 		opts.AuditRetention = DefaultAuditRetention
@@ -113,7 +122,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: opening %s: %w", dir, err)
 	}
-	s := &Store{db: db, opts: opts, log: opts.Logger}
+	s := &Store{db: db, opts: opts, log: opts.Logger, dir: dir}
 	err = verifyTables(db)
 	if err == nil && fresh {
 		err = s.initialise()

@@ -488,3 +488,35 @@ func TestAPIKeys(t *testing.T) {
 		t.Errorf("keys: %+v", s.Keys())
 	}
 }
+
+// TestDiskFullRefusesWrites: below the free-space reserve, writes fail
+// with ErrDiskFull and change nothing; reads go on.
+func TestDiskFullRefusesWrites(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	s, err := Open(dir, Options{Create: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustBank(t, s, "a", true)
+	id := addOne(t, s, matcher.Item{Bank: "a", Signals: []matcher.Signal{sig(t, matcher.MD5, strings.Repeat("ab", 16))}})
+	s.Close()
+	s, err = Open(dir, Options{MinFreeBytes: 1 << 62})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v := s.Version()
+	_, _, err = s.AddItems([]matcher.Item{{Bank: "a", Signals: []matcher.Signal{sig(t, matcher.MD5, strings.Repeat("cd", 16))}}})
+	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), "MiB free") {
+		t.Fatalf("add on a full disk: %v", err)
+	}
+	if _, err := s.Retract(id, "x", "y"); !errors.Is(err, ErrDiskFull) {
+		t.Errorf("retract on a full disk: %v", err)
+	}
+	if s.Version() != v {
+		t.Error("a refused write changed the version")
+	}
+	if res := lookupOne(t, s, matcher.Query{Signal: sig(t, matcher.MD5, strings.Repeat("ab", 16)), Quality: -1}); len(res.Matches) != 1 {
+		t.Errorf("reads stopped: %+v", res)
+	}
+}

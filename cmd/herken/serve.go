@@ -45,6 +45,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	plaintext := fs.Bool("allow-plaintext", envBool("allow-plaintext"), "listen without TLS on a non-loopback address (behind a TLS-terminating proxy)")
 	rateLimit := fs.String("rate-limit", envDefault("rate-limit", "0"), "requests a second per key (0: no limit)")
 	rateBurst := fs.String("rate-burst", envDefault("rate-burst", "0"), "burst of requests per key (0: the rate, rounded up)")
+	minFree := fs.String("min-free-disk", envDefault("min-free-disk", "256MiB"), "free disk space below which writes are refused")
 	retention := fs.String("audit-retention", envDefault("audit-retention", "365d"), "how long the audit log keeps its records (at most 365d)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -116,7 +117,11 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	case !loopback && tlsConfig == nil && !*plaintext:
 		return usagef("--listen %s is not loopback: give --tls-cert and --tls-key, or --allow-plaintext behind a TLS-terminating proxy", *listen)
 	}
-	store, err := index.Open(*data, index.Options{AuditRetention: keep, Logger: log})
+	reserve, err := parseBytes(*minFree)
+	if err != nil {
+		return usagef("--min-free-disk: %v", err)
+	}
+	store, err := index.Open(*data, index.Options{AuditRetention: keep, Logger: log, MinFreeBytes: reserve})
 	if err != nil {
 		return err
 	}

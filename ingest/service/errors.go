@@ -74,6 +74,8 @@ func classify(err error) *apiError {
 		return errorf(http.StatusBadRequest, "reason_required", "%s", err)
 	case errors.As(err, &ie), errors.Is(err, errInvalid):
 		return errorf(http.StatusBadRequest, "invalid_request", "%s", err)
+	case errors.Is(err, index.ErrDiskFull):
+		return errorf(http.StatusInsufficientStorage, "disk_full", "%s", err)
 	case errors.Is(err, index.ErrClosed):
 		return errorf(http.StatusServiceUnavailable, "shutting_down", "the service is shutting down")
 	}
