@@ -14,7 +14,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs
 DEMO_DIR    ?= demo-data
 
-.PHONY: all setup build test test-turbo test-purego test-race bench bench-run bench-quick bench-quick-run fuzz lint demo clean
+.PHONY: all setup build test test-turbo test-purego test-race bench bench-run bench-quick bench-quick-run fuzz fuzz-short crash loadtest lint demo clean
 
 all: build
 
@@ -42,6 +42,7 @@ test: setup
 	$(MAKE) --no-print-directory test-turbo TAGS=turbojpeg
 	$(MAKE) --no-print-directory test-purego
 	$(MAKE) --no-print-directory test-race
+	$(MAKE) --no-print-directory fuzz-short
 	$(MAKE) --no-print-directory lint
 
 test-turbo:
@@ -66,12 +67,42 @@ bench-quick: setup
 bench-quick-run:
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 20x -benchmem -count=1 ./... | tee bench/bench-quick.txt
 
-# fuzz runs each fuzz target for FUZZTIME (the tests run their seeds only).
+# fuzz runs each fuzz target for FUZZTIME; the tests run their seeds, and
+# make test runs each for FUZZTIME_SHORT.
 FUZZTIME ?= 60s
+FUZZTIME_SHORT ?= 5s
+FUZZ_TARGETS = ./matcher/media/:FuzzDecode ./matcher/media/:FuzzSniff ./matcher/:FuzzParseSignal \
+	./ingest/hashlist/:FuzzRead ./ingest/service/:FuzzBatchLine ./ingest/fetch/:FuzzParseURL
 fuzz:
-	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./matcher/media/
-	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzSniff$$' -fuzztime $(FUZZTIME) ./matcher/media/
-	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzParseSignal$$' -fuzztime $(FUZZTIME) ./matcher/
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
+	done
+
+fuzz-short:
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
+
+# crash kills herken serve with SIGKILL CRASH_ROUNDS times during ingest
+# and matching and checks every acknowledged item (make test does 3).
+CRASH_ROUNDS ?= 30
+crash: setup
+	HERKEN_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test $(GOFLAGS_TAGS) -count=1 -run '^TestCrashDuringIngest$$' -v ./cmd/herken/
+
+# loadtest starts herken serve on loopback with the demo bank and drives it
+# for LOAD_DURATION with lookups and uploads; the results (throughput,
+# p50/p99, memory) go to bench/REPORT-load.md.
+LOAD_DURATION ?= 3m
+loadtest: build
+	@set -e; d=$$(mktemp -d); \
+	$(BIN) init --data $$d/data >/dev/null; \
+	$(BIN) bank create demo --data $$d/data --category incitement >/dev/null; \
+	$(BIN) import --data $$d/data --bank demo $(DEMO_KNOWN) >/dev/null; \
+	key=$$($(BIN) keys create --data $$d/data --role crawler --name loadtest 2>/dev/null); \
+	$(BIN) serve --data $$d/data --listen 127.0.0.1:18931 2>$$d/serve.log & pid=$$!; \
+	sleep 2; \
+	status=0; $(GO) run ./bench/loadgen --url http://127.0.0.1:18931 --key $$key --duration $(LOAD_DURATION) --pid $$pid \
+		> bench/REPORT-load.md || status=$$?; \
+	kill $$pid; wait $$pid || true; rm -rf $$d; cat bench/REPORT-load.md; exit $$status
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -22,7 +22,12 @@ import (
 // port; it returns the base URL and the running command.
 func startBinary(t *testing.T, data string, extra ...string) (string, *exec.Cmd) {
 	t.Helper()
-	bin := buildBinary(t)
+	return startBuilt(t, buildBinary(t), data, extra...)
+}
+
+// startBuilt starts "bin serve" on a free loopback port.
+func startBuilt(t *testing.T, bin, data string, extra ...string) (string, *exec.Cmd) {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--data", data, "--listen", "127.0.0.1:0"}, extra...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

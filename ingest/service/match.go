@@ -13,6 +13,7 @@ import (
 
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/media"
 )
 
 // matchResponse is the answer to a match: the result with its evidence,
@@ -27,6 +28,11 @@ type matchResponse struct {
 
 // result looks up computed hashes and builds the response.
 func (s *Service) result(hs *matcher.Hashes) (matchResponse, error) {
+	if errors.Is(hs.PhotoErr, media.ErrTooLarge) {
+		// A decompression bomb is refused outright (413); a photo that is
+		// merely corrupt still has its digests matched.
+		return matchResponse{}, hs.PhotoErr
+	}
 	l, err := s.cfg.Store.Lookup(matcher.Queries(hs, !s.cfg.NoDihedral))
 	if err != nil {
 		return matchResponse{}, err

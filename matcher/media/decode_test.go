@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"compress/lzw"
 	"compress/zlib"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
+	"github.com/atkm/herken/fixtures"
 	"image"
 	"image/color"
 	"os"
@@ -64,13 +63,13 @@ func TestDecodeFixtures(t *testing.T) {
 func TestPNG16KeepsLowByte(t *testing.T) {
 	var buf bytes.Buffer
 	buf.WriteString("\x89PNG\r\n\x1a\n")
-	writeChunk(&buf, "IHDR", ihdr(1, 1, 16, 0))
+	fixtures.WritePNGChunk(&buf, "IHDR", fixtures.IHDR(1, 1, 16, 0))
 	var z bytes.Buffer
 	zw := zlib.NewWriter(&z)
 	zw.Write([]byte{0, 0x12, 0x34}) // one row: filter 0, sample 0x1234
 	zw.Close()
-	writeChunk(&buf, "IDAT", z.Bytes())
-	writeChunk(&buf, "IEND", nil)
+	fixtures.WritePNGChunk(&buf, "IDAT", z.Bytes())
+	fixtures.WritePNGChunk(&buf, "IEND", nil)
 	img, _, err := Decode(buf.Bytes(), Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -93,62 +92,6 @@ func TestCMYKToRGB(t *testing.T) {
 	f(128, 128, 64)  // 128·128/255 = 64.25
 	f(200, 100, 78)  // 78.43
 	f(3, 85, 1)      // exactly 1.0
-}
-
-func writeChunk(buf *bytes.Buffer, typ string, data []byte) {
-	_ = binary.Write(buf, binary.BigEndian, uint32(len(data)))
-	crc := crc32.NewIEEE()
-	crc.Write([]byte(typ))
-	crc.Write(data)
-	buf.WriteString(typ)
-	buf.Write(data)
-	_ = binary.Write(buf, binary.BigEndian, crc.Sum32())
-}
-
-func ihdr(w, h uint32, depth, colorType byte) []byte {
-	b := binary.BigEndian.AppendUint32(nil, w)
-	b = binary.BigEndian.AppendUint32(b, h)
-	return append(b, depth, colorType, 0, 0, 0)
-}
-
-func pngBomb(w, h uint32) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\x89PNG\r\n\x1a\n")
-	writeChunk(&buf, "IHDR", ihdr(w, h, 8, 2))
-	writeChunk(&buf, "IDAT", bytes.Repeat([]byte{0}, 100_000)) // a 100 KB file
-	writeChunk(&buf, "IEND", nil)
-	return buf.Bytes()
-}
-
-func gifBomb(screenW, screenH, frameW, frameH uint16) []byte {
-	b := []byte("GIF89a")
-	b = binary.LittleEndian.AppendUint16(b, screenW)
-	b = binary.LittleEndian.AppendUint16(b, screenH)
-	b = append(b, 0x80, 0, 0) // global table of 2 colours
-	b = append(b, 0, 0, 0, 255, 255, 255)
-	b = append(b, 0x2c, 0, 0, 0, 0)
-	b = binary.LittleEndian.AppendUint16(b, frameW)
-	b = binary.LittleEndian.AppendUint16(b, frameH)
-	b = append(b, 0, 2, 2, 0x4c, 0x01, 0, 0x3b)
-	return b
-}
-
-func webpBomb(w, h uint32) []byte {
-	chunk := []byte("VP8X\x0a\x00\x00\x00\x00\x00\x00\x00")
-	chunk = append(chunk, byte(w-1), byte((w-1)>>8), byte((w-1)>>16))
-	chunk = append(chunk, byte(h-1), byte((h-1)>>8), byte((h-1)>>16))
-	b := []byte("RIFF")
-	b = binary.LittleEndian.AppendUint32(b, uint32(4+len(chunk)))
-	return append(append(b, "WEBP"...), chunk...)
-}
-
-func jpegBomb(w, h uint16) []byte {
-	b := []byte{0xff, 0xd8, 0xff, 0xc0, 0, 17, 8}
-	b = binary.BigEndian.AppendUint16(b, h)
-	b = binary.BigEndian.AppendUint16(b, w)
-	b = append(b, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1)
-	b = append(b, 0xff, 0xda, 0, 12, 3, 1, 0, 2, 0x11, 3, 0x11, 0, 63, 0)
-	return append(b, 0xff, 0xd9)
 }
 
 func TestBadInputs(t *testing.T) {
@@ -184,16 +127,16 @@ func TestBadInputs(t *testing.T) {
 	f("video", []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), ErrUnsupported)
 	f("heic", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), ErrUnsupported)
 
-	f("png 30000x30000", pngBomb(30000, 30000), ErrTooLarge)
-	f("png 2147483647x1", pngBomb(2147483647, 1), ErrTooLarge)
-	f("png 10000x10000", pngBomb(10000, 10000), ErrTooLarge) // 1e8 pixels
-	f("png 4294967295x4294967295", pngBomb(0xffffffff, 0xffffffff), ErrCorrupt)
-	f("gif 65535x65535", gifBomb(65535, 65535, 1, 1), ErrTooLarge)
-	f("gif frame 65535x65535", gifBomb(10, 10, 65535, 65535), ErrTooLarge)
-	f("webp 16384x16384", webpBomb(16384, 16384), ErrTooLarge)
-	f("webp 16777216x1", webpBomb(1<<24, 1), ErrTooLarge)
-	f("jpeg 65500x65500", jpegBomb(65500, 65500), ErrTooLarge)
-	f("jpeg 0x10", jpegBomb(0, 10), ErrCorrupt)
+	f("png 30000x30000", fixtures.PNGBomb(30000, 30000), ErrTooLarge)
+	f("png 2147483647x1", fixtures.PNGBomb(2147483647, 1), ErrTooLarge)
+	f("png 10000x10000", fixtures.PNGBomb(10000, 10000), ErrTooLarge) // 1e8 pixels
+	f("png 4294967295x4294967295", fixtures.PNGBomb(0xffffffff, 0xffffffff), ErrCorrupt)
+	f("gif 65535x65535", fixtures.GIFBomb(65535, 65535, 1, 1), ErrTooLarge)
+	f("gif frame 65535x65535", fixtures.GIFBomb(10, 10, 65535, 65535), ErrTooLarge)
+	f("webp 16384x16384", fixtures.WebPBomb(16384, 16384), ErrTooLarge)
+	f("webp 16777216x1", fixtures.WebPBomb(1<<24, 1), ErrTooLarge)
+	f("jpeg 65500x65500", fixtures.JPEGBomb(65500, 65500), ErrTooLarge)
+	f("jpeg 0x10", fixtures.JPEGBomb(0, 10), ErrCorrupt)
 
 	f("truncated jpeg", half("debian/derived/t05_baboon__reencode_q92.jpg"), ErrTruncated)
 	f("truncated progressive jpeg", half("debian/derived/t07_building__progressive_q92.jpg"), ErrTruncated)
@@ -225,7 +168,7 @@ func TestSniffIgnoresName(t *testing.T) {
 }
 
 func TestErrorMessage(t *testing.T) {
-	_, _, err := Decode(pngBomb(30000, 30000), Limits{})
+	_, _, err := Decode(fixtures.PNGBomb(30000, 30000), Limits{})
 	want := "media: png image 30000x30000 exceeds the 16384-pixel side limit"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
@@ -234,7 +177,7 @@ func TestErrorMessage(t *testing.T) {
 	if !errors.As(err, &me) || me.Format != PNG {
 		t.Errorf("format of %v not recorded", err)
 	}
-	_, _, err = Decode(pngBomb(100, 100), Limits{MaxSide: 50})
+	_, _, err = Decode(fixtures.PNGBomb(100, 100), Limits{MaxSide: 50})
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("custom limit: got %v", err)
 	}

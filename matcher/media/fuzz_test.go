@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"github.com/atkm/herken/fixtures"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,10 +21,10 @@ func fuzzSeeds(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	f.Add(pngBomb(30000, 30000)[:64])
-	f.Add(gifBomb(10, 10, 65535, 65535))
-	f.Add(webpBomb(16384, 16384))
-	f.Add(jpegBomb(100, 100))
+	f.Add(fixtures.PNGBomb(30000, 30000)[:64])
+	f.Add(fixtures.GIFBomb(10, 10, 65535, 65535))
+	f.Add(fixtures.WebPBomb(16384, 16384))
+	f.Add(fixtures.JPEGBomb(100, 100))
 }
 
 // FuzzDecode checks that Decode never panics or hangs, returns either an

@@ -20,10 +20,10 @@ func TestMatchesImageMagick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: runs ImageMagick on every fixture")
 	}
-	files := fixtures(t, ".png", ".gif", ".webp")
+	files := fixtureFiles(t, ".png", ".gif", ".webp")
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "seed", "*"))
 	files = append(files, seeds...) // tiny files of every format, odd sizes
-	for _, p := range fixtures(t, ".jpg", ".jpeg") {
+	for _, p := range fixtureFiles(t, ".jpg", ".jpeg") {
 		if strings.Contains(strings.ToLower(p), "cmyk") {
 			files = append(files, p)
 		}

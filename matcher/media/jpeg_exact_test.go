@@ -17,7 +17,7 @@ func TestJPEGMatchesDjpeg(t *testing.T) {
 	var files, exact, skipped int
 	var worst int
 	var sum, samples int64
-	for i, path := range fixtures(t, ".jpg", ".jpeg") {
+	for i, path := range fixtureFiles(t, ".jpg", ".jpeg") {
 		if testing.Short() && i%10 != 0 {
 			continue // a sample under -short (and -race)
 		}

@@ -2,6 +2,7 @@ package media
 
 import (
 	"fmt"
+	"github.com/atkm/herken/fixtures"
 	"testing"
 )
 
@@ -38,7 +39,7 @@ func BenchmarkDecode(b *testing.B) {
 
 // BenchmarkDecodeRefused is the cost of refusing a decompression bomb.
 func BenchmarkDecodeRefused(b *testing.B) {
-	data := pngBomb(30000, 30000)
+	data := fixtures.PNGBomb(30000, 30000)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {

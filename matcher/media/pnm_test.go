@@ -14,8 +14,8 @@ import (
 // fixtureDir holds the PDQ reference corpus (see its README.md).
 var fixtureDir = filepath.Join("..", "..", "fixtures", "pdq")
 
-// fixtures lists the fixture files with one of the given extensions.
-func fixtures(t testing.TB, exts ...string) []string {
+// fixtureFiles lists the fixture files with one of the given extensions.
+func fixtureFiles(t testing.TB, exts ...string) []string {
 	t.Helper()
 	var files []string
 	err := filepath.WalkDir(fixtureDir, func(p string, d os.DirEntry, err error) error {

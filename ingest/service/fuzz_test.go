@@ -1,0 +1,45 @@
+package service
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/matcher"
+)
+
+// FuzzBatchLine feeds arbitrary lines to the batch line handler: every
+// line gets a result or a client error, never an internal one or a panic.
+func FuzzBatchLine(f *testing.F) {
+	f.Add([]byte(`{"id":1,"signals":[{"type":"md5","value":"d35c785545392755e7e4164457657269"}]}`))
+	f.Add([]byte(`{"id":"x","data_base64":"aGVsbG8="}`))
+	f.Add([]byte(`{"id":[1,2],"url":"http://127.0.0.1/"}`))
+	f.Add([]byte(`{"id":1,"signals":[{"type":"pdq","value":"zz","quality":500}]}`))
+	f.Add([]byte(`{"id":null,"signals":null,"url":""}`))
+	store, err := index.Open(filepath.Join(f.TempDir(), "data"), index.Options{Create: true, NoSync: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.CreateBank(matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{matcher.Threat}}); err != nil {
+		f.Fatal(err)
+	}
+	svc, err := New(Config{Store: store, MaxUploadBytes: 1 << 20})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		out, rec := svc.batchLine(context.Background(), 1, line)
+		if out.Error != nil && (out.Error.Code == "internal" || rec.Status >= 500) {
+			t.Fatalf("line %q: internal error %+v", line, out.Error)
+		}
+		if out.Error == nil && out.Result == nil {
+			t.Fatalf("line %q: neither result nor error", line)
+		}
+		if strings.Contains(rec.Detail, "internal") {
+			t.Fatalf("line %q: %+v", line, rec)
+		}
+	})
+}
