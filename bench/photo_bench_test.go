@@ -135,3 +135,40 @@ func BenchmarkPhotoVsDjpeg(b *testing.B) {
 	}
 	b.Logf("%d files of 1280x800; jpeg decoder: %s", len(files), media.JPEGDecoder())
 }
+
+// BenchmarkFormats hashes one photo of each decoded format with every
+// photo signal and the digests: throughput per format.
+func BenchmarkFormats(b *testing.B) {
+	modes := "pdq/threatexchange/pdq/data/misc-images/modes/"
+	h, err := matcher.NewHasher(matcher.HasherConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ format, file string }{
+		{"jpeg", modes + "original.jpg"},
+		{"jpeg-cmyk", modes + "CMYK.jpg"},
+		{"png", modes + "RGBA.png"},
+		{"png-palette", modes + "P.png"},
+		{"gif", "pdq/debian/derived/t06_fruits__gif256.gif"},
+		{"webp", modes + "PA.webp"},
+	} {
+		data, err := os.ReadFile(fixtures.Path(c.file))
+		if err != nil {
+			b.Logf("skipping %s: %v", c.format, err)
+			continue
+		}
+		b.Run("format="+c.format, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			var w, hgt int
+			for b.Loop() {
+				hs := h.HashBytes(data)
+				if hs.PhotoErr != nil {
+					b.Fatal(hs.PhotoErr)
+				}
+				w, hgt = hs.Width, hs.Height
+			}
+			b.ReportMetric(float64(w*hgt)/1e6, "MP")
+		})
+	}
+}

@@ -1,0 +1,202 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/atkm/herken/fixtures"
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/ingest/service"
+	"github.com/atkm/herken/matcher"
+)
+
+// benchServer is a real herken service on loopback with a demo bank and a
+// crawler key.
+type benchServer struct {
+	url, key string
+	store    *index.Store
+}
+
+func startService(b *testing.B, cfg service.Config) *benchServer {
+	b.Helper()
+	store, err := index.Open(filepath.Join(b.TempDir(), "data"), index.Options{Create: true, NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	store.CreateBank(matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{matcher.Threat}})
+	photo, err := os.ReadFile(fixtures.Path("pdq/threatexchange/pdq/data/bridge-mods/aaa-orig.jpg"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, _ := matcher.NewHasher(matcher.HasherConfig{})
+	store.AddItems([]matcher.Item{{Bank: "demo", Signals: h.HashBytes(photo).Signals}})
+	_, key, err := store.CreateKey("bench", index.RoleCrawler, nil, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Store = store
+	svc, err := service.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { svc.Serve(ctx, ln, time.Second); close(done) }()
+	b.Cleanup(func() { cancel(); <-done; store.Close() })
+	return &benchServer{url: "http://" + ln.Addr().String(), key: key, store: store}
+}
+
+// startTrivial serves "{}" to every request: the floor for lookups.
+func startTrivial(b *testing.B) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		ctx.SetContentType("application/json")
+		ctx.SetBodyString("{}\n")
+	}}
+	go srv.Serve(ln)
+	b.Cleanup(func() { srv.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+func newClient() *http.Client {
+	return &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+}
+
+func get(b *testing.B, c *http.Client, url, key string) {
+	req, _ := http.NewRequest("GET", url, nil)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// BenchmarkLookupVsTrivial compares hash lookups through the whole service
+// (key check, parsing, Bloom filter and store, audit) with a trivial
+// fasthttp handler answering "{}", with the same client in the same run.
+func BenchmarkLookupVsTrivial(b *testing.B) {
+	s := startService(b, service.Config{})
+	trivial := startTrivial(b)
+	for _, c := range []struct{ name, url, key string }{
+		{"trivial", trivial + "/", ""},
+		{"herken-hit", s.url + "/v1/lookup?type=md5&value=d35c785545392755e7e4164457657269", s.key},
+		{"herken-miss", s.url + "/v1/lookup?type=md5&value=" + strings.Repeat("0", 32), s.key},
+	} {
+		b.Run("server="+c.name, func(b *testing.B) {
+			client := newClient()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					get(b, client, c.url, c.key)
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkUploadVsSha256sum streams a 64 MiB file that is not a photo
+// through POST /v1/match (three digests computed concurrently, then a
+// lookup) and compares with sha256sum reading the same bytes from a file.
+func BenchmarkUploadVsSha256sum(b *testing.B) {
+	data := make([]byte, 64<<20)
+	rand.Read(data)
+	path := filepath.Join(b.TempDir(), "upload.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("tool=sha256sum", func(b *testing.B) {
+		sum := fixtures.RequireTool(b, "sha256sum")
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if err := exec.Command(sum, path).Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	s := startService(b, service.Config{})
+	b.Run("tool=herken-upload", func(b *testing.B) {
+		client := newClient()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			req, _ := http.NewRequest("POST", s.url+"/v1/match", bytes.NewReader(data))
+			req.Header.Set("Authorization", "Bearer "+s.key)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	})
+}
+
+// BenchmarkBatchPhotos sends a batch of photos (base64 in NDJSON lines)
+// with one batch worker and with one per core, to measure how well batches
+// use both cores; photos/s is reported.
+func BenchmarkBatchPhotos(b *testing.B) {
+	files, err := filepath.Glob(fixtures.Path("pdq/threatexchange/pdq/data/bridge-mods/*.jpg"))
+	if err != nil || len(files) == 0 {
+		b.Fatal("no photos")
+	}
+	var body bytes.Buffer
+	const perBatch = 48
+	for i := range perBatch {
+		data, _ := os.ReadFile(files[i%len(files)])
+		fmt.Fprintf(&body, `{"id":%d,"data_base64":%q}`+"\n", i, base64.StdEncoding.EncodeToString(data))
+	}
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			s := startService(b, service.Config{BatchWorkers: workers})
+			client := newClient()
+			var photos int
+			start := time.Now()
+			for b.Loop() {
+				req, _ := http.NewRequest("POST", s.url+"/v1/batch", bytes.NewReader(body.Bytes()))
+				req.Header.Set("Authorization", "Bearer "+s.key)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				out, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if n := bytes.Count(out, []byte(`"result"`)); n != perBatch {
+					b.Fatalf("%d results, want %d", n, perBatch)
+				}
+				photos += perBatch
+			}
+			b.ReportMetric(float64(photos)/time.Since(start).Seconds(), "photos/s")
+		})
+	}
+}
