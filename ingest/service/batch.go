@@ -80,6 +80,7 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 			var ae *apiError
 			switch {
 			case errors.As(err, &ae) && ae.Code == "line_too_long":
+				sum.Lines++
 				results <- batchResult{ID: json.RawMessage("null"), Line: n, Error: &ae.Problem}
 				continue
 			case err != nil && !errors.Is(err, io.EOF):

@@ -119,17 +119,16 @@ func New(cfg Config) (*Service, error) {
 		DisablePreParseMultipartForm: true,
 		// With streaming on, this is only how much of a body is read
 		// ahead; each handler enforces its own limit.
-		MaxRequestBodySize:            64 << 10,
-		ReadTimeout:                   cfg.ReadTimeout,
-		WriteTimeout:                  10 * time.Minute, // a batch answer may stream that long between requests
-		IdleTimeout:                   2 * time.Minute,
-		SecureErrorLogMessage:         true,
-		ReadBufferSize:                16 << 10,
-		NoDefaultServerHeader:         true,
-		NoDefaultContentType:          true,
-		DisableHeaderNamesNormalizing: false,
-		ErrorHandler:                  s.protocolError,
-		Logger:                        fasthttpLogger{cfg.Logger},
+		MaxRequestBodySize:    64 << 10,
+		ReadTimeout:           cfg.ReadTimeout,
+		WriteTimeout:          10 * time.Minute, // a batch answer may stream that long between requests
+		IdleTimeout:           2 * time.Minute,
+		SecureErrorLogMessage: true,
+		ReadBufferSize:        16 << 10,
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		ErrorHandler:          s.protocolError,
+		Logger:                fasthttpLogger{cfg.Logger},
 	}
 	return s, nil
 }
