@@ -51,13 +51,18 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 		counts := map[matcher.SignalType]uint64{}
 		inBatch := map[string]uint64{} // bank + signal -> id, for duplicates within the batch
 		bankOf := map[uint64]string{}
+		banks := map[string]*matcher.Bank{}
 		for i := range items {
 			it := items[i]
 			out[i] = Outcome{}
-			bank, err := readBank(txn, it.Bank)
-			if err != nil {
-				out[i].Err = err
-				continue
+			bank, ok := banks[it.Bank]
+			if !ok {
+				var err error
+				if bank, err = readBank(txn, it.Bank); err != nil {
+					out[i].Err = err
+					continue
+				}
+				banks[it.Bank] = bank
 			}
 			if len(it.Categories) == 0 {
 				it.Categories = bank.Categories
