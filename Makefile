@@ -15,7 +15,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs chromium
 DEMO_DIR    ?= demo-data
 
-.PHONY: all setup build test test-turbo test-purego test-race bench bench-run bench-quick bench-quick-run fuzz fuzz-short crash loadtest lint demo clean
+.PHONY: all setup build test test-turbo test-purego test-race bench bench-run bench-quick bench-quick-run fuzz fuzz-short crash loadtest screenshots lint demo clean
 
 all: build
 
@@ -134,6 +134,11 @@ demo: build
 	@echo "  curl -s 'http://$(DEMO_LISTEN)/v1/lookup?type=pdq&value=d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22'"
 	@echo "Stop with Ctrl-C."
 	$(BIN) serve --data $(DEMO_DIR) --listen $(DEMO_LISTEN) --insecure-no-auth
+
+# screenshots writes PNGs of the web page's main views at 1366x768 to
+# docs/screenshots (headless Chromium against a real service).
+screenshots: setup
+	$(GO) test -count=1 -run '^TestScreenshots$$' ./ingest/web/ -args -screenshots=$(CURDIR)/docs/screenshots
 
 clean:
 	rm -rf bin $(DEMO_DIR)

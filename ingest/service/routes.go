@@ -3,6 +3,7 @@ package service
 import (
 	_ "embed"
 	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/ingest/web"
 	"net/http"
 	"strings"
 )
@@ -40,6 +41,8 @@ func (s *Service) routeTable() []route {
 		r("POST", "/v1/keys/{id}/revoke", "key_revoke", adminOnly, s.revokeKey),
 		r("GET", "/v1/audit", "audit", adminOnly, s.auditQuery),
 		r("GET", "/v1/whoami", "whoami", anyMatcher, s.whoami),
+		r("GET", "/", "ui", nil, page),
+		r("GET", "/ui/{file}", "ui_asset", nil, page),
 	}
 }
 
@@ -50,5 +53,13 @@ func (s *Service) openapi(c *call) error {
 	c.ctx.SetContentType("application/json")
 	c.ctx.SetStatusCode(http.StatusOK)
 	c.ctx.SetBody(openapiDoc)
+	return nil
+}
+
+// page serves the analyst web page and its assets (package web).
+func page(c *call) error {
+	if err := web.Serve(c.ctx, c.params["file"]); err != nil {
+		return errorf(http.StatusNotFound, "not_found", "no such page file: %s", c.ctx.Path())
+	}
 	return nil
 }

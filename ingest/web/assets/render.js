@@ -1,0 +1,72 @@
+// render.js: a match result as the analyst sees it: the verdict, each
+// matched item with its evidence in words, and the computed hashes.
+
+import { el, fill, groupByItem, date, bytes } from './dom.js';
+import { can } from './session.js';
+import { openItem } from './item.js';
+
+/**
+ * renderResult shows resp (a MatchResult or LookupResult) in box. source
+ * says what was checked: {kind: "file"|"url"|"hash", label}.
+ */
+export function renderResult(box, resp, source) {
+  const items = groupByItem(resp.matches);
+  const matched = items.length > 0;
+  const verdict = el('div', { class: 'verdict ' + (matched ? 'is-match' : 'is-nomatch'), id: 'verdict' },
+    el('span', { class: 'verdict-word' }, matched ? 'MATCH' : 'NO MATCH'),
+    el('span', { class: 'verdict-text' }, matched
+      ? `This is a copy of ${items.length === 1 ? 'a known item' : items.length + ' known items'}.`
+      : 'Not a copy of any active known item.'));
+  const about = el('p', { class: 'about' },
+    el('span', {}, 'Checked ' + source.kind + ': '), el('strong', { class: 'break' }, source.label),
+    resp.final_url && resp.final_url !== resp.url ? el('span', {}, ' (redirected to ', el('span', { class: 'break' }, resp.final_url), ')') : null,
+    el('span', { class: 'muted' }, ` · index version ${resp.index_version}`));
+  const parts = [verdict, about];
+  for (const p of resp.errors || []) {
+    parts.push(el('p', { class: 'warning' }, 'Note: ', p.message, ` (${p.code})`));
+  }
+  for (const s of resp.skipped || []) {
+    parts.push(el('p', { class: 'warning' }, `Not matched by ${s.signal_type}: ${s.reason}`));
+  }
+  if (matched) {
+    parts.push(el('h2', {}, items.length === 1 ? 'The known item' : `The ${items.length} known items`));
+    parts.push(el('div', { class: 'matches' }, items.map(matchCard)));
+  }
+  if (resp.signals && resp.signals.length) parts.push(hashTable(resp));
+  fill(box, ...parts);
+}
+
+function matchCard(g) {
+  const title = can('banks')
+    ? el('button', { type: 'button', class: 'link', 'data-item': g.item_id, onclick: () => openItem(g.item_id) }, `Item ${g.item_id}`)
+    : el('span', {}, `Item ${g.item_id}`);
+  return el('article', { class: 'match', 'data-item-id': g.item_id },
+    el('h3', {}, title, ' in bank ', el('strong', {}, g.bank)),
+    facts([
+      ['Categories', (g.categories || []).join(', ') || 'none'],
+      ['Label', g.label || '—'],
+      ['Reference', g.reference || '—'],
+      ['Added', date(g.added_at)],
+    ]),
+    el('p', { class: 'evidence-h' }, 'Evidence'),
+    el('ul', { class: 'evidence' }, g.evidence.map((line) => el('li', {}, line))));
+}
+
+/** facts is a <dl> of [term, value] pairs. */
+export function facts(rows) {
+  return el('dl', { class: 'facts' }, rows.filter((r) => r[1] !== undefined && r[1] !== null && r[1] !== '')
+    .map(([k, v]) => [el('dt', {}, k), el('dd', {}, v instanceof Node ? v : String(v))]));
+}
+
+function hashTable(resp) {
+  const what = [resp.content_type, resp.format, resp.size ? bytes(resp.size) : ''].filter(Boolean).join(', ');
+  return el('section', { class: 'hashes', 'aria-labelledby': 'hashes-h' },
+    el('h2', { id: 'hashes-h' }, 'Computed hashes', what ? el('span', { class: 'muted' }, ' · ' + what) : null),
+    el('table', {},
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Signal'), el('th', { scope: 'col' }, 'Value'))),
+      el('tbody', {}, resp.signals.map((s) => el('tr', {},
+        el('th', { scope: 'row' }, s.type,
+          s.type === 'pdq' && resp.pdq_quality !== undefined
+            ? el('span', { class: 'quality' + (resp.pdq_quality < 50 ? ' low' : '') }, ` quality ${resp.pdq_quality}`) : null),
+        el('td', { class: 'mono' }, s.value))))));
+}
