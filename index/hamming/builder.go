@@ -25,6 +25,7 @@ func NewBuilder(bits, maxRadius, sizeHint int) (*Builder, error) {
 	b := &Builder{words: words, maxRadius: maxRadius}
 	if sizeHint > 0 {
 		b.slab = make([]uint64, 0, sizeHint*words)
+		adviseHuge(b.slab)
 		b.state = make([]uint8, 0, sizeHint)
 	}
 	return b, nil

@@ -74,26 +74,3 @@ func dist(q *Hash, w []uint64) int {
 	return bits.OnesCount64(q[0]^w[0]) + bits.OnesCount64(q[1]^w[1]) +
 		bits.OnesCount64(q[2]^w[2]) + bits.OnesCount64(q[3]^w[3])
 }
-
-// sub returns the i-th 16-bit substring of a hash stored as words.
-func sub(w []uint64, i int) uint16 {
-	return uint16(w[i>>2] >> (48 - 16*(i&3)))
-}
-
-// probeMasks lists every 16-bit mask with at most maxProbe bits set, by
-// popcount; probeEnd[s] is the number of masks with at most s bits set.
-const maxProbe = 3
-
-var probeMasks, probeEnd = func() ([]uint16, [maxProbe + 1]int) {
-	var masks []uint16
-	var end [maxProbe + 1]int
-	for s := 0; s <= maxProbe; s++ {
-		for v := 0; v < 1<<16; v++ {
-			if bits.OnesCount16(uint16(v)) == s {
-				masks = append(masks, uint16(v))
-			}
-		}
-		end[s] = len(masks)
-	}
-	return masks, end
-}()

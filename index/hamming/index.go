@@ -29,7 +29,6 @@ const minCompact = 4096
 // Create one with New or Builder; the zero Index is not usable.
 type Index struct {
 	words     int
-	m         int
 	maxRadius int
 
 	compactMu  sync.Mutex // serialises compactions
@@ -70,7 +69,6 @@ func checkConfig(bits, maxRadius int) (words int, err error) {
 func newIndex(words, maxRadius int, base *segment, state []uint8, live int) *Index {
 	return &Index{
 		words:      words,
-		m:          4 * words,
 		maxRadius:  maxRadius,
 		minCompact: minCompact,
 		base:       base,
@@ -157,7 +155,7 @@ func (ix *Index) Search(q Hash, radius int, dst []Hit) []Hit {
 	start := len(dst)
 	ix.mu.RLock()
 	if radius <= ix.maxRadius {
-		dst = ix.base.search(&q, radius, radius/ix.m, ix.state, dst)
+		dst = ix.base.search(&q, radius, ix.state, dst)
 	} else {
 		dst = ix.base.scan(&q, radius, ix.state, dst)
 	}
@@ -249,6 +247,7 @@ func (ix *Index) Compact() {
 
 	w := ix.words
 	slab := make([]uint64, len(state)*w)
+	adviseHuge(slab)
 	copy(slab, base.slab)
 	for i, id := range frozen.ids {
 		copy(slab[int(id)*w:int(id)*w+w], frozen.slab[i*w:])

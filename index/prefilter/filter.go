@@ -76,14 +76,16 @@ func (f *Filter) MayContain(sig matcher.Signal) bool {
 	if sig.Type != f.typ {
 		return false
 	}
-	if f.cur.Load().bf.Test(sig.Bytes()) {
-		return true
+	// The side set is read before the filter: fold publishes the new
+	// filter before it takes keys out of the side set, so a key missing
+	// from the side set here is in the filter loaded below. The other order
+	// loses a key that is folded between the two reads.
+	if f.sideLen.Load() > 0 {
+		if _, ok := f.side.Load(sig); ok {
+			return true
+		}
 	}
-	if f.sideLen.Load() == 0 {
-		return false
-	}
-	_, ok := f.side.Load(sig)
-	return ok
+	return f.cur.Load().bf.Test(sig.Bytes())
 }
 
 // Add adds sig, which must be of the filter's type. It is visible to every
