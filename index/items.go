@@ -44,6 +44,12 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 	var added []matcher.Item
 	version, err := s.update(func(txn *badger.Txn) error {
 		added = added[:0]
+		// Duplicates are looked up in a read transaction: an iterator of
+		// the write transaction would sort its pending writes every time.
+		// Writers are serialised, and duplicates within the batch are
+		// caught by inBatch.
+		rtxn := s.db.NewTransaction(false)
+		defer rtxn.Discard()
 		next, err := getU64(txn, keyNextID)
 		if err != nil {
 			return err
@@ -72,7 +78,7 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 				out[i].Err = err
 				continue
 			}
-			if dup, err := findInBank(txn, it, inBatch, bankOf); err != nil {
+			if dup, err := findInBank(rtxn, it, inBatch, bankOf); err != nil {
 				return err
 			} else if dup != 0 {
 				out[i].ID = dup
@@ -193,7 +199,11 @@ func (s *Store) index(id uint64, sigs []matcher.Signal) {
 	for _, sig := range sigs {
 		var err error
 		if sig.Type.Exact() {
-			if err = s.mem.exact[sig.Type].Add(sig); err == nil {
+			f := s.mem.exact[sig.Type]
+			if f.MayContain(sig) {
+				continue // a re-activated item's digest is still in the filter
+			}
+			if err = f.Add(sig); err == nil {
 				s.growFilter(sig.Type)
 			}
 		} else {
