@@ -11,8 +11,8 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Debian packages the build and the tests use: libjpeg-turbo for the exact
 # and fast JPEG decoder, djpeg (libjpeg-turbo-progs) as the reference the
 # tests and benchmarks compare against, chromium for the web page's browser
-# tests.
-APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs chromium
+# tests, ffmpeg (with ffprobe) to decode videos.
+APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs chromium ffmpeg
 DEMO_DIR    ?= demo-data
 
 .PHONY: all setup build test test-turbo test-purego test-race bench bench-run bench-quick bench-quick-run fuzz fuzz-short crash loadtest screenshots lint demo clean

@@ -1,0 +1,51 @@
+// Package video computes and matches vPDQ, Meta's video similarity signal:
+// PDQ hashes of frames sampled from a video, compared as sets.
+//
+// # Hashing
+//
+// HashFile and HashReader decode a video with the ffmpeg program (Debian
+// package ffmpeg), run as a subprocess without a shell, and hash the
+// sampled frames with herken's PDQ at full resolution, as the reference
+// does. They mirror the reference (ThreatExchange's vpdq, with libav):
+//
+//   - the first video stream; the frame rate is its average frame rate,
+//     else its r_frame_rate;
+//   - sampling counts decoded frames: with FramesPerSecond f, every k-th
+//     frame is hashed, k = int(frameRate/f) (at least 1), from frame 0;
+//   - a frame's timestamp is its number divided by the frame rate, in
+//     float32;
+//   - frames are converted to RGB by swscale with area interpolation and
+//     the BT.601 matrix, at their coded size, no rotation applied.
+//
+// herken adds limits the reference does not have: a timeout that kills
+// ffmpeg, a cap on ffmpeg's threads, a refusal of streams whose frames are
+// over Options.MaxPixels, and a down-scaling of frames with a side over
+// Options.MaxSide. ErrFFmpegMissing says that ffmpeg or ffprobe is not
+// installed; Available checks beforehand.
+//
+// # Format
+//
+// WriteVPDQ and ParseVPDQ handle the reference's text format, one line per
+// frame: "number,quality,hash,timestamp", the timestamp with three
+// decimals. ParseSignal and FormatSignal handle python-threatexchange's
+// signal string, a JSON array of "hash,quality,timestamp".
+//
+// # Matching
+//
+// As python-threatexchange does: frames of quality below 50 are dropped and
+// each distinct hash is kept once (Unique); a query frame matches a frame of
+// a known video within Hamming distance 31; the query matches the video
+// when at least 80% of the query's frames match (QueryMatchPercent) and at
+// least 0% of the video's frames do (ComparedMatchPercent), so that a clip
+// of a long known video matches. Both thresholds are MatchOptions.
+//
+// Match compares two lists by brute force. For an index, search each of
+// the query's Unique hashes in a Hamming index of known frame hashes, feed
+// the hits to a Tally, and score each video it names with its stored count
+// of unique frames.
+//
+// # Concurrency
+//
+// All functions are safe for concurrent use; each hashing call runs its own
+// ffmpeg process and PDQ hasher. A Tally is used by one goroutine.
+package video
