@@ -219,3 +219,21 @@ func lookPathOK(name string) bool {
 	_, _, err = Options{FFmpeg: name, FFprobe: name}.programs()
 	return err == nil
 }
+
+// TestHashBytes: a video in memory, MP4 with its index at the end included
+// (which a pipe cannot decode), hashes as from its file.
+func TestHashBytes(t *testing.T) {
+	src := filepath.Join(videos(t), "base.mp4")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile := hashTestVideo(t, "base.mp4")
+	fromMemory, err := HashBytes(context.Background(), data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromFile) == 0 || len(fromFile) != len(fromMemory) || fromFile[0] != fromMemory[0] {
+		t.Fatalf("memory %d frames, file %d", len(fromMemory), len(fromFile))
+	}
+}
