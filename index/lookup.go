@@ -9,6 +9,8 @@ import (
 
 	"github.com/atkm/herken/index/hamming"
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/video"
 )
 
 // Lookup matches queries against every enabled bank and returns the
@@ -73,6 +75,9 @@ func (l *lookup) item(id uint64) (*matcher.Item, error) {
 }
 
 func (l *lookup) query(q matcher.Query) error {
+	if len(q.Video) > 0 {
+		return l.video(q)
+	}
 	t := q.Signal.Type
 	switch {
 	case !t.Valid():
@@ -192,4 +197,66 @@ func closest(sigs []matcher.Signal, q matcher.Signal) (matcher.Signal, int) {
 		}
 	}
 	return best, bestDist
+}
+
+// video matches a video query as vPDQ does: each unique query frame is
+// searched among the PDQ hashes of known videos within the bank's PDQ
+// threshold; a known video matches when the share of the query's frames
+// that found a frame of it reaches video.DefaultQueryPercent (and the
+// share of its own frames found, video.DefaultComparedPercent).
+func (l *lookup) video(q matcher.Query) error {
+	n := l.s.mem.near[matcher.PDQ]
+	radius := -1
+	for _, b := range l.s.banks {
+		if b.Enabled {
+			radius = max(radius, b.Threshold(matcher.PDQ))
+		}
+	}
+	if n == nil || radius < 0 {
+		return nil
+	}
+	var tally video.Tally[uint64]
+	closestDist := map[uint64]int{}
+	for _, f := range q.Video {
+		h, err := hamming.FromSignal(f)
+		if err != nil {
+			return err
+		}
+		l.hits = n.ix.Search(h, radius, l.hits[:0])
+		for _, hit := range l.hits {
+			it, err := l.item(n.itemOf(hit.ID))
+			if err != nil {
+				return err
+			}
+			bank, ok := l.s.banks[it.Bank]
+			if it.Video == nil || !ok || !bank.Enabled || it.Status != matcher.Active || hit.Distance > bank.Threshold(matcher.PDQ) {
+				continue
+			}
+			target, d := closest(it.Signals, f)
+			tally.Add(it.ID, pdq.Hash(f.Bytes()), pdq.Hash(target.Bytes()))
+			if old, ok := closestDist[it.ID]; !ok || d < old {
+				closestDist[it.ID] = d
+			}
+		}
+	}
+	for _, id := range tally.Videos() {
+		it := l.items[id]
+		bank := l.s.banks[it.Bank]
+		opts := video.MatchOptions{Distance: bank.Threshold(matcher.PDQ)}
+		res := tally.Result(id, len(q.Video), it.Video.UniqueFrames, opts)
+		if !res.Matched {
+			continue
+		}
+		m := matcher.Match{ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label,
+			Reference: it.Reference, AddedAt: it.AddedAt, SignalType: matcher.PDQ, Value: "vpdq",
+			Distance: closestDist[id], Threshold: bank.Threshold(matcher.PDQ), Video: &res}
+		key := matchKey{it.ID, matcher.PDQ}
+		if i, ok := l.best[key]; ok {
+			l.res.Matches[i] = m // the video evidence replaces a frame's
+			continue
+		}
+		l.best[key] = len(l.res.Matches)
+		l.res.Matches = append(l.res.Matches, m)
+	}
+	return nil
 }

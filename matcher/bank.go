@@ -141,12 +141,24 @@ type Item struct {
 	AddedAt   time.Time `json:"added_at"`
 	AddedBy   string    `json:"added_by,omitempty"`
 	// PDQQuality is the quality of the item's PDQ hash when known.
-	PDQQuality *int       `json:"pdq_quality,omitempty"`
-	Status     ItemStatus `json:"status"`
+	PDQQuality *int `json:"pdq_quality,omitempty"`
+	// Video is set for a known video: its Signals then hold the PDQ hashes
+	// of its unique frames (vPDQ), found like any PDQ hash.
+	Video  *VideoInfo `json:"video,omitempty"`
+	Status ItemStatus `json:"status"`
 	// Retraction is set while the item is retracted.
 	Retraction *Retraction `json:"retraction,omitempty"`
 	// History lists earlier retractions and re-activations, oldest first.
 	History []StatusChange `json:"history,omitempty"`
+}
+
+// VideoInfo describes a known video's vPDQ hashes.
+type VideoInfo struct {
+	// UniqueFrames is the number of distinct frame hashes of quality >=
+	// 50: the denominator of the compared-match percentage.
+	UniqueFrames int `json:"unique_frames"`
+	// Frames is the number of sampled frames.
+	Frames int `json:"frames"`
 }
 
 // StatusChange is one entry of an item's history.

@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/video"
 )
 
 // ContentType is what kind of content an input is, in the field's
@@ -56,7 +58,19 @@ type HasherConfig struct {
 	// MaxPhotoBytes bounds the size of a photo file that is decoded
 	// (default DefaultMaxPhotoBytes).
 	MaxPhotoBytes int64
+	// NoVideo turns off vPDQ hashing of videos (which needs ffmpeg);
+	// videos then get their digests only.
+	NoVideo bool
+	// Video configures vPDQ hashing.
+	Video video.Options
+	// MaxVideoBytes bounds the size of a video held in memory for
+	// decoding (default DefaultMaxVideoBytes).
+	MaxVideoBytes int64
 }
+
+// DefaultMaxVideoBytes bounds how much of a video is held in memory for
+// vPDQ hashing; the digests of larger files are still computed.
+const DefaultMaxVideoBytes = 256 << 20
 
 // Hashes is what one pass over an input computed.
 type Hashes struct {
@@ -73,6 +87,10 @@ type Hashes struct {
 	// PhotoErr says why the photo signals are missing although the input
 	// was sniffed as a photo; the exact digests are still valid.
 	PhotoErr error
+	// VideoFrames are a video's sampled frames with their PDQ hashes
+	// (vPDQ); VideoErr says why they are missing for a video.
+	VideoFrames []video.Frame
+	VideoErr    error
 }
 
 // Signal returns the computed signal of type t, if any.
@@ -105,6 +123,9 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 	if cfg.MaxPhotoBytes <= 0 {
 		cfg.MaxPhotoBytes = DefaultMaxPhotoBytes
 	}
+	if cfg.MaxVideoBytes <= 0 {
+		cfg.MaxVideoBytes = DefaultMaxVideoBytes
+	}
 	h := &Hasher{cfg: cfg}
 	for _, t := range SignalTypes() {
 		if !slices.Contains(cfg.Signals, t) {
@@ -132,7 +153,8 @@ func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 	out := &Hashes{}
 	var (
 		sniffed bool
-		photo   *bytes.Buffer
+		held    *bytes.Buffer // a photo or video held for decoding
+		limit   int64
 		tooBig  bool
 	)
 	observe := func(b []byte) {
@@ -140,19 +162,22 @@ func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 			sniffed = true
 			out.Format = media.Sniff(b)
 			out.ContentType = contentTypeOf(out.Format)
-			if out.ContentType == Photo && len(h.photo) > 0 {
-				photo = new(bytes.Buffer)
+			switch {
+			case out.ContentType == Photo && len(h.photo) > 0:
+				held, limit = new(bytes.Buffer), h.cfg.MaxPhotoBytes
+			case out.ContentType == Video && h.wantsVideo():
+				held, limit = new(bytes.Buffer), h.cfg.MaxVideoBytes
 			}
 		}
-		if photo == nil || tooBig {
+		if held == nil || tooBig {
 			return
 		}
-		if int64(photo.Len()+len(b)) > h.cfg.MaxPhotoBytes {
+		if int64(held.Len()+len(b)) > limit {
 			tooBig = true
-			photo = nil
+			held = nil
 			return
 		}
-		photo.Write(b)
+		held.Write(b)
 	}
 	sigs, n, err := digestStream(r, h.digests, observe)
 	if err != nil {
@@ -165,12 +190,25 @@ func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 	}
 	switch {
 	case tooBig:
-		out.PhotoErr = &media.Error{Code: media.CodeTooLarge, Format: out.Format,
-			Msg: fmt.Sprintf("%s file is over the %d-byte limit for decoding", out.Format, h.cfg.MaxPhotoBytes)}
-	case photo != nil:
-		out.PhotoErr = h.hashPhoto(photo.Bytes(), out)
+		err := &media.Error{Code: media.CodeTooLarge, Format: out.Format,
+			Msg: fmt.Sprintf("%s file is over the %d-byte limit for decoding", out.Format, limit)}
+		if out.ContentType == Video {
+			out.VideoErr = err
+		} else {
+			out.PhotoErr = err
+		}
+	case held != nil && out.ContentType == Video:
+		out.VideoFrames, out.VideoErr = video.HashBytes(context.Background(), held.Bytes(), h.cfg.Video)
+	case held != nil:
+		out.PhotoErr = h.hashPhoto(held.Bytes(), out)
 	}
 	return out, nil
+}
+
+// wantsVideo reports whether videos get vPDQ frame hashes: the PDQ signal
+// is wanted and video hashing is on.
+func (h *Hasher) wantsVideo() bool {
+	return !h.cfg.NoVideo && slices.Contains(h.photo, PDQ)
 }
 
 // HashBytes is Hash for an input already in memory.

@@ -3,6 +3,8 @@ package matcher
 import (
 	"fmt"
 	"time"
+
+	"github.com/atkm/herken/matcher/video"
 )
 
 // DefaultMinPDQQuality is the PDQ quality below which a query hash is not
@@ -19,6 +21,9 @@ type Query struct {
 	// Variants are PDQ's dihedral hashes of the query, indexed like
 	// pdq.Dihedral; when set, each is also looked up.
 	Variants []Signal
+	// Video, when set, makes this a video query: the PDQ hashes of the
+	// query video's unique frames of quality >= 50; Signal is unused.
+	Video []Signal
 }
 
 // VariantNames are the names of the dihedral variants, as the reference
@@ -46,10 +51,17 @@ type Match struct {
 	Variant string `json:"variant,omitempty"`
 	// QueryQuality is the PDQ quality of the query hash, when known.
 	QueryQuality *int `json:"query_quality,omitempty"`
+	// Video is the evidence of a video match (vPDQ): the shares of the
+	// query's and the known video's frames that matched.
+	Video *video.MatchResult `json:"video,omitempty"`
 }
 
 // Explain says in words why the match holds, for an analyst.
 func (m Match) Explain() string {
+	if v := m.Video; v != nil {
+		return fmt.Sprintf("vpdq: %.0f%% of the query's %d frames and %.0f%% of the known video's %d frames match within %d bits",
+			v.QueryMatchPercent, v.QueryFrames, v.ComparedMatchPercent, v.ComparedFrames, m.Threshold)
+	}
 	if m.SignalType.Exact() {
 		return fmt.Sprintf("%s: identical", m.SignalType)
 	}

@@ -1,5 +1,7 @@
 package matcher
 
+import "github.com/atkm/herken/matcher/video"
+
 // Result is herken's answer for one input: what it computed, what matched,
 // and the evidence. It never holds the content itself.
 type Result struct {
@@ -10,6 +12,8 @@ type Result struct {
 	Size        int64       `json:"size,omitempty"`
 	Signals     []Signal    `json:"signals"`
 	PDQQuality  *int        `json:"pdq_quality,omitempty"`
+	// VideoFrames is the number of frames a video was sampled at.
+	VideoFrames int `json:"video_frames,omitempty"`
 	Lookup
 }
 
@@ -30,6 +34,19 @@ func Queries(h *Hashes, dihedral bool) []Query {
 		}
 		out = append(out, q)
 	}
+	if frames := VideoSignals(h.VideoFrames); len(frames) > 0 {
+		out = append(out, Query{Quality: -1, Video: frames})
+	}
+	return out
+}
+
+// VideoSignals returns the PDQ signals of a video's unique frames of
+// quality >= 50, as vPDQ matches them.
+func VideoSignals(frames []video.Frame) []Signal {
+	var out []Signal
+	for _, h := range video.Unique(frames, video.MatchOptions{}) {
+		out = append(out, mustSignal(PDQ, h[:]))
+	}
 	return out
 }
 
@@ -43,5 +60,25 @@ func NewResult(h *Hashes, l Lookup) Result {
 		q := h.PDQQuality
 		r.PDQQuality = &q
 	}
+	r.VideoFrames = len(h.VideoFrames)
 	return r
+}
+
+// ItemSignals returns what a known item made from these hashes stores:
+// every signal and, for a video, the PDQ hashes of its unique frames of
+// quality >= 50 with a description of the video (nil for other content).
+func (h *Hashes) ItemSignals() ([]Signal, *VideoInfo) {
+	sigs := append([]Signal{}, h.Signals...)
+	if len(h.VideoFrames) == 0 {
+		return sigs, nil
+	}
+	frames := VideoSignals(h.VideoFrames)
+	return append(sigs, frames...), &VideoInfo{UniqueFrames: len(frames), Frames: len(h.VideoFrames)}
+}
+
+// VideoItem returns the signals and description of a known video given as
+// its vPDQ frames (a vPDQ hash list).
+func VideoItem(frames []video.Frame) ([]Signal, *VideoInfo) {
+	sigs := VideoSignals(frames)
+	return sigs, &VideoInfo{UniqueFrames: len(sigs), Frames: len(frames)}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/video"
 )
 
 const hashUsage = "[--signals sha256,md5,pdq,...] [--json] [--dihedral] FILE... (- reads standard input)"
@@ -117,6 +118,9 @@ func hashFile(h *matcher.Hasher, name string, stdin io.Reader) hashLine {
 	if l.err == nil && l.hashes.PhotoErr != nil {
 		l.err = l.hashes.PhotoErr
 	}
+	if l.err == nil && l.hashes.VideoErr != nil {
+		l.err = l.hashes.VideoErr
+	}
 	return l
 }
 
@@ -126,6 +130,14 @@ func errorCode(err error) string {
 	switch {
 	case errors.As(err, &me):
 		return string(me.Code)
+	case errors.Is(err, video.ErrFFmpegMissing):
+		return "ffmpeg_missing"
+	case errors.Is(err, video.ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, video.ErrCorrupt), errors.Is(err, video.ErrNoVideo):
+		return "corrupt"
+	case errors.Is(err, video.ErrTimeout):
+		return "timeout"
 	case errors.Is(err, os.ErrNotExist):
 		return "not_found"
 	case errors.Is(err, os.ErrPermission):
@@ -162,6 +174,14 @@ func (l hashLine) MarshalJSON() ([]byte, error) {
 			}
 			o.add("pdq_dihedral", d)
 		}
+		if len(h.VideoFrames) > 0 {
+			// The frames in the reference's vPDQ text format, a line each.
+			var b strings.Builder
+			if err := video.WriteVPDQ(&b, h.VideoFrames); err != nil {
+				return nil, err
+			}
+			o.add("vpdq", strings.Split(strings.TrimSpace(b.String()), "\n"))
+		}
 	}
 	if l.err != nil {
 		o.add("error", map[string]string{"code": errorCode(l.err), "message": l.err.Error()})
@@ -192,6 +212,9 @@ func (l hashLine) writeText(w, errw io.Writer) error {
 			for i, v := range h.PDQDihedral[1:] {
 				fmt.Fprintf(&b, "  pdq_%s=%s", pdq.Dihedral(i+1), v)
 			}
+		}
+		if n := len(h.VideoFrames); n > 0 {
+			fmt.Fprintf(&b, "  vpdq=%d frames (--json lists them)", n)
 		}
 	}
 	if l.err != nil {

@@ -15,11 +15,12 @@ import (
 	"github.com/atkm/herken/matcher/media"
 )
 
-const importUsage = `--bank NAME [--category C] [--type T] [--format csv|ndjson|lines] FILE|DIR...
+const importUsage = `--bank NAME [--category C] [--type T] [--format csv|ndjson|lines|vpdq] FILE|DIR...
 
-A FILE is a hash list (CSV, NDJSON or one hash per line; see the README)
-or a media file; a DIR is a folder of known media, every file hashed with
-all applicable signals. - reads a hash list from standard input.`
+A FILE is a hash list (CSV, NDJSON, one hash per line, or a video's vPDQ
+frame hashes; see the README) or a media file; a DIR is a folder of known
+media, every file hashed with all applicable signals (videos: vPDQ too).
+- reads a hash list from standard input.`
 
 func runImport(ctx context.Context, args []string, io *stdio) error {
 	fs := newFlagSet("import", importUsage, io)

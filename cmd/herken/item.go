@@ -118,12 +118,12 @@ func runItem(_ context.Context, args []string, io *stdio) error {
 			it.Signals = append(it.Signals, sig)
 		}
 		if *file != "" {
-			sigs, quality, err := hashForItem(*file)
+			sigs, quality, info, err := hashForItem(*file)
 			if err != nil {
 				return err
 			}
 			it.Signals = append(it.Signals, sigs...)
-			it.PDQQuality = quality
+			it.PDQQuality, it.Video = quality, info
 		}
 		if len(it.Signals) == 0 {
 			return usagef("item add needs --signal or --file")
@@ -164,30 +164,34 @@ func runItem(_ context.Context, args []string, io *stdio) error {
 	return usagef("unknown item subcommand %q", verb)
 }
 
-// hashForItem computes every signal of a file for a new item.
-func hashForItem(path string) ([]matcher.Signal, *int, error) {
+// hashForItem computes every signal of a file for a new item (for a
+// video, its vPDQ frame hashes too).
+func hashForItem(path string) ([]matcher.Signal, *int, *matcher.VideoInfo, error) {
 	h, err := matcher.NewHasher(matcher.HasherConfig{})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer f.Close()
 	hs, err := h.Hash(f)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if hs.PhotoErr != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, hs.PhotoErr)
+	for _, e := range []error{hs.PhotoErr, hs.VideoErr} {
+		if e != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %w", path, e)
+		}
 	}
 	var quality *int
 	if _, ok := hs.Signal(matcher.PDQ); ok {
 		q := hs.PDQQuality
 		quality = &q
 	}
-	return hs.Signals, quality, nil
+	sigs, info := hs.ItemSignals()
+	return sigs, quality, info, nil
 }
 
 func printItem(io *stdio, it matcher.Item) {

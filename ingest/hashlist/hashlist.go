@@ -21,6 +21,9 @@
 //   - Lines: one hash per line, as "type:value", "type value", or a bare
 //     value typed as in CSV. Blank lines and lines starting with # are
 //     skipped.
+//   - vPDQ: the frame hashes of one known video in the reference's vPDQ
+//     text format ("frame,quality,pdq,timestamp" per line); the whole
+//     file is one item.
 //
 // A line that cannot be read becomes a Record with Err set, naming the
 // line; reading goes on.
@@ -29,12 +32,16 @@ package hashlist
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/video"
 )
 
 // Format is a hash-list format.
@@ -45,6 +52,7 @@ const (
 	CSV    Format = "csv"
 	NDJSON Format = "ndjson"
 	Lines  Format = "lines"
+	VPDQ   Format = "vpdq"
 )
 
 // ParseFormat accepts "csv", "ndjson" (or "jsonl") and "lines" (or "txt").
@@ -56,8 +64,10 @@ func ParseFormat(s string) (Format, error) {
 		return NDJSON, nil
 	case "lines", "txt", "text":
 		return Lines, nil
+	case "vpdq":
+		return VPDQ, nil
 	}
-	return "", fmt.Errorf("hashlist: unknown format %q (csv, ndjson, lines)", s)
+	return "", fmt.Errorf("hashlist: unknown format %q (csv, ndjson, lines, vpdq)", s)
 }
 
 // Detect picks the format of a list from its file name and its first
@@ -68,9 +78,13 @@ func Detect(name string, firstLine []byte) Format {
 		return CSV
 	case ".ndjson", ".jsonl":
 		return NDJSON
+	case ".vpdq":
+		return VPDQ
 	}
 	l := bytes.TrimSpace(firstLine)
 	switch {
+	case vpdqLine.Match(l):
+		return VPDQ
 	case bytes.HasPrefix(l, []byte("{")):
 		return NDJSON
 	case bytes.ContainsRune(l, ','):
@@ -96,6 +110,27 @@ type Record struct {
 	Err  error
 }
 
+// vpdqLine recognises a line of the vPDQ text format.
+var vpdqLine = regexp.MustCompile(`^\d+,\d+,[0-9a-fA-F]{64},[0-9.]+$`)
+
+// readVPDQ reads one known video's vPDQ frame hashes as one item.
+func readVPDQ(r io.Reader, opts Options, fn func(Record) error) error {
+	frames, err := video.ParseVPDQ(r)
+	var pe *video.ParseError
+	switch {
+	case errors.As(err, &pe):
+		return fn(Record{Line: pe.Line, Err: err})
+	case err != nil:
+		return fmt.Errorf("hashlist: %w", err)
+	}
+	it := matcher.Item{Categories: slices.Clone(opts.Categories)}
+	it.Signals, it.Video = matcher.VideoItem(frames)
+	if len(it.Signals) == 0 {
+		return fn(Record{Line: 1, Err: errors.New("no frame of quality >= 50: nothing to match")})
+	}
+	return fn(Record{Line: 1, Item: it})
+}
+
 // MaxLine is the longest line read; a longer one is rejected.
 const MaxLine = 1 << 20
 
@@ -111,6 +146,8 @@ func Read(r io.Reader, f Format, opts Options, fn func(Record) error) error {
 		return readNDJSON(r, opts, fn)
 	case Lines:
 		return readLines(r, opts, fn)
+	case VPDQ:
+		return readVPDQ(r, opts, fn)
 	}
 	return fmt.Errorf("hashlist: unknown format %q", f)
 }

@@ -170,3 +170,23 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestVPDQ(t *testing.T) {
+	in := "0,100," + pdqHex + ",0.000\n25,95," + pdqHex + ",1.000\n50,12," + strings.Repeat("0", 64) + ",2.000\n"
+	if Detect("frames.txt", []byte("0,100,"+pdqHex+",0.000")) != VPDQ {
+		t.Fatal("vPDQ not detected")
+	}
+	recs := readAll(t, VPDQ, in, Options{Categories: []matcher.Category{matcher.Threat}})
+	if len(recs) != 1 || recs[0].Err != nil {
+		t.Fatalf("records: %+v", recs)
+	}
+	it := recs[0].Item
+	// Two frames share a hash and one is of low quality: one unique frame.
+	if len(it.Signals) != 1 || it.Video == nil || it.Video.UniqueFrames != 1 || it.Video.Frames != 3 {
+		t.Errorf("item: %+v %+v", it.Signals, it.Video)
+	}
+	recs = readAll(t, VPDQ, "0,100,nothex,0.000\n", Options{})
+	if len(recs) != 1 || recs[0].Err == nil || recs[0].Line != 1 {
+		t.Errorf("malformed: %+v", recs)
+	}
+}

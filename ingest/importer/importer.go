@@ -151,14 +151,17 @@ func (im *Importer) addMedia(path string, hs *matcher.Hashes, err error) error {
 		im.reject(Rejection{Source: path, Reason: "empty file"})
 		return nil
 	}
-	it := matcher.Item{Signals: hs.Signals, Label: filepath.Base(path), Categories: im.Options.Categories}
+	it := matcher.Item{Label: filepath.Base(path), Categories: im.Options.Categories}
+	it.Signals, it.Video = hs.ItemSignals()
 	if _, ok := hs.Signal(matcher.PDQ); ok {
 		q := hs.PDQQuality
 		it.PDQQuality = &q
 	}
-	if hs.PhotoErr != nil {
-		// The digests still identify exact copies; say what is missing.
-		im.reject(Rejection{Source: path, Reason: "added with its digests only: " + hs.PhotoErr.Error()})
+	for _, missing := range []error{hs.PhotoErr, hs.VideoErr} {
+		if missing != nil {
+			// The digests still identify exact copies; say what is missing.
+			im.reject(Rejection{Source: path, Reason: "added with its digests only: " + missing.Error()})
+		}
 	}
 	return im.add(it, Rejection{Source: path})
 }

@@ -186,8 +186,12 @@ func (s *Service) uploadItem(c *call) error {
 	if hs.PhotoErr != nil {
 		return hs.PhotoErr
 	}
-	it := matcher.Item{Bank: c.params["bank"], Signals: hs.Signals, Categories: cats,
+	if hs.VideoErr != nil {
+		return hs.VideoErr
+	}
+	it := matcher.Item{Bank: c.params["bank"], Categories: cats,
 		Label: string(args.Peek("label")), Reference: string(args.Peek("reference")), AddedBy: c.actor()}
+	it.Signals, it.Video = hs.ItemSignals()
 	if it.Label == "" {
 		it.Label = name
 	}

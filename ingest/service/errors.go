@@ -9,6 +9,7 @@ import (
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/media"
+	"github.com/atkm/herken/matcher/video"
 )
 
 // Problem is the JSON error body of every failed request, and of every
@@ -62,6 +63,14 @@ func classify(err error) *apiError {
 			status = http.StatusRequestEntityTooLarge
 		}
 		return errorf(status, fe.Code, "%s", err)
+	case errors.Is(err, video.ErrTooLarge):
+		return errorf(http.StatusRequestEntityTooLarge, "too_large", "%s", err)
+	case errors.Is(err, video.ErrFFmpegMissing):
+		return errorf(http.StatusUnprocessableEntity, "ffmpeg_missing", "%s", err)
+	case errors.Is(err, video.ErrCorrupt), errors.Is(err, video.ErrNoVideo):
+		return errorf(http.StatusUnprocessableEntity, "corrupt", "%s", err)
+	case errors.Is(err, video.ErrTimeout):
+		return errorf(http.StatusUnprocessableEntity, "timeout", "%s", err)
 	case errors.Is(err, index.ErrBankNotFound):
 		return errorf(http.StatusNotFound, "bank_not_found", "%s", err)
 	case errors.Is(err, index.ErrItemNotFound):

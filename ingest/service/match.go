@@ -2,6 +2,7 @@ package service
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/media"
+	"github.com/atkm/herken/matcher/video"
 )
 
 // matchResponse is the answer to a match: the result with its evidence,
@@ -28,10 +30,10 @@ type matchResponse struct {
 
 // result looks up computed hashes and builds the response.
 func (s *Service) result(hs *matcher.Hashes) (matchResponse, error) {
-	if errors.Is(hs.PhotoErr, media.ErrTooLarge) {
+	if errors.Is(hs.PhotoErr, media.ErrTooLarge) || errors.Is(hs.VideoErr, video.ErrTooLarge) {
 		// A decompression bomb is refused outright (413); a photo that is
 		// merely corrupt still has its digests matched.
-		return matchResponse{}, hs.PhotoErr
+		return matchResponse{}, cmp.Or(hs.PhotoErr, hs.VideoErr)
 	}
 	l, err := s.cfg.Store.Lookup(matcher.Queries(hs, !s.cfg.NoDihedral))
 	if err != nil {
@@ -39,9 +41,10 @@ func (s *Service) result(hs *matcher.Hashes) (matchResponse, error) {
 	}
 	s.metrics.matched(l.Matches)
 	resp := matchResponse{Result: matcher.NewResult(hs, l)}
-	if hs.PhotoErr != nil {
-		p := classify(hs.PhotoErr).Problem
-		resp.Errors = append(resp.Errors, p)
+	for _, e := range []error{hs.PhotoErr, hs.VideoErr} {
+		if e != nil {
+			resp.Errors = append(resp.Errors, classify(e).Problem)
+		}
 	}
 	return resp, nil
 }
