@@ -15,7 +15,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs chromium ffmpeg
 DEMO_DIR    ?= demo-data
 
-.PHONY: all setup build test test-turbo test-purego test-race bench bench-run bench-quick bench-quick-run fuzz fuzz-short crash loadtest screenshots lint demo clean
+.PHONY: all setup build test test-turbo test-purego test-race bench bench-run bench-quick corpus accuracy fuzz fuzz-short crash loadtest screenshots lint demo clean
 
 all: build
 
@@ -55,18 +55,45 @@ test-purego:
 test-race:
 	$(GO) test $(GOFLAGS_TAGS) -race -short -count=1 ./...
 
-# bench runs every Go benchmark and writes bench/REPORT.md.
+# bench measures everything and writes the bench report: the Go benchmarks
+# (bench/out/bench.txt -> bench/REPORT.md, ratios against baselines from the
+# same run), the accuracy evaluation on the Debian-package corpus
+# (bench/REPORT-accuracy.md, plots in bench/plots), video accuracy
+# (bench/REPORT-video.md) and the load test (bench/REPORT-load.md).
+# bench-quick does the same in a few minutes: short benchmarks, the corpus
+# made from the committed fixtures, a 10-second load test.
+BENCHTIME ?= 1s
+CORPUS_DIR ?= /tmp/herken-corpus
 bench: setup
 	$(MAKE) --no-print-directory bench-run
-
-bench-run:
-	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -count=1 -timeout 60m ./... | tee bench/bench.txt
+	$(MAKE) --no-print-directory accuracy
+	HERKEN_BENCH_LARGE=1 $(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -timeout 60m ./index/hamming/ | tee -a bench/out/bench.txt
+	$(GO) run ./bench/report -in bench/out/bench.txt -out bench/REPORT.md -command "make bench"
 
 bench-quick: setup
-	$(MAKE) --no-print-directory bench-quick-run
+	$(MAKE) --no-print-directory bench-run BENCHTIME=10x LOAD_DURATION=10s
+	$(MAKE) --no-print-directory accuracy CORPUS_DIR=$(CORPUS_DIR)-fixtures CORPUS_FLAGS=--fixtures
+	$(GO) run ./bench/report -in bench/out/bench.txt -out bench/REPORT.md -command "make bench-quick"
 
-bench-quick-run:
-	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 20x -benchmem -count=1 ./... | tee bench/bench-quick.txt
+bench-run:
+	mkdir -p bench/out
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m ./... | tee bench/out/bench.txt
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -run '^TestVideoAccuracy$$' ./bench/ -args -video-report $(CURDIR)/bench/REPORT-video.md
+	$(MAKE) --no-print-directory loadtest
+
+# corpus builds the evaluation corpus from Debian photo packages with
+# apt-get download and dpkg -x (about 190 MB; nothing is installed), with a
+# manifest of sha256 sums and derived copies made with a fixed seed;
+# CORPUS_FLAGS=--fixtures builds it offline from the committed fixtures.
+corpus:
+	$(GO) run ./bench/corpus build --out $(CORPUS_DIR) $(CORPUS_FLAGS)
+
+# accuracy evaluates every signal on the corpus: recall per transform,
+# false positives over all pairs, curves, thresholds, dihedral gain.
+accuracy:
+	test -f $(CORPUS_DIR)/MANIFEST.tsv || $(MAKE) --no-print-directory corpus
+	$(GO) run $(GOFLAGS_TAGS) ./bench/accuracy --corpus $(CORPUS_DIR) --out bench \
+		--corpus-command '$(GO) run ./bench/corpus build --out $(CORPUS_DIR) $(CORPUS_FLAGS)'
 
 # fuzz runs each fuzz target for FUZZTIME; the tests run their seeds, and
 # make test runs each for FUZZTIME_SHORT.

@@ -26,13 +26,12 @@ import (
 // perceptual are the signal types measured, in the order of the tables.
 var perceptual = []matcher.SignalType{matcher.PDQ, matcher.PHash, matcher.DHash, matcher.AHash}
 
-// recommended are the default thresholds THRESHOLDS.md recommends: PDQ's
-// is the reference's; each 64-bit one keeps at least 2 bits of headroom
-// above the re-encoded, resized and recoloured copies and below the
-// closest pair of unrelated photos on this corpus. The test asserts that
-// they give no false positive here, and logs what matcher's provisional
-// defaults give.
-var recommended = map[matcher.SignalType]int{matcher.PDQ: 31, matcher.PHash: 6, matcher.DHash: 6, matcher.AHash: 4}
+// recommended are the thresholds under test: the defaults in
+// matcher/signal.go, chosen as THRESHOLDS.md explains.
+var recommended = map[matcher.SignalType]int{
+	matcher.PDQ: matcher.PDQ.DefaultThreshold(), matcher.PHash: matcher.PHash.DefaultThreshold(),
+	matcher.DHash: matcher.DHash.DefaultThreshold(), matcher.AHash: matcher.AHash.DefaultThreshold(),
+}
 
 // Transform classes, from what a transform does to the pixels.
 const (

@@ -22,9 +22,9 @@ func TestSignalTypeRegistry(t *testing.T) {
 	f(MD5, "md5", 128, true, 0)
 	f(SHA1, "sha1", 160, true, 0)
 	f(PDQ, "pdq", 256, false, 31)
-	f(PHash, "phash", 64, false, 10)
-	f(DHash, "dhash", 64, false, 10)
-	f(AHash, "ahash", 64, false, 8)
+	f(PHash, "phash", 64, false, 6)
+	f(DHash, "dhash", 64, false, 4)
+	f(AHash, "ahash", 64, false, 2)
 	if got := len(SignalTypes()); got != 7 {
 		t.Fatalf("%d signal types, want 7", got)
 	}
