@@ -19,11 +19,12 @@ var videoReport = flag.String("video-report", "", "write the video accuracy tabl
 // TestVideoAccuracy measures vPDQ matching per transform on videos that
 // ffmpeg generates: for each source and transform, the query percentage,
 // the compared percentage, and whether the copy matches its source at the
-// reference's thresholds; and that different sources do not match. With
-// -video-report FILE it writes the table for the bench report.
+// reference's thresholds; and that different sources do not match. It runs
+// only with -video-report FILE, where it writes the table for the bench
+// report.
 func TestVideoAccuracy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("makes and hashes videos: runs without -short")
+	if *videoReport == "" {
+		t.Skip("a long run for the bench report (make bench): give -video-report FILE; matcher/video's tests are its short version")
 	}
 	ffmpeg := fixtures.RequireTool(t, "ffmpeg")
 	fixtures.RequireTool(t, "ffprobe")
