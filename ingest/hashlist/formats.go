@@ -78,7 +78,6 @@ func readCSV(r io.Reader, opts Options, fn func(Record) error) error {
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			if ferr := fn(Record{Line: pe.Line, Err: fmt.Errorf("malformed CSV: %v", pe.Err)}); ferr != nil {
@@ -87,8 +86,9 @@ func readCSV(r io.Reader, opts Options, fn func(Record) error) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("hashlist: line %d: %w", line, err)
+			return fmt.Errorf("hashlist: %w", err)
 		}
+		line, _ := cr.FieldPos(0) // a row read without error has a field
 		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
 			continue
 		}
