@@ -158,16 +158,11 @@ func (s *Store) Keys() []APIKey {
 func (s *Store) RevokeKey(id, by string) (APIKey, error) {
 	var k APIKey
 	_, err := s.update(func(txn *badger.Txn) error {
-		v, err := getValue(txn, apiKeyKey(id))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return fmt.Errorf("%w: %s", ErrKeyNotFound, id)
-		}
+		rec, err := readJSON[APIKey](txn, apiKeyKey(id), ErrKeyNotFound, id)
 		if err != nil {
 			return err
 		}
-		if err := decodeJSON(v, &k); err != nil {
-			return err
-		}
+		k = *rec
 		if k.RevokedAt != nil {
 			return fmt.Errorf("%w: %s was revoked at %s", ErrKeyRevoked, id, k.RevokedAt.Format(time.RFC3339))
 		}

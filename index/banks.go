@@ -110,15 +110,21 @@ func (s *Store) Banks() []matcher.Bank {
 }
 
 func readBank(txn *badger.Txn, name string) (*matcher.Bank, error) {
-	v, err := getValue(txn, bankKey(name))
+	return readJSON[matcher.Bank](txn, bankKey(name), ErrBankNotFound, name)
+}
+
+// readJSON reads the record under k; a missing one is notFound, naming
+// what was looked for.
+func readJSON[T any](txn *badger.Txn, k []byte, notFound error, what any) (*T, error) {
+	v, err := getValue(txn, k)
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, fmt.Errorf("%w: %s", ErrBankNotFound, name)
+		return nil, fmt.Errorf("%w: %v", notFound, what)
 	}
 	if err != nil {
 		return nil, err
 	}
-	b := new(matcher.Bank)
-	return b, decodeJSON(v, b)
+	rec := new(T)
+	return rec, decodeJSON(v, rec)
 }
 
 func setJSON(txn *badger.Txn, k []byte, v any) error {

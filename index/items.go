@@ -231,15 +231,7 @@ func (s *Store) Item(id uint64) (matcher.Item, error) {
 }
 
 func readItem(txn *badger.Txn, id uint64) (*matcher.Item, error) {
-	v, err := getValue(txn, itemKey(id))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, fmt.Errorf("%w: %d", ErrItemNotFound, id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	it := new(matcher.Item)
-	return it, decodeJSON(v, it)
+	return readJSON[matcher.Item](txn, itemKey(id), ErrItemNotFound, id)
 }
 
 // Retract stops an item from matching, at once, recording why and by whom.

@@ -110,43 +110,48 @@ func (l *lookup) exact(q matcher.Query) error {
 	})
 }
 
-// near searches the Hamming index at the largest threshold of any enabled
-// bank, then holds each hit to its own bank's threshold.
-func (l *lookup) near(q matcher.Query) error {
-	t := q.Signal.Type
-	n := l.s.mem.near[t]
+// search finds the items holding a hash of q's type within radius of q,
+// where radius is the largest threshold of any enabled bank for that type
+// (each hit is then held to its own bank's threshold by the caller).
+func (l *lookup) search(q matcher.Signal, fn func(it *matcher.Item, dist int)) error {
+	n := l.s.mem.near[q.Type]
 	radius := -1
 	for _, b := range l.s.banks {
 		if b.Enabled {
-			radius = max(radius, b.Threshold(t))
+			radius = max(radius, b.Threshold(q.Type))
 		}
 	}
 	if n == nil || radius < 0 {
 		return nil
 	}
+	h, err := hamming.FromSignal(q)
+	if err != nil {
+		return err
+	}
+	l.hits = n.ix.Search(h, radius, l.hits[:0])
+	for _, hit := range l.hits {
+		it, err := l.item(n.itemOf(hit.ID))
+		if err != nil {
+			return err
+		}
+		fn(it, hit.Distance)
+	}
+	return nil
+}
+
+// near matches a perceptual signal, and its dihedral variants if given.
+func (l *lookup) near(q matcher.Query) error {
 	variants := []matcher.Signal{q.Signal}
 	if len(q.Variants) > 0 {
 		variants = q.Variants
 	}
 	for vi, v := range variants {
-		h, err := hamming.FromSignal(v)
-		if err != nil {
-			return err
+		name := ""
+		if v.Type == matcher.PDQ {
+			name = matcher.VariantNames[vi]
 		}
-		l.hits = n.ix.Search(h, radius, l.hits[:0])
-		for _, hit := range l.hits {
-			it, err := l.item(n.itemOf(hit.ID))
-			if err != nil {
-				return err
-			}
-			name := ""
-			if t == matcher.PDQ {
-				name = matcher.VariantNames[0]
-				if len(q.Variants) > 0 {
-					name = matcher.VariantNames[vi]
-				}
-			}
-			l.offer(q, it, v, hit.Distance, name)
+		if err := l.search(v, func(it *matcher.Item, dist int) { l.offer(q, it, v, dist, name) }); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -205,38 +210,22 @@ func closest(sigs []matcher.Signal, q matcher.Signal) (matcher.Signal, int) {
 // that found a frame of it reaches video.DefaultQueryPercent (and the
 // share of its own frames found, video.DefaultComparedPercent).
 func (l *lookup) video(q matcher.Query) error {
-	n := l.s.mem.near[matcher.PDQ]
-	radius := -1
-	for _, b := range l.s.banks {
-		if b.Enabled {
-			radius = max(radius, b.Threshold(matcher.PDQ))
-		}
-	}
-	if n == nil || radius < 0 {
-		return nil
-	}
 	var tally video.Tally[uint64]
 	closestDist := map[uint64]int{}
 	for _, f := range q.Video {
-		h, err := hamming.FromSignal(f)
-		if err != nil {
-			return err
-		}
-		l.hits = n.ix.Search(h, radius, l.hits[:0])
-		for _, hit := range l.hits {
-			it, err := l.item(n.itemOf(hit.ID))
-			if err != nil {
-				return err
-			}
+		err := l.search(f, func(it *matcher.Item, dist int) {
 			bank, ok := l.s.banks[it.Bank]
-			if it.Video == nil || !ok || !bank.Enabled || it.Status != matcher.Active || hit.Distance > bank.Threshold(matcher.PDQ) {
-				continue
+			if it.Video == nil || !ok || !bank.Enabled || it.Status != matcher.Active || dist > bank.Threshold(matcher.PDQ) {
+				return
 			}
 			target, d := closest(it.Signals, f)
 			tally.Add(it.ID, pdq.Hash(f.Bytes()), pdq.Hash(target.Bytes()))
 			if old, ok := closestDist[it.ID]; !ok || d < old {
 				closestDist[it.ID] = d
 			}
+		})
+		if err != nil {
+			return err
 		}
 	}
 	for _, id := range tally.Videos() {
