@@ -71,12 +71,17 @@ func startTrivial(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+	srv := &fasthttp.Server{IdleTimeout: time.Second, Handler: func(ctx *fasthttp.RequestCtx) {
 		ctx.SetContentType("application/json")
 		ctx.SetBodyString("{}\n")
 	}}
 	go srv.Serve(ln)
-	b.Cleanup(func() { srv.Shutdown() })
+	b.Cleanup(func() {
+		// Shutdown waits for keep-alive connections; bound the wait.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.ShutdownWithContext(ctx)
+	})
 	return "http://" + ln.Addr().String()
 }
 
@@ -113,6 +118,7 @@ func BenchmarkLookupVsTrivial(b *testing.B) {
 	} {
 		b.Run("server="+c.name, func(b *testing.B) {
 			client := newClient()
+			defer client.CloseIdleConnections()
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
