@@ -58,6 +58,11 @@ func figures(r map[string]metrics) []figure {
 	add(&s, ratio(r, "batch of photos: 2 workers vs 1 (photos/s)", "BenchmarkBatchPhotos/workers=2", "BenchmarkBatchPhotos/workers=1", "photos/s", "%.2fx", false))
 	out = append(out, s)
 
+	v := figure{title: "Video: vPDQ frame hashing vs ffmpeg decoding alone", command: "go test -run '^$' -bench Hash1080p ./matcher/video/"}
+	add(&v, value(r, "time to hash a 10 s 1080p clip (1 frame/s) vs ffmpeg -f null decoding it", "BenchmarkHash1080p", "x-decode-time", "%.2fx", 1))
+	add(&v, value(r, "frames hashed per second", "BenchmarkHash1080p", "frames/s", "%.1f", 1))
+	out = append(out, v)
+
 	// Any other ratio a benchmark reports itself (units starting "x-"),
 	// and memory per item.
 	o := figure{title: "Ratios and sizes reported by the index benchmarks", command: "go test -run '^$' -bench . ./index/..."}
