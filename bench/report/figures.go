@@ -72,7 +72,7 @@ func figures(r map[string]metrics) []figure {
 			continue
 		}
 		for unit, v := range r[name] {
-			if strings.HasPrefix(unit, "x-") || strings.HasSuffix(unit, "/item") || strings.HasSuffix(unit, "items/s") || unit == "s" {
+			if strings.HasPrefix(unit, "x-") || strings.HasPrefix(unit, "speedup") || strings.HasSuffix(unit, "/item") || strings.HasSuffix(unit, "items/s") || strings.HasSuffix(unit, "/Mitems") {
 				o.rows = append(o.rows, row{name + " (" + unit + ")", fmt.Sprintf("%.4g", v)})
 			}
 		}
