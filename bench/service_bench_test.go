@@ -89,8 +89,10 @@ func newClient() *http.Client {
 	return &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 }
 
-func get(b *testing.B, c *http.Client, url, key string) {
-	req, _ := http.NewRequest("GET", url, nil)
+// call sends a request with the key (if any) and returns the answer's
+// body; any status but 200 fails the benchmark.
+func call(b *testing.B, c *http.Client, method, url, key string, body io.Reader) []byte {
+	req, _ := http.NewRequest(method, url, body)
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
@@ -98,11 +100,12 @@ func get(b *testing.B, c *http.Client, url, key string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	out, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		b.Fatalf("status %d", resp.StatusCode)
+		b.Fatalf("status %d: %s", resp.StatusCode, out)
 	}
+	return out
 }
 
 // BenchmarkLookupVsTrivial compares hash lookups through the whole service
@@ -122,7 +125,7 @@ func BenchmarkLookupVsTrivial(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					get(b, client, c.url, c.key)
+					call(b, client, "GET", c.url, c.key, nil)
 				}
 			})
 		})
@@ -153,17 +156,7 @@ func BenchmarkUploadVsSha256sum(b *testing.B) {
 		client := newClient()
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
-			req, _ := http.NewRequest("POST", s.url+"/v1/match", bytes.NewReader(data))
-			req.Header.Set("Authorization", "Bearer "+s.key)
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				b.Fatalf("status %d", resp.StatusCode)
-			}
+			call(b, client, "POST", s.url+"/v1/match", s.key, bytes.NewReader(data))
 		}
 	})
 }
@@ -189,14 +182,7 @@ func BenchmarkBatchPhotos(b *testing.B) {
 			var photos int
 			start := time.Now()
 			for b.Loop() {
-				req, _ := http.NewRequest("POST", s.url+"/v1/batch", bytes.NewReader(body.Bytes()))
-				req.Header.Set("Authorization", "Bearer "+s.key)
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				out, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
+				out := call(b, client, "POST", s.url+"/v1/batch", s.key, bytes.NewReader(body.Bytes()))
 				if n := bytes.Count(out, []byte(`"result"`)); n != perBatch {
 					b.Fatalf("%d results, want %d", n, perBatch)
 				}
