@@ -5,14 +5,16 @@ import (
 	"compress/lzw"
 	"compress/zlib"
 	"errors"
-	"github.com/atkm/herken/fixtures"
 	"image"
 	"image/color"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/atkm/herken/fixtures"
 )
 
 func readFixture(t testing.TB, rel string) []byte {
@@ -225,4 +227,33 @@ func TestGIFTransparentKeepsColour(t *testing.T) {
 	if want := []byte{255, 0, 0, 0, 255, 0}; !bytes.Equal(img.Pix, want) {
 		t.Errorf("got %v, want %v", img.Pix, want)
 	}
+}
+
+// TestTruncatedUnderConcurrency decodes truncated and whole JPEGs on many
+// goroutines at once: each truncated file must be reported as truncated,
+// whichever thread its decoder's messages land on.
+func TestTruncatedUnderConcurrency(t *testing.T) {
+	whole := readFixture(t, "threatexchange/pdq/data/bridge-mods/aaa-orig.jpg")
+	cut := whole[:len(whole)/2]
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 20 {
+				data := cut
+				if (g+i)%2 == 0 {
+					data = whole
+				}
+				_, _, err := Decode(data, Limits{})
+				if len(data) == len(cut) && !errors.Is(err, ErrTruncated) {
+					t.Errorf("truncated file decoded with err = %v", err)
+					return
+				}
+				if len(data) == len(whole) && err != nil {
+					t.Errorf("whole file: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -2,10 +2,11 @@ package media
 
 import (
 	"bytes"
-	"github.com/atkm/herken/fixtures"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/atkm/herken/fixtures"
 )
 
 // fuzzSeeds are small files of every decodable format from testdata/.

@@ -16,6 +16,7 @@ import "C"
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"unsafe"
 )
@@ -30,6 +31,13 @@ func JPEGDecoder() string {
 // The header is read and the limits checked before any pixel is decoded,
 // and the pixels go straight into a Go buffer.
 func decodeJPEG(data []byte, lim Limits) (*Image, error) {
+	// TurboJPEG keeps the text of a warning (such as "Premature end of
+	// JPEG file") in a thread-local buffer. Between two cgo calls a
+	// goroutine may move to another thread and read another decode's
+	// message, or none, and so take a truncated file for a good one (seen
+	// under load). Every call of one decode stays on one thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	h := C.tjInitDecompress()
 	if h == nil {
 		return nil, newError(CodeCorrupt, JPEG, nil, "cannot start the jpeg decoder: %s", C.GoString(C.tjGetErrorStr2(nil)))

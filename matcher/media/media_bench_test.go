@@ -2,8 +2,9 @@ package media
 
 import (
 	"fmt"
-	"github.com/atkm/herken/fixtures"
 	"testing"
+
+	"github.com/atkm/herken/fixtures"
 )
 
 var sinkImage *Image
