@@ -60,26 +60,27 @@ test-race:
 # same run), the accuracy evaluation on the Debian-package corpus
 # (bench/REPORT-accuracy.md, plots in bench/plots), video accuracy
 # (bench/REPORT-video.md) and the load test (bench/REPORT-load.md).
-# bench-quick does the same in a few minutes: short benchmarks, a 10-second
-# load test, and accuracy on a corpus made from the committed fixtures
-# (written to bench/out, leaving the committed accuracy report alone).
+# bench-quick does a short version in a few minutes and writes its reports
+# to bench/out, leaving the committed ones alone: short benchmarks, a
+# 10-second load test, accuracy on a corpus made from the fixtures.
 BENCHTIME ?= 1s
 CORPUS_DIR ?= /tmp/herken-corpus
+REPORT_DIR ?= bench
 bench: setup
 	$(MAKE) --no-print-directory bench-run
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -run '^TestVideoAccuracy$$' ./bench/ -args -video-report $(CURDIR)/bench/REPORT-video.md
 	$(MAKE) --no-print-directory accuracy
 	HERKEN_BENCH_LARGE=1 $(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -timeout 60m ./index/hamming/ | tee -a bench/out/bench.txt
 	$(GO) run ./bench/report -in bench/out/bench.txt -out bench/REPORT.md -command "make bench"
 
 bench-quick: setup
-	$(MAKE) --no-print-directory bench-run BENCHTIME=10x LOAD_DURATION=10s
+	$(MAKE) --no-print-directory bench-run BENCHTIME=10x LOAD_DURATION=10s REPORT_DIR=bench/out
 	$(MAKE) --no-print-directory accuracy CORPUS_DIR=$(CORPUS_DIR)-fixtures CORPUS_FLAGS=--fixtures ACCURACY_OUT=bench/out
-	$(GO) run ./bench/report -in bench/out/bench.txt -out bench/REPORT.md -command "make bench-quick"
+	$(GO) run ./bench/report -in bench/out/bench.txt -out bench/out/REPORT.md -command "make bench-quick"
 
 bench-run:
 	mkdir -p bench/out
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m ./... | tee bench/out/bench.txt
-	$(GO) test $(GOFLAGS_TAGS) -count=1 -run '^TestVideoAccuracy$$' ./bench/ -args -video-report $(CURDIR)/bench/REPORT-video.md
 	$(MAKE) --no-print-directory loadtest
 
 # corpus builds the evaluation corpus from Debian photo packages with
@@ -121,7 +122,7 @@ crash: setup
 
 # loadtest starts herken serve on loopback with the demo bank and drives it
 # for LOAD_DURATION with lookups and uploads; the results (throughput,
-# p50/p99, memory) go to bench/REPORT-load.md.
+# p50/p99, memory) go to $(REPORT_DIR)/REPORT-load.md.
 LOAD_DURATION ?= 3m
 loadtest: build
 	@set -e; d=$$(mktemp -d); \
@@ -132,8 +133,8 @@ loadtest: build
 	$(BIN) serve --data $$d/data --listen 127.0.0.1:18931 2>$$d/serve.log & pid=$$!; \
 	sleep 2; \
 	status=0; $(GO) run ./bench/loadgen --url http://127.0.0.1:18931 --key $$key --duration $(LOAD_DURATION) --pid $$pid \
-		> bench/REPORT-load.md || status=$$?; \
-	kill $$pid; wait $$pid || true; rm -rf $$d; cat bench/REPORT-load.md; exit $$status
+		> $(REPORT_DIR)/REPORT-load.md || status=$$?; \
+	kill $$pid; wait $$pid || true; rm -rf $$d; cat $(REPORT_DIR)/REPORT-load.md; exit $$status
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
