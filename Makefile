@@ -99,10 +99,13 @@ accuracy:
 	$(GO) run $(GOFLAGS_TAGS) ./bench/accuracy --corpus $(CORPUS_DIR) --out $(ACCURACY_OUT) \
 		--corpus-command '$(GO) run ./bench/corpus build --out $(CORPUS_DIR) $(CORPUS_FLAGS)'
 
-# fuzz runs each fuzz target for FUZZTIME; the tests run their seeds, and
-# make test runs each for FUZZTIME_SHORT.
-FUZZTIME ?= 60s
-FUZZTIME_SHORT ?= 5s
+# fuzz runs each fuzz target for FUZZTIME executions; the tests run their
+# seeds, and make test runs each for FUZZTIME_SHORT. Budgets are counts, not
+# durations: a duration makes Go 1.26's fuzz coordinator report a spurious
+# "context deadline exceeded" when a busy worker is still running as the
+# time runs out (golang/go#75804, fixed in Go 1.27).
+FUZZTIME ?= 500000x
+FUZZTIME_SHORT ?= 20000x
 FUZZ_TARGETS = ./matcher/media/:FuzzDecode ./matcher/media/:FuzzSniff ./matcher/:FuzzParseSignal \
 	./ingest/hashlist/:FuzzRead ./ingest/service/:FuzzBatchLine ./ingest/fetch/:FuzzParseURL
 fuzz:
