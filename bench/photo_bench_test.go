@@ -67,7 +67,8 @@ func megapixelJPEGs(tb testing.TB, dir string) []string {
 }
 
 // BenchmarkPhotoVsDjpeg hashes 1 MP JPEGs end to end (read, decode once,
-// PDQ; and all photo signals) and compares with djpeg, libjpeg-turbo's own
+// PDQ; all photo signals; everything), decoding exactly and fast, and
+// compares with djpeg, libjpeg-turbo's own
 // command-line decoder, decoding the same files in the same run. djpeg's
 // time includes starting a process; djpeg-decode subtracts the start-up
 // measured on an 8x8 JPEG.
@@ -102,12 +103,21 @@ func BenchmarkPhotoVsDjpeg(b *testing.B) {
 		b.ReportMetric(float64(djpegTime.Microseconds())/1000, "ms/file")
 		b.ReportMetric(float64((djpegTime-startup).Microseconds())/1000, "decode-ms/file")
 	})
+	photo := []matcher.SignalType{matcher.PDQ, matcher.PHash, matcher.DHash, matcher.AHash}
 	for _, c := range []struct {
 		name    string
 		signals []matcher.SignalType
-	}{{"pdq", []matcher.SignalType{matcher.PDQ}}, {"photo-signals", []matcher.SignalType{matcher.PDQ, matcher.PHash, matcher.DHash, matcher.AHash}}, {"all", nil}} {
-		b.Run("tool=herken/signals="+c.name, func(b *testing.B) {
-			h, err := matcher.NewHasher(matcher.HasherConfig{Signals: c.signals})
+		decode  matcher.DecodeMode
+	}{
+		{"pdq", []matcher.SignalType{matcher.PDQ}, matcher.DecodeExact},
+		{"photo-signals", photo, matcher.DecodeExact},
+		{"all", nil, matcher.DecodeExact},
+		{"pdq", []matcher.SignalType{matcher.PDQ}, matcher.DecodeFast},
+		{"photo-signals", photo, matcher.DecodeFast},
+		{"all", nil, matcher.DecodeFast},
+	} {
+		b.Run("tool=herken/decode="+string(c.decode)+"/signals="+c.name, func(b *testing.B) {
+			h, err := matcher.NewHasher(matcher.HasherConfig{Signals: c.signals, Decode: c.decode})
 			if err != nil {
 				b.Fatal(err)
 			}

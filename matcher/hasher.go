@@ -53,6 +53,9 @@ type HasherConfig struct {
 	Dihedral bool
 	// PDQFullResolution hashes without the reference CLI's 512x512 squash.
 	PDQFullResolution bool
+	// Decode chooses between decoding photos exactly and decoding large
+	// JPEGs at a reduced scale; empty means DefaultDecodeMode.
+	Decode DecodeMode
 	// Limits bound the images that are decoded.
 	Limits media.Limits
 	// MaxPhotoBytes bounds the size of a photo file that is decoded
@@ -72,12 +75,43 @@ type HasherConfig struct {
 // vPDQ hashing; the digests of larger files are still computed.
 const DefaultMaxVideoBytes = 256 << 20
 
+// DecodeMode chooses how photos are decoded for the photo signals.
+type DecodeMode string
+
+const (
+	// DecodeExact decodes every photo at full size: PDQ sees the pixels
+	// the reference sees and gives its hash bit for bit.
+	DecodeExact DecodeMode = "exact"
+	// DecodeFast decodes a JPEG larger than the photo signals use (PDQ
+	// squashes to 512x512; the 64-bit hashes look at 64x64 or less) at
+	// the smallest DCT scale that keeps 512 pixels a side, when the JPEG
+	// decoder is libjpeg-turbo. Its PDQ hashes differ from the exact ones
+	// by a few bits (measured in bench/REPORT-accuracy.md).
+	DecodeFast DecodeMode = "fast"
+)
+
+// DefaultDecodeMode is the decode mode of a zero HasherConfig.
+const DefaultDecodeMode = DecodeExact
+
+// ParseDecodeMode parses "exact" or "fast".
+func ParseDecodeMode(s string) (DecodeMode, error) {
+	switch m := DecodeMode(s); m {
+	case DecodeExact, DecodeFast:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown decode mode %q (want %s or %s)", s, DecodeExact, DecodeFast)
+}
+
 // Hashes is what one pass over an input computed.
 type Hashes struct {
 	ContentType   ContentType
 	Format        media.Format
 	Size          int64
-	Width, Height int // of a decoded photo
+	Width, Height int // of a decoded photo, as its file declares it
+	// DecodedWidth and DecodedHeight are the size the photo signals were
+	// computed from: smaller than Width and Height when fast decoding
+	// scaled a JPEG down.
+	DecodedWidth, DecodedHeight int
 	// Signals are in registry order: the digests, then the photo signals.
 	Signals []Signal
 	// PDQQuality is meaningful when Signals holds a PDQ signal.
@@ -91,6 +125,12 @@ type Hashes struct {
 	// (vPDQ); VideoErr says why they are missing for a video.
 	VideoFrames []video.Frame
 	VideoErr    error
+}
+
+// Scaled reports whether the photo signals were computed from a photo
+// decoded at less than its size (fast decoding).
+func (h *Hashes) Scaled() bool {
+	return h.DecodedWidth != h.Width || h.DecodedHeight != h.Height
 }
 
 // Signal returns the computed signal of type t, if any.
@@ -125,6 +165,12 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 	}
 	if cfg.MaxVideoBytes <= 0 {
 		cfg.MaxVideoBytes = DefaultMaxVideoBytes
+	}
+	if cfg.Decode == "" {
+		cfg.Decode = DefaultDecodeMode
+	}
+	if _, err := ParseDecodeMode(string(cfg.Decode)); err != nil {
+		return nil, fmt.Errorf("matcher: %w", err)
 	}
 	h := &Hasher{cfg: cfg}
 	for _, t := range SignalTypes() {
@@ -223,12 +269,14 @@ func (h *Hasher) HashBytes(b []byte) *Hashes {
 // hashPhoto decodes a photo once and computes every requested photo signal
 // from its pixels.
 func (h *Hasher) hashPhoto(data []byte, out *Hashes) error {
-	img, _, err := media.Decode(data, h.cfg.Limits)
+	img, _, err := media.DecodeReduced(data, h.cfg.Limits, h.minDecodeSide())
 	if err != nil {
 		return err
 	}
-	out.Width, out.Height = img.Width, img.Height
-	var goImage image.Image // built once, for the goimagehash signals
+	defer img.Release()
+	out.Width, out.Height = img.SourceWidth, img.SourceHeight
+	out.DecodedWidth, out.DecodedHeight = img.Width, img.Height
+	src := imageHashSource{img: img}
 	for _, t := range h.photo {
 		switch t {
 		case PDQ:
@@ -242,10 +290,7 @@ func (h *Hasher) hashPhoto(data []byte, out *Hashes) error {
 			out.PDQQuality = res.Quality
 			out.PDQDihedral = res.Dihedral
 		case PHash, DHash, AHash:
-			if goImage == nil {
-				goImage = asImage(img)
-			}
-			v, err := imageHash(t, goImage)
+			v, err := imageHash(t, src.image())
 			if err != nil {
 				return err
 			}
@@ -253,6 +298,27 @@ func (h *Hasher) hashPhoto(data []byte, out *Hashes) error {
 		}
 	}
 	return nil
+}
+
+// minDecodeSide is the fewest pixels a side the photo signals need, for
+// media.DecodeReduced: 0 (full size) in exact mode or for full-resolution
+// PDQ, 512 for PDQ's squash, imageHashSide for the 64-bit hashes alone.
+func (h *Hasher) minDecodeSide() int {
+	if h.cfg.Decode != DecodeFast {
+		return 0
+	}
+	need := 0
+	for _, t := range h.photo {
+		switch {
+		case t == PDQ && h.cfg.PDQFullResolution:
+			return 0
+		case t == PDQ:
+			need = max(need, pdq.SquashSide)
+		default:
+			need = max(need, imageHashSide)
+		}
+	}
+	return need
 }
 
 // imageHash computes a 64-bit goimagehash signal.
@@ -280,18 +346,4 @@ func imageHash(t SignalType, img image.Image) (Signal, error) {
 		b[i] = byte(v >> (56 - 8*i))
 	}
 	return mustSignal(t, b[:]), nil
-}
-
-// asImage wraps decoded pixels as an image.Image for goimagehash: grey as
-// *image.Gray without copying, RGB expanded to opaque *image.RGBA.
-func asImage(img *media.Image) image.Image {
-	r := image.Rect(0, 0, img.Width, img.Height)
-	if img.Channels == 1 {
-		return &image.Gray{Pix: img.Pix, Stride: img.Width, Rect: r}
-	}
-	rgba := image.NewRGBA(r)
-	for i, j := 0, 0; i < len(img.Pix); i, j = i+3, j+4 {
-		rgba.Pix[j], rgba.Pix[j+1], rgba.Pix[j+2], rgba.Pix[j+3] = img.Pix[i], img.Pix[i+1], img.Pix[i+2], 0xff
-	}
-	return rgba
 }

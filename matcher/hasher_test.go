@@ -10,6 +10,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/iotest"
@@ -188,4 +190,54 @@ func TestHasherConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestFastDecode(t *testing.T) {
+	data := readFixture(t, testJPEG)
+	exact := mustHasher(t, HasherConfig{Decode: DecodeExact}).HashBytes(data)
+	fast := mustHasher(t, HasherConfig{Decode: DecodeFast}).HashBytes(data)
+	if exact.PhotoErr != nil || fast.PhotoErr != nil {
+		t.Fatal(exact.PhotoErr, fast.PhotoErr)
+	}
+	if exact.Scaled() || exact.Width != 1600 || exact.Height != 1004 {
+		t.Fatalf("exact decoding: %dx%d decoded at %dx%d", exact.Width, exact.Height, exact.DecodedWidth, exact.DecodedHeight)
+	}
+	if fast.Width != exact.Width || fast.Height != exact.Height {
+		t.Errorf("fast decoding reports the size %dx%d, want the file's", fast.Width, fast.Height)
+	}
+	if !strings.HasPrefix(media.JPEGDecoder(), "libjpeg-turbo") {
+		// image/jpeg cannot scale: fast is exact.
+		if fast.Scaled() || !slices.Equal(fast.Signals, exact.Signals) {
+			t.Errorf("pure-Go fast decoding differs from exact")
+		}
+		return
+	}
+	// 5/8 is the smallest scale that keeps 1004 rows at >= 512.
+	if fast.DecodedWidth != 1000 || fast.DecodedHeight != 628 {
+		t.Errorf("fast decoding decoded at %dx%d, want 1000x628", fast.DecodedWidth, fast.DecodedHeight)
+	}
+	for _, st := range []SignalType{PDQ, PHash, DHash, AHash} {
+		a, _ := exact.Signal(st)
+		b, _ := fast.Signal(st)
+		d, err := a.Distance(b)
+		if err != nil || d > st.DefaultThreshold() {
+			t.Errorf("%s: fast and exact hashes are %d bits apart (threshold %d)", st, d, st.DefaultThreshold())
+		}
+	}
+	for _, st := range []SignalType{SHA256, MD5, SHA1} {
+		a, _ := exact.Signal(st)
+		b, _ := fast.Signal(st)
+		if a != b {
+			t.Errorf("%s differs between decode modes", st)
+		}
+	}
+}
+
+func TestDecodeModeIsChecked(t *testing.T) {
+	if _, err := NewHasher(HasherConfig{Decode: "quick"}); err == nil || !strings.Contains(err.Error(), `"quick"`) {
+		t.Errorf("NewHasher accepted decode mode quick: %v", err)
+	}
+	if m, err := ParseDecodeMode("fast"); err != nil || m != DecodeFast {
+		t.Errorf("ParseDecodeMode(fast) = %q, %v", m, err)
+	}
 }

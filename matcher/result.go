@@ -12,6 +12,13 @@ type Result struct {
 	Size        int64       `json:"size,omitempty"`
 	Signals     []Signal    `json:"signals"`
 	PDQQuality  *int        `json:"pdq_quality,omitempty"`
+	// Width and Height are a photo's size; DecodedWidth and DecodedHeight
+	// the size its signals were computed from, when fast decoding scaled
+	// it (its PDQ hash may then differ from the reference's by a few bits).
+	Width         int `json:"width,omitempty"`
+	Height        int `json:"height,omitempty"`
+	DecodedWidth  int `json:"decoded_width,omitempty"`
+	DecodedHeight int `json:"decoded_height,omitempty"`
 	// VideoFrames is the number of frames a video was sampled at.
 	VideoFrames int `json:"video_frames,omitempty"`
 	Lookup
@@ -61,6 +68,10 @@ func NewResult(h *Hashes, l Lookup) Result {
 		r.PDQQuality = &q
 	}
 	r.VideoFrames = len(h.VideoFrames)
+	r.Width, r.Height = h.Width, h.Height
+	if h.Scaled() {
+		r.DecodedWidth, r.DecodedHeight = h.DecodedWidth, h.DecodedHeight
+	}
 	return r
 }
 

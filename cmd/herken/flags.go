@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+
+	"github.com/atkm/herken/matcher"
 )
 
 // newFlagSet returns a flag set that reports errors instead of exiting.
@@ -16,6 +18,20 @@ func newFlagSet(name, usage string, io *stdio) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// decodeFlag adds --decode (env HERKEN_DECODE) to fs; the returned func
+// parses its value after fs.Parse.
+func decodeFlag(fs *flag.FlagSet) func() (matcher.DecodeMode, error) {
+	v := fs.String("decode", envDefault("decode", string(matcher.DefaultDecodeMode)),
+		"how photos are decoded: exact (the reference's pixels and PDQ hashes) or fast (large JPEGs at a reduced DCT scale; PDQ moves a few bits)")
+	return func() (matcher.DecodeMode, error) {
+		m, err := matcher.ParseDecodeMode(*v)
+		if err != nil {
+			return "", usagef("--decode: %v", err)
+		}
+		return m, nil
+	}
 }
 
 // parseFlags parses args, allowing flags after positional arguments

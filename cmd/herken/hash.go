@@ -28,7 +28,12 @@ func runHash(ctx context.Context, args []string, io *stdio) error {
 	maxSide := fs.Int("max-side", media.DefaultLimits.MaxSide, "largest image side decoded, in pixels")
 	maxPixels := fs.Int64("max-pixels", media.DefaultLimits.MaxPixels, "largest image decoded, in pixels")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "files hashed in parallel")
+	decode := decodeFlag(fs)
 	files, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	mode, err := decode()
 	if err != nil {
 		return err
 	}
@@ -42,6 +47,7 @@ func runHash(ctx context.Context, args []string, io *stdio) error {
 	cfg := matcher.HasherConfig{
 		Dihedral:          *dihedral,
 		PDQFullResolution: *fullRes,
+		Decode:            mode,
 		Limits:            media.Limits{MaxSide: *maxSide, MaxPixels: *maxPixels},
 	}
 	if *signals != "" {
@@ -146,8 +152,10 @@ func errorCode(err error) string {
 	return "io_error"
 }
 
-// MarshalJSON writes the documented object: file, content_type, size, one
-// key per signal type, pdq_quality, pdq_dihedral and error.
+// MarshalJSON writes the documented object: file, content_type, size,
+// width and height (decoded_width and decoded_height when fast decoding
+// scaled the photo), one key per signal type, pdq_quality, pdq_dihedral
+// and error.
 func (l hashLine) MarshalJSON() ([]byte, error) {
 	var o orderedObject
 	o.add("file", l.file)
@@ -160,6 +168,10 @@ func (l hashLine) MarshalJSON() ([]byte, error) {
 		if h.Width > 0 {
 			o.add("width", h.Width)
 			o.add("height", h.Height)
+		}
+		if h.Scaled() {
+			o.add("decoded_width", h.DecodedWidth)
+			o.add("decoded_height", h.DecodedHeight)
 		}
 		for _, s := range h.Signals {
 			o.add(s.Type.String(), s.String())

@@ -123,6 +123,31 @@ func TestHashStdinAndText(t *testing.T) {
 	}
 }
 
+func TestHashDecodeFast(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "hash", "--json", "--decode", "fast", "--signals", "pdq", fixtures.Path(bridgeJPEG))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	p := decodeLines(t, out)[0]
+	if p["width"] != 1600.0 || p["height"] != 1004.0 {
+		t.Errorf("size: %v", p)
+	}
+	if !strings.HasPrefix(media.JPEGDecoder(), "libjpeg-turbo") {
+		if p["decoded_width"] != nil || p["pdq"] != bridgePDQ {
+			t.Errorf("pure-Go fast decoding is not exact: %v", p)
+		}
+		return
+	}
+	if p["decoded_width"] != 1000.0 || p["decoded_height"] != 628.0 || p["pdq"] == bridgePDQ {
+		t.Errorf("fast decoding: %v", p)
+	}
+	t.Setenv("HERKEN_DECODE", "fast")
+	_, out, _ = runCLI(t, "", "hash", "--json", "--signals", "pdq", fixtures.Path(bridgeJPEG))
+	if decodeLines(t, out)[0]["decoded_width"] != 1000.0 {
+		t.Errorf("HERKEN_DECODE=fast is ignored: %s", out)
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	f := func(want int, args ...string) {
 		t.Helper()
@@ -137,6 +162,7 @@ func TestUsageErrors(t *testing.T) {
 	f(2, "hash", "--signals", "sha512", "x")
 	f(2, "hash", "--workers", "0", "x")
 	f(2, "hash", "--no-such-flag", "x")
+	f(2, "hash", "--decode", "quick", "x")
 	f(0, "hash", "-h")
 	f(0, "version")
 }

@@ -33,6 +33,7 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 	data := dataFlag(fs)
 	asJSON := fs.Bool("json", false, "write one JSON result per input")
 	noDihedral := fs.Bool("no-dihedral", false, "do not match PDQ through the query's rotations and flips")
+	decode := decodeFlag(fs)
 	var signals multiFlag
 	fs.Var(&signals, "signal", "a hash to look up, TYPE:VALUE (repeatable)")
 	files, err := parseFlags(fs, args)
@@ -87,7 +88,11 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 		}
 	}
 
-	hasher, err := matcher.NewHasher(matcher.HasherConfig{Dihedral: !*noDihedral})
+	mode, err := decode()
+	if err != nil {
+		return err
+	}
+	hasher, err := matcher.NewHasher(matcher.HasherConfig{Dihedral: !*noDihedral, Decode: mode})
 	if err != nil {
 		return err
 	}

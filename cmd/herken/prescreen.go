@@ -38,6 +38,7 @@ func runPrescreen(ctx context.Context, args []string, io *stdio) error {
 	server := fs.String("server", envDefault("server", ""), "herken service to confirm positives with (env HERKEN_SERVER)")
 	key := fs.String("key", envDefault("key", ""), "API key for --server, a provider key suffices (env HERKEN_KEY)")
 	asJSON := fs.Bool("json", false, "write one JSON object per file")
+	decode := decodeFlag(fs)
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -58,7 +59,11 @@ func runPrescreen(ctx context.Context, args []string, io *stdio) error {
 	for t := range filters {
 		types = append(types, t)
 	}
-	hasher, err := matcher.NewHasher(matcher.HasherConfig{Signals: types})
+	mode, err := decode()
+	if err != nil {
+		return err
+	}
+	hasher, err := matcher.NewHasher(matcher.HasherConfig{Signals: types, Decode: mode})
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	rateLimit := fs.String("rate-limit", envDefault("rate-limit", "0"), "requests a second per key (0: no limit)")
 	rateBurst := fs.String("rate-burst", envDefault("rate-burst", "0"), "burst of requests per key (0: the rate, rounded up)")
 	minFree := fs.String("min-free-disk", envDefault("min-free-disk", "256MiB"), "free disk space below which writes are refused")
+	decode := decodeFlag(fs)
 	retention := fs.String("audit-retention", envDefault("audit-retention", "365d"), "how long the audit log keeps its records (at most 365d)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -117,6 +118,10 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	case !loopback && tlsConfig == nil && !*plaintext:
 		return usagef("--listen %s is not loopback: give --tls-cert and --tls-key, or --allow-plaintext behind a TLS-terminating proxy", *listen)
 	}
+	mode, err := decode()
+	if err != nil {
+		return err
+	}
 	reserve, err := parseBytes(*minFree)
 	if err != nil {
 		return usagef("--min-free-disk: %v", err)
@@ -128,7 +133,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	defer store.Close()
 	svc, err := service.New(service.Config{
 		Store: store, Fetcher: fetcher, NoDihedral: *noDihedral,
-		Hasher:         matcher.HasherConfig{Limits: media.DefaultLimits},
+		Hasher:         matcher.HasherConfig{Limits: media.DefaultLimits, Decode: mode},
 		MaxUploadBytes: uploadLimit, BatchWorkers: nWorkers, Logger: log, Version: version,
 		InsecureNoAuth: *noAuth, RateLimit: rate, RateBurst: burst,
 	})

@@ -176,7 +176,7 @@ func (s *Service) uploadItem(c *call) error {
 	if err != nil {
 		return err
 	}
-	hs, err := s.hasher.Hash(r)
+	hs, err := s.itemHasher.Hash(r)
 	if err != nil {
 		return err
 	}

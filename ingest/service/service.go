@@ -71,13 +71,16 @@ type Config struct {
 
 // Service answers the HTTP API.
 type Service struct {
-	cfg     Config
-	hasher  *matcher.Hasher
-	log     *slog.Logger
-	routes  []route
-	metrics *metrics
-	limiter *rateLimiter
-	server  *fasthttp.Server
+	cfg    Config
+	hasher *matcher.Hasher
+	// itemHasher hashes uploads of known items: like hasher, but always
+	// decoding exactly.
+	itemHasher *matcher.Hasher
+	log        *slog.Logger
+	routes     []route
+	metrics    *metrics
+	limiter    *rateLimiter
+	server     *fasthttp.Server
 }
 
 // New returns a Service for cfg.
@@ -108,7 +111,15 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, hasher: h, log: cfg.Logger}
+	// Known items are always decoded exactly, whatever queries use: their
+	// hashes are shared with partners and must be the reference's.
+	itemCfg := cfg.Hasher
+	itemCfg.Decode = matcher.DecodeExact
+	ih, err := matcher.NewHasher(itemCfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, hasher: h, itemHasher: ih, log: cfg.Logger}
 	s.metrics = newMetrics(cfg.Store)
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.routes = s.routeTable()

@@ -23,6 +23,7 @@ import (
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/media"
 )
 
 const (
@@ -408,4 +409,42 @@ func allowLoopback(t *testing.T, serverURL string) (*fetch.Fetcher, int) {
 		t.Fatal(err)
 	}
 	return f, port
+}
+
+// TestFastDecodeService serves with fast decoding: a query says it was
+// decoded scaled and still matches the known photo, while a known item
+// added by upload is hashed exactly, to the reference's PDQ.
+func TestFastDecodeService(t *testing.T) {
+	s := startServer(t, Config{Hasher: matcher.HasherConfig{Decode: matcher.DecodeFast}})
+	photo := fixture(t, knownJPEG)
+	r := do(t, "POST", s.url+"/v1/banks/demo/items/upload?label=poster", "image/jpeg", bytes.NewReader(photo))
+	if r.status != 201 {
+		t.Fatalf("upload item: %d %s", r.status, r.body)
+	}
+	var item matcher.Item
+	if err := json.Unmarshal(r.body, &item); err != nil {
+		t.Fatal(err)
+	}
+	var itemPDQ string
+	for _, sig := range item.Signals {
+		if sig.Type == matcher.PDQ {
+			itemPDQ = sig.String()
+		}
+	}
+	if itemPDQ != knownPDQ {
+		t.Errorf("item uploaded to a fast-decoding service has PDQ %s, want the reference's %s", itemPDQ, knownPDQ)
+	}
+
+	r = do(t, "POST", s.url+"/v1/match", "image/jpeg", bytes.NewReader(photo))
+	m := r.json(t)
+	if r.status != 200 || m["matched"] != true || m["width"] != 1600.0 || m["height"] != 1004.0 {
+		t.Fatalf("match: %d %s", r.status, r.body)
+	}
+	turbo := strings.HasPrefix(media.JPEGDecoder(), "libjpeg-turbo")
+	if scaled := m["decoded_width"] != nil; scaled != turbo {
+		t.Errorf("decoded_width present = %v with %s: %s", scaled, media.JPEGDecoder(), r.body)
+	}
+	if turbo && (m["decoded_width"] != 1000.0 || m["decoded_height"] != 628.0) {
+		t.Errorf("decoded size: %v x %v", m["decoded_width"], m["decoded_height"])
+	}
 }

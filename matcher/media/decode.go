@@ -7,6 +7,7 @@ import (
 	"image/gif"
 	"image/png"
 	"io"
+	"sync"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -56,6 +57,43 @@ func (l Limits) check(f Format, w, h int) error {
 type Image struct {
 	Width, Height, Channels int
 	Pix                     []byte
+	// SourceWidth and SourceHeight are the size the file declares; they
+	// differ from Width and Height when DecodeReduced scaled the image.
+	SourceWidth, SourceHeight int
+}
+
+// Reduced reports whether the image was decoded at less than its size.
+func (m *Image) Reduced() bool { return m.Width != m.SourceWidth || m.Height != m.SourceHeight }
+
+// maxPooledPix is the largest pixel buffer kept for reuse: a 10 MP RGB
+// photo. Larger ones are left to the garbage collector.
+const maxPooledPix = 32 << 20
+
+// pixPool holds pixel buffers of released images. Reusing them spares a
+// decode both the allocation and the page faults of fresh memory, which
+// cost about as much as the IDCT of a large JPEG.
+var pixPool sync.Pool // of *[]byte
+
+// pixBuffer returns a buffer of n bytes, reused when one is at hand. Its
+// contents are not cleared: the decoder overwrites every byte.
+func pixBuffer(n int) []byte {
+	if n <= maxPooledPix {
+		if p, ok := pixPool.Get().(*[]byte); ok && cap(*p) >= n {
+			return (*p)[:n]
+		}
+	}
+	return make([]byte, n)
+}
+
+// Release hands the image's pixel buffer back for reuse by later decodes.
+// The image must not be used afterwards.
+func (m *Image) Release() {
+	if m == nil || cap(m.Pix) > maxPooledPix || cap(m.Pix) == 0 {
+		return
+	}
+	p := m.Pix[:0]
+	m.Pix = nil
+	pixPool.Put(&p)
 }
 
 func newImage(w, h, channels int) *Image {
@@ -68,6 +106,17 @@ func newImage(w, h, channels int) *Image {
 //
 // Decode is safe for concurrent use.
 func Decode(data []byte, lim Limits) (img *Image, f Format, err error) {
+	return DecodeReduced(data, lim, 0)
+}
+
+// DecodeReduced is Decode for a caller that needs no more than minSide
+// pixels a side: a decoder that can produce a smaller image for less work
+// may return one, as long as each side keeps at least min(side, minSide)
+// pixels. libjpeg-turbo does so for JPEG by scaling in the DCT, which
+// costs a fraction of a full decode and averages each block instead of
+// dropping pixels; every other decoder returns the full image. minSide <= 0
+// asks for the full image.
+func DecodeReduced(data []byte, lim Limits, minSide int) (img *Image, f Format, err error) {
 	if len(data) == 0 {
 		return nil, Unknown, newError(CodeUnsupported, Unknown, nil, "empty input")
 	}
@@ -81,7 +130,7 @@ func Decode(data []byte, lim Limits) (img *Image, f Format, err error) {
 	}()
 	switch f {
 	case JPEG:
-		img, err = decodeJPEG(data, lim)
+		img, err = decodeJPEG(data, lim, minSide)
 	case PNG, GIF, WebP, BMP, TIFF:
 		img, err = decodeStd(f, data, lim)
 	case Unknown:
@@ -93,6 +142,9 @@ func Decode(data []byte, lim Limits) (img *Image, f Format, err error) {
 	}
 	if err != nil {
 		return nil, f, err
+	}
+	if img.SourceWidth == 0 {
+		img.SourceWidth, img.SourceHeight = img.Width, img.Height
 	}
 	return img, f, nil
 }

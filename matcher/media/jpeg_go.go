@@ -15,7 +15,9 @@ func JPEGDecoder() string {
 
 // decodeJPEG decodes with image/jpeg, then upsamples chroma and converts to
 // RGB with our port of libjpeg's algorithms (ycc.go) instead of Go's own.
-func decodeJPEG(data []byte, lim Limits) (*Image, error) {
+// image/jpeg cannot scale in the DCT, so the image is always decoded at
+// full size, whatever minSide asks.
+func decodeJPEG(data []byte, lim Limits, _ int) (*Image, error) {
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, classify(JPEG, err)

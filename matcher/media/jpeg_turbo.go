@@ -29,8 +29,10 @@ func JPEGDecoder() string {
 // decodeJPEG decodes with libjpeg-turbo's defaults (ISLOW IDCT, fancy
 // upsampling: flags 0), which is what ImageMagick and djpeg produce.
 // The header is read and the limits checked before any pixel is decoded,
-// and the pixels go straight into a Go buffer.
-func decodeJPEG(data []byte, lim Limits) (*Image, error) {
+// and the pixels go straight into a Go buffer. With minSide > 0 it decodes
+// at the smallest DCT scale (M/8, from 1/8 up) that keeps each side at
+// least min(side, minSide).
+func decodeJPEG(data []byte, lim Limits, minSide int) (*Image, error) {
 	// TurboJPEG keeps the text of a warning (such as "Premature end of
 	// JPEG file") in a thread-local buffer. Between two cgo calls a
 	// goroutine may move to another thread and read another decode's
@@ -67,8 +69,9 @@ func decodeJPEG(data []byte, lim Limits) (*Image, error) {
 	case C.TJCS_CMYK, C.TJCS_YCCK:
 		pf, channels = C.TJPF_CMYK, 4
 	}
-	pix := make([]byte, int(w)*int(ht)*channels)
-	rc := C.tjDecompress2(h, src, size, (*C.uchar)(unsafe.Pointer(&pix[0])), w, 0, ht, pf, 0)
+	sw, sh := scaledSize(int(w), int(ht), minSide)
+	pix := pixBuffer(sw * sh * channels)
+	rc := C.tjDecompress2(h, src, size, (*C.uchar)(unsafe.Pointer(&pix[0])), C.int(sw), 0, C.int(sh), pf, 0)
 	if rc != 0 {
 		// libjpeg warns about, and still decodes, some damage (extraneous
 		// bytes before a marker, say), as ImageMagick does too; a file
@@ -78,10 +81,31 @@ func decodeJPEG(data []byte, lim Limits) (*Image, error) {
 			return nil, err
 		}
 	}
+	var img *Image
 	if channels == 4 {
-		return cmykPixToRGB(pix, int(w), int(ht)), nil
+		img = cmykPixToRGB(pix, sw, sh)
+	} else {
+		img = &Image{Width: sw, Height: sh, Channels: channels, Pix: pix}
 	}
-	return &Image{Width: int(w), Height: int(ht), Channels: channels, Pix: pix}, nil
+	img.SourceWidth, img.SourceHeight = int(w), int(ht)
+	return img, nil
+}
+
+// scaledSize returns the size libjpeg-turbo decodes a w x h JPEG to at the
+// smallest scale M/8 (M = 1..8) that keeps each side at least
+// min(side, minSide); the full size when minSide <= 0. libjpeg rounds a
+// scaled side up: ceil(side*M/8).
+func scaledSize(w, h, minSide int) (int, int) {
+	if minSide <= 0 {
+		return w, h
+	}
+	for m := 1; m < 8; m++ {
+		sw, sh := (w*m+7)/8, (h*m+7)/8
+		if sw >= min(w, minSide) && sh >= min(h, minSide) {
+			return sw, sh
+		}
+	}
+	return w, h
 }
 
 func tjError(h C.tjhandle, what string) error {

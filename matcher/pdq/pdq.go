@@ -144,22 +144,36 @@ var (
 	lumaB = float32(0.114)
 )
 
-func fillLuma(luma []float32, pix []byte, n, channels int) {
+// lumaTables hold each weight times every 8-bit value: a lookup gives the
+// same float32 product as the multiplication, for less work.
+var lumaTables = func() (t [3][256]float32) {
+	for v := range 256 {
+		t[0][v], t[1][v], t[2][v] = lumaR*float32(v), lumaG*float32(v), lumaB*float32(v)
+	}
+	return t
+}()
+
+// luma is the reference's luma of one RGB pixel.
+func luma(r, g, b byte) float32 {
+	return lumaTables[0][r] + lumaTables[1][g] + lumaTables[2][b]
+}
+
+func fillLuma(out []float32, pix []byte, n, channels int) {
 	if channels == 1 {
 		for i := range n {
-			luma[i] = float32(pix[i])
+			out[i] = float32(pix[i])
 		}
 		return
 	}
 	for i := range n {
 		p := pix[3*i : 3*i+3 : 3*i+3]
-		luma[i] = lumaR*float32(p[0]) + lumaG*float32(p[1]) + lumaB*float32(p[2])
+		out[i] = luma(p[0], p[1], p[2])
 	}
 }
 
 // fillLumaNearest samples the image to rows x cols by nearest neighbour, as
 // CImg's resize does: output x takes source column floor(x*width/cols).
-func fillLumaNearest(luma []float32, pix []byte, width, height, channels, rows, cols int) {
+func fillLumaNearest(lumaOut []float32, pix []byte, width, height, channels, rows, cols int) {
 	var srcX [SquashSide]int
 	for x := range cols {
 		srcX[x] = x * width / cols * channels
@@ -167,7 +181,7 @@ func fillLumaNearest(luma []float32, pix []byte, width, height, channels, rows, 
 	stride := width * channels
 	for y := range rows {
 		row := pix[(y*height/rows)*stride:]
-		out := luma[y*cols : (y+1)*cols]
+		out := lumaOut[y*cols : (y+1)*cols]
 		if channels == 1 {
 			for x := range out {
 				out[x] = float32(row[srcX[x]])
@@ -176,7 +190,7 @@ func fillLumaNearest(luma []float32, pix []byte, width, height, channels, rows, 
 		}
 		for x := range out {
 			p := row[srcX[x] : srcX[x]+3 : srcX[x]+3]
-			out[x] = lumaR*float32(p[0]) + lumaG*float32(p[1]) + lumaB*float32(p[2])
+			out[x] = luma(p[0], p[1], p[2])
 		}
 	}
 }

@@ -43,6 +43,7 @@ type hashed struct {
 	sigs     map[matcher.SignalType]matcher.Signal
 	quality  int
 	dihedral *[pdq.NumDihedral]pdq.Hash
+	reduced  bool // decoded at less than its size
 }
 
 // Result holds the counts every table and plot of the report is made from.
@@ -76,6 +77,22 @@ type Result struct {
 	Closest  map[matcher.SignalType][]Pair
 	Failed   int // files whose photo signals could not be computed
 	HashTime time.Duration
+	// Fast compares matcher.DecodeFast with the exact decoding above.
+	Fast FastResult
+}
+
+// FastResult compares hashes from fast (DCT-scaled) JPEG decoding with
+// the exact ones. Histograms are per signal type, as in Result.
+type FastResult struct {
+	Reduced int // files fast decoding decoded at a reduced scale
+	// SameFile is the distance between the fast and the exact hash of each
+	// reduced file.
+	SameFile map[matcher.SignalType][]int
+	// Dist and Cross are Result.Dist (over all transforms) and Result.Cross
+	// with the derived copy hashed in fast mode and the originals exactly,
+	// as a fast-mode service sees a bank of exactly hashed items.
+	Dist, Cross map[matcher.SignalType][]int
+	HashTime    time.Duration
 }
 
 // Pair is two originals and their distance.
@@ -110,7 +127,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for _, d := range r.Derived {
 		files = append(files, d.File)
 	}
-	h, err := matcher.NewHasher(matcher.HasherConfig{Signals: Signals, Dihedral: true})
+	h, err := matcher.NewHasher(matcher.HasherConfig{Signals: Signals, Dihedral: true, Decode: matcher.DecodeExact})
 	if err != nil {
 		return nil, err
 	}
@@ -120,10 +137,58 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	r.HashTime = time.Since(start)
+	hf, err := matcher.NewHasher(matcher.HasherConfig{Signals: Signals, Dihedral: true, Decode: matcher.DecodeFast})
+	if err != nil {
+		return nil, err
+	}
+	start = time.Now()
+	fast, err := hashAll(ctx, hf, cfg, files)
+	if err != nil {
+		return nil, err
+	}
+	r.Fast.HashTime = time.Since(start)
 	orig := hs[:len(r.Originals)]
 	der := hs[len(r.Originals):]
 	r.count(orig, der)
+	r.countFast(hs, fast, orig, fast[len(r.Originals):])
 	return r, nil
+}
+
+// countFast fills r.Fast from the exact hashes of every file and the fast
+// ones, in the same order.
+func (r *Result) countFast(exact, fast, orig, fastDer []hashed) {
+	f := &r.Fast
+	f.SameFile, f.Dist, f.Cross = map[matcher.SignalType][]int{}, map[matcher.SignalType][]int{}, map[matcher.SignalType][]int{}
+	for _, t := range Signals {
+		f.SameFile[t], f.Dist[t], f.Cross[t] = hist(t), hist(t), hist(t)
+	}
+	for i := range exact {
+		if !fast[i].reduced {
+			continue
+		}
+		f.Reduced++
+		for _, t := range Signals {
+			f.SameFile[t][distance(t, fast[i], exact[i])]++
+		}
+	}
+	idx := map[string]int{}
+	for i, o := range r.Originals {
+		idx[o.ID()] = i
+	}
+	for i, d := range r.Derived {
+		q, ok := idx[d.Original]
+		if !ok {
+			continue
+		}
+		for _, t := range Signals {
+			f.Dist[t][distance(t, fastDer[i], orig[q])]++
+			for j := range orig {
+				if j != q {
+					f.Cross[t][distance(t, fastDer[i], orig[j])]++
+				}
+			}
+		}
+	}
 }
 
 func hashAll(ctx context.Context, h *matcher.Hasher, cfg Config, files []string) ([]hashed, error) {
@@ -140,7 +205,8 @@ func hashAll(ctx context.Context, h *matcher.Hasher, cfg Config, files []string)
 					continue
 				}
 				hs := h.HashBytes(b)
-				out[i] = hashed{sigs: map[matcher.SignalType]matcher.Signal{}, quality: hs.PDQQuality, dihedral: hs.PDQDihedral}
+				out[i] = hashed{sigs: map[matcher.SignalType]matcher.Signal{}, quality: hs.PDQQuality, dihedral: hs.PDQDihedral,
+					reduced: hs.Scaled()}
 				for _, s := range hs.Signals {
 					out[i].sigs[s.Type] = s
 				}

@@ -158,6 +158,7 @@ func (r *Result) WriteReport(w io.Writer, rep Report) error {
 	r.writeRecall(p)
 	r.writeThresholds(p, rep)
 	r.writeDihedral(p)
+	r.writeFast(p)
 	r.writeQuality(p)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -384,6 +385,57 @@ func (r *Result) writeQuality(p func(string, ...any)) {
 			name = "**all**"
 		}
 		p("| %s | %d | %s | %s | %s |\n", name, low, pct(r.Recall(matcher.PDQ, tr, thr)), pct(g), pct(e))
+	}
+	p("\n")
+}
+
+// percentile is the smallest distance at or below which a share q of h's
+// counts lie.
+func percentile(h []int, q float64) int {
+	n := 0
+	for _, c := range h {
+		n += c
+	}
+	k := 0
+	for d, c := range h {
+		k += c
+		if float64(k) >= q*float64(n) {
+			return d
+		}
+	}
+	return len(h) - 1
+}
+
+func meanOf(h []int) float64 {
+	n, s := 0, 0
+	for d, c := range h {
+		n += c
+		s += d * c
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(s) / float64(n)
+}
+
+func (r *Result) writeFast(p func(string, ...any)) {
+	f := r.Fast
+	p("## Fast decoding\n\n`--decode fast` decodes a JPEG at the smallest DCT scale (M/8) that keeps 512 pixels a side, ")
+	p("PDQ's squash size; other formats and smaller JPEGs decode as in exact mode. %d of the %d files were decoded smaller. ",
+		f.Reduced, len(r.Originals)+len(r.Derived))
+	p("Hashing the whole corpus took %s exact and %s fast (%.2fx).\n\n", r.HashTime.Round(time.Millisecond),
+		f.HashTime.Round(time.Millisecond), r.HashTime.Seconds()/max(f.HashTime.Seconds(), 1e-9))
+	p("Distance between a file's fast and exact hash (over the reduced files), and recall and false positives at the default ")
+	p("threshold with the derived copy hashed exact or fast against exactly hashed originals (as a fast-mode service ")
+	p("matches a bank of exactly hashed items):\n\n")
+	p("| signal | threshold | mean | p99 | max | recall exact | recall fast | FPR exact | FPR fast |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, t := range PerceptualSignals {
+		thr := t.DefaultThreshold()
+		same := f.SameFile[t]
+		rf, _ := within(f.Dist[t], thr)
+		cf, _ := within(f.Cross[t], thr)
+		p("| %s | %d | %.2f | %d | %d | %s | %s | %.2e | %.2e |\n", t, thr, meanOf(same), percentile(same, 0.99), percentile(same, 1),
+			pct(r.Recall(t, "", thr)), pct(rf), r.CrossFPR(t, thr), cf)
 	}
 	p("\n")
 }
