@@ -48,6 +48,34 @@ func newDigest(t SignalType) hash.Hash {
 	return nil
 }
 
+// digestBytes computes the given digests of b: concurrently, one goroutine
+// per digest, when b is large enough for that to pay.
+func digestBytes(b []byte, types []SignalType) []Signal {
+	sigs := make([]Signal, len(types))
+	one := func(i int) {
+		h := newDigest(types[i])
+		h.Write(b)
+		sigs[i] = mustSignal(types[i], h.Sum(nil))
+	}
+	if len(b) < concurrentDigestBytes || len(types) < 2 {
+		for i := range types {
+			one(i)
+		}
+		return sigs
+	}
+	var wg sync.WaitGroup
+	for i := range types[1:] {
+		wg.Go(func() { one(i + 1) })
+	}
+	one(0)
+	wg.Wait()
+	return sigs
+}
+
+// concurrentDigestBytes is the input size from which digestBytes runs the
+// digests concurrently.
+const concurrentDigestBytes = 1 << 20
+
 // digestStream reads r to the end and computes the given exact digests
 // concurrently, one goroutine per digest, so that all of them together cost
 // little more than the slowest alone. Every chunk read is also passed to

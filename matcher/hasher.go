@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -69,6 +70,10 @@ type HasherConfig struct {
 	// MaxVideoBytes bounds the size of a video held in memory for
 	// decoding (default DefaultMaxVideoBytes).
 	MaxVideoBytes int64
+	// MaxDecodes bounds how many photos and videos are decoded and hashed
+	// at once (default runtime.GOMAXPROCS(0)): more would not finish
+	// sooner, only hold more decoded pixels in memory at a time.
+	MaxDecodes int
 }
 
 // DefaultMaxVideoBytes bounds how much of a video is held in memory for
@@ -150,6 +155,7 @@ type Hasher struct {
 	digests []SignalType
 	photo   []SignalType
 	pdqPool sync.Pool
+	decodes chan struct{} // a slot per decode in progress
 }
 
 // NewHasher returns a Hasher for cfg.
@@ -172,7 +178,10 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 	if _, err := ParseDecodeMode(string(cfg.Decode)); err != nil {
 		return nil, fmt.Errorf("matcher: %w", err)
 	}
-	h := &Hasher{cfg: cfg}
+	if cfg.MaxDecodes <= 0 {
+		cfg.MaxDecodes = runtime.GOMAXPROCS(0)
+	}
+	h := &Hasher{cfg: cfg, decodes: make(chan struct{}, cfg.MaxDecodes)}
 	for _, t := range SignalTypes() {
 		if !slices.Contains(cfg.Signals, t) {
 			continue
@@ -206,13 +215,8 @@ func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 	observe := func(b []byte) {
 		if !sniffed {
 			sniffed = true
-			out.Format = media.Sniff(b)
-			out.ContentType = contentTypeOf(out.Format)
-			switch {
-			case out.ContentType == Photo && len(h.photo) > 0:
-				held, limit = new(bytes.Buffer), h.cfg.MaxPhotoBytes
-			case out.ContentType == Video && h.wantsVideo():
-				held, limit = new(bytes.Buffer), h.cfg.MaxVideoBytes
+			if limit = h.sniff(out, b); limit > 0 {
+				held = new(bytes.Buffer)
 			}
 		}
 		if held == nil || tooBig {
@@ -234,6 +238,54 @@ func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 	if n == 0 {
 		out.ContentType = File
 	}
+	var content []byte
+	if held != nil {
+		content = held.Bytes()
+	}
+	h.decodeHeld(out, content, tooBig, limit)
+	return out, nil
+}
+
+// HashBytes is Hash for an input already in memory: the digests and the
+// decoder read b where it is, without copying it.
+func (h *Hasher) HashBytes(b []byte) *Hashes {
+	out := &Hashes{Size: int64(len(b)), ContentType: File}
+	limit := int64(0)
+	if len(b) > 0 {
+		limit = h.sniff(out, b)
+	}
+	out.Signals = digestBytes(b, h.digests)
+	var content []byte
+	tooBig := limit > 0 && int64(len(b)) > limit
+	if limit > 0 && !tooBig {
+		content = b
+	}
+	h.decodeHeld(out, content, tooBig, limit)
+	return out
+}
+
+// sniff sets the format and content type of the input that starts with b
+// and returns how many bytes of it may be held for decoding: 0 when it is
+// not decoded at all.
+func (h *Hasher) sniff(out *Hashes, b []byte) int64 {
+	out.Format = media.Sniff(b)
+	out.ContentType = contentTypeOf(out.Format)
+	switch {
+	case out.ContentType == Photo && len(h.photo) > 0:
+		return h.cfg.MaxPhotoBytes
+	case out.ContentType == Video && h.wantsVideo():
+		return h.cfg.MaxVideoBytes
+	}
+	return 0
+}
+
+// decodeHeld computes the photo or video signals of content, the whole
+// input, or says why not: tooBig when it was over limit bytes.
+func (h *Hasher) decodeHeld(out *Hashes, content []byte, tooBig bool, limit int64) {
+	if content != nil && !tooBig {
+		h.decodes <- struct{}{}
+		defer func() { <-h.decodes }()
+	}
 	switch {
 	case tooBig:
 		err := &media.Error{Code: media.CodeTooLarge, Format: out.Format,
@@ -243,27 +295,17 @@ func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 		} else {
 			out.PhotoErr = err
 		}
-	case held != nil && out.ContentType == Video:
-		out.VideoFrames, out.VideoErr = video.HashBytes(context.Background(), held.Bytes(), h.cfg.Video)
-	case held != nil:
-		out.PhotoErr = h.hashPhoto(held.Bytes(), out)
+	case content != nil && out.ContentType == Video:
+		out.VideoFrames, out.VideoErr = video.HashBytes(context.Background(), content, h.cfg.Video)
+	case content != nil:
+		out.PhotoErr = h.hashPhoto(content, out)
 	}
-	return out, nil
 }
 
 // wantsVideo reports whether videos get vPDQ frame hashes: the PDQ signal
 // is wanted and video hashing is on.
 func (h *Hasher) wantsVideo() bool {
 	return !h.cfg.NoVideo && slices.Contains(h.photo, PDQ)
-}
-
-// HashBytes is Hash for an input already in memory.
-func (h *Hasher) HashBytes(b []byte) *Hashes {
-	out, err := h.Hash(bytes.NewReader(b))
-	if err != nil {
-		panic(err) // a bytes.Reader does not fail
-	}
-	return out
 }
 
 // hashPhoto decodes a photo once and computes every requested photo signal

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -239,5 +240,31 @@ func TestDecodeModeIsChecked(t *testing.T) {
 	}
 	if m, err := ParseDecodeMode("fast"); err != nil || m != DecodeFast {
 		t.Errorf("ParseDecodeMode(fast) = %q, %v", m, err)
+	}
+}
+
+// TestHashBytesEqualsHash checks that hashing in memory gives what
+// streaming gives, for photos, broken and oversized ones, other files and
+// nothing at all.
+func TestHashBytesEqualsHash(t *testing.T) {
+	photo := readFixture(t, testJPEG)
+	big := bytes.Repeat([]byte("not a photo, only bytes. "), 3<<20/25) // digested concurrently
+	inputs := map[string][]byte{
+		"photo": photo, "truncated": photo[:len(photo)/2], "text": []byte("hello"), "empty": nil, "large file": big,
+	}
+	for _, cfg := range []HasherConfig{{}, {MaxPhotoBytes: 1000}, {Signals: []SignalType{PDQ}}} {
+		h := mustHasher(t, cfg)
+		for name, b := range inputs {
+			want, err := h.Hash(iotest.HalfReader(bytes.NewReader(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := h.HashBytes(b)
+			if !slices.Equal(got.Signals, want.Signals) || got.Format != want.Format || got.ContentType != want.ContentType ||
+				got.Size != want.Size || got.Width != want.Width || got.PDQQuality != want.PDQQuality ||
+				fmt.Sprint(got.PhotoErr) != fmt.Sprint(want.PhotoErr) {
+				t.Errorf("%s with %+v: HashBytes gives %+v, Hash %+v", name, cfg, got, want)
+			}
+		}
 	}
 }

@@ -71,7 +71,7 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 		defer close(results)
 		g := new(errgroup.Group)
 		g.SetLimit(s.cfg.BatchWorkers)
-		br := bufio.NewReaderSize(body, 64<<10)
+		br := bufio.NewReaderSize(body, batchReadBuffer)
 		for n := 1; ctx.Err() == nil; n++ {
 			line, err := readBatchLine(br, s.cfg.MaxBatchLine)
 			if errors.Is(err, io.EOF) && len(line) == 0 {
@@ -141,6 +141,10 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 	_ = w.Flush()
 }
 
+// batchReadBuffer is the read buffer of a batch: a line that fits (a photo
+// of up to about 750 KB in base64) is copied out of it once.
+const batchReadBuffer = 1 << 20
+
 // readBatchLine reads one line, refusing (and skipping) one over max bytes.
 func readBatchLine(br *bufio.Reader, max int) ([]byte, error) {
 	var line []byte
@@ -161,6 +165,101 @@ func readBatchLine(br *bufio.Reader, max int) ([]byte, error) {
 		}
 	}
 }
+
+// parseBatchLine decodes a batch line. Its data_base64 string, which may
+// be most of a long line, is taken out before the rest is decoded, so that
+// the JSON decoder does not scan it character by character; it is
+// returned apart, still in base64.
+func parseBatchLine(line []byte) (batchLine, []byte, error) {
+	var in batchLine
+	rest, data64, spliced := spliceBase64(line)
+	if !spliced {
+		rest = line
+	}
+	dec := json.NewDecoder(bytes.NewReader(rest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return in, nil, err
+	}
+	if spliced && in.DataBase64 != "" {
+		// A second data_base64 key: decode the line as it is, so that the
+		// last one wins, as in any other JSON object.
+		return parseBatchLineSlowly(line)
+	}
+	if !spliced {
+		data64 = []byte(in.DataBase64)
+	}
+	return in, data64, nil
+}
+
+func parseBatchLineSlowly(line []byte) (batchLine, []byte, error) {
+	var in batchLine
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&in)
+	return in, []byte(in.DataBase64), err
+}
+
+// spliceBase64 finds the top-level "data_base64" member of a JSON object
+// and returns the object with that string emptied, and the string. It
+// gives up (ok false) unless the string holds base64 characters only,
+// without escapes: then the caller decodes the line as it is.
+func spliceBase64(line []byte) (rest, data64 []byte, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, false
+		}
+		if key, _ := tok.(string); key != "data_base64" {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return nil, nil, false
+			}
+			continue
+		}
+		i := skipSpace(line, int(dec.InputOffset()))
+		if i >= len(line) || line[i] != ':' {
+			return nil, nil, false
+		}
+		i = skipSpace(line, i+1)
+		if i >= len(line) || line[i] != '"' {
+			return nil, nil, false
+		}
+		start := i + 1
+		end := bytes.IndexByte(line[start:], '"')
+		if end < 0 {
+			return nil, nil, false
+		}
+		data64 = line[start : start+end]
+		for _, c := range data64 {
+			if !isBase64[c] {
+				return nil, nil, false
+			}
+		}
+		rest = append(append(make([]byte, 0, len(line)-len(data64)), line[:start]...), line[start+end:]...)
+		return rest, data64, true
+	}
+	return nil, nil, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// isBase64 marks the characters of standard base64, padding included.
+var isBase64 = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") {
+		t[c] = true
+	}
+	return t
+}()
 
 // lookupAnswer is the result of a batch line with signals.
 type lookupAnswer struct {
@@ -188,17 +287,15 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		rec.Matched = matchedItems(nil, l.Matches)
 		return out, rec
 	}
-	var in batchLine
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	in, data64, err := parseBatchLine(line)
+	if err != nil {
 		return fail(errorf(http.StatusBadRequest, "malformed_json", "line %d is not a batch object: %v", n, err))
 	}
 	if len(in.ID) > 0 {
 		out.ID = in.ID
 	}
 	given := 0
-	for _, ok := range []bool{in.URL != "", len(in.Signals) > 0, in.DataBase64 != ""} {
+	for _, ok := range []bool{in.URL != "", len(in.Signals) > 0, len(data64) > 0} {
 		if ok {
 			given++
 		}
@@ -215,8 +312,10 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		}
 		out.Result = resp
 		return done(resp.Signals, resp.Lookup)
-	case in.DataBase64 != "":
-		data, err := base64.StdEncoding.DecodeString(in.DataBase64)
+	case len(data64) > 0:
+		data := make([]byte, base64.StdEncoding.DecodedLen(len(data64)))
+		k, err := base64.StdEncoding.Decode(data, data64)
+		data = data[:k]
 		if err != nil {
 			return fail(errorf(http.StatusBadRequest, "invalid_base64", "line %d: data_base64 is not standard base64: %v", n, err))
 		}

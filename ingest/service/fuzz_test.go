@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -18,6 +19,8 @@ func FuzzBatchLine(f *testing.F) {
 	f.Add([]byte(`{"id":[1,2],"url":"http://127.0.0.1/"}`))
 	f.Add([]byte(`{"id":1,"signals":[{"type":"pdq","value":"zz","quality":500}]}`))
 	f.Add([]byte(`{"id":null,"signals":null,"url":""}`))
+	f.Add([]byte(`{"data_base64" : "aGVs\/bG8=", "id":2}`))
+	f.Add([]byte(`{"data_base64":"aGVsbG8=","data_base64":"d29ybGQ="}`))
 	store, err := index.Open(filepath.Join(f.TempDir(), "data"), index.Options{Create: true, NoSync: true})
 	if err != nil {
 		f.Fatal(err)
@@ -31,6 +34,13 @@ func FuzzBatchLine(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
+		// Taking data_base64 out before decoding changes nothing.
+		in, data, err := parseBatchLine(line)
+		wantIn, wantData, wantErr := parseBatchLineSlowly(line)
+		wantIn.DataBase64, in.DataBase64 = "", ""
+		if (err == nil) != (wantErr == nil) || err == nil && (string(data) != string(wantData) || !reflect.DeepEqual(in, wantIn)) {
+			t.Fatalf("line %q: parsed as %+v %q %v, want %+v %q %v", line, in, data, err, wantIn, wantData, wantErr)
+		}
 		out, rec := svc.batchLine(context.Background(), 1, line)
 		if out.Error != nil && (out.Error.Code == "internal" || rec.Status >= 500) {
 			t.Fatalf("line %q: internal error %+v", line, out.Error)
