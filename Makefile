@@ -78,9 +78,13 @@ bench-quick: setup
 	$(MAKE) --no-print-directory accuracy CORPUS_DIR=$(CORPUS_DIR)-fixtures CORPUS_FLAGS=--fixtures ACCURACY_OUT=bench/out
 	$(GO) run ./bench/report -in bench/out/bench.txt -out bench/out/REPORT.md -command "make bench-quick"
 
+# PDQ_REFERENCE names Meta's pdq-photo-hasher (make pdq-photo-hasher in
+# pdq/cpp of facebook/ThreatExchange; it reads images through ImageMagick):
+# when set, the report compares herken with it.
+PDQ_REFERENCE ?=
 bench-run:
 	mkdir -p bench/out
-	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m ./... | tee bench/out/bench.txt
+	HERKEN_PDQ_REFERENCE=$(PDQ_REFERENCE) $(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m ./... | tee bench/out/bench.txt
 	$(MAKE) --no-print-directory loadtest
 
 # corpus builds the evaluation corpus from Debian photo packages with

@@ -23,6 +23,9 @@ type imageHashSource struct {
 }
 
 // image returns the image goimagehash computes the 64-bit hashes from.
+// (Averaging further for aHash and dHash, which resize to 8x8 and 9x8,
+// would save a millisecond but doubles their distance to full-image
+// hashes: measured by TestReducedImageHashesAgree.)
 func (s *imageHashSource) image() image.Image {
 	if s.reduced == nil {
 		s.reduced = reduce(s.img, imageHashSide)
@@ -44,9 +47,6 @@ func reduce(img *media.Image, side int) image.Image {
 	for x := range srcX {
 		srcX[x] = (2*x + 1) * w / (2 * sw) * c
 	}
-	cols, rows := areaWeights(sw, ow), areaWeights(sh, oh)
-
-	acc := make([]uint32, sw*c)
 	var (
 		pix    []byte
 		stride int
@@ -59,6 +59,12 @@ func reduce(img *media.Image, side int) image.Image {
 		m := image.NewRGBA(image.Rect(0, 0, ow, oh))
 		pix, stride, out = m.Pix, m.Stride, m
 	}
+	if c == 3 && sw == 2*ow && sh == 2*oh {
+		halve(img, srcX, sh, pix, stride)
+		return out
+	}
+	cols, rows := areaWeights(sw, ow), areaWeights(sh, oh)
+	acc := make([]uint32, sw*c)
 	const one = weightOne * weightOne
 	for y, rw := range rows {
 		clear(acc)
@@ -102,6 +108,29 @@ func reduce(img *media.Image, side int) image.Image {
 		}
 	}
 	return out
+}
+
+// halve is reduce's common case, an RGB image whose sampled grid (columns
+// srcX, sh rows) is exactly twice the output: each output pixel is the
+// rounded mean of two by two sampled pixels.
+func halve(img *media.Image, srcX []int, sh int, pix []byte, stride int) {
+	w, h := img.Width, img.Height
+	for y := range sh / 2 {
+		r0 := (4*y + 1) * h / (2 * sh)
+		r1 := (4*y + 3) * h / (2 * sh)
+		row0, row1 := img.Pix[r0*w*3:(r0+1)*w*3], img.Pix[r1*w*3:(r1+1)*w*3]
+		dst := pix[y*stride:]
+		for x := range len(srcX) / 2 {
+			a, b := srcX[2*x], srcX[2*x+1]
+			p, q := row0[a:a+3:a+3], row0[b:b+3:b+3]
+			r, s := row1[a:a+3:a+3], row1[b:b+3:b+3]
+			d := dst[4*x : 4*x+4 : 4*x+4]
+			d[0] = byte((uint32(p[0]) + uint32(q[0]) + uint32(r[0]) + uint32(s[0]) + 2) / 4)
+			d[1] = byte((uint32(p[1]) + uint32(q[1]) + uint32(r[1]) + uint32(s[1]) + 2) / 4)
+			d[2] = byte((uint32(p[2]) + uint32(q[2]) + uint32(r[2]) + uint32(s[2]) + 2) / 4)
+			d[3] = 0xff
+		}
+	}
 }
 
 // span is the run of source pixels one output pixel averages, with each

@@ -43,6 +43,15 @@ func figures(r map[string]metrics) []figure {
 	}
 	out = append(out, e)
 
+	rf := figure{title: "herken vs Meta's reference PDQ hasher on the same 1 MP JPEGs",
+		target: "at least 5x the reference's rate (issue 9)",
+		command: "HERKEN_PDQ_REFERENCE=path/to/pdq-photo-hasher go test -tags turbojpeg -run '^$' -bench PhotoVsReference ./bench/"}
+	add(&rf, value(r, "reference pdq-photo-hasher (ImageMagick decoding), per file", "BenchmarkPhotoVsReference/tool=reference", "ms/file", "%.1f ms", 1))
+	for _, s := range []string{"pdq", "photo-signals"} {
+		add(&rf, value(r, "herken "+s+": rate vs the reference's (hashes checked equal)", "BenchmarkPhotoVsReference/tool=herken/signals="+s, "x-reference-rate", "%.1fx", 1))
+	}
+	out = append(out, rf)
+
 	fm := figure{title: "Hashing per format (every photo signal and the digests)", command: "go test -tags turbojpeg -run '^$' -bench Formats ./bench/"}
 	for _, name := range matching(r, "BenchmarkFormats/format=") {
 		ns, _ := get(r, name, "ns/op")

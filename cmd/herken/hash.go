@@ -29,9 +29,17 @@ func runHash(ctx context.Context, args []string, io *stdio) error {
 	maxPixels := fs.Int64("max-pixels", media.DefaultLimits.MaxPixels, "largest image decoded, in pixels")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "files hashed in parallel")
 	decode := decodeFlag(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	mode, err := decode()
 	if err != nil {

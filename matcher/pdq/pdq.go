@@ -120,8 +120,7 @@ func (h *Hasher) hashLuma(luma []float32, rows, cols int, res *Result) {
 		if cap(h.sums) < cols {
 			h.sums = make([]float32, cols)
 		}
-		jarosz(luma, tmp, rows, cols, windowSize(cols, 64), windowSize(rows, 64), h.sums)
-		decimate(luma, rows, cols, &h.a64)
+		jaroszDecimate(luma, tmp, rows, cols, windowSize(cols, 64), windowSize(rows, 64), h.sums, &h.a64)
 	}
 	res.Quality = quality(&h.a64)
 	dct64To16(&h.a64, &h.t16x64, &h.b16)
@@ -199,14 +198,92 @@ func fillLumaNearest(lumaOut []float32, pix []byte, width, height, channels, row
 // newDim: ceil(oldDim / (2*newDim)).
 func windowSize(oldDim, newDim int) int { return (oldDim + 2*newDim - 1) / (2 * newDim) }
 
-// jarosz runs the two-pass tent filter in place on buf, using tmp as
-// scratch. Rows are filtered with window colWindow, columns with rowWindow.
-func jarosz(buf, tmp []float32, rows, cols, colWindow, rowWindow int, sums []float32) {
-	for range 2 {
-		for i := range rows {
-			box1D(buf[i*cols:], tmp[i*cols:], cols, 1, colWindow)
+// jaroszDecimate runs the two-pass tent filter on buf (rows with window
+// colWindow, columns with rowWindow), using tmp as scratch, and writes the
+// 64x64 samples nearest to the centres of a 64x64 grid to out.
+func jaroszDecimate(buf, tmp []float32, rows, cols, colWindow, rowWindow int, sums []float32, out *[64][64]float32) {
+	for i := range rows {
+		box1D(buf[i*cols:], tmp[i*cols:], cols, 1, colWindow)
+	}
+	boxColumns(tmp, buf, rows, cols, rowWindow, sums)
+	for i := range rows {
+		box1D(buf[i*cols:], tmp[i*cols:], cols, 1, colWindow)
+	}
+	// The last pass runs only down the 64 columns that decimation keeps,
+	// and keeps only its 64 rows: each column's sums are the same
+	// operations in the same order, so the samples are bit-identical.
+	var keepRow, keepCol [64]int
+	for i := range 64 {
+		keepRow[i] = int((float64(i) + 0.5) * float64(rows) / 64)
+		keepCol[i] = int((float64(i) + 0.5) * float64(cols) / 64)
+	}
+	boxColumnsAt(tmp, rows, cols, rowWindow, &keepRow, &keepCol, out)
+}
+
+// boxColumnsAt is boxColumns restricted to the columns keepCol, keeping
+// only the output rows keepRow (both increasing) in out.
+func boxColumnsAt(in []float32, rows, cols, window int, keepRow, keepCol *[64]int, out *[64][64]float32) {
+	half := (window + 2) / 2
+	lead := half - 1
+	grow := window - half + 1
+	steady := rows - window
+	tail := half - 1
+
+	var sum, n, l [64]float32
+	gather := func(r int, dst *[64]float32) {
+		row := in[r*cols : (r+1)*cols]
+		for j, c := range keepCol {
+			dst[j] = row[c]
 		}
-		boxColumns(tmp, buf, rows, cols, rowWindow, sums)
+	}
+	size, k, oi := 0, 0, 0
+	emit := func() {
+		for k < 64 && keepRow[k] == oi { // rows repeat when there are fewer than 64
+			for j := range sum {
+				out[k][j] = sum[j] / float32(size)
+			}
+			k++
+		}
+		oi++
+	}
+	ri, li := 0, 0
+	for range lead {
+		gather(ri, &n)
+		for j := range sum {
+			sum[j] += n[j]
+		}
+		size++
+		ri++
+	}
+	for range grow {
+		gather(ri, &n)
+		for j := range sum {
+			sum[j] += n[j]
+		}
+		size++
+		emit()
+		ri++
+	}
+	for range steady {
+		gather(ri, &n)
+		gather(li, &l)
+		for j := range sum {
+			s := sum[j] + n[j]
+			s -= l[j]
+			sum[j] = s
+		}
+		emit()
+		li++
+		ri++
+	}
+	for range tail {
+		gather(li, &l)
+		for j := range sum {
+			sum[j] -= l[j]
+		}
+		size--
+		emit()
+		li++
 	}
 }
 
@@ -306,20 +383,6 @@ func box1D(in, out []float32, n, stride, window int) {
 		out[oi] = sum / float32(size)
 		li += stride
 		oi += stride
-	}
-}
-
-// decimate takes the 64x64 samples nearest to the centres of a 64x64 grid.
-func decimate(in []float32, rows, cols int, out *[64][64]float32) {
-	var srcJ [64]int
-	for j := range 64 {
-		srcJ[j] = int((float64(j) + 0.5) * float64(cols) / 64)
-	}
-	for i := range 64 {
-		row := in[int((float64(i)+0.5)*float64(rows)/64)*cols:]
-		for j := range 64 {
-			out[i][j] = row[srcJ[j]]
-		}
 	}
 }
 
