@@ -44,7 +44,7 @@ func figures(r map[string]metrics) []figure {
 	out = append(out, e)
 
 	rf := figure{title: "herken vs Meta's reference PDQ hasher on the same 1 MP JPEGs",
-		target: "at least 5x the reference's rate (issue 9)",
+		target:  "at least 5x the reference's rate (issue 9)",
 		command: "HERKEN_PDQ_REFERENCE=path/to/pdq-photo-hasher go test -tags turbojpeg -run '^$' -bench PhotoVsReference ./bench/"}
 	add(&rf, value(r, "reference pdq-photo-hasher (ImageMagick decoding), per file", "BenchmarkPhotoVsReference/tool=reference", "ms/file", "%.1f ms", 1))
 	for _, s := range []string{"pdq", "photo-signals"} {
