@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"io/fs"
 	"runtime"
 	"slices"
 	"sync"
@@ -206,6 +207,7 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 // in Hashes.PhotoErr.
 func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 	out := &Hashes{}
+	hint := sizeHint(r) // before any byte is read
 	var (
 		sniffed bool
 		held    *bytes.Buffer // a photo or video held for decoding
@@ -217,6 +219,7 @@ func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 			sniffed = true
 			if limit = h.sniff(out, b); limit > 0 {
 				held = new(bytes.Buffer)
+				held.Grow(int(min(hint, limit, maxPresize)))
 			}
 		}
 		if held == nil || tooBig {
@@ -244,6 +247,28 @@ func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 	}
 	h.decodeHeld(out, content, tooBig, limit)
 	return out, nil
+}
+
+// maxPresize bounds the buffer Hash allocates for a photo or video from
+// its announced size before the bytes arrive: a client that announces a
+// large upload and sends it slowly gets no more than this up front.
+const maxPresize = 16 << 20
+
+// sizeHint returns the size r says it has, or 0: a bytes or strings
+// reader's length, a regular file's size, or SizeHint() if r has it (the
+// service's request bodies do).
+func sizeHint(r io.Reader) int64 {
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		return int64(r.Len())
+	case interface{ SizeHint() int64 }:
+		return r.SizeHint()
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if st, err := r.Stat(); err == nil && st.Mode().IsRegular() {
+			return st.Size()
+		}
+	}
+	return 0
 }
 
 // HashBytes is Hash for an input already in memory: the digests and the

@@ -47,6 +47,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	rateBurst := fs.String("rate-burst", envDefault("rate-burst", "0"), "burst of requests per key (0: the rate, rounded up)")
 	minFree := fs.String("min-free-disk", envDefault("min-free-disk", "256MiB"), "free disk space below which writes are refused")
 	decode := decodeFlag(fs)
+	pprofAddr := fs.String("pprof-listen", envDefault("pprof-listen", ""), "serve Go's profiler (net/http/pprof) on this loopback address, for profiling under load")
 	retention := fs.String("audit-retention", envDefault("audit-retention", "365d"), "how long the audit log keeps its records (at most 365d)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -139,6 +140,13 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	})
 	if err != nil {
 		return err
+	}
+	if *pprofAddr != "" {
+		stop, err := servePprof(*pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -158,4 +159,33 @@ func TestServeRefusesInsecureSetups(t *testing.T) {
 	f("--tls-cert", "--listen", "0.0.0.0:0")
 	f("both --tls-cert and --tls-key", "--tls-cert", "x.pem")
 	f("at most 365d", "--audit-retention", "400d")
+	f("--pprof-listen must be a loopback address", "--pprof-listen", "0.0.0.0:6060")
+	f("--decode", "--decode", "quick")
+}
+
+// TestServePprof profiles a running service on its own loopback listener;
+// the API's listener does not serve the profiler.
+func TestServePprof(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: runs without -short")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	base, _ := startBinary(t, newDataDir(t), "--insecure-no-auth", "--pprof-listen", addr)
+	resp, err := http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "goroutine profile") {
+		t.Errorf("profiler: %d %.200s", resp.StatusCode, body)
+	}
+	if resp, err := http.Get(base + "/debug/pprof/"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("the API listener serves /debug/pprof/: %v %v", resp.Status, err)
+	}
 }

@@ -246,13 +246,18 @@ func (c *call) body(limit int64) io.Reader {
 	if r == nil {
 		r = bytes.NewReader(c.ctx.Request.Body())
 	}
-	return &limitedBody{r: r, left: limit, limit: limit}
+	return &limitedBody{r: r, left: limit, limit: limit, size: int64(c.ctx.Request.Header.ContentLength())}
 }
 
 type limitedBody struct {
 	r           io.Reader
 	left, limit int64
+	size        int64 // the announced Content-Length; <= 0 when unknown
 }
+
+// SizeHint is the announced size of the body, for the hasher to size its
+// buffer; 0 when unknown.
+func (l *limitedBody) SizeHint() int64 { return max(l.size, 0) }
 
 func (l *limitedBody) Read(p []byte) (int, error) {
 	if l.left <= 0 {
