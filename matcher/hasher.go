@@ -89,10 +89,10 @@ const (
 	// the reference sees and gives its hash bit for bit.
 	DecodeExact DecodeMode = "exact"
 	// DecodeFast decodes a JPEG larger than the photo signals use (PDQ
-	// squashes to 512x512; the 64-bit hashes look at 64x64 or less) at
-	// the smallest DCT scale that keeps 512 pixels a side, when the JPEG
-	// decoder is libjpeg-turbo. Its PDQ hashes differ from the exact ones
-	// by a few bits (measured in bench/REPORT-accuracy.md).
+	// squashes to 512x512; the 64-bit hashes start from 256x256) at the
+	// smallest DCT scale that keeps that many pixels a side, when the
+	// JPEG decoder is libjpeg-turbo. Its PDQ hashes differ from the exact
+	// ones by a few bits (measured in bench/REPORT-accuracy.md).
 	DecodeFast DecodeMode = "fast"
 )
 

@@ -10,9 +10,9 @@ import (
 // goimagehash resizes the image it is given once per hash, with a filter
 // as wide as the reduction, so on a full photo each 64-bit hash costs more
 // than decoding it. herken hands all three the image averaged down to
-// 256x256 instead. Averaging first and filtering after is nearly
-// the same low-pass filter as filtering alone; the distances to hashes of
-// the full image are measured by TestReducedImageHashesAgree.
+// 256x256 instead. Averaging first and filtering after is nearly the same
+// low-pass filter as filtering alone; the distances to hashes of the full
+// image are measured by TestReducedImageHashesAgree.
 const imageHashSide = 256
 
 // imageHashSource builds, on first use, the reduced image the 64-bit
