@@ -217,6 +217,36 @@ func BenchmarkPhotoVsReference(b *testing.B) {
 	}
 }
 
+// BenchmarkLargePhoto hashes a 6.4 MP JPEG (fixtures.LargeJPEG) with every
+// photo signal, decoding exactly and fast (at 1/2 scale with
+// libjpeg-turbo), to show what fast decoding gains on camera-sized photos.
+func BenchmarkLargePhoto(b *testing.B) {
+	data := fixtures.LargeJPEG(b)
+	photo := []matcher.SignalType{matcher.PDQ, matcher.PHash, matcher.DHash, matcher.AHash}
+	var exact time.Duration
+	for _, mode := range []matcher.DecodeMode{matcher.DecodeExact, matcher.DecodeFast} {
+		b.Run("decode="+string(mode), func(b *testing.B) {
+			h, err := matcher.NewHasher(matcher.HasherConfig{Signals: photo, Decode: mode})
+			if err != nil {
+				b.Fatal(err)
+			}
+			start := time.Now()
+			for b.Loop() {
+				if hs := h.HashBytes(data); hs.PhotoErr != nil {
+					b.Fatal(hs.PhotoErr)
+				}
+			}
+			per := time.Since(start) / time.Duration(b.N)
+			b.ReportMetric(float64(per.Microseconds())/1000, "ms/file")
+			if mode == matcher.DecodeExact {
+				exact = per
+			} else if exact > 0 {
+				b.ReportMetric(float64(exact)/float64(per), "x-faster-than-exact")
+			}
+		})
+	}
+}
+
 // BenchmarkFormats hashes one photo of each decoded format with every
 // photo signal and the digests: throughput per format.
 func BenchmarkFormats(b *testing.B) {

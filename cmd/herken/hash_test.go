@@ -124,26 +124,32 @@ func TestHashStdinAndText(t *testing.T) {
 }
 
 func TestHashDecodeFast(t *testing.T) {
-	code, out, errOut := runCLI(t, "", "hash", "--json", "--decode", "fast", "--signals", "pdq", fixtures.Path(bridgeJPEG))
+	large := filepath.Join(t.TempDir(), "large.jpg")
+	if err := os.WriteFile(large, fixtures.LargeJPEG(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := runCLI(t, "", "hash", "--json", "--signals", "pdq", large)
+	exactPDQ := decodeLines(t, out)[0]["pdq"]
+	code, out, errOut := runCLI(t, "", "hash", "--json", "--decode", "fast", "--signals", "pdq", large)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	p := decodeLines(t, out)[0]
-	if p["width"] != 1600.0 || p["height"] != 1004.0 {
+	if p["width"] != 3200.0 || p["height"] != 2008.0 {
 		t.Errorf("size: %v", p)
 	}
 	if !strings.HasPrefix(media.JPEGDecoder(), "libjpeg-turbo") {
-		if p["decoded_width"] != nil || p["pdq"] != bridgePDQ {
+		if p["decoded_width"] != nil || p["pdq"] != exactPDQ {
 			t.Errorf("pure-Go fast decoding is not exact: %v", p)
 		}
 		return
 	}
-	if p["decoded_width"] != 1000.0 || p["decoded_height"] != 628.0 || p["pdq"] == bridgePDQ {
-		t.Errorf("fast decoding: %v", p)
+	if p["decoded_width"] != 1600.0 || p["decoded_height"] != 1004.0 || p["pdq"] == exactPDQ {
+		t.Errorf("fast decoding: %v (exact pdq %v)", p, exactPDQ)
 	}
 	t.Setenv("HERKEN_DECODE", "fast")
-	_, out, _ = runCLI(t, "", "hash", "--json", "--signals", "pdq", fixtures.Path(bridgeJPEG))
-	if decodeLines(t, out)[0]["decoded_width"] != 1000.0 {
+	_, out, _ = runCLI(t, "", "hash", "--json", "--signals", "pdq", large)
+	if decodeLines(t, out)[0]["decoded_width"] != 1600.0 {
 		t.Errorf("HERKEN_DECODE=fast is ignored: %s", out)
 	}
 }

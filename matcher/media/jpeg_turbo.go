@@ -30,8 +30,8 @@ func JPEGDecoder() string {
 // upsampling: flags 0), which is what ImageMagick and djpeg produce.
 // The header is read and the limits checked before any pixel is decoded,
 // and the pixels go straight into a Go buffer. With minSide > 0 it decodes
-// at the smallest DCT scale (M/8, from 1/8 up) that keeps each side at
-// least min(side, minSide).
+// at the smallest of the DCT scales 1/8, 1/4 and 1/2 that keeps each side
+// at least min(side, minSide) (see scaledSize).
 func decodeJPEG(data []byte, lim Limits, minSide int) (*Image, error) {
 	// TurboJPEG keeps the text of a warning (such as "Premature end of
 	// JPEG file") in a thread-local buffer. Between two cgo calls a
@@ -92,14 +92,16 @@ func decodeJPEG(data []byte, lim Limits, minSide int) (*Image, error) {
 }
 
 // scaledSize returns the size libjpeg-turbo decodes a w x h JPEG to at the
-// smallest scale M/8 (M = 1..8) that keeps each side at least
-// min(side, minSide); the full size when minSide <= 0. libjpeg rounds a
+// smallest scale of 1/8, 1/4 and 1/2 that keeps each side at least
+// min(side, minSide); the full size when none does or minSide <= 0.
+// Those three scales have fast IDCTs (SIMD, or DC only at 1/8); the other
+// M/8 scales libjpeg offers are slower than a full decode. libjpeg rounds a
 // scaled side up: ceil(side*M/8).
 func scaledSize(w, h, minSide int) (int, int) {
 	if minSide <= 0 {
 		return w, h
 	}
-	for m := 1; m < 8; m++ {
+	for _, m := range []int{1, 2, 4} {
 		sw, sh := (w*m+7)/8, (h*m+7)/8
 		if sw >= min(w, minSide) && sh >= min(h, minSide) {
 			return sw, sh

@@ -29,13 +29,14 @@ func TestDecodeReduced(t *testing.T) {
 		w, h, minSide int
 		want          [2]int // with libjpeg-turbo
 	}{
-		{2048, 1536, 512, [2]int{768, 576}},  // 3/8 (2/8 would make 384)
-		{4000, 3000, 512, [2]int{1000, 750}}, // 2/8
-		{1280, 800, 512, [2]int{960, 600}},   // 6/8
-		{1024, 1024, 512, [2]int{512, 512}},  // 4/8, exactly
+		{2048, 1536, 512, [2]int{1024, 768}}, // 1/2 (1/4 would make 384)
+		{4000, 3000, 512, [2]int{1000, 750}}, // 1/4
+		{5000, 4500, 512, [2]int{625, 563}},  // 1/8, rounded up
+		{1280, 800, 512, [2]int{1280, 800}},  // 1/2 would make 400: full size (6/8 is slower than 8/8)
+		{1024, 1024, 512, [2]int{512, 512}},  // 1/2, exactly
 		{2000, 400, 512, [2]int{2000, 400}},  // the short side is under 512: full size
-		{600, 500, 512, [2]int{600, 500}},    // 7/8 would make 438 < 500
-		{2048, 1536, 0, [2]int{2048, 1536}},  // 0 asks for the full image
+		{600, 500, 512, [2]int{600, 500}},
+		{2048, 1536, 0, [2]int{2048, 1536}}, // 0 asks for the full image
 	} {
 		data := testJPEG(t, c.w, c.h)
 		img, f, err := DecodeReduced(data, DefaultLimits, c.minSide)
