@@ -420,7 +420,7 @@ func meanOf(h []int) float64 {
 
 func (r *Result) writeFast(p func(string, ...any)) {
 	f := r.Fast
-	p("## Fast decoding\n\n`--decode fast` decodes a JPEG at the smallest DCT scale (M/8) that keeps 512 pixels a side, ")
+	p("## Fast decoding\n\n`--decode fast` decodes a JPEG at the smallest of the DCT scales 1/8, 1/4 and 1/2 that keeps 512 pixels a side, ")
 	p("PDQ's squash size; other formats and smaller JPEGs decode as in exact mode. %d of the %d files were decoded smaller. ",
 		f.Reduced, len(r.Originals)+len(r.Derived))
 	p("Hashing the whole corpus took %s exact and %s fast (%.2fx).\n\n", r.HashTime.Round(time.Millisecond),
