@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -86,12 +87,15 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 			case err != nil && !errors.Is(err, io.EOF):
 				readErr = err
 			}
-			if len(bytes.TrimSpace(line)) > 0 {
+			if len(bytes.TrimSpace(line)) == 0 {
+				putBuffer(line)
+			} else {
 				sum.Lines++
 				s.metrics.queued(1)
 				g.Go(func() error {
 					defer s.metrics.queued(-1)
 					r, rec := s.batchLine(ctx, n, line)
+					putBuffer(line) // nothing in r or rec refers to it
 					rec.KeyID, rec.Role, rec.Action = who.ID, string(who.Role), "batch"
 					s.cfg.Store.Audit(rec)
 					results <- r
@@ -145,9 +149,34 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 // of up to about 750 KB in base64) is copied out of it once.
 const batchReadBuffer = 1 << 20
 
+// bufferPool recycles the buffers of batch lines and of the content
+// decoded from them: a batch of photos would otherwise allocate (and the
+// runtime clear) about twice each photo's size per line.
+var bufferPool sync.Pool // of *[]byte
+
+// maxPooledBuffer is the largest buffer kept in bufferPool.
+const maxPooledBuffer = 16 << 20
+
+// getBuffer returns a buffer of n bytes whose contents are undefined.
+func getBuffer(n int) []byte {
+	if p, ok := bufferPool.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]byte, n, max(n, 64<<10))
+}
+
+// putBuffer hands b back to bufferPool; b must not be used afterwards.
+func putBuffer(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledBuffer {
+		return
+	}
+	b = b[:0]
+	bufferPool.Put(&b)
+}
+
 // readBatchLine reads one line, refusing (and skipping) one over max bytes.
 func readBatchLine(br *bufio.Reader, max int) ([]byte, error) {
-	var line []byte
+	line := getBuffer(0)
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if len(line)+len(chunk) > max {
@@ -313,7 +342,8 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		out.Result = resp
 		return done(resp.Signals, resp.Lookup)
 	case len(data64) > 0:
-		data := make([]byte, base64.StdEncoding.DecodedLen(len(data64)))
+		data := getBuffer(base64.StdEncoding.DecodedLen(len(data64)))
+		defer putBuffer(data)
 		k, err := base64.StdEncoding.Decode(data, data64)
 		data = data[:k]
 		if err != nil {
