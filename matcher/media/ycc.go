@@ -65,7 +65,8 @@ func libjpegYCbCrToRGB(m *image.YCbCr) *Image {
 
 	fancyH := hf == 2 && cw > 2
 	fancyV := vf == 2 && (hf == 1 || fancyH)
-	out := newImage(w, h, 3)
+	// Every pixel is written below, so a reused buffer will do.
+	out := &Image{Width: w, Height: h, Channels: 3, Pix: pixBuffer(w * h * 3)}
 	cb := make([]byte, w+hf) // room for the odd column past the width
 	cr := make([]byte, w+hf)
 	var sumCb, sumCr []int32
