@@ -168,7 +168,12 @@ func TestUsageErrors(t *testing.T) {
 	f(2, "hash", "--signals", "sha512", "x")
 	f(2, "hash", "--workers", "0", "x")
 	f(2, "hash", "--no-such-flag", "x")
-	f(2, "hash", "--decode", "quick", "x")
+	for _, cmd := range [][]string{{"hash", "x"}, {"match", "x"}, {"prescreen", "--filter", "f", "x"}} {
+		args := append([]string{cmd[0], "--decode", "quick"}, cmd[1:]...)
+		if code, _, errOut := runCLI(t, "", args...); code != 2 || !strings.Contains(errOut, `--decode: unknown decode mode "quick"`) {
+			t.Errorf("herken %v: exit %d %q", args, code, errOut)
+		}
+	}
 	f(0, "hash", "-h")
 	f(0, "version")
 }

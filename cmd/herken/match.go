@@ -40,6 +40,10 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
+	mode, err := decode()
+	if err != nil {
+		return err
+	}
 	if len(files) == 0 && len(signals) == 0 {
 		fs.Usage()
 		return usagef("nothing to match")
@@ -88,10 +92,6 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 		}
 	}
 
-	mode, err := decode()
-	if err != nil {
-		return err
-	}
 	hasher, err := matcher.NewHasher(matcher.HasherConfig{Dihedral: !*noDihedral, Decode: mode})
 	if err != nil {
 		return err

@@ -43,6 +43,10 @@ func runPrescreen(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
+	mode, err := decode()
+	if err != nil {
+		return err
+	}
 	if len(filterFiles) == 0 || len(paths) == 0 {
 		fs.Usage()
 		return usagef("prescreen needs --filter and at least one PATH")
@@ -58,10 +62,6 @@ func runPrescreen(ctx context.Context, args []string, io *stdio) error {
 	var types []matcher.SignalType
 	for t := range filters {
 		types = append(types, t)
-	}
-	mode, err := decode()
-	if err != nil {
-		return err
 	}
 	hasher, err := matcher.NewHasher(matcher.HasherConfig{Signals: types, Decode: mode})
 	if err != nil {
