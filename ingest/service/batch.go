@@ -200,33 +200,31 @@ func readBatchLine(br *bufio.Reader, max int) ([]byte, error) {
 // the JSON decoder does not scan it character by character; it is
 // returned apart, still in base64.
 func parseBatchLine(line []byte) (batchLine, []byte, error) {
-	var in batchLine
 	rest, data64, spliced := spliceBase64(line)
 	if !spliced {
-		rest = line
+		return parseBatchLineSlowly(line)
 	}
-	dec := json.NewDecoder(bytes.NewReader(rest))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return in, nil, err
-	}
-	if spliced && in.DataBase64 != "" {
+	in, err := decodeBatchLine(rest)
+	if err == nil && in.DataBase64 != "" {
 		// A second data_base64 key: decode the line as it is, so that the
 		// last one wins, as in any other JSON object.
 		return parseBatchLineSlowly(line)
 	}
-	if !spliced {
-		data64 = []byte(in.DataBase64)
-	}
-	return in, data64, nil
+	return in, data64, err
 }
 
+// parseBatchLineSlowly decodes the line as it is, data_base64 included.
 func parseBatchLineSlowly(line []byte) (batchLine, []byte, error) {
+	in, err := decodeBatchLine(line)
+	return in, []byte(in.DataBase64), err
+}
+
+func decodeBatchLine(b []byte) (batchLine, error) {
 	var in batchLine
-	dec := json.NewDecoder(bytes.NewReader(line))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&in)
-	return in, []byte(in.DataBase64), err
+	return in, err
 }
 
 // spliceBase64 finds the top-level "data_base64" member of a JSON object

@@ -62,9 +62,6 @@ type Image struct {
 	SourceWidth, SourceHeight int
 }
 
-// Reduced reports whether the image was decoded at less than its size.
-func (m *Image) Reduced() bool { return m.Width != m.SourceWidth || m.Height != m.SourceHeight }
-
 // maxPooledPix is the largest pixel buffer kept for reuse: a 10 MP RGB
 // photo. Larger ones are left to the garbage collector.
 const maxPooledPix = 32 << 20

@@ -53,9 +53,6 @@ func TestDecodeReduced(t *testing.T) {
 		if img.SourceWidth != c.w || img.SourceHeight != c.h {
 			t.Errorf("%dx%d: source size %dx%d", c.w, c.h, img.SourceWidth, img.SourceHeight)
 		}
-		if img.Reduced() != (want != [2]int{c.w, c.h}) {
-			t.Errorf("%dx%d: Reduced() = %v", c.w, c.h, img.Reduced())
-		}
 		img.Release()
 	}
 }
