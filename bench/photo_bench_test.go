@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -132,7 +133,7 @@ func BenchmarkPhotoVsDjpeg(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					hs, err := h.Hash(f)
+					hs, err := h.Hash(context.Background(), f)
 					f.Close()
 					if err != nil || hs.PhotoErr != nil {
 						b.Fatal(err, hs.PhotoErr)
@@ -207,7 +208,7 @@ func BenchmarkPhotoVsReference(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					hs := h.HashBytes(data)
+					hs := h.HashBytes(context.Background(), data)
 					total += time.Since(start)
 					sig, ok := hs.Signal(matcher.PDQ)
 					if !ok || sig.String() != refHashes[p] {
@@ -239,7 +240,7 @@ func BenchmarkLargePhoto(b *testing.B) {
 			}
 			start := time.Now()
 			for b.Loop() {
-				if hs := h.HashBytes(data); hs.PhotoErr != nil {
+				if hs := h.HashBytes(context.Background(), data); hs.PhotoErr != nil {
 					b.Fatal(hs.PhotoErr)
 				}
 			}
@@ -280,7 +281,7 @@ func BenchmarkFormats(b *testing.B) {
 			b.ReportAllocs()
 			var w, hgt int
 			for b.Loop() {
-				hs := h.HashBytes(data)
+				hs := h.HashBytes(context.Background(), data)
 				if hs.PhotoErr != nil {
 					b.Fatal(hs.PhotoErr)
 				}

@@ -45,7 +45,7 @@ func startService(b *testing.B, cfg service.Config) *benchServer {
 		b.Fatal(err)
 	}
 	h, _ := matcher.NewHasher(matcher.HasherConfig{})
-	store.AddItems([]matcher.Item{{Bank: "demo", Signals: h.HashBytes(photo).Signals}})
+	store.AddItems([]matcher.Item{{Bank: "demo", Signals: h.HashBytes(context.Background(), photo).Signals}})
 	_, key, err := store.CreateKey("bench", index.RoleCrawler, nil, "bench")
 	if err != nil {
 		b.Fatal(err)
@@ -222,7 +222,7 @@ func BenchmarkBatchPhotos(b *testing.B) {
 		start := time.Now()
 		for b.Loop() {
 			for _, p := range photos {
-				if hs := h.HashBytes(p); hs.PhotoErr != nil {
+				if hs := h.HashBytes(context.Background(), p); hs.PhotoErr != nil {
 					b.Fatal(hs.PhotoErr)
 				}
 				n++

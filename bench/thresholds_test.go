@@ -8,6 +8,7 @@ package bench
 //	go test -run TestThresholds -v ./bench/
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path"
@@ -163,7 +164,7 @@ func loadCorpus(t *testing.T) *corpus {
 			if err != nil {
 				return err
 			}
-			hs := h.HashBytes(data)
+			hs := h.HashBytes(context.Background(), data)
 			if hs.PhotoErr != nil {
 				return fmt.Errorf("%s: %w", pc.File, hs.PhotoErr)
 			}

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sort"
@@ -77,7 +78,7 @@ func TestReferenceEndToEnd(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := h.HashBytes(data)
+				got := h.HashBytes(context.Background(), data)
 				if got.PhotoErr != nil {
 					t.Errorf("%s: %v", c.File, got.PhotoErr)
 					continue

@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 
@@ -44,7 +45,7 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hs := h.HashBytes(data)
+		hs := h.HashBytes(context.Background(), data)
 		line := map[string]any{"file": c.File, "content_type": hs.ContentType, "size": hs.Size}
 		for _, s := range hs.Signals {
 			line[s.Type.String()] = s.String()

@@ -204,8 +204,8 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 // Hash reads r to the end and returns its signals. The input is never
 // written anywhere; only a photo is held in memory, to be decoded. An error
 // is returned only when r fails; a photo that cannot be decoded is reported
-// in Hashes.PhotoErr.
-func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
+// in Hashes.PhotoErr. Decoding a video stops when ctx is done.
+func (h *Hasher) Hash(ctx context.Context, r io.Reader) (*Hashes, error) {
 	out := &Hashes{}
 	hint := sizeHint(r) // before any byte is read
 	var (
@@ -245,7 +245,7 @@ func (h *Hasher) Hash(r io.Reader) (*Hashes, error) {
 	if held != nil {
 		content = held.Bytes()
 	}
-	h.decodeHeld(out, content, tooBig, limit)
+	h.decodeHeld(ctx, out, content, tooBig, limit)
 	return out, nil
 }
 
@@ -273,7 +273,7 @@ func sizeHint(r io.Reader) int64 {
 
 // HashBytes is Hash for an input already in memory: the digests and the
 // decoder read b where it is, without copying it.
-func (h *Hasher) HashBytes(b []byte) *Hashes {
+func (h *Hasher) HashBytes(ctx context.Context, b []byte) *Hashes {
 	out := &Hashes{Size: int64(len(b)), ContentType: File}
 	limit := int64(0)
 	if len(b) > 0 {
@@ -285,7 +285,7 @@ func (h *Hasher) HashBytes(b []byte) *Hashes {
 	if limit > 0 && !tooBig {
 		content = b
 	}
-	h.decodeHeld(out, content, tooBig, limit)
+	h.decodeHeld(ctx, out, content, tooBig, limit)
 	return out
 }
 
@@ -306,7 +306,7 @@ func (h *Hasher) sniff(out *Hashes, b []byte) int64 {
 
 // decodeHeld computes the photo or video signals of content, the whole
 // input, or says why not: tooBig when it was over limit bytes.
-func (h *Hasher) decodeHeld(out *Hashes, content []byte, tooBig bool, limit int64) {
+func (h *Hasher) decodeHeld(ctx context.Context, out *Hashes, content []byte, tooBig bool, limit int64) {
 	if content != nil && !tooBig {
 		h.decodes <- struct{}{}
 		defer func() { <-h.decodes }()
@@ -321,7 +321,7 @@ func (h *Hasher) decodeHeld(out *Hashes, content []byte, tooBig bool, limit int6
 			out.PhotoErr = err
 		}
 	case content != nil && out.ContentType == Video:
-		out.VideoFrames, out.VideoErr = video.HashBytes(context.Background(), content, h.cfg.Video)
+		out.VideoFrames, out.VideoErr = video.HashBytes(ctx, content, h.cfg.Video)
 	case content != nil:
 		out.PhotoErr = h.hashPhoto(content, out)
 	}

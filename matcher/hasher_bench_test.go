@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"io"
 	"testing"
@@ -29,7 +30,7 @@ func BenchmarkDigests(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				sinkHashes = h.HashBytes(data)
+				sinkHashes = h.HashBytes(context.Background(), data)
 			}
 		})
 	}
@@ -71,7 +72,7 @@ func BenchmarkPhoto1MP(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				sinkHashes = h.HashBytes(data)
+				sinkHashes = h.HashBytes(context.Background(), data)
 				if sinkHashes.PhotoErr != nil {
 					b.Fatal(sinkHashes.PhotoErr)
 				}

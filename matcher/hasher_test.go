@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -69,7 +70,7 @@ func TestDigestsStream(t *testing.T) {
 			if name == "onebyte" && n > 2*chunkSize {
 				continue // slow and adds nothing
 			}
-			got, err := h.Hash(r)
+			got, err := h.Hash(context.Background(), r)
 			if err != nil {
 				t.Fatalf("%s %d: %v", name, n, err)
 			}
@@ -86,7 +87,7 @@ func TestReadErrorIsReturned(t *testing.T) {
 	boom := errors.New("disk on fire")
 	for _, n := range []int64{0, 10, 3 * chunkSize} {
 		r := io.MultiReader(io.LimitReader(zeroReader{}, n), iotest.ErrReader(boom))
-		if _, err := h.Hash(r); !errors.Is(err, boom) {
+		if _, err := h.Hash(context.Background(), r); !errors.Is(err, boom) {
 			t.Errorf("after %d bytes: err = %v, want %v", n, err, boom)
 		}
 	}
@@ -109,7 +110,7 @@ const testJPEG = "pdq/threatexchange/pdq/data/bridge-mods/aaa-orig.jpg"
 
 func TestPhotoSignals(t *testing.T) {
 	data := readFixture(t, testJPEG)
-	got := mustHasher(t, HasherConfig{Dihedral: true}).HashBytes(data)
+	got := mustHasher(t, HasherConfig{Dihedral: true}).HashBytes(context.Background(), data)
 	if got.PhotoErr != nil {
 		t.Fatal(got.PhotoErr)
 	}
@@ -138,7 +139,7 @@ func TestPhotoSignals(t *testing.T) {
 func TestBrokenPhotoKeepsDigests(t *testing.T) {
 	data := readFixture(t, testJPEG)
 	cut := data[:len(data)/3]
-	got := mustHasher(t, HasherConfig{}).HashBytes(cut)
+	got := mustHasher(t, HasherConfig{}).HashBytes(context.Background(), cut)
 	checkDigests(t, got, cut)
 	if !errors.Is(got.PhotoErr, media.ErrTruncated) && !errors.Is(got.PhotoErr, media.ErrCorrupt) {
 		t.Errorf("PhotoErr = %v, want truncated or corrupt", got.PhotoErr)
@@ -148,12 +149,12 @@ func TestBrokenPhotoKeepsDigests(t *testing.T) {
 	}
 
 	// Digests alone never decode, so a broken photo is no error then.
-	only := mustHasher(t, HasherConfig{Signals: []SignalType{SHA256}}).HashBytes(cut)
+	only := mustHasher(t, HasherConfig{Signals: []SignalType{SHA256}}).HashBytes(context.Background(), cut)
 	if only.PhotoErr != nil || len(only.Signals) != 1 {
 		t.Errorf("sha256 only: %v, %d signals", only.PhotoErr, len(only.Signals))
 	}
 
-	small := mustHasher(t, HasherConfig{MaxPhotoBytes: 1000}).HashBytes(data)
+	small := mustHasher(t, HasherConfig{MaxPhotoBytes: 1000}).HashBytes(context.Background(), data)
 	if !errors.Is(small.PhotoErr, media.ErrTooLarge) {
 		t.Errorf("over MaxPhotoBytes: PhotoErr = %v", small.PhotoErr)
 	}
@@ -162,7 +163,7 @@ func TestBrokenPhotoKeepsDigests(t *testing.T) {
 
 func TestVideoGetsDigestsOnly(t *testing.T) {
 	data := append([]byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0, 'i', 's', 'o', 'm', 'i', 's', 'o', '2'}, make([]byte, 5000)...)
-	got := mustHasher(t, HasherConfig{}).HashBytes(data)
+	got := mustHasher(t, HasherConfig{}).HashBytes(context.Background(), data)
 	if got.ContentType != Video || got.PhotoErr != nil || len(got.Signals) != 3 {
 		t.Errorf("got %s, %v, %d signals", got.ContentType, got.PhotoErr, len(got.Signals))
 	}
@@ -178,11 +179,11 @@ func TestNoSignalsSelected(t *testing.T) {
 func TestHasherConcurrent(t *testing.T) {
 	data := readFixture(t, testJPEG)
 	h := mustHasher(t, HasherConfig{})
-	want := h.HashBytes(data)
+	want := h.HashBytes(context.Background(), data)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			got := h.HashBytes(data)
+			got := h.HashBytes(context.Background(), data)
 			for i := range want.Signals {
 				if got.Signals[i] != want.Signals[i] {
 					t.Errorf("concurrent hash differs: %s", got.Signals[i].Type)
@@ -195,8 +196,8 @@ func TestHasherConcurrent(t *testing.T) {
 
 func TestFastDecode(t *testing.T) {
 	data := fixtures.LargeJPEG(t)
-	exact := mustHasher(t, HasherConfig{Decode: DecodeExact}).HashBytes(data)
-	fast := mustHasher(t, HasherConfig{Decode: DecodeFast}).HashBytes(data)
+	exact := mustHasher(t, HasherConfig{Decode: DecodeExact}).HashBytes(context.Background(), data)
+	fast := mustHasher(t, HasherConfig{Decode: DecodeFast}).HashBytes(context.Background(), data)
 	if exact.PhotoErr != nil || fast.PhotoErr != nil {
 		t.Fatal(exact.PhotoErr, fast.PhotoErr)
 	}
@@ -259,11 +260,11 @@ func TestHashBytesEqualsHash(t *testing.T) {
 	for _, cfg := range []HasherConfig{{}, {MaxPhotoBytes: 1000}, {Signals: []SignalType{PDQ}}} {
 		h := mustHasher(t, cfg)
 		for name, b := range inputs {
-			want, err := h.Hash(iotest.HalfReader(bytes.NewReader(b)))
+			want, err := h.Hash(context.Background(), iotest.HalfReader(bytes.NewReader(b)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := h.HashBytes(b)
+			got := h.HashBytes(context.Background(), b)
 			if !slices.Equal(got.Signals, want.Signals) || got.Format != want.Format || got.ContentType != want.ContentType ||
 				got.Size != want.Size || got.Width != want.Width || got.PDQQuality != want.PDQQuality ||
 				fmt.Sprint(got.PhotoErr) != fmt.Sprint(want.PhotoErr) {

@@ -32,7 +32,7 @@ func TestShortLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, _ := matcher.NewHasher(matcher.HasherConfig{})
-	store.AddItems([]matcher.Item{{Bank: "demo", Signals: h.HashBytes(photo).Signals}})
+	store.AddItems([]matcher.Item{{Bank: "demo", Signals: h.HashBytes(context.Background(), photo).Signals}})
 	_, key, err := store.CreateKey("load", index.RoleCrawler, nil, "test")
 	if err != nil {
 		t.Fatal(err)

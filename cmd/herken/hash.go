@@ -128,7 +128,7 @@ func hashFile(h *matcher.Hasher, name string, stdin io.Reader) hashLine {
 		}
 		r = f
 	}
-	l.hashes, l.err = h.Hash(r)
+	l.hashes, l.err = h.Hash(context.Background(), r)
 	if l.err == nil && l.hashes.PhotoErr != nil {
 		l.err = l.hashes.PhotoErr
 	}

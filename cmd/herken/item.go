@@ -176,7 +176,7 @@ func hashForItem(path string) ([]matcher.Signal, *int, *matcher.VideoInfo, error
 		return nil, nil, nil, err
 	}
 	defer f.Close()
-	hs, err := h.Hash(f)
+	hs, err := h.Hash(context.Background(), f)
 	if err != nil {
 		return nil, nil, nil, err
 	}

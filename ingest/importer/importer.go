@@ -131,13 +131,13 @@ func hashFile(h *matcher.Hasher, path string) (*matcher.Hashes, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return h.Hash(f)
+	return h.Hash(context.Background(), f)
 }
 
 // Upload adds one item from content already in hand (an upload), with
 // every applicable signal. The content is not kept.
 func (im *Importer) Upload(name string, r io.Reader, h *matcher.Hasher) error {
-	hs, err := h.Hash(r)
+	hs, err := h.Hash(context.Background(), r)
 	im.sum.Read++
 	return im.addMedia(name, hs, err)
 }

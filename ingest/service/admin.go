@@ -176,7 +176,7 @@ func (s *Service) uploadItem(c *call) error {
 	if err != nil {
 		return err
 	}
-	hs, err := s.itemHasher.Hash(r)
+	hs, err := s.itemHasher.Hash(context.Background(), r)
 	if err != nil {
 		return err
 	}

@@ -350,7 +350,7 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		if int64(len(data)) > s.cfg.MaxUploadBytes {
 			return fail(errorf(http.StatusRequestEntityTooLarge, "too_large", "line %d: the content is over the upload limit", n))
 		}
-		resp, err := s.result(s.hasher.HashBytes(data))
+		resp, err := s.result(s.hasher.HashBytes(context.Background(), data))
 		if err != nil {
 			return fail(err)
 		}

@@ -56,7 +56,7 @@ func (s *Service) matchUpload(c *call) error {
 	if err != nil {
 		return err
 	}
-	hs, err := s.hasher.Hash(r)
+	hs, err := s.hasher.Hash(context.Background(), r)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Service) fetchAndMatch(ctx context.Context, url string) (matchResponse,
 	}
 	var resp matchResponse
 	err := s.cfg.Fetcher.Fetch(ctx, url, func(body io.Reader, meta fetch.Meta) error {
-		hs, err := s.hasher.Hash(body)
+		hs, err := s.hasher.Hash(context.Background(), body)
 		if err != nil {
 			return err
 		}

@@ -86,7 +86,7 @@ func (s *server) addKnown(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, _ := matcher.NewHasher(matcher.HasherConfig{})
-	hs := h.HashBytes(data)
+	hs := h.HashBytes(context.Background(), data)
 	if _, _, err := s.store.AddItems([]matcher.Item{{Bank: "demo", Signals: hs.Signals, Label: "poster", Reference: "RO-1"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +421,7 @@ func TestFastDecodeService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exactPDQ, _ := exact.HashBytes(photo).Signal(matcher.PDQ)
+	exactPDQ, _ := exact.HashBytes(context.Background(), photo).Signal(matcher.PDQ)
 	r := do(t, "POST", s.url+"/v1/banks/demo/items/upload?label=poster", "image/jpeg", bytes.NewReader(photo))
 	if r.status != 201 {
 		t.Fatalf("upload item: %d %s", r.status, r.body)

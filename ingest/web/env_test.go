@@ -95,7 +95,7 @@ func addPhoto(t testing.TB, store *index.Store, bank, rel, ref string, cats ...m
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := h.HashBytes(data)
+	hs := h.HashBytes(context.Background(), data)
 	q := hs.PDQQuality
 	out, _, err := store.AddItems([]matcher.Item{{Bank: bank, Signals: hs.Signals, Categories: cats,
 		Label: filepath.Base(rel), Reference: ref, PDQQuality: &q, AddedBy: "key:test"}})

@@ -205,7 +205,7 @@ func hashAll(ctx context.Context, h *matcher.Hasher, cfg Config, files []string)
 					errs[i] = fmt.Errorf("evaluation: %w", err)
 					continue
 				}
-				hs := h.HashBytes(b)
+				hs := h.HashBytes(context.Background(), b)
 				out[i] = hashed{sigs: map[matcher.SignalType]matcher.Signal{}, quality: hs.PDQQuality, dihedral: hs.PDQDihedral,
 					reduced: hs.Scaled()}
 				for _, s := range hs.Signals {
