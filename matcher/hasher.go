@@ -71,10 +71,14 @@ type HasherConfig struct {
 	// MaxVideoBytes bounds the size of a video held in memory for
 	// decoding (default DefaultMaxVideoBytes).
 	MaxVideoBytes int64
-	// MaxDecodes bounds how many photos and videos are decoded and hashed
-	// at once (default runtime.GOMAXPROCS(0)): more would not finish
-	// sooner, only hold more decoded pixels in memory at a time.
+	// MaxDecodes bounds how many photos are decoded and hashed at once
+	// (default runtime.GOMAXPROCS(0)): more would not finish sooner, only
+	// hold more decoded pixels in memory at a time.
 	MaxDecodes int
+	// MaxVideoDecodes bounds how many videos are decoded at once (default
+	// runtime.GOMAXPROCS(0)), apart from photos: a photo does not wait
+	// behind videos.
+	MaxVideoDecodes int
 }
 
 // DefaultMaxVideoBytes bounds how much of a video is held in memory for
@@ -156,7 +160,9 @@ type Hasher struct {
 	digests []SignalType
 	photo   []SignalType
 	pdqPool sync.Pool
-	decodes chan struct{} // a slot per decode in progress
+	// photos and videos each hold a slot per decode in progress. They are
+	// apart so that a photo never waits behind long video decodes.
+	photos, videos chan struct{}
 }
 
 // NewHasher returns a Hasher for cfg.
@@ -182,7 +188,12 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 	if cfg.MaxDecodes <= 0 {
 		cfg.MaxDecodes = runtime.GOMAXPROCS(0)
 	}
-	h := &Hasher{cfg: cfg, decodes: make(chan struct{}, cfg.MaxDecodes)}
+	if cfg.MaxVideoDecodes <= 0 {
+		cfg.MaxVideoDecodes = runtime.GOMAXPROCS(0)
+	}
+	h := &Hasher{cfg: cfg,
+		photos: make(chan struct{}, cfg.MaxDecodes),
+		videos: make(chan struct{}, cfg.MaxVideoDecodes)}
 	for _, t := range SignalTypes() {
 		if !slices.Contains(cfg.Signals, t) {
 			continue
@@ -308,8 +319,22 @@ func (h *Hasher) sniff(out *Hashes, b []byte) int64 {
 // input, or says why not: tooBig when it was over limit bytes.
 func (h *Hasher) decodeHeld(ctx context.Context, out *Hashes, content []byte, tooBig bool, limit int64) {
 	if content != nil && !tooBig {
-		h.decodes <- struct{}{}
-		defer func() { <-h.decodes }()
+		slots := h.photos
+		if out.ContentType == Video {
+			slots = h.videos
+		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		case <-ctx.Done():
+			err := fmt.Errorf("matcher: decoding stopped: %w", ctx.Err())
+			if out.ContentType == Video {
+				out.VideoErr = err
+			} else {
+				out.PhotoErr = err
+			}
+			return
+		}
 	}
 	switch {
 	case tooBig:
