@@ -2,7 +2,6 @@ package hashlist
 
 import (
 	"cmp"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,43 +60,43 @@ func findColumns(header []string) (csvColumns, error) {
 }
 
 func readCSV(r io.Reader, opts Options, fn func(Record) error) error {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	cr.Comment = '#'
-	header, err := cr.Read()
-	if err != nil {
-		return fmt.Errorf("hashlist: reading the CSV header: %w", err)
-	}
-	cols, err := findColumns(slices.Clone(header))
-	if err != nil {
-		return err
-	}
-	for {
-		row, err := cr.Read()
-		if err == io.EOF {
+	var cols *csvColumns
+	var row []string
+	err := eachLine(r, func(n int, line []byte, tooLong bool) error {
+		if tooLong {
+			if cols == nil {
+				return fmt.Errorf("hashlist: the CSV header on line %d: %w", n, errTooLong)
+			}
+			return fn(Record{Line: n, Err: errTooLong})
+		}
+		l := string(line)
+		if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "#") {
 			return nil
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			if ferr := fn(Record{Line: pe.Line, Err: fmt.Errorf("malformed CSV: %v", pe.Err)}); ferr != nil {
-				return ferr
+		var err error
+		row, err = splitCSVLine(l, row)
+		if cols == nil {
+			if err != nil {
+				return fmt.Errorf("hashlist: the CSV header on line %d: %w", n, err)
 			}
-			continue
+			c, err := findColumns(row)
+			if err != nil {
+				return err
+			}
+			cols = &c
+			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("hashlist: %w", err)
+			return fn(Record{Line: n, Err: fmt.Errorf("malformed CSV: %w", err)})
 		}
-		line, _ := cr.FieldPos(0) // a row read without error has a field
-		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
-			continue
-		}
-		rec := Record{Line: line}
+		rec := Record{Line: n}
 		rec.Item, rec.Err = cols.item(row, opts)
-		if err := fn(rec); err != nil {
-			return err
-		}
+		return fn(rec)
+	})
+	if err == nil && cols == nil {
+		return errors.New("hashlist: the CSV list is empty: it has no header")
 	}
+	return err
 }
 
 func (c csvColumns) item(row []string, opts Options) (matcher.Item, error) {

@@ -13,7 +13,8 @@
 //     from the value's length where that is unambiguous (32 hex digits:
 //     md5; 40: sha1). Optional columns: categories or category,
 //     label or name, reference or ref or id, pdq_quality or quality.
-//     Other columns are ignored.
+//     Other columns are ignored. A field never spans lines: a line with
+//     an unbalanced quote is one bad line.
 //   - NDJSON: one object per line, with "signals": [{"type", "value"}],
 //     or "type"/"signal_type" and "value"/"signal_str"/"hash", or one key
 //     per signal type; optional "categories" (a list or a string), "label",
@@ -26,7 +27,10 @@
 //     file is one item.
 //
 // A line that cannot be read becomes a Record with Err set, naming the
-// line; reading goes on.
+// line; reading goes on. A UTF-8 byte order mark before the first line is
+// skipped in every format.
+//
+// Read and Detect are safe for concurrent use; each call has its own state.
 package hashlist
 
 import (
@@ -81,7 +85,7 @@ func Detect(name string, firstLine []byte) Format {
 	case ".vpdq":
 		return VPDQ
 	}
-	l := bytes.TrimSpace(firstLine)
+	l := bytes.TrimSpace(bytes.TrimPrefix(firstLine, bom))
 	switch {
 	case vpdqLine.Match(l):
 		return VPDQ
@@ -138,7 +142,13 @@ const MaxLine = 1 << 20
 // item or an error. Items carry signals, categories, label and reference;
 // the caller sets their bank. It stops at the first error fn returns or
 // that r returns.
+// A UTF-8 byte order mark at the start, as some editors write, is skipped.
 func Read(r io.Reader, f Format, opts Options, fn func(Record) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if head, _ := br.Peek(len(bom)); bytes.Equal(head, bom) {
+		br.Discard(len(bom)) // cannot fail: the bytes are buffered
+	}
+	r = br
 	switch f {
 	case CSV:
 		return readCSV(r, opts, fn)
@@ -151,6 +161,9 @@ func Read(r io.Reader, f Format, opts Options, fn func(Record) error) error {
 	}
 	return fmt.Errorf("hashlist: unknown format %q", f)
 }
+
+// bom is the UTF-8 byte order mark.
+var bom = []byte("\ufeff")
 
 // eachLine calls fn for every line of r, numbered from 1, rejecting lines
 // longer than MaxLine.
