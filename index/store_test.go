@@ -105,7 +105,7 @@ func TestAddLookupReopen(t *testing.T) {
 	mustBank(t, s, "gifct", true)
 	v0 := s.Version()
 	pdqSig := sig(t, matcher.PDQ, knownPDQ)
-	md5Sig := sig(t, matcher.MD5, "d41d8cd98f00b204e9800998ecf8427e")
+	md5Sig := sig(t, matcher.MD5, "900150983cd24fb0d6963f7d28e17f72") // md5 of "abc"
 	id := addOne(t, s, matcher.Item{Bank: "gifct", Signals: []matcher.Signal{pdqSig, md5Sig}, Label: "video still", Reference: "RO-2026-17"})
 	if s.Version() <= v0 {
 		t.Fatalf("version did not grow: %d -> %d", v0, s.Version())

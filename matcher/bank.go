@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -167,7 +168,19 @@ type StatusChange struct {
 	Retraction
 }
 
-// Validate checks an item before it is stored.
+// emptyDigests are the digests of zero bytes, by type.
+var emptyDigests = sync.OnceValue(func() map[SignalType]Signal {
+	out := map[SignalType]Signal{}
+	for _, t := range SignalTypes() {
+		if t.Exact() {
+			out[t] = mustSignal(t, newDigest(t).Sum(nil))
+		}
+	}
+	return out
+})
+
+// Validate checks an item before it is stored. Every way an item is added
+// (an import, an upload, herken item add) passes here.
 func (it *Item) Validate() error {
 	if len(it.Signals) == 0 {
 		return invalidf("item has no signals")
@@ -175,6 +188,10 @@ func (it *Item) Validate() error {
 	for _, s := range it.Signals {
 		if !s.Type.Valid() {
 			return invalidf("item has a signal of invalid type %d", s.Type)
+		}
+		if s.Type.Exact() && s == emptyDigests()[s.Type] {
+			return invalidf("%s %s is the digest of empty content (zero bytes), not of a known item: "+
+				"as a known item it would make every empty file and upload a match", s.Type, s)
 		}
 	}
 	if len(it.Categories) == 0 {

@@ -1,0 +1,35 @@
+package matcher
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestItemRefusesDigestsOfEmptyContent: the digest of zero bytes as a
+// known item would make every empty file and upload a match.
+func TestItemRefusesDigestsOfEmptyContent(t *testing.T) {
+	f := func(typed string, wantErr bool) {
+		t.Helper()
+		sig, err := ParseTypedSignal(typed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := Item{Signals: []Signal{sig}, Categories: []Category{Threat}}
+		err = it.Validate()
+		var ie *InvalidError
+		switch {
+		case !wantErr && err != nil:
+			t.Errorf("%s refused: %v", typed, err)
+		case wantErr && (!errors.As(err, &ie) || !strings.Contains(err.Error(), "empty content")):
+			t.Errorf("%s: %v, want an InvalidError about empty content", typed, err)
+		}
+	}
+	f("md5:d41d8cd98f00b204e9800998ecf8427e", true)
+	f("sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709", true)
+	f("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", true)
+	// The digests of "abc" are ordinary known content.
+	f("md5:900150983cd24fb0d6963f7d28e17f72", false)
+	f("sha1:a9993e364706816aba3e25717850c26c9cd0d89d", false)
+	f("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", false)
+}
