@@ -29,21 +29,25 @@ func (s *Store) Lookup(queries []matcher.Query) (matcher.Lookup, error) {
 	defer s.mu.RUnlock()
 	res := matcher.Lookup{Matches: []matcher.Match{}, IndexVersion: s.version.Load()}
 	err := s.db.View(func(txn *badger.Txn) error {
-		l := lookup{s: s, txn: txn, items: map[uint64]*matcher.Item{}, best: map[matchKey]int{}, res: &res}
+		l := lookup{s: s, txn: txn, items: map[uint64]*matcher.Item{}, best: map[matchKey]int{},
+			candidates: map[matchKey]int{}, res: &res}
 		for _, q := range queries {
 			if err := l.query(q); err != nil {
 				return err
 			}
 		}
+		l.settle()
 		return nil
 	})
 	if err != nil {
 		return matcher.Lookup{}, fmt.Errorf("index: lookup: %w", err)
 	}
-	slices.SortFunc(res.Matches, func(a, b matcher.Match) int {
+	byDistance := func(a, b matcher.Match) int {
 		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Bank, b.Bank),
 			cmp.Compare(a.ItemID, b.ItemID), cmp.Compare(a.SignalType, b.SignalType))
-	})
+	}
+	slices.SortFunc(res.Matches, byDistance)
+	slices.SortFunc(res.Candidates, byDistance)
 	return res, nil
 }
 
@@ -58,7 +62,9 @@ type lookup struct {
 	txn   *badger.Txn
 	items map[uint64]*matcher.Item
 	best  map[matchKey]int // index in res.Matches of the best match per item and type
-	res   *matcher.Lookup
+	// candidates indexes res.Candidates like best.
+	candidates map[matchKey]int
+	res        *matcher.Lookup
 	hits  []hamming.Hit
 }
 
@@ -84,10 +90,9 @@ func (l *lookup) query(q matcher.Query) error {
 		return fmt.Errorf("invalid signal type %d", t)
 	case t.Exact():
 		return l.exact(q)
-	case t == matcher.PDQ && q.Quality >= 0 && l.s.opts.MinPDQQuality > 0 && q.Quality < l.s.opts.MinPDQQuality:
-		l.res.Skipped = append(l.res.Skipped, matcher.Skip{SignalType: t, Value: q.Signal.String(),
-			Reason: fmt.Sprintf("pdq quality %d is below the minimum of %d: hashes of flat or featureless images match each other, so they are not matched",
-				q.Quality, l.s.opts.MinPDQQuality)})
+	case t == matcher.PDQ && l.lowQuality(q.Quality):
+		l.skip(q.Signal, fmt.Sprintf("pdq quality %d is below the minimum of %d: hashes of flat or featureless images match each other, so they are not matched",
+			q.Quality, l.s.opts.MinPDQQuality))
 		return nil
 	}
 	return l.near(q)
@@ -105,7 +110,7 @@ func (l *lookup) exact(q matcher.Query) error {
 		if err != nil {
 			return false, err
 		}
-		l.offer(q, it, q.Signal, 0, "")
+		l.offer(q, matcher.QueryVariant{Signal: q.Signal, Quality: -1}, it, 0)
 		return true, nil
 	})
 }
@@ -139,55 +144,115 @@ func (l *lookup) search(q matcher.Signal, fn func(it *matcher.Item, dist int)) e
 	return nil
 }
 
-// near matches a perceptual signal, and its dihedral variants if given.
+// near matches a perceptual signal as given and through each of its
+// variants (dihedral rotations and flips, regions found inside the
+// picture); a region whose hash is of too low a quality is skipped, and
+// says so.
 func (l *lookup) near(q matcher.Query) error {
-	variants := []matcher.Signal{q.Signal}
-	if len(q.Variants) > 0 {
-		variants = q.Variants
+	whole := matcher.QueryVariant{Signal: q.Signal, Quality: q.Quality}
+	if q.Signal.Type == matcher.PDQ {
+		whole.Name = "orig"
 	}
-	for vi, v := range variants {
-		name := ""
-		if v.Type == matcher.PDQ {
-			name = matcher.VariantNames[vi]
+	for _, v := range append([]matcher.QueryVariant{whole}, q.Variants...) {
+		if v.Region != nil && l.lowQuality(v.Quality) {
+			l.skip(v.Signal, fmt.Sprintf("%s: pdq quality %d is below the minimum of %d", v.Region.Description, v.Quality, l.s.opts.MinPDQQuality))
+			continue
 		}
-		if err := l.search(v, func(it *matcher.Item, dist int) { l.offer(q, it, v, dist, name) }); err != nil {
+		err := l.search(v.Signal, func(it *matcher.Item, dist int) { l.offer(q, v, it, dist) })
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// offer records a match of item it if its bank is enabled and the distance
-// is within the bank's threshold, keeping the closest match per item and
-// signal type.
-func (l *lookup) offer(q matcher.Query, it *matcher.Item, query matcher.Signal, dist int, variant string) {
+// lowQuality reports whether a PDQ hash of this quality is not matched
+// (-1: unknown quality, matched).
+func (l *lookup) lowQuality(quality int) bool {
+	return quality >= 0 && l.s.opts.MinPDQQuality > 0 && quality < l.s.opts.MinPDQQuality
+}
+
+func (l *lookup) skip(s matcher.Signal, reason string) {
+	l.res.Skipped = append(l.res.Skipped, matcher.Skip{SignalType: s.Type, Value: s.String(), Reason: reason})
+}
+
+// offer applies the decision rule to a hit of variant v of query q on
+// item it at distance dist. Within the bank's threshold, a hit of a
+// deciding signal type is a match; a PDQ hit through a variant must also
+// be within the stricter variant threshold (each variant is one more
+// chance for an unrelated picture to come close); a hit the rule does not
+// stand behind is a candidate, with the reason. The closest hit per item
+// and signal type is kept.
+func (l *lookup) offer(q matcher.Query, v matcher.QueryVariant, it *matcher.Item, dist int) {
 	bank, ok := l.s.banks[it.Bank]
-	t := query.Type
+	t := v.Signal.Type
 	if !ok || !bank.Enabled || it.Status != matcher.Active || dist > bank.Threshold(t) {
 		return
 	}
-	known := query
+	known := v.Signal
 	if !t.Exact() {
-		known, dist = closest(it.Signals, query)
+		known, dist = closest(it.Signals, v.Signal)
 	}
 	m := matcher.Match{
 		ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label, Reference: it.Reference,
 		AddedAt: it.AddedAt, SignalType: t, Value: known.String(), Distance: dist,
-		Threshold: bank.Threshold(t), Variant: variant,
+		Threshold: bank.Threshold(t), Variant: v.Name, Region: v.Region,
 	}
-	if q.Quality >= 0 && t == matcher.PDQ {
-		quality := q.Quality
+	if v.Quality >= 0 && t == matcher.PDQ {
+		quality := v.Quality
 		m.QueryQuality = &quality
 	}
-	key := matchKey{it.ID, t}
-	if i, ok := l.best[key]; ok {
-		if l.res.Matches[i].Distance > dist {
-			l.res.Matches[i] = m
+	isVariant := v.Region != nil || (v.Name != "" && v.Name != "orig")
+	switch {
+	case !t.Decides():
+		m.Reason = fmt.Sprintf("%s alone never identifies an item: unrelated pictures collide too often", t)
+		l.keep(l.candidates, &l.res.Candidates, m)
+	case t == matcher.PDQ && isVariant && dist > min(bank.Threshold(t), matcher.VariantPDQThreshold):
+		m.Threshold = min(bank.Threshold(t), matcher.VariantPDQThreshold)
+		m.Reason = fmt.Sprintf("a variant of the query matches only within %d bits", m.Threshold)
+		l.keep(l.candidates, &l.res.Candidates, m)
+	default:
+		if isVariant && t == matcher.PDQ {
+			m.Threshold = min(bank.Threshold(t), matcher.VariantPDQThreshold)
+		}
+		l.keep(l.best, &l.res.Matches, m)
+	}
+}
+
+// keep records m in list unless a closer hit of the same item and signal
+// type is there already (best indexes list by item and type).
+func (l *lookup) keep(best map[matchKey]int, list *[]matcher.Match, m matcher.Match) {
+	key := matchKey{m.ItemID, m.SignalType}
+	if i, ok := best[key]; ok {
+		if (*list)[i].Distance > m.Distance {
+			(*list)[i] = m
 		}
 		return
 	}
-	l.best[key] = len(l.res.Matches)
-	l.res.Matches = append(l.res.Matches, m)
+	best[key] = len(*list)
+	*list = append(*list, m)
+}
+
+// settle moves the candidates that corroborate a match (64-bit hits of an
+// item a deciding signal identified) to the matches, and drops candidates
+// of items already matched by the same signal type.
+func (l *lookup) settle() {
+	matched := map[uint64]bool{}
+	for _, m := range l.res.Matches {
+		matched[m.ItemID] = true
+	}
+	kept := l.res.Candidates[:0]
+	for _, c := range l.res.Candidates {
+		switch _, dup := l.best[matchKey{c.ItemID, c.SignalType}]; {
+		case dup:
+		case matched[c.ItemID] && !c.SignalType.Decides():
+			c.Reason = ""
+			l.res.Matches = append(l.res.Matches, c)
+		default:
+			kept = append(kept, c)
+		}
+	}
+	l.res.Candidates = kept
 }
 
 // closest returns the signal of q's type in sigs nearest to q.

@@ -256,11 +256,11 @@ func TestDihedralVariantIsNamed(t *testing.T) {
 	known := sig(t, matcher.PDQ, knownPDQ)
 	addOne(t, s, matcher.Item{Bank: "a", Signals: []matcher.Signal{known}})
 	far := flip(known, 120)
-	variants := make([]matcher.Signal, 8)
+	variants := make([]matcher.QueryVariant, 7)
 	for i := range variants {
-		variants[i] = flip(far, i)
+		variants[i] = matcher.QueryVariant{Name: matcher.VariantNames[i+1], Signal: flip(far, i+1), Quality: 100}
 	}
-	variants[3] = flip(known, 2) // the query's rot270 is 2 bits from the known item
+	variants[2].Signal = flip(known, 2) // the query's rot270 is 2 bits from the known item
 	res := lookupOne(t, s, matcher.Query{Signal: far, Quality: 100, Variants: variants})
 	if len(res.Matches) != 1 || res.Matches[0].Variant != "rot270" || res.Matches[0].Distance != 2 {
 		t.Fatalf("dihedral: %+v", res.Matches)

@@ -128,6 +128,10 @@ type Hashes struct {
 	PDQQuality int
 	// PDQDihedral holds the eight variants when dihedral hashing was on.
 	PDQDihedral *[pdq.NumDihedral]pdq.Hash
+	// Regions are the parts of the photo that may be pictures on their
+	// own (inside a frame, padding, caption bars or a screenshot), with
+	// their PDQ hashes, when region finding was on.
+	Regions []RegionHash
 	// PhotoErr says why the photo signals are missing although the input
 	// was sniffed as a photo; the exact digests are still valid.
 	PhotoErr error

@@ -18,9 +18,10 @@ type Query struct {
 	// Quality is the PDQ quality of the query hash, or -1 when unknown
 	// (a bare hash); unknown quality is not gated.
 	Quality int
-	// Variants are PDQ's dihedral hashes of the query, indexed like
-	// pdq.Dihedral; when set, each is also looked up.
-	Variants []Signal
+	// Variants are other readings of a PDQ query picture, each also looked
+	// up: its dihedral rotations and flips, and the pictures found inside
+	// it (a framed, padded, captioned or screenshotted copy).
+	Variants []QueryVariant
 	// Video, when set, makes this a video query: the PDQ hashes of the
 	// query video's unique frames of quality >= 50; Signal is unused.
 	Video []Signal
@@ -29,6 +30,40 @@ type Query struct {
 // VariantNames are the names of the dihedral variants, as the reference
 // names them, indexed like pdq.Dihedral.
 var VariantNames = []string{"orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1"}
+
+// MirroredVariant is the name of the dihedral variant that mirrors a
+// picture left to right, the flip re-posts use.
+const MirroredVariant = "flipy"
+
+// QueryVariant is one reading of a query picture: the whole picture
+// rotated or flipped, or a part of it that may be a picture on its own.
+type QueryVariant struct {
+	// Name is the dihedral variant's name (VariantNames) of the whole
+	// picture, or of the region when Region is set.
+	Name   string
+	Signal Signal
+	// Quality is the PDQ quality of the variant's hash (-1: unknown).
+	Quality int
+	// Region is the part of the picture that was hashed; nil for the
+	// whole picture.
+	Region *Region
+}
+
+// Region is the part of a query picture a variant was hashed from, in the
+// picture's pixels, as evidence an analyst can check on the picture.
+type Region struct {
+	X      int `json:"x"`
+	Y      int `json:"y"`
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	// Kind says what was found around the picture: "border",
+	// "letterbox", "pillarbox", "padding", "caption", "screenshot",
+	// "split".
+	Kind string `json:"kind"`
+	// Description says it in words, e.g. "the picture inside a frame at
+	// 40,60 800x600".
+	Description string `json:"description"`
+}
 
 // Match is the evidence that a query matched a known item: which item, in
 // which bank, by which signal, at what distance against which threshold.
@@ -49,6 +84,13 @@ type Match struct {
 	// Variant names the dihedral variant of the query that matched
 	// ("orig" for the query as given); empty for non-PDQ signals.
 	Variant string `json:"variant,omitempty"`
+	// Region is the part of the query picture that matched, when the
+	// match was found inside it rather than in the whole picture.
+	Region *Region `json:"region,omitempty"`
+	// Reason says why a candidate is not a match (candidates only).
+	Reason string `json:"reason,omitempty"`
+	// Explanation is Explain's text, for clients that show it.
+	Explanation string `json:"explanation"`
 	// QueryQuality is the PDQ quality of the query hash, when known.
 	QueryQuality *int `json:"query_quality,omitempty"`
 	// Video is the evidence of a video match (vPDQ): the shares of the
@@ -67,8 +109,18 @@ func (m Match) Explain() string {
 	}
 	s := fmt.Sprintf("%s: %d of %d bits differ; the bank's threshold is %d",
 		m.SignalType, m.Distance, m.SignalType.Bits(), m.Threshold)
-	if m.Variant != "" && m.Variant != "orig" {
+	switch {
+	case m.Region != nil && m.Variant == MirroredVariant:
+		s += fmt.Sprintf(" (matched %s, mirrored)", m.Region.Description)
+	case m.Region != nil:
+		s += fmt.Sprintf(" (matched %s)", m.Region.Description)
+	case m.Variant == MirroredVariant:
+		s += " (matched the query mirrored)"
+	case m.Variant != "" && m.Variant != "orig":
 		s += fmt.Sprintf(" (matched the query's %s variant)", m.Variant)
+	}
+	if !m.SignalType.Decides() {
+		s += fmt.Sprintf("; %s alone never identifies an item", m.SignalType)
 	}
 	return s
 }
@@ -82,9 +134,23 @@ type Skip struct {
 
 // Lookup is the outcome of looking up one or more signals.
 type Lookup struct {
+	// Matches are the identifications herken stands behind: each found
+	// by a deciding signal within the decision rule, with the 64-bit
+	// hits that corroborate them.
 	Matches []Match `json:"matches"`
-	Skipped []Skip  `json:"skipped,omitempty"`
+	// Candidates are near misses kept apart for an analyst: items only
+	// 64-bit hashes point at, or PDQ hits the decision rule does not
+	// stand behind. Each says why it is not a match.
+	Candidates []Match `json:"candidates,omitempty"`
+	Skipped    []Skip  `json:"skipped,omitempty"`
 	// IndexVersion identifies the state of the index that answered, so
 	// that the result can be reproduced and audited.
 	IndexVersion uint64 `json:"index_version"`
 }
+
+// VariantPDQThreshold is the largest PDQ distance at which a variant of a
+// query (a rotation or flip, or a region found inside the picture) is a
+// match: each variant is one more chance for an unrelated picture to come
+// close, so variants are held to a stricter rule than the picture as
+// given. Chosen by measurement (bench/REPORT-identification.md).
+const VariantPDQThreshold = 31

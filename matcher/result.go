@@ -1,6 +1,9 @@
 package matcher
 
-import "github.com/atkm/herken/matcher/video"
+import (
+	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/video"
+)
 
 // Result is herken's answer for one input: what it computed, what matched,
 // and the evidence. It never holds the content itself.
@@ -33,11 +36,7 @@ func Queries(h *Hashes, dihedral bool) []Query {
 		q := Query{Signal: s, Quality: -1}
 		if s.Type == PDQ {
 			q.Quality = h.PDQQuality
-			if dihedral && h.PDQDihedral != nil {
-				for _, v := range h.PDQDihedral {
-					q.Variants = append(q.Variants, mustSignal(PDQ, v[:]))
-				}
-			}
+			q.Variants = h.pdqVariants(dihedral)
 		}
 		out = append(out, q)
 	}
@@ -57,8 +56,33 @@ func VideoSignals(frames []video.Frame) []Signal {
 	return out
 }
 
+// pdqVariants lists the readings of a photo looked up besides its PDQ
+// hash: its dihedral variants when dihedral is set and they were
+// computed, and each region found inside it, as is and mirrored.
+func (h *Hashes) pdqVariants(dihedral bool) []QueryVariant {
+	var out []QueryVariant
+	if dihedral && h.PDQDihedral != nil {
+		for i, v := range h.PDQDihedral[1:] { // [0] is the picture as given
+			out = append(out, QueryVariant{Name: VariantNames[i+1], Signal: mustSignal(PDQ, v[:]), Quality: h.PDQQuality})
+		}
+	}
+	for i := range h.Regions {
+		r := &h.Regions[i]
+		out = append(out,
+			QueryVariant{Name: "orig", Signal: mustSignal(PDQ, r.PDQ[:]), Quality: r.Quality, Region: &r.Region},
+			QueryVariant{Name: MirroredVariant, Signal: mustSignal(PDQ, r.Mirrored[:]), Quality: r.Quality, Region: &r.Region})
+	}
+	return out
+}
+
 // NewResult joins computed hashes and their lookup.
 func NewResult(h *Hashes, l Lookup) Result {
+	for i := range l.Matches {
+		l.Matches[i].Explanation = l.Matches[i].Explain()
+	}
+	for i := range l.Candidates {
+		l.Candidates[i].Explanation = l.Candidates[i].Explain()
+	}
 	r := Result{Matched: len(l.Matches) > 0, ContentType: h.ContentType, Size: h.Size, Signals: h.Signals, Lookup: l}
 	if h.Format != 0 {
 		r.Format = h.Format.String()
@@ -92,4 +116,13 @@ func (h *Hashes) ItemSignals() ([]Signal, *VideoInfo) {
 func VideoItem(frames []video.Frame) ([]Signal, *VideoInfo) {
 	sigs := VideoSignals(frames)
 	return sigs, &VideoInfo{UniqueFrames: len(sigs), Frames: len(frames)}
+}
+
+// RegionHash is the PDQ hash of a region found inside a photo, as found
+// and mirrored left to right.
+type RegionHash struct {
+	Region   Region
+	PDQ      pdq.Hash
+	Mirrored pdq.Hash
+	Quality  int
 }

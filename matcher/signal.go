@@ -35,6 +35,9 @@ type signalInfo struct {
 	exact     bool
 	threshold int
 	forPhotos bool
+	// decides says a match of this type alone is an identification;
+	// the 64-bit hashes only corroborate or propose candidates.
+	decides bool
 }
 
 // signalInfos is the registry. PDQ's threshold is the reference's. The
@@ -42,10 +45,10 @@ type signalInfo struct {
 // bench/REPORT-accuracy.md): at least the largest distance of a re-encoded
 // or resized copy, and below the closest pair of unrelated pictures.
 var signalInfos = [maxSignalType]signalInfo{
-	SHA256: {name: "sha256", bits: 256, exact: true},
-	MD5:    {name: "md5", bits: 128, exact: true},
-	SHA1:   {name: "sha1", bits: 160, exact: true},
-	PDQ:    {name: "pdq", bits: 256, threshold: 31, forPhotos: true},
+	SHA256: {name: "sha256", bits: 256, exact: true, decides: true},
+	MD5:    {name: "md5", bits: 128, exact: true, decides: true},
+	SHA1:   {name: "sha1", bits: 160, exact: true, decides: true},
+	PDQ:    {name: "pdq", bits: 256, threshold: 31, forPhotos: true, decides: true},
 	PHash:  {name: "phash", bits: 64, threshold: 6, forPhotos: true},
 	DHash:  {name: "dhash", bits: 64, threshold: 4, forPhotos: true},
 	AHash:  {name: "ahash", bits: 64, threshold: 2, forPhotos: true},
@@ -84,6 +87,12 @@ func (t SignalType) Exact() bool { return t.info().exact }
 // DefaultThreshold is the largest Hamming distance that counts as a match
 // by default; it is 0 for exact types.
 func (t SignalType) DefaultThreshold() int { return t.info().threshold }
+
+// Decides reports whether a match of this type alone identifies a known
+// item. The 64-bit perceptual hashes do not: unrelated pictures collide
+// too often at millions of known items (bench/REPORT-identification.md),
+// so their hits only corroborate a deciding match or propose candidates.
+func (t SignalType) Decides() bool { return t.info().decides }
 
 // Photo reports whether the type is computed from decoded pixels.
 func (t SignalType) Photo() bool { return t.info().forPhotos }
