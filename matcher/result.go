@@ -36,7 +36,7 @@ func Queries(h *Hashes, dihedral bool) []Query {
 		q := Query{Signal: s, Quality: -1}
 		if s.Type == PDQ {
 			q.Quality = h.PDQQuality
-			q.Variants = h.pdqVariants(dihedral)
+			q.Variants = h.PDQVariants(dihedral)
 		}
 		out = append(out, q)
 	}
@@ -56,10 +56,10 @@ func VideoSignals(frames []video.Frame) []Signal {
 	return out
 }
 
-// pdqVariants lists the readings of a photo looked up besides its PDQ
+// PDQVariants lists the readings of a photo looked up besides its PDQ
 // hash: its dihedral variants when dihedral is set and they were
 // computed, and each region found inside it, as is and mirrored.
-func (h *Hashes) pdqVariants(dihedral bool) []QueryVariant {
+func (h *Hashes) PDQVariants(dihedral bool) []QueryVariant {
 	var out []QueryVariant
 	if dihedral && h.PDQDihedral != nil {
 		for i, v := range h.PDQDihedral[1:] { // [0] is the picture as given
