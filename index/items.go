@@ -98,7 +98,7 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 			if err := txn.Set(bankItemKey(it.Bank, it.ID), nil); err != nil {
 				return err
 			}
-			for _, sig := range it.Signals {
+			for _, sig := range it.IndexedSignals() {
 				e := badger.NewEntry(postingKey(sig, it.ID), nil).WithMeta(postingActive)
 				if err := txn.SetEntry(e); err != nil {
 					return err
@@ -119,7 +119,7 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 		return txn.Set(keyNextID, u64(next))
 	}, func() {
 		for _, it := range added {
-			s.index(it.ID, it.Signals)
+			s.index(it.ID, it.IndexedSignals())
 		}
 	})
 	if err != nil {
@@ -270,7 +270,7 @@ func (s *Store) setStatus(id uint64, status matcher.ItemStatus, reason, by strin
 			it.Retraction = &change
 			meta = postingRetracted
 		}
-		for _, sig := range it.Signals {
+		for _, sig := range it.IndexedSignals() {
 			if err := txn.SetEntry(badger.NewEntry(postingKey(sig, id), nil).WithMeta(meta)); err != nil {
 				return err
 			}
@@ -278,10 +278,10 @@ func (s *Store) setStatus(id uint64, status matcher.ItemStatus, reason, by strin
 		return setJSON(txn, itemKey(id), it)
 	}, func() {
 		if status == matcher.Active {
-			s.index(id, it.Signals)
+			s.index(id, it.IndexedSignals())
 			return
 		}
-		for _, sig := range it.Signals {
+		for _, sig := range it.IndexedSignals() {
 			if !sig.Type.Exact() {
 				s.mem.near[sig.Type].remove(id, sig)
 			}

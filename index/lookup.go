@@ -189,20 +189,24 @@ func (l *lookup) offer(q matcher.Query, v matcher.QueryVariant, it *matcher.Item
 	if !ok || !bank.Enabled || it.Status != matcher.Active || dist > bank.Threshold(t) {
 		return
 	}
+	isVariantOfItem := false
 	known := v.Signal
 	if !t.Exact() {
-		known, dist = closest(it.Signals, v.Signal)
+		known, dist = closest(it.IndexedSignals(), v.Signal)
 	}
 	m := matcher.Match{
 		ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label, Reference: it.Reference,
 		AddedAt: it.AddedAt, SignalType: t, Value: known.String(), Distance: dist,
-		Threshold: bank.Threshold(t), Variant: v.Name, Region: v.Region,
+		Threshold: bank.Threshold(t), Variant: v.Name, Region: v.Region, KnownVariant: it.VariantOf(known),
+	}
+	if m.KnownVariant != "" {
+		isVariantOfItem = true
 	}
 	if v.Quality >= 0 && t == matcher.PDQ {
 		quality := v.Quality
 		m.QueryQuality = &quality
 	}
-	isVariant := v.Region != nil || (v.Name != "" && v.Name != "orig")
+	isVariant := isVariantOfItem || v.Region != nil || (v.Name != "" && v.Name != "orig")
 	switch {
 	case !t.Decides():
 		m.Reason = fmt.Sprintf("%s alone never identifies an item: unrelated pictures collide too often", t)

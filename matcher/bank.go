@@ -145,7 +145,11 @@ type Item struct {
 	PDQQuality *int `json:"pdq_quality,omitempty"`
 	// Video is set for a known video: its Signals then hold the PDQ hashes
 	// of its unique frames (vPDQ), found like any PDQ hash.
-	Video  *VideoInfo `json:"video,omitempty"`
+	Video *VideoInfo `json:"video,omitempty"`
+	// Variants are hashes of parts of a known photo (crops), kept when the
+	// bank holds the photo itself, so that cropped copies are found; a
+	// match through one names it.
+	Variants []ItemVariant `json:"variants,omitempty"`
 	Status ItemStatus `json:"status"`
 	// Retraction is set while the item is retracted.
 	Retraction *Retraction `json:"retraction,omitempty"`
@@ -205,5 +209,5 @@ func (it *Item) Validate() error {
 	if len(it.Label) > 1024 || len(it.Reference) > 1024 {
 		return invalidf("label and reference are limited to 1024 bytes")
 	}
-	return nil
+	return it.validateVariants()
 }

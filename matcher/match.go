@@ -87,6 +87,9 @@ type Match struct {
 	// Region is the part of the query picture that matched, when the
 	// match was found inside it rather than in the whole picture.
 	Region *Region `json:"region,omitempty"`
+	// KnownVariant names the stored part of the known item that matched
+	// (a crop of it), when not the item as a whole.
+	KnownVariant string `json:"known_variant,omitempty"`
 	// Reason says why a candidate is not a match (candidates only).
 	Reason string `json:"reason,omitempty"`
 	// Explanation is Explain's text, for clients that show it.
@@ -118,6 +121,9 @@ func (m Match) Explain() string {
 		s += " (matched the query mirrored)"
 	case m.Variant != "" && m.Variant != "orig":
 		s += fmt.Sprintf(" (matched the query's %s variant)", m.Variant)
+	}
+	if m.KnownVariant != "" {
+		s += fmt.Sprintf(" against a stored %s of the known item", m.KnownVariant)
 	}
 	if !m.SignalType.Decides() {
 		s += fmt.Sprintf("; %s alone never identifies an item", m.SignalType)
