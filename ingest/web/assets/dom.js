@@ -45,16 +45,11 @@ export const signalTypes = {
 };
 
 /**
- * explain says in words why a match holds, in exactly the words of
- * matcher.Match.Explain on the server.
+ * explain is the server's explanation of a match or candidate
+ * (matcher.Match.Explain): the page never words evidence itself.
  */
 export function explain(m) {
-  const t = signalTypes[m.signal_type];
-  if (t && t.exact) return m.signal_type + ': identical';
-  const bits = t ? t.bits : '?';
-  let s = `${m.signal_type}: ${m.distance} of ${bits} bits differ; the bank's threshold is ${m.threshold}`;
-  if (m.variant && m.variant !== 'orig') s += ` (matched the query's ${m.variant} variant)`;
-  return s;
+  return m.explanation || `${m.signal_type}: distance ${m.distance}`;
 }
 
 /** groupByItem groups matches per known item, in order of first match. */
@@ -68,6 +63,10 @@ export function groupByItem(matches) {
     }
     const line = explain(m);
     if (!g.evidence.includes(line)) g.evidence.push(line);
+    if (m.region && !g.regions) g.regions = [];
+    if (m.region) g.regions.push(m.region);
+    if (m.reason && !g.reasons) g.reasons = [];
+    if (m.reason && !g.reasons.includes(m.reason)) g.reasons.push(m.reason);
   }
   return [...items.values()];
 }

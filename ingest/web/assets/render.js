@@ -32,6 +32,14 @@ export function renderResult(box, resp, source) {
     parts.push(el('h2', {}, items.length === 1 ? 'The known item' : `The ${items.length} known items`));
     parts.push(el('div', { class: 'matches' }, items.map(matchCard)));
   }
+  const candidates = groupByItem(resp.candidates);
+  if (candidates.length) {
+    parts.push(el('h2', { id: 'candidates-h' }, 'Candidates: not matches'));
+    parts.push(el('p', { class: 'muted' }, 'herken does not stand behind these: each says why. ' +
+      'Look at them yourself before acting on any.'));
+    parts.push(el('div', { class: 'matches candidates', 'aria-labelledby': 'candidates-h' }, candidates.map(matchCard)));
+  }
+  outlineRegions(resp, items);
   if (resp.signals && resp.signals.length) parts.push(hashTable(resp));
   fill(box, ...parts);
 }
@@ -49,7 +57,41 @@ function matchCard(g) {
       ['Added', date(g.added_at)],
     ]),
     el('p', { class: 'evidence-h' }, 'Evidence'),
-    el('ul', { class: 'evidence' }, g.evidence.map((line) => el('li', {}, line))));
+    el('ul', { class: 'evidence' }, g.evidence.map((line) => el('li', {}, line))),
+    g.reasons ? el('p', { class: 'warning' }, 'Not a match: ', g.reasons.join('; ')) : null);
+}
+
+/**
+ * outlineRegions draws, over the analyst's local preview of the file, the
+ * part of the picture each match was found in (a picture inside a frame,
+ * padding, caption bars or a screenshot). Nothing is drawn for matches of
+ * the whole picture, or when there is no preview.
+ */
+function outlineRegions(resp, items) {
+  const img = document.getElementById('preview-img');
+  if (!img) return;
+  let layer = document.getElementById('preview-regions');
+  if (!layer) {
+    const wrap = el('span', { class: 'preview-wrap' });
+    img.replaceWith(wrap);
+    layer = el('span', { id: 'preview-regions', class: 'preview-regions', 'aria-hidden': 'true' });
+    wrap.append(img, layer);
+  }
+  const w = resp.width;
+  const h = resp.height;
+  const boxes = [];
+  if (!img.hidden && w > 0 && h > 0) {
+    for (const g of items) {
+      for (const r of g.regions || []) {
+        const pct = (v, of) => `${(100 * v / of).toFixed(2)}%`;
+        boxes.push(el('span', {
+          class: 'region-box', title: `Item ${g.item_id}: ${r.description}`,
+          style: `left:${pct(r.x, w)};top:${pct(r.y, h)};width:${pct(r.width, w)};height:${pct(r.height, h)}`,
+        }));
+      }
+    }
+  }
+  fill(layer, ...boxes);
 }
 
 /** facts is a <dl> of [term, value] pairs. */
