@@ -24,13 +24,17 @@ func (s *Store) update(fn func(txn *badger.Txn) error, apply func()) (uint64, er
 	}
 	s.writeM.Lock()
 	defer s.writeM.Unlock()
-	version := s.version.Load() + 1
+	current := s.version.Load()
+	version := current + 1
 	err := s.db.Update(func(txn *badger.Txn) error {
 		if err := fn(txn); err != nil {
 			return err
 		}
 		return txn.Set(keyVersion, u64(version))
 	})
+	if errors.Is(err, errUnchanged) {
+		return current, nil
+	}
 	if err != nil {
 		return 0, err
 	}

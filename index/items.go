@@ -31,6 +31,10 @@ var (
 	ErrNoReason         = errors.New("index: a reason is required")
 )
 
+// errUnchanged, returned by an update's fn, discards the transaction and
+// leaves the index version as it is: nothing changed.
+var errUnchanged = errors.New("index: nothing changed")
+
 // AddItems adds items in one transaction: all of them or, on error, none.
 // An item is not added again when its bank already holds an item (active
 // or retracted) sharing one of its exact digests, or, for an item without
@@ -38,7 +42,7 @@ var (
 // retracted item does not come back by a re-import. An invalid item is
 // rejected. Neither fails the others. Items
 // without categories get their bank's. It returns one Outcome per item and
-// the new index version.
+// the new index version, unchanged when no item was added.
 func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 	out := make([]Outcome, len(items))
 	var added []matcher.Item
@@ -110,6 +114,9 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 			}
 			out[i] = Outcome{ID: it.ID, Added: true}
 			added = append(added, it)
+		}
+		if len(added) == 0 {
+			return errUnchanged
 		}
 		for t, n := range counts {
 			if err := addU64(txn, postingCountKey(t), n); err != nil {

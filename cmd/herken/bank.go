@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -17,7 +18,7 @@ create and update take:
   --description TEXT  --source TEXT  --category C[,C]  --threshold TYPE=N[,TYPE=N]
 create also takes --disabled`
 
-func runBank(_ context.Context, args []string, io *stdio) error {
+func runBank(ctx context.Context, args []string, io *stdio) error {
 	fs := newFlagSet("bank", bankUsage, io)
 	data := dataFlag(fs)
 	asJSON := fs.Bool("json", false, "write JSON")
@@ -26,6 +27,7 @@ func runBank(_ context.Context, args []string, io *stdio) error {
 	cats := fs.String("category", "", "default categories of the bank's items: "+strings.Join(categoryNames(), ", "))
 	thresholds := fs.String("threshold", "", "per-type match thresholds, e.g. pdq=24,phash=8")
 	disabled := fs.Bool("disabled", false, "create the bank disabled (it matches nothing until enabled)")
+	server := serverFlags(fs, "an analyst key suffices; list and show only")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -38,7 +40,18 @@ func runBank(_ context.Context, args []string, io *stdio) error {
 	if verb != "list" && len(pos) != 1 {
 		return usagef("bank %s takes one bank name", verb)
 	}
-	s, err := openStore(*data)
+	readOnly := verb == "list" || verb == "show"
+	if rem := server(); rem != nil {
+		if !readOnly {
+			return usagef("bank %s changes the index: with --server only list and show (change banks with POST or PATCH /v1/banks)", verb)
+		}
+		return bankRemote(ctx, rem, verb, pos, *asJSON, io)
+	}
+	open := openStore
+	if readOnly {
+		open = openForReading
+	}
+	s, err := open(*data)
 	if err != nil {
 		return err
 	}
@@ -84,16 +97,7 @@ func runBank(_ context.Context, args []string, io *stdio) error {
 
 	switch verb {
 	case "list":
-		banks := s.Banks()
-		if *asJSON {
-			return writeJSON(io.out, banks)
-		}
-		tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tENABLED\tSOURCE\tCATEGORIES\tDESCRIPTION")
-		for _, b := range banks {
-			fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\n", b.Name, b.Enabled, b.Source, joinCategories(b.Categories), b.Description)
-		}
-		return tw.Flush()
+		return printBanks(io, s.Banks(), *asJSON)
 	case "show":
 		b, err := s.Bank(pos[0])
 		if err != nil {
@@ -129,6 +133,41 @@ func runBank(_ context.Context, args []string, io *stdio) error {
 		return show(b)
 	}
 	return usagef("unknown bank subcommand %q", verb)
+}
+
+// bankRemote lists or shows banks through a running service.
+func bankRemote(ctx context.Context, rem *remote, verb string, pos []string, asJSON bool, io *stdio) error {
+	if verb == "list" {
+		var out struct{ Banks []matcher.Bank }
+		if err := rem.get(ctx, "/v1/banks", nil, &out); err != nil {
+			return err
+		}
+		return printBanks(io, out.Banks, asJSON)
+	}
+	var b matcher.Bank
+	if err := rem.get(ctx, "/v1/banks/"+url.PathEscape(pos[0]), nil, &b); err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(io.out, b)
+	}
+	printBank(io, b)
+	return nil
+}
+
+func printBanks(io *stdio, banks []matcher.Bank, asJSON bool) error {
+	if asJSON {
+		if banks == nil {
+			banks = []matcher.Bank{}
+		}
+		return writeJSON(io.out, banks)
+	}
+	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tENABLED\tSOURCE\tCATEGORIES\tDESCRIPTION")
+	for _, b := range banks {
+		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\n", b.Name, b.Enabled, b.Source, joinCategories(b.Categories), b.Description)
+	}
+	return tw.Flush()
 }
 
 func printBank(io *stdio, b matcher.Bank) {

@@ -62,3 +62,10 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // errHelp is returned when -h was asked for: the usage is already printed.
 var errHelp = errors.New("help requested")
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

@@ -141,9 +141,12 @@ func hashFile(h *matcher.Hasher, name string, stdin io.Reader) hashLine {
 // errorCode names a failure in JSON output.
 func errorCode(err error) string {
 	var me *media.Error
+	var sp serviceProblem
 	switch {
 	case errors.As(err, &me):
 		return string(me.Code)
+	case errors.As(err, &sp):
+		return sp.Code
 	case errors.Is(err, video.ErrFFmpegMissing):
 		return "ffmpeg_missing"
 	case errors.Is(err, video.ErrTooLarge):

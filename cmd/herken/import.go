@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -83,10 +84,15 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 	} else {
 		printSummary(io, sum)
 	}
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		return fmt.Errorf("interrupted: the batches committed so far are kept; run the import again to finish it")
+	case sum.Added+sum.Present > 0:
+		return nil
+	case sum.Read == 0:
+		return errors.New("nothing was imported: the input holds no hash and no file")
 	}
-	return nil
+	return fmt.Errorf("nothing was imported: all %d inputs were rejected (the index is unchanged)", sum.Read)
 }
 
 // importPaths imports hash lists as they come and media files (and
@@ -108,15 +114,11 @@ func importPaths(ctx context.Context, im *importer.Importer, paths []string, for
 			return err
 		}
 		if st.IsDir() {
-			err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err == nil && d.Type().IsRegular() {
-					mediaFiles = append(mediaFiles, path)
-				}
-				return err
-			})
+			files, err := filesUnder(p, im.Skip)
 			if err != nil {
 				return err
 			}
+			mediaFiles = append(mediaFiles, files...)
 			continue
 		}
 		isMedia, err := importFile(ctx, im, p, forced)
@@ -162,4 +164,70 @@ func printSummary(io *stdio, sum importer.Summary) {
 			fmt.Fprintf(io.out, "rejected %s: %s\n", r.Source, r.Reason)
 		}
 	}
+}
+
+// filesUnder lists the regular files below dir in name order, following
+// symbolic links to files and folders. Each folder and file is read once,
+// however many links lead to it, so a link back up the tree is no loop;
+// what is left out is reported to skip, with why.
+func filesUnder(dir string, skip func(path, reason string)) ([]string, error) {
+	var out []string
+	dirs := map[string]bool{}    // real paths of the folders walked
+	files := map[string]string{} // real path -> the path it is listed under
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return err
+		}
+		if dirs[real] {
+			skip(dir, "skipped: a link to a folder already read (a loop, or a second way to it)")
+			return nil
+		}
+		dirs[real] = true
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			mode := e.Type()
+			if mode&fs.ModeSymlink != 0 {
+				st, err := os.Stat(p)
+				if err != nil {
+					skip(p, "skipped: a symbolic link to nothing that can be read ("+linkTarget(p)+")")
+					continue
+				}
+				mode = st.Mode().Type()
+			}
+			switch {
+			case mode.IsDir():
+				if err := walk(p); err != nil {
+					return err
+				}
+			case mode.IsRegular():
+				real, err := filepath.EvalSymlinks(p)
+				if err != nil {
+					return err
+				}
+				if first, ok := files[real]; ok {
+					skip(p, "skipped: the same file as "+first)
+					continue
+				}
+				files[real] = p
+				out = append(out, p)
+			default:
+				skip(p, "skipped: not a regular file ("+mode.String()+")")
+			}
+		}
+		return nil
+	}
+	return out, walk(dir)
+}
+
+func linkTarget(p string) string {
+	if t, err := os.Readlink(p); err == nil {
+		return "to " + t
+	}
+	return "unreadable"
 }

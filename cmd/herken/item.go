@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -24,7 +25,7 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-func runItem(_ context.Context, args []string, io *stdio) error {
+func runItem(ctx context.Context, args []string, io *stdio) error {
 	fs := newFlagSet("item", itemUsage, io)
 	data := dataFlag(fs)
 	asJSON := fs.Bool("json", false, "write JSON")
@@ -39,6 +40,7 @@ func runItem(_ context.Context, args []string, io *stdio) error {
 	label := fs.String("label", "", "label of the new item")
 	ref := fs.String("reference", "", "reference of the new item, e.g. a removal-order number")
 	reason := fs.String("reason", "", "why the item is retracted or re-activated (recorded)")
+	server := serverFlags(fs, "an analyst key suffices; list and show only")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -48,7 +50,22 @@ func runItem(_ context.Context, args []string, io *stdio) error {
 		return usagef("which item subcommand?")
 	}
 	verb, pos := pos[0], pos[1:]
-	s, err := openStore(*data)
+	if verb == "list" && *bank == "" {
+		return usagef("item list needs --bank")
+	}
+	filter := index.ItemFilter{Bank: *bank, Status: matcher.ItemStatus(*status), After: *after, Limit: *limit}
+	readOnly := verb == "list" || verb == "show"
+	if rem := server(); rem != nil {
+		if !readOnly {
+			return usagef("item %s changes the index: with --server only list and show (use the API: /v1/banks/{bank}/items, /v1/items/{id}/...)", verb)
+		}
+		return itemRemote(ctx, rem, verb, pos, filter, *asJSON, io)
+	}
+	open := openStore
+	if readOnly {
+		open = openForReading
+	}
+	s, err := open(*data)
 	if err != nil {
 		return err
 	}
@@ -61,42 +78,16 @@ func runItem(_ context.Context, args []string, io *stdio) error {
 		printItem(io, it)
 		return nil
 	}
-	id := func() (uint64, error) {
-		if len(pos) != 1 {
-			return 0, usagef("item %s takes one item id", verb)
-		}
-		v, err := strconv.ParseUint(pos[0], 10, 64)
-		if err != nil {
-			return 0, usagef("item id %q is not a number", pos[0])
-		}
-		return v, nil
-	}
 
 	switch verb {
 	case "list":
-		if *bank == "" {
-			return usagef("item list needs --bank")
-		}
-		items, err := s.Items(index.ItemFilter{Bank: *bank, Status: matcher.ItemStatus(*status), After: *after, Limit: *limit})
+		items, err := s.Items(filter)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return writeJSON(io.out, items)
-		}
-		tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSTATUS\tCATEGORIES\tSIGNALS\tLABEL\tREFERENCE")
-		for _, it := range items {
-			var types []string
-			for _, sig := range it.Signals {
-				types = append(types, sig.Type.String())
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Status, joinCategories(it.Categories),
-				strings.Join(types, ","), it.Label, it.Reference)
-		}
-		return tw.Flush()
+		return printItems(io, items, *asJSON)
 	case "show":
-		n, err := id()
+		n, err := itemID(verb, pos)
 		if err != nil {
 			return err
 		}
@@ -144,7 +135,7 @@ func runItem(_ context.Context, args []string, io *stdio) error {
 		}
 		return show(added)
 	case "retract", "reactivate":
-		n, err := id()
+		n, err := itemID(verb, pos)
 		if err != nil {
 			return err
 		}
@@ -162,6 +153,71 @@ func runItem(_ context.Context, args []string, io *stdio) error {
 		return show(it)
 	}
 	return usagef("unknown item subcommand %q", verb)
+}
+
+func itemID(verb string, pos []string) (uint64, error) {
+	if len(pos) != 1 {
+		return 0, usagef("item %s takes one item id", verb)
+	}
+	v, err := strconv.ParseUint(pos[0], 10, 64)
+	if err != nil {
+		return 0, usagef("item id %q is not a number", pos[0])
+	}
+	return v, nil
+}
+
+// itemRemote lists or shows items through a running service.
+func itemRemote(ctx context.Context, rem *remote, verb string, pos []string, f index.ItemFilter, asJSON bool, io *stdio) error {
+	if verb == "list" {
+		q := url.Values{}
+		if f.Status != "" {
+			q.Set("status", string(f.Status))
+		}
+		if f.After != 0 {
+			q.Set("after", strconv.FormatUint(f.After, 10))
+		}
+		if f.Limit != 0 {
+			q.Set("limit", strconv.Itoa(f.Limit))
+		}
+		var out struct{ Items []matcher.Item }
+		if err := rem.get(ctx, "/v1/banks/"+url.PathEscape(f.Bank)+"/items", q, &out); err != nil {
+			return err
+		}
+		return printItems(io, out.Items, asJSON)
+	}
+	n, err := itemID(verb, pos)
+	if err != nil {
+		return err
+	}
+	var it matcher.Item
+	if err := rem.get(ctx, "/v1/items/"+strconv.FormatUint(n, 10), nil, &it); err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(io.out, it)
+	}
+	printItem(io, it)
+	return nil
+}
+
+func printItems(io *stdio, items []matcher.Item, asJSON bool) error {
+	if asJSON {
+		if items == nil {
+			items = []matcher.Item{}
+		}
+		return writeJSON(io.out, items)
+	}
+	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tCATEGORIES\tSIGNALS\tLABEL\tREFERENCE")
+	for _, it := range items {
+		var types []string
+		for _, sig := range it.Signals {
+			types = append(types, sig.Type.String())
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Status, joinCategories(it.Categories),
+			strings.Join(types, ","), it.Label, it.Reference)
+	}
+	return tw.Flush()
 }
 
 // hashForItem computes every signal of a file for a new item (for a

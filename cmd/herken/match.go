@@ -13,7 +13,10 @@ import (
 	"github.com/atkm/herken/matcher"
 )
 
-const matchUsage = `[--json] [--no-dihedral] (FILE... | --signal TYPE:VALUE...)
+const matchUsage = `[--json] [--no-dihedral] [--server URL --key KEY] (FILE... | --signal TYPE:VALUE...)
+
+With --server (or HERKEN_SERVER), files and hashes are matched by that
+running herken service: files are sent to it, hashed there and not kept.
 
 Exit code 0: nothing matched; 3: something matched; 1: an input failed.`
 
@@ -36,6 +39,7 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 	decode := decodeFlag(fs)
 	var signals multiFlag
 	fs.Var(&signals, "signal", "a hash to look up, TYPE:VALUE (repeatable)")
+	server := serverFlags(fs, "a provider key suffices")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -56,49 +60,55 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 		}
 		queries = append(queries, matcher.Query{Signal: sig, Quality: -1})
 	}
-	s, err := openStore(*data)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-
-	matched, failed := false, false
-	emit := func(name string, r matcher.Result, inputErr error) error {
-		matched = matched || r.Matched
-		failed = failed || inputErr != nil
-		if *asJSON {
-			var o orderedObject
-			o.add("input", name)
-			o.add("result", r)
-			if inputErr != nil {
-				o.add("error", map[string]string{"code": errorCode(inputErr), "message": inputErr.Error()})
-			}
-			return writeJSON(io.out, o)
+	// The index answers: the one in the data folder, or a running
+	// service's through its API.
+	var src matchSource
+	if rem := server(); rem != nil {
+		if *noDihedral {
+			return usagef("--no-dihedral: with --server the service decides (herken serve --no-dihedral)")
 		}
-		printResult(io.out, name, r, inputErr)
-		return nil
-	}
-	if len(queries) > 0 {
-		l, err := s.Lookup(queries)
+		src = &remoteSource{rem: rem, ctx: ctx, stdin: io.in}
+	} else {
+		s, err := openForReading(*data)
 		if err != nil {
 			return err
 		}
-		sigs := make([]matcher.Signal, len(queries))
-		for i, q := range queries {
-			sigs[i] = q.Signal
+		defer s.Close()
+		hasher, err := matcher.NewHasher(matcher.HasherConfig{Dihedral: !*noDihedral, Decode: mode})
+		if err != nil {
+			return err
 		}
-		if err := emit("signals", matcher.Result{Matched: len(l.Matches) > 0, Signals: sigs, Lookup: l}, nil); err != nil {
+		src = &localSource{store: s, hasher: hasher, stdin: io.in, dihedral: !*noDihedral}
+	}
+
+	matched, failed := false, false
+	emit := func(o matchOutcome) error {
+		matched = matched || o.res.Matched
+		failed = failed || o.err != nil
+		if *asJSON {
+			var obj orderedObject
+			obj.add("input", o.name)
+			if !o.noResult {
+				obj.add("result", o.res)
+			}
+			if o.err != nil {
+				obj.add("error", map[string]string{"code": errorCode(o.err), "message": o.err.Error()})
+			}
+			return writeJSON(io.out, obj)
+		}
+		printOutcome(io.out, o)
+		return nil
+	}
+	if len(queries) > 0 {
+		o := src.lookup(queries)
+		if o.noResult {
+			return o.err
+		}
+		if err := emit(o); err != nil {
 			return err
 		}
 	}
-
-	hasher, err := matcher.NewHasher(matcher.HasherConfig{Dihedral: !*noDihedral, Decode: mode})
-	if err != nil {
-		return err
-	}
-	err = parallel.OrderedMap(ctx, files, runtime.GOMAXPROCS(0), func(name string) matchOutcome {
-		return matchFile(s, hasher, name, io.in, !*noDihedral)
-	}, func(o matchOutcome) error { return emit(o.name, o.res, o.err) })
+	err = parallel.OrderedMap(ctx, files, runtime.GOMAXPROCS(0), src.matchFile, emit)
 	if err != nil {
 		return err
 	}
@@ -111,26 +121,66 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 	return nil
 }
 
+// matchOutcome is what became of one input. noResult is set when the
+// input failed before anything could be looked up: it has no verdict.
 type matchOutcome struct {
-	name string
-	res  matcher.Result
-	err  error
+	name     string
+	res      matcher.Result
+	err      error
+	noResult bool
 }
 
-func matchFile(s *index.Store, h *matcher.Hasher, name string, stdin io.Reader, dihedral bool) (o matchOutcome) {
-	o.name = name
-	l := hashFile(h, name, stdin)
-	if l.hashes == nil {
-		o.err = l.err
-		return o
-	}
-	lookup, err := s.Lookup(matcher.Queries(l.hashes, dihedral))
+// A matchSource answers matches: the local index or a running service.
+type matchSource interface {
+	lookup(queries []matcher.Query) matchOutcome
+	matchFile(name string) matchOutcome
+}
+
+type localSource struct {
+	store    *index.Store
+	hasher   *matcher.Hasher
+	stdin    io.Reader
+	dihedral bool
+}
+
+func (l *localSource) lookup(queries []matcher.Query) matchOutcome {
+	o := matchOutcome{name: "signals"}
+	lk, err := l.store.Lookup(queries)
 	if err != nil {
-		o.err = err
+		return matchOutcome{name: o.name, err: err, noResult: true}
+	}
+	sigs := make([]matcher.Signal, len(queries))
+	for i, q := range queries {
+		sigs[i] = q.Signal
+	}
+	o.res = matcher.Result{Matched: len(lk.Matches) > 0, Signals: sigs, Lookup: lk}
+	return o
+}
+
+func (l *localSource) matchFile(name string) matchOutcome {
+	o := matchOutcome{name: name}
+	h := hashFile(l.hasher, name, l.stdin)
+	if h.hashes == nil {
+		o.err, o.noResult = h.err, true
 		return o
 	}
-	o.res, o.err = matcher.NewResult(l.hashes, lookup), l.err
+	lookup, err := l.store.Lookup(matcher.Queries(h.hashes, l.dihedral))
+	if err != nil {
+		o.err, o.noResult = err, true
+		return o
+	}
+	o.res, o.err = matcher.NewResult(h.hashes, lookup), h.err
 	return o
+}
+
+// printOutcome writes one input's verdict with its evidence; an input
+// that failed gets its error and no verdict.
+func printOutcome(w io.Writer, o matchOutcome) {
+	if o.noResult {
+		fmt.Fprintf(w, "%s: error: %v\n", o.name, o.err)
+		return
+	}
+	printResult(w, o.name, o.res, o.err)
 }
 
 func printResult(w io.Writer, name string, r matcher.Result, inputErr error) {
@@ -141,6 +191,11 @@ func printResult(w io.Writer, name string, r matcher.Result, inputErr error) {
 	verdict := "no match"
 	switch len(items) {
 	case 0:
+		if inputErr != nil {
+			// Only the digests were looked up: "no match" would claim
+			// more than was checked.
+			verdict = "NOT CHECKED (its exact digests match no known item)"
+		}
 	case 1:
 		verdict = "MATCH (1 known item)"
 	default:

@@ -32,10 +32,17 @@ func envDefault(name, def string) string {
 	return def
 }
 
+// openStore opens the store for a command that changes it.
 func openStore(dir string) (*index.Store, error) {
+	return openStoreOr(dir, "stop it, or make the change through the API")
+}
+
+// openStoreOr opens the store; while another process holds it, the
+// refusal wraps errInUse and ends with hint.
+func openStoreOr(dir, hint string) (*index.Store, error) {
 	s, err := index.Open(dir, index.Options{})
 	if err != nil && strings.Contains(err.Error(), "Another process is using this Badger database") {
-		return nil, fmt.Errorf("the index in %s is in use by another herken process (herken serve?): stop it, or make the change through the API", dir)
+		return nil, fmt.Errorf("%s: %w: %s", dir, errInUse, hint)
 	}
 	return s, err
 }

@@ -48,7 +48,7 @@ func TestImportMatchRetract(t *testing.T) {
 	list := filepath.Join(t.TempDir(), "partner.csv")
 	csv := "signal_type,signal_str,reference\n" +
 		"pdq," + bridgePDQ + ",RO-2026-001\n" +
-		"md5,d41d8cd98f00b204e9800998ecf8427e,RO-2026-002\n" +
+		"md5," + abcMD5 + ",RO-2026-002\n" +
 		"pdq,not-a-hash,RO-2026-003\n"
 	if err := os.WriteFile(list, []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestImportMatchRetract(t *testing.T) {
 		t.Errorf("re-activated item does not match (exit %d)", code)
 	}
 	// By hash alone: the privacy path.
-	if code, out, _ := runCLI(t, "", "match", "--data", data, "--signal", "md5:d41d8cd98f00b204e9800998ecf8427e"); code != exitMatched || !strings.Contains(out, "md5: identical") {
+	if code, out, _ := runCLI(t, "", "match", "--data", data, "--signal", "md5:"+abcMD5); code != exitMatched || !strings.Contains(out, "md5: identical") {
 		t.Errorf("hash match: exit %d %q", code, out)
 	}
 }
@@ -161,5 +161,8 @@ func TestImportMediaFolderAndBanks(t *testing.T) {
 		t.Errorf("bad bank name: exit %d", code)
 	}
 }
+
+// abcMD5 is the MD5 of "abc": a digest of content, for tests that need one.
+const abcMD5 = "900150983cd24fb0d6963f7d28e17f72"
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }

@@ -172,6 +172,13 @@ func (im *Importer) Add(it matcher.Item, source string) error {
 	return im.add(it, Rejection{Source: source})
 }
 
+// Skip records an input that was not read (a file a folder import left
+// out), and why, so that nothing is left out without a word.
+func (im *Importer) Skip(source, reason string) {
+	im.sum.Read++
+	im.reject(Rejection{Source: source, Reason: reason})
+}
+
 func (im *Importer) reject(r Rejection) { im.sum.Rejected = append(im.sum.Rejected, r) }
 
 func (im *Importer) add(it matcher.Item, src Rejection) error {
