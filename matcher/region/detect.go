@@ -1,0 +1,317 @@
+package region
+
+// Sides of a box, as indexes into [4] arrays.
+const (
+	left = iota
+	top
+	right
+	bottom
+)
+
+var sideNames = [4]string{"left", "top", "right", "bottom"}
+
+// cand is a candidate region in working coordinates.
+type cand struct {
+	b      box
+	kind   Kind
+	sides  [4]bool // trimmed sides
+	exact  bool    // sides need no full-resolution refinement (replicated padding)
+	score  float64
+	margin string // what surrounds it, for Explain
+}
+
+// colourTol is the largest per-channel difference between two pixels of
+// one uniform colour after JPEG re-encoding.
+const colourTol = 12
+
+// pixDiff is the largest per-channel difference between working pixels i and j.
+func (k *work) pixDiff(i, j int) int {
+	d := 0
+	for c := 0; c < 3; c++ {
+		v := int(k.rgb[3*i+c]) - int(k.rgb[3*j+c])
+		d = max(d, v, -v)
+	}
+	return d
+}
+
+// line returns the working pixel indexes of the line just inside side s of
+// b, offset d lines inward (d may be negative: outside the box), clipped to
+// the image.
+func (k *work) line(b box, s, d int, buf []int) []int {
+	buf = buf[:0]
+	switch s {
+	case top, bottom:
+		y := b.y0 + d
+		if s == bottom {
+			y = b.y1 - 1 - d
+		}
+		if y < 0 || y >= k.h {
+			return buf
+		}
+		for x := b.x0; x < b.x1; x++ {
+			buf = append(buf, y*k.w+x)
+		}
+	default:
+		x := b.x0 + d
+		if s == right {
+			x = b.x1 - 1 - d
+		}
+		if x < 0 || x >= k.w {
+			return buf
+		}
+		for y := b.y0; y < b.y1; y++ {
+			buf = append(buf, y*k.w+x)
+		}
+	}
+	return buf
+}
+
+// medianColour returns the per-channel median colour of the pixels.
+func (k *work) medianColour(idx []int) [3]uint8 {
+	var out [3]uint8
+	for c := 0; c < 3; c++ {
+		var hist [256]int
+		for _, i := range idx {
+			hist[k.rgb[3*i+c]]++
+		}
+		n, half := 0, len(idx)/2
+		for v := range hist {
+			n += hist[v]
+			if n > half {
+				out[c] = uint8(v)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (k *work) nearColour(i int, col [3]uint8, tol int) bool {
+	for c := 0; c < 3; c++ {
+		d := int(k.rgb[3*i+c]) - int(col[c])
+		if d > tol || d < -tol {
+			return false
+		}
+	}
+	return true
+}
+
+// innerTrim removes thin uniform margins inside a component's box: the
+// bubble around a photo in a chat, or a frame's inner stroke. It trims at
+// most 6% of a side, so a picture's own flat sky is not mistaken for one.
+func (k *work) innerTrim(b box) box {
+	var buf []int
+	for s := 0; s < 4; s++ {
+		limit := b.h() * 6 / 100
+		if s == left || s == right {
+			limit = b.w() * 6 / 100
+		}
+		var ref [3]uint8
+		n := 0
+		for n < limit {
+			idx := k.line(b, s, 0, buf)
+			buf = idx
+			col := k.medianColour(idx)
+			if n > 0 && !sameColour(col, ref) {
+				break
+			}
+			match := 0
+			for _, i := range idx {
+				if k.nearColour(i, col, colourTol) {
+					match++
+				}
+			}
+			if match*100 < 94*len(idx) {
+				break
+			}
+			ref = col
+			n++
+			switch s {
+			case left:
+				b.x0++
+			case top:
+				b.y0++
+			case right:
+				b.x1--
+			default:
+				b.y1--
+			}
+		}
+	}
+	return b
+}
+
+func sameColour(a, b [3]uint8) bool {
+	for c := 0; c < 3; c++ {
+		d := int(a[c]) - int(b[c])
+		if d > colourTol || d < -colourTol {
+			return false
+		}
+	}
+	return true
+}
+
+// straight reports whether side s of b is a picture's edge: along most of
+// its length the pixels just inside differ from those just outside. A
+// subject's outline against a wall or a skyline against the sky touches
+// its bounding box at a few points only.
+func (k *work) straight(b box, s int) bool {
+	var in, out []int
+	best := 0.0
+	for d := 0; d < 2; d++ {
+		in = k.line(b, s, d, in)
+		out = k.line(b, s, -1-d, out)
+		if len(in) == 0 || len(out) != len(in) {
+			continue
+		}
+		diff := 0
+		for j, i := range in {
+			if k.pixDiff(i, out[j]) > colourTol || !k.flat[i] {
+				diff++
+			}
+		}
+		best = max(best, float64(diff)/float64(len(in)))
+	}
+	return best >= 0.6
+}
+
+// fromComponents proposes the boxes of large content components, with
+// their straight sides trimmed and their margins classified.
+func (k *work) fromComponents() []cand {
+	total := k.w * k.h
+	var out []cand
+	for _, c := range k.components(total * 12 / 100) {
+		b := k.innerTrim(c.b)
+		var sides [4]bool
+		inset := [4]int{b.x0, b.y0, k.w - b.x1, k.h - b.y1}
+		for s := 0; s < 4; s++ {
+			if inset[s] >= 1 && k.straight(b, s) {
+				sides[s] = true
+				continue
+			}
+			// Not a picture's edge: keep everything on that side.
+			switch s {
+			case left:
+				b.x0 = 0
+			case top:
+				b.y0 = 0
+			case right:
+				b.x1 = k.w
+			default:
+				b.y1 = k.h
+			}
+		}
+		if cd, ok := k.classify(b, sides); ok {
+			out = append(out, cd)
+		}
+	}
+	return out
+}
+
+// marginStats describes the pixels outside b: the share of its dominant
+// colour, the share of content (non-background) pixels, and that colour.
+func (k *work) marginStats(b box) (dom, marks float64, col [3]uint8) {
+	var hist [512]int
+	n, content := 0, 0
+	for y := 0; y < k.h; y++ {
+		for x := 0; x < k.w; x++ {
+			if x >= b.x0 && x < b.x1 && y >= b.y0 && y < b.y1 {
+				continue
+			}
+			i := y*k.w + x
+			p := k.rgb[3*i:]
+			hist[int(p[0]>>5)<<6|int(p[1]>>5)<<3|int(p[2]>>5)]++
+			n++
+			if !k.bg[i] {
+				content++
+			}
+		}
+	}
+	if n == 0 {
+		return 0, 0, col
+	}
+	mode := 0
+	for i := range hist {
+		if hist[i] > hist[mode] {
+			mode = i
+		}
+	}
+	// The mean colour of the mode bin, then the share of pixels near it.
+	var sum [3]int
+	m := 0
+	for y := 0; y < k.h; y++ {
+		for x := 0; x < k.w; x++ {
+			if x >= b.x0 && x < b.x1 && y >= b.y0 && y < b.y1 {
+				continue
+			}
+			p := k.rgb[3*(y*k.w+x):]
+			if int(p[0]>>5)<<6|int(p[1]>>5)<<3|int(p[2]>>5) == mode {
+				sum[0], sum[1], sum[2] = sum[0]+int(p[0]), sum[1]+int(p[1]), sum[2]+int(p[2])
+				m++
+			}
+		}
+	}
+	for c := range col {
+		col[c] = uint8(sum[c] / m)
+	}
+	near := 0
+	for y := 0; y < k.h; y++ {
+		for x := 0; x < k.w; x++ {
+			if x >= b.x0 && x < b.x1 && y >= b.y0 && y < b.y1 {
+				continue
+			}
+			if k.nearColour(y*k.w+x, col, 2*colourTol) {
+				near++
+			}
+		}
+	}
+	return float64(near) / float64(n), float64(content) / float64(n), col
+}
+
+// classify names what surrounds b and decides whether the evidence is
+// enough to propose it.
+func (k *work) classify(b box, sides [4]bool) (cand, bool) {
+	n := 0
+	for _, s := range sides {
+		if s {
+			n++
+		}
+	}
+	if n == 0 || !k.plausible(b) {
+		return cand{}, false
+	}
+	dom, marks, _ := k.marginStats(b)
+	cd := cand{b: b, sides: sides, score: float64(b.area()) / float64(k.w*k.h)}
+	onlyBars := !sides[left] && !sides[right]
+	switch {
+	case marks >= 0.003 && dom >= 0.75 && onlyBars:
+		cd.kind, cd.margin = KindCaption, "a caption bar"
+	case marks >= 0.003 && n >= 2:
+		cd.kind, cd.margin = KindScreenshot, "a screenshot's surroundings"
+	case marks < 0.003 && dom >= 0.9 && n >= 2:
+		cd.kind, cd.margin = KindBorder, "a uniform border"
+		if onlyBars {
+			cd.kind, cd.margin = KindLetterbox, "letterbox bars"
+		} else if !sides[top] && !sides[bottom] {
+			cd.kind, cd.margin = KindPillarbox, "pillarbox bars"
+		}
+	case marks < 0.003 && ((sides[top] && sides[bottom]) || (sides[left] && sides[right])):
+		cd.kind, cd.margin = KindPadding, "smooth padding"
+	default:
+		return cand{}, false
+	}
+	cd.score += 1
+	return cd, true
+}
+
+// plausible reports whether b can be a whole picture: at least 15% of the
+// image, at most 5:1, and not the whole image.
+func (k *work) plausible(b box) bool {
+	if b.w() <= 0 || b.h() <= 0 || b.area()*100 < 15*k.w*k.h {
+		return false
+	}
+	if b.w() > 5*b.h() || b.h() > 5*b.w() {
+		return false
+	}
+	return b.w() < k.w || b.h() < k.h
+}

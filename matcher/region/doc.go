@@ -1,0 +1,38 @@
+// Package region finds the picture(s) inside a re-posted image, so that each
+// can be hashed as a query variant against a bank that holds only the
+// originals' hashes.
+//
+// People re-post a picture framed by something that was not in it: a
+// uniform border, letterbox or pillarbox bars, a blurred or stretched copy
+// of itself as padding, a meme caption bar with text, a messaging app's
+// screenshot around it, or next to a second picture. A perceptual hash of the
+// whole post is far from the original's; the hash of the picture inside it is
+// close. Find proposes those inner rectangles from the post alone.
+//
+// How it works, on a copy downscaled to at most 320 pixels a side:
+//
+//  1. Background: the pixels reachable from the image's edge through flat,
+//     smoothly varying pixels (a flood fill that stops at any step in
+//     colour). Borders, bars, blurred padding and an app's chrome are
+//     background; a picture's own flat sky is cut off from it by the step at
+//     the picture's edge.
+//  2. Content components: the connected non-background pixels. A picture is
+//     one large component; caption text and chat bubbles are small ones.
+//  3. Each large component's bounding box loses any uniform inner margin (a
+//     chat bubble around a photo) and each of its sides is kept only if it
+//     is straight: content along most of its length. A subject in front of
+//     a white wall or under a dark sky has a ragged outline and is refused.
+//  4. Seams: padding that is too detailed to be background (a stretched
+//     copy, a light blur, replicated edge pixels) and two pictures that
+//     touch are found as straight lines across which the image jumps, or
+//     bands whose rows repeat.
+//  5. Each side is refined at full resolution to the line of largest step.
+//
+// A trimmed region must stand on evidence: at least two trimmed sides, or one
+// side whose margin carries text (a caption). A region covers at least 15% of
+// the image and is never the whole image. Find returns at most MaxRegions,
+// best first.
+//
+// Find and Crop are safe for concurrent use: they keep no state between
+// calls.
+package region

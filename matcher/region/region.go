@@ -1,0 +1,116 @@
+package region
+
+import (
+	"fmt"
+	"image"
+	"sort"
+	"strings"
+)
+
+// Kind names what was around a region.
+type Kind string
+
+// The kinds of surroundings Find recognises.
+const (
+	KindBorder     Kind = "border"     // a uniform frame on two or more sides
+	KindLetterbox  Kind = "letterbox"  // uniform bars above and below
+	KindPillarbox  Kind = "pillarbox"  // uniform bars left and right
+	KindPadding    Kind = "padding"    // a blurred, stretched or smooth fill on opposite sides
+	KindCaption    Kind = "caption"    // a bar with text above and/or below
+	KindScreenshot Kind = "screenshot" // an app's interface around the picture
+	KindSplit      Kind = "split"      // one of two pictures shown together
+)
+
+// MaxRegions is the most regions Find returns.
+const MaxRegions = 6
+
+// Region is a rectangle of the input that may be a whole picture.
+type Region struct {
+	Rect image.Rectangle // in the input image's pixel coordinates
+	Kind Kind
+	// Size is the input image's size, so that Explain can say how much
+	// was removed on each side.
+	Size image.Point
+	// Margin says in words what surrounded the region.
+	Margin string
+}
+
+// Explain says, for an analyst, where the region is and what was removed.
+func (r Region) Explain() string {
+	var cut []string
+	removed := [4]int{r.Rect.Min.X, r.Rect.Min.Y, r.Size.X - r.Rect.Max.X, r.Size.Y - r.Rect.Max.Y}
+	for s, px := range removed {
+		if px <= 0 {
+			continue
+		}
+		dim := r.Size.X
+		if s == top || s == bottom {
+			dim = r.Size.Y
+		}
+		cut = append(cut, fmt.Sprintf("%.0f%% %s", 100*float64(px)/float64(dim), sideNames[s]))
+	}
+	what := "the picture inside " + r.Margin
+	if r.Kind == KindSplit {
+		what = "one of the pictures shown together"
+	}
+	return fmt.Sprintf("%s at %d,%d %d×%d (%s removed)", what, r.Rect.Min.X, r.Rect.Min.Y,
+		r.Rect.Dx(), r.Rect.Dy(), strings.Join(cut, ", "))
+}
+
+// Find returns candidate regions of the image that may each be a whole
+// picture, best first: never the full image, at most MaxRegions, each at
+// least 15% of the image. pix holds 8-bit samples as matcher/media.Image
+// does: channels is 1 (grey) or 3 (RGB interleaved), stride width*channels.
+// A buffer that does not match its shape, or an image under 32 pixels a
+// side, yields no regions.
+func Find(pix []byte, width, height, channels int) []Region {
+	if width < 32 || height < 32 || (channels != 1 && channels != 3) || len(pix) != width*height*channels {
+		return nil
+	}
+	k := newWork(pix, width, height, channels)
+	cands := k.fromComponents()
+	cands = append(cands, k.fromSeams(cands)...)
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+
+	full := newFullLuma(pix, width, height, channels)
+	var out []Region
+	for _, c := range cands {
+		r := Region{Rect: k.toFull(c, full), Kind: c.kind, Size: image.Pt(width, height), Margin: c.margin}
+		if r.Rect.Dx() < 8 || r.Rect.Dy() < 8 || r.Rect == image.Rect(0, 0, width, height) || duplicate(out, r.Rect) {
+			continue
+		}
+		out = append(out, r)
+		if len(out) == MaxRegions {
+			break
+		}
+	}
+	return out
+}
+
+// duplicate reports whether rect nearly coincides with a region already
+// chosen: hashing it again would add a lookup and no recall.
+func duplicate(rs []Region, rect image.Rectangle) bool {
+	for _, r := range rs {
+		in := r.Rect.Intersect(rect)
+		un := r.Rect.Dx()*r.Rect.Dy() + rect.Dx()*rect.Dy() - in.Dx()*in.Dy()
+		if un > 0 && float64(in.Dx()*in.Dy()) >= 0.92*float64(un) {
+			return true
+		}
+	}
+	return false
+}
+
+// Crop returns a copy of the pixels of r (clipped to the image), in the same
+// layout as pix, ready to hash.
+func Crop(pix []byte, width, height, channels int, r image.Rectangle) []byte {
+	r = r.Intersect(image.Rect(0, 0, width, height))
+	if r.Empty() || len(pix) < width*height*channels {
+		return nil
+	}
+	out := make([]byte, 0, r.Dx()*r.Dy()*channels)
+	stride := width * channels
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		out = append(out, pix[y*stride+r.Min.X*channels:y*stride+r.Max.X*channels]...)
+	}
+	return out
+}
