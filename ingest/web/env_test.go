@@ -35,7 +35,11 @@ type env struct {
 	crawlerKey           string
 }
 
-func startEnv(t *testing.T) *env {
+func startEnv(t *testing.T) *env { t.Helper(); return startEnvWith(t, nil) }
+
+// startEnvWith starts the env with its service's configuration changed by
+// configure (when not nil).
+func startEnvWith(t *testing.T, configure func(*service.Config)) *env {
 	t.Helper()
 	store, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
 	if err != nil {
@@ -62,7 +66,11 @@ func startEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(service.Config{Store: store, Fetcher: f, MaxUploadBytes: 4 << 20})
+	cfg := service.Config{Store: store, Fetcher: f, MaxUploadBytes: 4 << 20}
+	if configure != nil {
+		configure(&cfg)
+	}
+	svc, err := service.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

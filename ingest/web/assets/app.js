@@ -70,6 +70,18 @@ async function submitSignIn(ev) {
   }
 }
 
+// isDemo asks who the caller is without a key: only a service run with
+// --insecure-no-auth answers (every caller is its anonymous admin), and
+// then any key works.
+async function isDemo() {
+  try {
+    await api('GET', '/v1/whoami', { key: '', quiet401: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function init() {
   setupCheck();
   setupBatch();
@@ -79,6 +91,7 @@ async function init() {
   $('sign-out').addEventListener('click', () => signOut());
   for (const b of $('nav').querySelectorAll('button')) b.addEventListener('click', () => show(b.dataset.view));
   window.addEventListener('herken:unauthorized', (e) => signOut('Signed out: ' + e.detail.message));
+  $('signin-demo').hidden = !(await isDemo());
   const key = getKey();
   if (!key) {
     signOut();
