@@ -32,6 +32,12 @@ const (
 	// 8K UHD before ffmpeg allocates their decode buffers.
 	DefaultMaxPixels = 7680 * 4320
 	DefaultThreads   = 2
+	// DefaultMaxMemory bounds each ffmpeg and ffprobe process's address
+	// space. ffmpeg 5.1 reserves about 0.3-0.6 GiB of it before decoding
+	// (its libraries, thread stacks); a 4K decode peaked under 0.5 GiB and
+	// an 8K H.264 one (DefaultMaxPixels, DefaultThreads) at about 0.8 GiB
+	// here. Raise it with MaxPixels or Threads.
+	DefaultMaxMemory = 1 << 30
 	// DefaultProbeBytes is how much of a piped input is held in memory to
 	// learn its frame rate and size before decoding starts.
 	DefaultProbeBytes = 8 << 20
@@ -53,10 +59,17 @@ type Options struct {
 	// before they reach herken's memory (default DefaultMaxSide).
 	MaxSide int
 	// MaxPixels refuses streams whose coded width*height exceeds it
-	// (default DefaultMaxPixels), with ErrTooLarge.
+	// (default DefaultMaxPixels), with ErrTooLarge: in the header ffprobe
+	// reads, and in the decoder at every change of frame size.
 	MaxPixels int
 	// Threads bounds ffmpeg's decoding threads (default DefaultThreads).
 	Threads int
+	// MaxMemory bounds the address space, in bytes, of each ffmpeg and
+	// ffprobe process (RLIMIT_AS; default DefaultMaxMemory; negative for
+	// none). It is set through util-linux's prlimit program when it is
+	// installed, else on the process just after it starts; on Linux only.
+	// A decode that needs more fails with ErrTooLarge.
+	MaxMemory int64
 	// FFmpeg is the ffmpeg program (default "ffmpeg", looked up in PATH).
 	FFmpeg string
 	// FFprobe is the ffprobe program (default: "ffprobe" beside FFmpeg
@@ -86,6 +99,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Threads <= 0 {
 		o.Threads = DefaultThreads
 	}
+	if o.MaxMemory == 0 {
+		o.MaxMemory = DefaultMaxMemory
+	}
 	if o.FFmpeg == "" {
 		o.FFmpeg = "ffmpeg"
 	}
@@ -100,11 +116,13 @@ func (o Options) withDefaults() (Options, error) {
 var (
 	// ErrFFmpegMissing: the ffmpeg or ffprobe program is not installed.
 	ErrFFmpegMissing = errors.New("video: ffmpeg is not installed")
-	// ErrCorrupt: the input is not a video ffmpeg can decode.
+	// ErrCorrupt: the input is not a video ffmpeg can decode, or not in a
+	// container herken decodes videos from.
 	ErrCorrupt = errors.New("video: cannot decode")
 	// ErrNoVideo: the input has no video stream.
 	ErrNoVideo = errors.New("video: no video stream")
-	// ErrTooLarge: the coded frame size is over Options.MaxPixels.
+	// ErrTooLarge: a frame is over Options.MaxPixels, or decoding needs
+	// more memory than Options.MaxMemory.
 	ErrTooLarge = errors.New("video: frames too large")
 	// ErrTimeout: decoding took longer than Options.Timeout.
 	ErrTimeout = errors.New("video: decoding timed out")

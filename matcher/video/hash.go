@@ -3,15 +3,13 @@ package video
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/exec"
-	"strconv"
 	"time"
 
+	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
 )
 
@@ -22,7 +20,9 @@ const waitDelay = 2 * time.Second
 // HashFile decodes the video at path with ffmpeg and returns the vPDQ
 // features of its sampled frames, in frame order. ffmpeg reads the file
 // itself, so every container works, including MP4 and MOV files whose index
-// (moov) comes after the media data.
+// (moov) comes after the media data. The container is the one its first
+// bytes say (media.Sniff): anything else, a playlist or manifest above
+// all, is refused with ErrCorrupt.
 func HashFile(ctx context.Context, path string, opts Options) ([]Frame, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -32,18 +32,37 @@ func HashFile(ctx context.Context, path string, opts Options) ([]Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); err != nil {
+	f, err := os.Open(path)
+	if err != nil {
 		return nil, fmt.Errorf("video: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-	// "file:" keeps a name such as "pipe:1" or "http://..." a local file.
-	input := "file:" + path
-	s, err := probe(ctx, ffprobe, input, nil)
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("video: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrCorrupt, path)
+	}
+	head := make([]byte, media.SniffLen)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("video: %w", err)
+	}
+	return hashFile(ctx, ffmpeg, ffprobe, f, path, head[:n], opts)
+}
+
+// hashFile hashes an open file that starts with head; opts are complete.
+func hashFile(ctx context.Context, ffmpeg, ffprobe string, f *os.File, path string, head []byte, opts Options) ([]Frame, error) {
+	src, err := fileSource(f, path, head)
 	if err != nil {
 		return nil, err
 	}
-	return decode(ctx, ffmpeg, input, nil, s, opts)
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	s, err := probe(ctx, ffprobe, src, nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	return decode(ctx, ffmpeg, src, nil, s, opts)
 }
 
 // HashReader is HashFile for a stream: ffmpeg reads it from a pipe, and it
@@ -68,12 +87,15 @@ func HashReader(ctx context.Context, r io.Reader, opts Options) ([]Frame, error)
 	if err != nil {
 		return nil, err
 	}
-	s, err := probe(ctx, ffprobe, "pipe:0", bytes.NewReader(prefix))
+	src := source{format: media.Sniff(prefix)}
+	if _, _, ok := demuxer(src.format); !ok {
+		return nil, notAVideo(src.format)
+	}
+	s, err := probe(ctx, ffprobe, src, bytes.NewReader(prefix), opts)
 	if err != nil {
 		return nil, err
 	}
-	in := io.MultiReader(bytes.NewReader(prefix), r)
-	return decode(ctx, ffmpeg, "pipe:0", in, s, opts)
+	return decode(ctx, ffmpeg, src, io.MultiReader(bytes.NewReader(prefix), r), s, opts)
 }
 
 // readPrefix reads up to n bytes, giving up when ctx ends.
@@ -120,32 +142,33 @@ func outputSize(w, h, maxSide int) (int, int) {
 	return max(1, int(math.Round(float64(w)*scale))), max(1, int(math.Round(float64(h)*scale)))
 }
 
-// ffmpegArgs builds the command line: the first video stream, every
-// step-th decoded frame (select on the decoded-frame counter n, as the
-// reference counts), converted to packed RGB by swscale with SWS_AREA and
-// the BT.601 matrix as the reference's sws_getContext does, as raw frames
-// on stdout, one after another. accurate_rnd: with it, ffmpeg 5.1 on amd64
-// gives the reference's published hashes for 539 of 564 frames of its
-// sample video (the rest within 2 bits); without it, 270 (within 6 bits).
-func ffmpegArgs(input string, step, w, h, threads int) []string {
+// ffmpegArgs builds the command line after the input (see inputArgs):
+// the first video stream, every step-th decoded frame (select on the
+// decoded-frame counter n, as the reference counts), converted to packed
+// RGB by swscale with SWS_AREA and the BT.601 matrix as the reference's
+// sws_getContext does, as raw frames on stdout, one after another.
+// accurate_rnd: with it, ffmpeg 5.1 on amd64 gives the reference's
+// published hashes for 539 of 564 frames of its sample video (the rest
+// within 2 bits); without it, 270 (within 6 bits).
+func ffmpegArgs(input []string, step, w, h int) []string {
 	filter := fmt.Sprintf("scale=%d:%d:flags=area+accurate_rnd:in_color_matrix=bt601", w, h)
 	if step > 1 {
 		filter = fmt.Sprintf("select=not(mod(n\\,%d)),", step) + filter
 	}
-	t := strconv.Itoa(threads)
-	return []string{
-		"-nostdin", "-hide_banner", "-loglevel", "error",
-		"-noautorotate", "-threads", t, "-i", input,
+	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-noautorotate"}, input...)
+	return append(args,
 		"-map", "0:v:0", "-an", "-sn", "-dn",
 		"-filter_threads", "1", "-vf", filter,
 		"-vsync", "passthrough",
 		"-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
-	}
+	)
 }
 
-// decode runs ffmpeg and hashes its frames as they arrive: one frame
-// buffer is read while the previous one is hashed.
-func decode(ctx context.Context, ffmpeg, input string, stdin io.Reader, s stream, opts Options) ([]Frame, error) {
+// decode runs ffmpeg on src, reading stdin when src is a stream, and
+// hashes its frames as they arrive: one frame buffer is read while the
+// previous one is hashed. Its errors say what went wrong in herken's
+// words, never in ffmpeg's (see stderrWatch).
+func decode(ctx context.Context, ffmpeg string, src source, stdin io.Reader, s stream, opts Options) ([]Frame, error) {
 	if s.width*s.height > opts.MaxPixels || s.width > 1<<16 || s.height > 1<<16 {
 		return nil, fmt.Errorf("%w: %dx%d is over the %d-pixel limit", ErrTooLarge, s.width, s.height, opts.MaxPixels)
 	}
@@ -154,11 +177,8 @@ func decode(ctx context.Context, ffmpeg, input string, stdin io.Reader, s stream
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, ffmpeg, ffmpegArgs(input, step, w, h, opts.Threads)...)
-	cmd.WaitDelay = waitDelay
-	stderr := &tailBuffer{max: 2048}
-	cmd.Stderr = stderr
-	stdout, err := cmd.StdoutPipe()
+	c := command(ctx, ffmpeg, ffmpegArgs(src.inputArgs(opts, opts.Threads), step, w, h), src, opts)
+	stdout, err := c.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("video: %w", err)
 	}
@@ -166,15 +186,12 @@ func decode(ctx context.Context, ffmpeg, input string, stdin io.Reader, s stream
 	if stdin != nil {
 		// Copied by our own goroutine, not by exec's: Wait would wait for
 		// exec's copier, which hangs while the caller's reader stalls.
-		if stdinPipe, err = cmd.StdinPipe(); err != nil {
+		if stdinPipe, err = c.StdinPipe(); err != nil {
 			return nil, fmt.Errorf("video: %w", err)
 		}
 	}
-	if err := cmd.Start(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %v", ErrFFmpegMissing, err)
-		}
-		return nil, fmt.Errorf("video: starting ffmpeg: %w", err)
+	if err := c.start(); err != nil {
+		return nil, err
 	}
 	if stdinPipe != nil {
 		// Ends when the input does or ffmpeg exits (Wait closes the pipe);
@@ -186,17 +203,20 @@ func decode(ctx context.Context, ffmpeg, input string, stdin io.Reader, s stream
 	}
 
 	frames, short := hashFrames(stdout, w, h, step, s.frameRate)
-	waitErr := cmd.Wait()
+	waitErr := c.wait()
 	if err := contextError(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.watch.err(opts); err != nil {
 		return nil, err
 	}
 	switch {
 	case waitErr != nil:
-		return nil, fmt.Errorf("%w: ffmpeg: %v: %s", ErrCorrupt, waitErr, stderr)
+		return nil, fmt.Errorf("%w: ffmpeg cannot decode it (%v)", ErrCorrupt, waitErr)
 	case short:
-		return nil, fmt.Errorf("%w: ffmpeg stopped within a frame: %s", ErrCorrupt, stderr)
+		return nil, fmt.Errorf("%w: ffmpeg stopped within a frame", ErrCorrupt)
 	case len(frames) == 0:
-		return nil, fmt.Errorf("%w: no frame decoded: %s", ErrCorrupt, stderr)
+		return nil, fmt.Errorf("%w: no frame decoded", ErrCorrupt)
 	}
 	return frames, nil
 }

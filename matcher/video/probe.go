@@ -47,24 +47,27 @@ type stream struct {
 	frameRate     float64 // avg_frame_rate, else r_frame_rate, as the reference
 }
 
-// probe runs ffprobe on input ("-" with stdin) and describes its first
-// video stream, the one the reference hashes.
-func probe(ctx context.Context, ffprobe, input string, stdin io.Reader) (stream, error) {
-	cmd := exec.CommandContext(ctx, ffprobe,
-		"-v", "error", "-select_streams", "v:0",
-		"-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate",
-		"-of", "json", "-i", input)
-	cmd.Stdin = stdin
-	cmd.WaitDelay = waitDelay
+// probe runs ffprobe on src (reading stdin when src is a stream) and
+// describes its first video stream, the one the reference hashes.
+func probe(ctx context.Context, ffprobe string, src source, stdin io.Reader, opts Options) (stream, error) {
+	args := append([]string{"-v", "error"}, src.inputArgs(opts, 1)...)
+	args = append(args, "-select_streams", "v:0",
+		"-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate", "-of", "json")
+	c := command(ctx, ffprobe, args, src, opts)
+	c.Stdin = stdin
 	var stdout bytes.Buffer
-	stderr := &tailBuffer{max: 2048}
-	cmd.Stdout = &limitedWriter{w: &stdout, n: 1 << 20}
-	cmd.Stderr = stderr
-	if err := cmd.Run(); err != nil {
+	c.Stdout = &limitedWriter{w: &stdout, n: 1 << 20}
+	if err := c.start(); err != nil {
+		return stream{}, err
+	}
+	if err := c.wait(); err != nil {
 		if ctxErr := contextError(ctx); ctxErr != nil {
 			return stream{}, ctxErr
 		}
-		return stream{}, fmt.Errorf("%w: ffprobe: %v: %s", ErrCorrupt, err, stderr)
+		if limitErr := c.watch.err(opts); limitErr != nil {
+			return stream{}, limitErr
+		}
+		return stream{}, fmt.Errorf("%w: ffprobe cannot read it as %s (%v)", ErrCorrupt, src.format, err)
 	}
 	var out struct {
 		Streams []struct {
@@ -75,7 +78,7 @@ func probe(ctx context.Context, ffprobe, input string, stdin io.Reader) (stream,
 		} `json:"streams"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return stream{}, fmt.Errorf("%w: ffprobe output: %v", ErrCorrupt, err)
+		return stream{}, fmt.Errorf("%w: ffprobe's output is not the JSON asked for", ErrCorrupt)
 	}
 	if len(out.Streams) == 0 {
 		return stream{}, ErrNoVideo
@@ -118,35 +121,6 @@ func contextError(ctx context.Context) error {
 		return fmt.Errorf("video: %w", err)
 	}
 	return nil
-}
-
-// tailBuffer keeps the last max bytes written to it: ffmpeg's last error
-// lines, without letting a chatty decoder grow memory.
-type tailBuffer struct {
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	n := len(p)
-	if len(p) > t.max {
-		p = p[len(p)-t.max:]
-	}
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return n, nil
-}
-
-// String returns the kept lines, trimmed, on one line.
-func (t *tailBuffer) String() string {
-	s := strings.TrimSpace(string(t.b))
-	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " | ")), " ")
-	if s == "" {
-		return "(no message)"
-	}
-	return s
 }
 
 // limitedWriter fails once more than n bytes are written.
