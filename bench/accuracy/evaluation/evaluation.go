@@ -184,7 +184,7 @@ func (r *Result) countFast(exact, fast, orig, fastDer []hashed) {
 		for _, t := range Signals {
 			f.Dist[t][distance(t, fastDer[i], orig[q])]++
 			for j := range orig {
-				if j != q {
+				if j != q && r.Originals[j].ID() != d.Also {
 					f.Cross[t][distance(t, fastDer[i], orig[j])]++
 				}
 			}
@@ -304,7 +304,9 @@ func (r *Result) count(orig, der []hashed) {
 		for _, t := range Signals {
 			r.Dist[t][d.Transform][distance(t, der[i], orig[q])]++
 			for j := range orig {
-				if j != q {
+				// A post of two pictures is a copy of both: matching
+				// the second is no false positive.
+				if j != q && r.Originals[j].ID() != d.Also {
 					r.Cross[t][distance(t, der[i], orig[j])]++
 				}
 			}

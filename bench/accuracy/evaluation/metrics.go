@@ -74,8 +74,17 @@ func (r *Result) CrossFPR(t matcher.SignalType, thr int) float64 {
 // NumPairs is the number of pairs of distinct originals.
 func (r *Result) NumPairs() int { n := len(r.Originals); return n * (n - 1) / 2 }
 
-// NumCross is the number of (derived copy, other original) pairs.
-func (r *Result) NumCross() int { return len(r.Derived) * (len(r.Originals) - 1) }
+// NumCross is the number of (derived copy, other original) pairs; the
+// second original of a two-picture post is not an other original.
+func (r *Result) NumCross() int {
+	n := len(r.Derived) * (len(r.Originals) - 1)
+	for _, d := range r.Derived {
+		if d.Also != "" {
+			n--
+		}
+	}
+	return n
+}
 
 // Recommend returns the largest threshold in 0..bits/2 whose FPR and
 // CrossFPR are both at most MaxFPR, with its overall recall; ok is false

@@ -165,11 +165,29 @@ func Build(ctx context.Context, cfg Config) (*Summary, error) {
 			return nil, fmt.Errorf("builder: %w", err)
 		}
 	}
+	// A two-picture post shows an original with the next one in SHA-256
+	// order (the first for the last): a fixed pairing, whatever the build's
+	// order.
+	ids := make([]string, len(sum.Originals))
+	for i, o := range sum.Originals {
+		ids[i] = o.SHA256
+	}
+	slices.Sort(ids)
+	partner := map[string]Original{}
+	byID := map[string]Original{}
+	for _, o := range sum.Originals {
+		byID[o.SHA256] = o
+	}
+	for i, id := range ids {
+		if len(ids) > 1 {
+			partner[id] = byID[ids[(i+1)%len(ids)]]
+		}
+	}
 	derived := make([][]Derived, len(sum.Originals))
 	errs := make([]error, len(sum.Originals))
 	parallel(ctx, cfg.Workers, len(sum.Originals), func(i int) {
 		o := sum.Originals[i]
-		derived[i], errs[i] = writeOriginal(cfg, o, data[o.SHA256])
+		derived[i], errs[i] = writeOriginal(cfg, o, data[o.SHA256], partner[o.SHA256], data[partner[o.SHA256].SHA256])
 	})
 	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
 		return nil, err
@@ -186,19 +204,33 @@ func Build(ctx context.Context, cfg Config) (*Summary, error) {
 	return sum, nil
 }
 
-// writeOriginal writes one original and all its derived copies.
-func writeOriginal(cfg Config, o Original, data []byte) ([]Derived, error) {
+// writeOriginal writes one original and all its derived copies; other
+// (with its file, otherData) is the second picture of two-picture posts,
+// which are left out when the corpus has a single original.
+func writeOriginal(cfg Config, o Original, data []byte, other Original, otherData []byte) ([]Derived, error) {
 	if err := os.WriteFile(filepath.Join(cfg.Out, o.File), data, 0o644); err != nil {
 		return nil, fmt.Errorf("builder: %w", err)
 	}
-	img, _, err := media.Decode(data, media.DefaultLimits)
+	src, err := decodeRGBA(o, data)
 	if err != nil {
-		return nil, fmt.Errorf("builder: %s: %w", o.File, err)
+		return nil, err
 	}
-	src := transform.FromPixels(img.Pix, img.Width, img.Height, img.Channels)
+	var second *image.RGBA
 	out := make([]Derived, 0, len(cfg.Transforms))
 	for _, t := range cfg.Transforms {
-		b, err := transform.Derive(t, src, cfg.Seed, o.ID())
+		also := ""
+		if t.Pair != nil {
+			if otherData == nil {
+				continue
+			}
+			if second == nil {
+				if second, err = decodeRGBA(other, otherData); err != nil {
+					return nil, err
+				}
+			}
+			also = other.ID()
+		}
+		b, err := transform.DeriveWith(t, src, second, cfg.Seed, o.ID())
 		if err != nil {
 			return nil, err
 		}
@@ -207,9 +239,17 @@ func writeOriginal(cfg Config, o Original, data []byte) ([]Derived, error) {
 			return nil, fmt.Errorf("builder: %w", err)
 		}
 		s := sha256.Sum256(b)
-		out = append(out, Derived{SHA256: hex.EncodeToString(s[:]), Transform: t.Name, Original: o.ID(), File: rel})
+		out = append(out, Derived{SHA256: hex.EncodeToString(s[:]), Transform: t.Name, Original: o.ID(), File: rel, Also: also})
 	}
 	return out, nil
+}
+
+func decodeRGBA(o Original, data []byte) (*image.RGBA, error) {
+	img, _, err := media.Decode(data, media.DefaultLimits)
+	if err != nil {
+		return nil, fmt.Errorf("builder: %s: %w", o.File, err)
+	}
+	return transform.FromPixels(img.Pix, img.Width, img.Height, img.Channels), nil
 }
 
 // prepare decodes a candidate, checks its size and makes the file the

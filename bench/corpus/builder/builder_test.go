@@ -23,7 +23,7 @@ func TestManifestRoundTrip(t *testing.T) {
 	}
 	ders := []Derived{
 		{SHA256: repeat("e", 64), Transform: "rot-90", Original: "bbbb", File: "derived/rot-90/bbbb.png"},
-		{SHA256: repeat("f", 64), Transform: "blur", Original: "aaaa", File: "derived/blur/aaaa.jpg"},
+		{SHA256: repeat("f", 64), Transform: "blur", Original: "aaaa", File: "derived/blur/aaaa.jpg", Also: "bbbb"},
 	}
 	if err := WriteManifest(dir, origs); err != nil {
 		t.Fatal(err)
@@ -57,6 +57,14 @@ func TestManifestRoundTrip(t *testing.T) {
 	if m2, d2, _ := Digest(dir); m1 != m2 || d1 != d2 {
 		t.Error("digest changed after a round trip")
 	}
+	// A corpus built before two-picture posts (no "also" column) still reads.
+	v1 := "sha256\ttransform\toriginal\tfile\n" + repeat("e", 64) + "\trot-90\tbbbb\tderived/rot-90/bbbb.png\n"
+	if err := os.WriteFile(filepath.Join(dir, DerivedFile), []byte(v1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadDerived(dir); err != nil || len(got) != 1 || got[0] != ders[0] {
+		t.Errorf("old DERIVED.tsv read as %+v, %v; want %+v", got, err, ders[0])
+	}
 	if err := WriteManifest(dir, []Original{{SHA256: repeat("a", 64), Path: "a\tb"}}); err == nil {
 		t.Error("a path with a tab was written")
 	}
@@ -86,7 +94,7 @@ func TestBuildDeterministic(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(src, "not-a-picture.png"), []byte("hello"), 0o644)
 	ts := []transform.Transform{}
-	for _, n := range []string{"jpeg-q50", "crop-5", "rot-90"} {
+	for _, n := range []string{"jpeg-q50", "crop-5", "rot-90", "two-stacked"} {
 		tr, _ := transform.ByName(n)
 		ts = append(ts, tr)
 	}
@@ -107,8 +115,14 @@ func TestBuildDeterministic(t *testing.T) {
 	if m1 != m2 || d1 != d2 {
 		t.Error("two builds of the same sources differ")
 	}
-	if len(sum.Originals) != 2 || len(sum.Derived) != 6 || sum.Skipped != 1 {
-		t.Errorf("got %d originals, %d derived, %d skipped; want 2, 6, 1 (the 100x100 picture is too small)",
+	if len(sum.Originals) != 2 || len(sum.Derived) != 8 || sum.Skipped != 1 {
+		t.Errorf("got %d originals, %d derived, %d skipped; want 2, 8, 1 (the 100x100 picture is too small)",
 			len(sum.Originals), len(sum.Derived), sum.Skipped)
+	}
+	// Each two-picture post shows the other original too, and says so.
+	for _, d := range sum.Derived {
+		if want := d.Transform == "two-stacked"; (d.Also != "") != want || d.Also == d.Original {
+			t.Errorf("%s of %s: also %q", d.Transform, d.Original, d.Also)
+		}
 	}
 }

@@ -40,11 +40,17 @@ type Derived struct {
 	Transform string
 	Original  string // the original's ID
 	File      string // relative to the corpus folder
+	// Also is the ID of the second original a two-picture post shows, of
+	// which it is a copy too; empty for every other transform.
+	Also string
 }
 
 var (
 	manifestHeader = []string{"sha256", "size", "width", "height", "package", "path", "source_sha256", "file"}
-	derivedHeader  = []string{"sha256", "transform", "original", "file"}
+	derivedHeader  = []string{"sha256", "transform", "original", "file", "also"}
+	// derivedHeaderV1 is the header of corpora built before two-picture
+	// posts, still read.
+	derivedHeaderV1 = []string{"sha256", "transform", "original", "file"}
 )
 
 // WriteManifest writes the originals, sorted by SHA-256, to dir/MANIFEST.tsv.
@@ -63,7 +69,7 @@ func WriteManifest(dir string, origs []Original) error {
 func WriteDerived(dir string, ds []Derived) error {
 	rows := make([][]string, 0, len(ds))
 	for _, d := range ds {
-		rows = append(rows, []string{d.SHA256, d.Transform, d.Original, d.File})
+		rows = append(rows, []string{d.SHA256, d.Transform, d.Original, d.File, d.Also})
 	}
 	slices.SortFunc(rows, func(a, b []string) int {
 		return strings.Compare(a[3], b[3])
@@ -96,11 +102,18 @@ func ReadManifest(dir string) ([]Original, error) {
 func ReadDerived(dir string) ([]Derived, error) {
 	rows, err := readTSV(filepath.Join(dir, DerivedFile), derivedHeader)
 	if err != nil {
-		return nil, err
+		var v1 error
+		if rows, v1 = readTSV(filepath.Join(dir, DerivedFile), derivedHeaderV1); v1 != nil {
+			return nil, err
+		}
 	}
 	out := make([]Derived, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Derived{SHA256: r[0], Transform: r[1], Original: r[2], File: r[3]})
+		d := Derived{SHA256: r[0], Transform: r[1], Original: r[2], File: r[3]}
+		if len(r) > 4 {
+			d.Also = r[4]
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }

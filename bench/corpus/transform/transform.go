@@ -40,6 +40,9 @@ type Transform struct {
 	Quality int
 	// Apply returns the altered pixels. src is opaque and is not modified.
 	Apply func(src *image.RGBA, rng *rand.Rand) *image.RGBA
+	// Pair, set instead of Apply, makes a post that shows src and another
+	// original of the corpus, other: a copy of both (see DeriveWith).
+	Pair func(src, other *image.RGBA, rng *rand.Rand) *image.RGBA
 }
 
 // Ext is the file extension of the transform's output, with its dot.
@@ -115,7 +118,7 @@ func All() []Transform {
 	})
 	add("logo", "overlay", DefaultJPEGQuality, func(src *image.RGBA, rng *rand.Rand) *image.RGBA { return LogoOverlay(src, rng) })
 	add("screenshot", "screenshot", 0, func(src *image.RGBA, _ *rand.Rand) *image.RGBA { return Screenshot(src, 1280, 800, 0.6) })
-	return ts
+	return append(ts, repostTransforms()...)
 }
 
 // ByName returns the named transform.
@@ -139,9 +142,24 @@ func Rand(seed uint64, transform, original string) *rand.Rand {
 }
 
 // Derive applies t to src with the generator for (seed, t, original) and
-// returns the encoded file.
+// returns the encoded file. A Pair transform needs DeriveWith.
 func Derive(t Transform, src *image.RGBA, seed uint64, original string) ([]byte, error) {
-	out := t.Apply(src, Rand(seed, t.Name, original))
+	return DeriveWith(t, src, nil, seed, original)
+}
+
+// DeriveWith is Derive for any transform: other is the second picture of
+// a Pair transform's post (ignored by the others).
+func DeriveWith(t Transform, src, other *image.RGBA, seed uint64, original string) ([]byte, error) {
+	rng := Rand(seed, t.Name, original)
+	var out *image.RGBA
+	switch {
+	case t.Pair != nil && other == nil:
+		return nil, fmt.Errorf("transform: %s shows two pictures and needs a second one", t.Name)
+	case t.Pair != nil:
+		out = t.Pair(src, other, rng)
+	default:
+		out = t.Apply(src, rng)
+	}
 	return Encode(out, t.Quality)
 }
 

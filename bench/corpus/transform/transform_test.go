@@ -24,11 +24,11 @@ func synthetic(w, h int) *image.RGBA {
 func TestDeterministic(t *testing.T) {
 	src := synthetic(60, 40)
 	for _, tr := range All() {
-		a, err := Derive(tr, src, DefaultSeed, "orig")
+		a, err := DeriveWith(tr, src, synthetic(30, 50), DefaultSeed, "orig")
 		if err != nil {
 			t.Fatalf("%s: %v", tr.Name, err)
 		}
-		b, err := Derive(tr, synthetic(60, 40), DefaultSeed, "orig")
+		b, err := DeriveWith(tr, synthetic(60, 40), synthetic(30, 50), DefaultSeed, "orig")
 		if err != nil {
 			t.Fatalf("%s: %v", tr.Name, err)
 		}
