@@ -284,9 +284,9 @@ func (k *work) classify(b box, sides [4]bool) (cand, bool) {
 	cd := cand{b: b, sides: sides, score: float64(b.area()) / float64(k.w*k.h)}
 	onlyBars := !sides[left] && !sides[right]
 	switch {
-	case marks >= 0.003 && dom >= 0.75 && onlyBars:
+	case marks >= 0.003 && dom >= 0.75 && onlyBars && (b.y0 >= k.h/20 || k.h-b.y1 >= k.h/20):
 		cd.kind, cd.margin = KindCaption, "a caption bar"
-	case marks >= 0.003 && n >= 2:
+	case marks >= 0.003 && n >= 3:
 		cd.kind, cd.margin = KindScreenshot, "a screenshot's surroundings"
 	case marks < 0.003 && dom >= 0.9 && n >= 2:
 		cd.kind, cd.margin = KindBorder, "a uniform border"
@@ -305,7 +305,8 @@ func (k *work) classify(b box, sides [4]bool) (cand, bool) {
 }
 
 // plausible reports whether b can be a whole picture: at least 15% of the
-// image, at most 5:1, and not the whole image.
+// image, at most 5:1, and at most 94% of it: a region nearly the whole image
+// hashes like the image, so it would add a lookup and no recall.
 func (k *work) plausible(b box) bool {
 	if b.w() <= 0 || b.h() <= 0 || b.area()*100 < 15*k.w*k.h {
 		return false
@@ -313,5 +314,5 @@ func (k *work) plausible(b box) bool {
 	if b.w() > 5*b.h() || b.h() > 5*b.w() {
 		return false
 	}
-	return b.w() < k.w || b.h() < k.h
+	return b.area()*100 <= 94*k.w*k.h
 }
