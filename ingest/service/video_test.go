@@ -6,11 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/atkm/herken/fixtures"
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/video/videotest"
 )
 
 // makeVideo runs ffmpeg to make a test video in dir.
@@ -85,5 +87,52 @@ func TestVideoMatching(t *testing.T) {
 	}
 	if m := match("other video", other); m != nil {
 		t.Errorf("a different video matched: %+v", m.Video)
+	}
+}
+
+// TestHostileVideoUploads: a manifest, playlist or script disguised as
+// each video herken sniffs, uploaded to /v1/match, never makes the server
+// open a file or a URL: the canary video, known to the index, is neither
+// read nor matched, and no answer shows a path, the server's PID or what
+// ffmpeg printed.
+func TestHostileVideoUploads(t *testing.T) {
+	ffmpeg := fixtures.RequireTool(t, "ffmpeg")
+	fixtures.RequireTool(t, "ffprobe")
+	c := videotest.NewCanary(t, ffmpeg)
+	canary, err := os.ReadFile(c.Video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, Config{})
+	r := do(t, "POST", s.url+"/v1/banks/demo/items/upload?label=canary", "video/mp4", bytes.NewReader(canary))
+	if r.status != 201 {
+		t.Fatalf("upload the canary: %d %s", r.status, r.body)
+	}
+	c.Touched()
+
+	pid := strconv.Itoa(os.Getpid())
+	for mname, manifest := range videotest.Manifests(c) {
+		for dname, prefix := range videotest.Disguises() {
+			name := mname + "/" + dname
+			r := do(t, "POST", s.url+"/v1/match", "", strings.NewReader(prefix+manifest))
+			var res matchResponse
+			if err := json.Unmarshal(r.body, &res); err != nil || r.status >= 500 {
+				t.Fatalf("%s: %d %s", name, r.status, r.body)
+			}
+			if r.status == 200 && (res.Matched || res.VideoFrames > 0 || res.ContentType != matcher.Video) {
+				t.Errorf("%s: matched %v, %d frames, %s: %s", name, res.Matched, res.VideoFrames, res.ContentType, r.body)
+			}
+			for _, leak := range []string{"/proc", "/dev/fd", pid, c.Dir, "@ 0x", "Invalid data", "ffprobe:"} {
+				if bytes.Contains(r.body, []byte(leak)) {
+					t.Errorf("%s: the answer shows %q: %s", name, leak, r.body)
+				}
+			}
+			if touched := c.Touched(); touched != "" {
+				t.Errorf("%s: the server reached the canary: %s", name, touched)
+			}
+			if name == "dash-file/free" {
+				t.Logf("%s: %d %s", name, r.status, r.body)
+			}
+		}
 	}
 }
