@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -48,6 +49,8 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	minFree := fs.String("min-free-disk", envDefault("min-free-disk", "256MiB"), "free disk space below which writes are refused")
 	decode := decodeFlag(fs)
 	pprofAddr := fs.String("pprof-listen", envDefault("pprof-listen", ""), "serve Go's profiler (net/http/pprof) on this loopback address, for profiling under load")
+	idle := fs.String("stream-idle-timeout", envDefault("stream-idle-timeout", "60s"), "cut an upload or batch that makes no progress (no byte sent or read) for this long; a stream that moves is never cut")
+	bodyMemory := fs.String("body-memory", envDefault("body-memory", "1GiB"), "memory that uploads held for decoding may take at once (a video counts twice); past it requests get 429")
 	retention := fs.String("audit-retention", envDefault("audit-retention", "365d"), "how long the audit log keeps its records (at most 365d)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -65,6 +68,14 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	nWorkers, err := strconv.Atoi(*workers)
 	if err != nil || nWorkers < 0 {
 		return usagef("--batch-workers: want a number >= 0")
+	}
+	idleD, err := time.ParseDuration(*idle)
+	if err != nil || idleD <= 0 {
+		return usagef("--stream-idle-timeout: want a positive duration such as 60s")
+	}
+	bodyBudget, err := parseBytes(*bodyMemory)
+	if err != nil {
+		return usagef("--body-memory: %v", err)
 	}
 	graceD, err := time.ParseDuration(*grace)
 	if err != nil {
@@ -137,6 +148,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 		Hasher:         matcher.HasherConfig{Limits: media.DefaultLimits, Decode: mode},
 		MaxUploadBytes: uploadLimit, BatchWorkers: nWorkers, Logger: log, Version: version,
 		InsecureNoAuth: *noAuth, RateLimit: rate, RateBurst: burst,
+		StreamIdleTimeout: idleD, BodyMemory: bodyBudget,
 	})
 	if err != nil {
 		return err
@@ -165,6 +177,12 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	} else if len(store.Keys()) == 0 {
 		log.Warn("no API keys yet: every request will be refused; create one with herken keys create --role admin --name ...")
 	}
+	// Libraries (net/http's client among them) write to Go's standard
+	// logger, quoting the bytes they saw: keep content out of the log.
+	oldOut, oldFlags := stdlog.Writer(), stdlog.Flags()
+	stdlog.SetFlags(0)
+	stdlog.SetOutput(service.StdLogWriter(log))
+	defer func() { stdlog.SetOutput(oldOut); stdlog.SetFlags(oldFlags) }()
 	fmt.Fprintf(io.out, "herken listening on %s://%s\n", scheme, ln.Addr())
 	if err := svc.Serve(ctx, ln, graceD); err != nil {
 		return err

@@ -161,6 +161,81 @@ func TestServeRefusesInsecureSetups(t *testing.T) {
 	f("at most 365d", "--audit-retention", "400d")
 	f("--pprof-listen must be a loopback address", "--pprof-listen", "0.0.0.0:6060")
 	f("--decode", "--decode", "quick")
+	f("--stream-idle-timeout", "--stream-idle-timeout", "0s")
+	f("--body-memory", "--body-memory", "lots")
+}
+
+// TestServeKeepsFetchedBytesOutOfLogs runs the binary against an upstream
+// that sends bytes on an idle kept-alive connection after its answer. Go's
+// HTTP client reports that through the standard logger, quoting the bytes;
+// the server's log must say what happened without them.
+func TestServeKeepsFetchedBytesOutOfLogs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: runs without -short")
+	}
+	const secret = "SECRET-FETCHED-CONTENT-0815"
+	up, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	go func() {
+		for {
+			c, err := up.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if line == "\r\n" {
+						break
+					}
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+				time.Sleep(300 * time.Millisecond)
+				io.WriteString(c, secret+" sent unasked\r\n")
+				time.Sleep(time.Second)
+			}()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(up.Addr().String())
+	cmd := exec.Command(buildBinary(t), "serve", "--data", newDataDir(t), "--listen", "127.0.0.1:0", "--insecure-no-auth",
+		"--fetch-allow", "127.0.0.1/32", "--fetch-ports", port)
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		t.Fatal(err)
+	}
+	base := strings.TrimSpace(strings.TrimPrefix(line, "herken listening on "))
+	resp, err := http.Post(base+"/v1/match/url", "application/json", strings.NewReader(`{"url":"http://`+up.Addr().String()+`/x"}`))
+	if err == nil {
+		resp.Body.Close()
+	}
+	if err != nil || resp.StatusCode != 200 {
+		cmd.Process.Kill()
+		t.Fatalf("match url: %v %v", resp, err)
+	}
+	time.Sleep(time.Second) // the unasked bytes arrive after 300 ms
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if !strings.Contains(logs.String(), "Unsolicited response") {
+		t.Fatalf("net/http did not report the unasked bytes; log:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), secret) {
+		t.Fatalf("fetched bytes in the server's log:\n%s", logs.String())
+	}
 }
 
 // TestServePprof profiles a running service on its own loopback listener;

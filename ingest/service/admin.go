@@ -176,7 +176,11 @@ func (s *Service) uploadItem(c *call) error {
 	if err != nil {
 		return err
 	}
-	hs, err := s.itemHasher.Hash(context.Background(), r)
+	held := s.holdBody(r, int64(c.ctx.Request.Header.ContentLength()))
+	defer held.Release()
+	ctx, cancel := watchPeer(context.Background(), c.ctx.Conn())
+	defer cancel()
+	hs, err := s.itemHasher.Hash(ctx, held)
 	if err != nil {
 		return err
 	}

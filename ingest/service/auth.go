@@ -41,11 +41,11 @@ func (s *Service) authenticate(c *call, r *route) error {
 	if len(auth) == 0 {
 		return errorf(http.StatusUnauthorized, "missing_key", "send an API key: Authorization: Bearer hk_...")
 	}
-	token, ok := bytes.CutPrefix(auth, []byte("Bearer "))
+	token, ok := bearerToken(auth)
 	if !ok {
 		return errorf(http.StatusUnauthorized, "malformed_key", "the Authorization header must be: Bearer hk_...")
 	}
-	k, err := s.cfg.Store.Authenticate(string(bytes.TrimSpace(token)))
+	k, err := s.cfg.Store.Authenticate(string(token))
 	switch {
 	case errors.Is(err, index.ErrKeyMalformed):
 		return errorf(http.StatusUnauthorized, "malformed_key", "that is not a herken API key")
@@ -69,6 +69,19 @@ func (s *Service) authenticate(c *call, r *route) error {
 	}
 	return errorf(http.StatusForbidden, "forbidden_role", "a %s key may not call %s %s (roles that may: %s)",
 		k.Role, c.ctx.Method(), c.ctx.Path(), strings.Join(names, ", "))
+}
+
+// bearerToken returns the token of an Authorization header of the Bearer
+// scheme. Auth schemes are case-insensitive (RFC 7235, section 2.1), so
+// "bearer" and "BEARER" are Bearer too; spaces or tabs separate the
+// scheme from the token.
+func bearerToken(auth []byte) ([]byte, bool) {
+	i := bytes.IndexAny(auth, " \t")
+	if i < 0 || !bytes.EqualFold(auth[:i], []byte("Bearer")) {
+		return nil, false
+	}
+	token := bytes.TrimSpace(auth[i:])
+	return token, len(token) > 0
 }
 
 // actor names the caller in records: its key id.

@@ -25,7 +25,7 @@ type batchLine struct {
 	ID         json.RawMessage `json:"id"`
 	URL        string          `json:"url"`
 	Signals    json.RawMessage `json:"signals"`
-	DataBase64 string          `json:"data_base64"`
+	DataBase64 *string         `json:"data_base64"` // nil: not given
 }
 
 // batchResult is one line of a batch's answer.
@@ -54,16 +54,36 @@ type batchSummary struct {
 // The answer starts before the request ends: a client must read it while
 // it sends (Go's net/http client does).
 func (s *Service) batch(c *call) error {
-	body := c.body(math.MaxInt64)
+	conn := c.ctx.Conn()
+	d := newIdleDeadline(conn, s.cfg.StreamIdleTimeout)
+	body := &stoppableReader{r: c.streamBody(math.MaxInt64, d), d: d}
+	// fasthttp releases the request as soon as writing the answer fails,
+	// while this batch may still read its body: the failed write stops the
+	// reader first (see guardConn).
+	guard := guardOf(conn)
+	if guard != nil {
+		guard.setOnWriteError(body.stop)
+	}
 	c.ctx.SetStatusCode(http.StatusOK)
 	c.ctx.SetContentType("application/x-ndjson")
 	who := c.who
-	c.ctx.SetBodyStreamWriter(func(w *bufio.Writer) { s.runBatch(body, w, who) })
+	c.ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := watchPeer(context.Background(), conn)
+		defer cancel()
+		s.runBatch(ctx, body, w, who, d)
+		if guard != nil {
+			guard.setOnWriteError(nil) // the reader is done
+		}
+	})
 	return nil
 }
 
-func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
-	ctx, cancel := context.WithCancel(context.Background())
+// runBatch works on the lines of body and writes their answers to w. It
+// returns only once its reader and workers are done. The work stops when
+// ctx is done (the client left), when the answer cannot be written, or
+// when the body cannot be read.
+func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer, who index.APIKey, d *idleDeadline) {
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make(chan batchResult, s.cfg.BatchWorkers)
 	var sum batchSummary
@@ -86,6 +106,7 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 				continue
 			case err != nil && !errors.Is(err, io.EOF):
 				readErr = err
+				cancel() // the stream failed: the lines in flight are for nobody
 			}
 			if len(bytes.TrimSpace(line)) == 0 {
 				putBuffer(line)
@@ -107,6 +128,10 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 			}
 		}
 		_ = g.Wait()
+		if ctx.Err() != nil && readErr == nil {
+			// Never a summary for a batch that was not read to its end.
+			readErr = errorf(http.StatusBadRequest, "incomplete_body", "the batch was stopped before its end: its connection closed")
+		}
 	}()
 
 	var writeFailed atomic.Bool
@@ -122,6 +147,7 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 		} else if l, ok := r.Result.(lookupAnswer); ok && l.Matched {
 			sum.Matched++
 		}
+		d.beforeWrite()
 		err := enc.Encode(r)
 		if err == nil && len(results) == 0 {
 			err = w.Flush()
@@ -134,6 +160,7 @@ func (s *Service) runBatch(body io.Reader, w *bufio.Writer, who index.APIKey) {
 	if writeFailed.Load() {
 		return
 	}
+	d.beforeWrite()
 	if readErr != nil {
 		p := classify(readErr).Problem
 		_ = enc.Encode(map[string]Problem{"error": p})
@@ -198,17 +225,21 @@ func readBatchLine(br *bufio.Reader, max int) ([]byte, error) {
 // parseBatchLine decodes a batch line. Its data_base64 string, which may
 // be most of a long line, is taken out before the rest is decoded, so that
 // the JSON decoder does not scan it character by character; it is
-// returned apart, still in base64.
+// returned apart, still in base64, and is nil only when the line has no
+// data_base64 at all.
 func parseBatchLine(line []byte) (batchLine, []byte, error) {
 	rest, data64, spliced := spliceBase64(line)
 	if !spliced {
 		return parseBatchLineSlowly(line)
 	}
-	in, err := decodeBatchLine(rest)
-	if err == nil && in.DataBase64 != "" {
-		// A second data_base64 key: decode the line as it is, so that the
-		// last one wins, as in any other JSON object.
+	if bytes.Count(rest, []byte(`"data_base64"`)) > 1 {
+		// Maybe a second data_base64 key: decode the line as it is, so
+		// that the last one wins, as in any other JSON object.
 		return parseBatchLineSlowly(line)
+	}
+	in, err := decodeBatchLine(rest)
+	if data64 == nil {
+		data64 = []byte{}
 	}
 	return in, data64, err
 }
@@ -216,7 +247,10 @@ func parseBatchLine(line []byte) (batchLine, []byte, error) {
 // parseBatchLineSlowly decodes the line as it is, data_base64 included.
 func parseBatchLineSlowly(line []byte) (batchLine, []byte, error) {
 	in, err := decodeBatchLine(line)
-	return in, []byte(in.DataBase64), err
+	if in.DataBase64 == nil {
+		return in, nil, err
+	}
+	return in, []byte(*in.DataBase64), err
 }
 
 func decodeBatchLine(b []byte) (batchLine, error) {
@@ -322,7 +356,7 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		out.ID = in.ID
 	}
 	given := 0
-	for _, ok := range []bool{in.URL != "", len(in.Signals) > 0, len(data64) > 0} {
+	for _, ok := range []bool{in.URL != "", len(in.Signals) > 0, data64 != nil} {
 		if ok {
 			given++
 		}
@@ -339,7 +373,10 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		}
 		out.Result = resp
 		return done(resp.Signals, resp.Lookup)
-	case len(data64) > 0:
+	case data64 != nil:
+		if len(data64) == 0 {
+			return fail(errEmpty("line %d: data_base64 is empty", n))
+		}
 		data := getBuffer(base64.StdEncoding.DecodedLen(len(data64)))
 		defer putBuffer(data)
 		k, err := base64.StdEncoding.Decode(data, data64)
@@ -347,10 +384,13 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		if err != nil {
 			return fail(errorf(http.StatusBadRequest, "invalid_base64", "line %d: data_base64 is not standard base64: %v", n, err))
 		}
+		if len(data) == 0 {
+			return fail(errEmpty("line %d: data_base64 holds no bytes", n))
+		}
 		if int64(len(data)) > s.cfg.MaxUploadBytes {
 			return fail(errorf(http.StatusRequestEntityTooLarge, "too_large", "line %d: the content is over the upload limit", n))
 		}
-		resp, err := s.result(s.hasher.HashBytes(context.Background(), data))
+		resp, err := s.result(s.hasher.HashBytes(ctx, data))
 		if err != nil {
 			return fail(err)
 		}

@@ -91,6 +91,16 @@ func classify(err error) *apiError {
 	return errorf(http.StatusInternalServerError, "internal", "internal error; it has been logged")
 }
 
+// errEmpty refuses empty content as a query: it has no photo or video
+// signals, and its digests are those of every other empty input.
+func errEmpty(format string, args ...any) *apiError {
+	return errorf(http.StatusBadRequest, "empty_upload", format, args...)
+}
+
+// errGone is the answer for a client that left while its content was
+// worked on; nobody reads it, but the audit log records it.
+var errGone = errorf(499, "client_gone", "the client closed its connection before the answer")
+
 // errInvalid marks validation failures of request content (a bank name,
 // a category) that other packages report as plain errors.
 var errInvalid = errors.New("invalid request")

@@ -37,8 +37,8 @@ func FuzzBatchLine(f *testing.F) {
 		// Taking data_base64 out before decoding changes nothing.
 		in, data, err := parseBatchLine(line)
 		wantIn, wantData, wantErr := parseBatchLineSlowly(line)
-		wantIn.DataBase64, in.DataBase64 = "", ""
-		if (err == nil) != (wantErr == nil) || err == nil && (string(data) != string(wantData) || !reflect.DeepEqual(in, wantIn)) {
+		wantIn.DataBase64, in.DataBase64 = nil, nil
+		if (err == nil) != (wantErr == nil) || err == nil && (string(data) != string(wantData) || (data == nil) != (wantData == nil) || !reflect.DeepEqual(in, wantIn)) {
 			t.Fatalf("line %q: parsed as %+v %q %v, want %+v %q %v", line, in, data, err, wantIn, wantData, wantErr)
 		}
 		out, rec := svc.batchLine(context.Background(), 1, line)

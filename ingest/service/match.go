@@ -56,9 +56,19 @@ func (s *Service) matchUpload(c *call) error {
 	if err != nil {
 		return err
 	}
-	hs, err := s.hasher.Hash(context.Background(), r)
+	held := s.holdBody(r, int64(c.ctx.Request.Header.ContentLength()))
+	defer held.Release()
+	ctx, cancel := watchPeer(context.Background(), c.ctx.Conn())
+	defer cancel()
+	hs, err := s.hasher.Hash(ctx, held)
 	if err != nil {
 		return err
+	}
+	if hs.Size == 0 {
+		return errEmpty("the uploaded file is empty: there is nothing to match")
+	}
+	if err := ctx.Err(); err != nil {
+		return errGone
 	}
 	resp, err := s.result(hs)
 	if err != nil {
@@ -78,7 +88,9 @@ func (s *Service) matchURL(c *call) error {
 		return err
 	}
 	c.audit.URL = req.URL
-	resp, err := s.fetchAndMatch(context.Background(), req.URL)
+	ctx, cancel := watchPeer(context.Background(), c.ctx.Conn())
+	defer cancel()
+	resp, err := s.fetchAndMatch(ctx, req.URL)
 	if err != nil {
 		return err
 	}
@@ -87,6 +99,8 @@ func (s *Service) matchURL(c *call) error {
 	return nil
 }
 
+// fetchAndMatch fetches url and matches its body; both stop when ctx is
+// done.
 func (s *Service) fetchAndMatch(ctx context.Context, url string) (matchResponse, error) {
 	if url == "" {
 		return matchResponse{}, errorf(http.StatusBadRequest, "invalid_request", `give the URL to match as {"url": "..."}`)
@@ -96,9 +110,14 @@ func (s *Service) fetchAndMatch(ctx context.Context, url string) (matchResponse,
 	}
 	var resp matchResponse
 	err := s.cfg.Fetcher.Fetch(ctx, url, func(body io.Reader, meta fetch.Meta) error {
-		hs, err := s.hasher.Hash(context.Background(), body)
+		held := s.holdBody(body, meta.ContentLength)
+		defer held.Release()
+		hs, err := s.hasher.Hash(ctx, held)
 		if err != nil {
 			return err
+		}
+		if hs.Size == 0 {
+			return errorf(http.StatusUnprocessableEntity, "empty_body", "%s answered with an empty body: there is nothing to match", meta.FinalURL)
 		}
 		if resp, err = s.result(hs); err != nil {
 			return err
@@ -203,9 +222,10 @@ func (s *Service) lookup(c *call, queries []matcher.Query) error {
 
 // upload returns a reader over the uploaded file, at most MaxUploadBytes:
 // the raw body, or the part named "file" of a multipart body. Nothing is
-// buffered to disk.
+// buffered to disk. It is cut when no byte arrives for the stream idle
+// timeout, never for its total time.
 func (c *call) upload() (io.Reader, string, error) {
-	body := c.body(c.s.cfg.MaxUploadBytes)
+	body := c.streamBody(c.s.cfg.MaxUploadBytes, newIdleDeadline(c.ctx.Conn(), c.s.cfg.StreamIdleTimeout))
 	boundary := string(c.ctx.Request.Header.MultipartFormBoundary())
 	if boundary == "" {
 		if bytes.HasPrefix(c.ctx.Request.Header.ContentType(), []byte("multipart/")) {
@@ -238,7 +258,12 @@ func (c *call) upload() (io.Reader, string, error) {
 // body returns the request body as a stream of at most limit bytes; reading
 // past the limit, or a client that stalls or goes away, fails with an
 // apiError that says so.
-func (c *call) body(limit int64) io.Reader {
+func (c *call) body(limit int64) io.Reader { return c.streamBody(limit, nil) }
+
+// streamBody is body with an idle deadline d (nil: none) moved on before
+// each read, in place of the read timeout, which counts from the start of
+// the request.
+func (c *call) streamBody(limit int64, d *idleDeadline) io.Reader {
 	if cl := c.ctx.Request.Header.ContentLength(); cl > 0 && int64(cl) > limit {
 		return errReader{errorf(http.StatusRequestEntityTooLarge, "too_large", "the body is %d bytes; the limit is %d", cl, limit)}
 	}
@@ -246,11 +271,12 @@ func (c *call) body(limit int64) io.Reader {
 	if r == nil {
 		r = bytes.NewReader(c.ctx.Request.Body())
 	}
-	return &limitedBody{r: r, left: limit, limit: limit, size: int64(c.ctx.Request.Header.ContentLength())}
+	return &limitedBody{r: r, left: limit, limit: limit, size: int64(c.ctx.Request.Header.ContentLength()), d: d}
 }
 
 type limitedBody struct {
 	r           io.Reader
+	d           *idleDeadline
 	left, limit int64
 	size        int64 // the announced Content-Length; <= 0 when unknown
 }
@@ -263,6 +289,7 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	if l.left <= 0 {
 		// One more byte tells a body of exactly limit bytes from a longer one.
 		var one [1]byte
+		l.d.beforeRead()
 		if n, _ := l.r.Read(one[:]); n == 0 {
 			return 0, io.EOF
 		}
@@ -271,6 +298,7 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	if int64(len(p)) > l.left {
 		p = p[:l.left]
 	}
+	l.d.beforeRead()
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
 	if err != nil && err != io.EOF {

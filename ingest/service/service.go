@@ -57,7 +57,16 @@ type Config struct {
 	// endpoints, its body (default 30s). Streams (uploads, batches) have
 	// their own idle timeout.
 	ReadTimeout time.Duration
-	Logger      *slog.Logger
+	// StreamIdleTimeout cuts an upload or a batch that makes no progress
+	// for this long: no byte arrives, or no byte of the answer is taken
+	// (default 60s). A stream that keeps moving is never cut, however
+	// long it runs. It is also the write timeout of every answer.
+	StreamIdleTimeout time.Duration
+	// BodyMemory bounds the memory that uploads held for decoding (photos
+	// and videos, uploaded or fetched) take at once across all requests
+	// (default DefaultBodyMemory); past it a request is answered 429.
+	BodyMemory int64
+	Logger     *slog.Logger
 	// Version is reported by /healthz.
 	Version string
 	// InsecureNoAuth serves every request as an anonymous admin: for a
@@ -80,8 +89,13 @@ type Service struct {
 	routes     []route
 	metrics    *metrics
 	limiter    *rateLimiter
+	budget     *bodyBudget
 	server     *fasthttp.Server
 }
+
+// DefaultBodyMemory is the default of Config.BodyMemory: sixteen 64 MiB
+// photos, or two 256 MiB videos (each held twice), at once.
+const DefaultBodyMemory = 1 << 30
 
 // New returns a Service for cfg.
 func New(cfg Config) (*Service, error) {
@@ -103,6 +117,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = 30 * time.Second
 	}
+	if cfg.StreamIdleTimeout <= 0 {
+		cfg.StreamIdleTimeout = 60 * time.Second
+	}
+	if cfg.BodyMemory <= 0 {
+		cfg.BodyMemory = DefaultBodyMemory
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -122,6 +142,8 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, hasher: h, itemHasher: ih, log: cfg.Logger}
 	s.metrics = newMetrics(cfg.Store)
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	s.budget = &bodyBudget{limit: cfg.BodyMemory}
+	s.metrics.set.NewGauge("herken_held_body_bytes", func() float64 { return float64(s.budget.inUse()) })
 	s.routes = s.routeTable()
 	s.server = &fasthttp.Server{
 		Handler:                      s.Handler,
@@ -130,9 +152,10 @@ func New(cfg Config) (*Service, error) {
 		DisablePreParseMultipartForm: true,
 		// With streaming on, this is only how much of a body is read
 		// ahead; each handler enforces its own limit.
-		MaxRequestBodySize:    64 << 10,
-		ReadTimeout:           cfg.ReadTimeout,
-		WriteTimeout:          10 * time.Minute, // a batch answer may stream that long between requests
+		MaxRequestBodySize: 64 << 10,
+		ReadTimeout:        cfg.ReadTimeout,
+		// Streamed answers (batches) move this deadline on as they write.
+		WriteTimeout:          cfg.StreamIdleTimeout,
 		IdleTimeout:           2 * time.Minute,
 		SecureErrorLogMessage: true,
 		ReadBufferSize:        16 << 10,
@@ -149,7 +172,7 @@ func New(cfg Config) (*Service, error) {
 // to grace), and returns. The caller closes the store afterwards.
 func (s *Service) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.server.Serve(ln) }()
+	go func() { errc <- s.server.Serve(guardListener{ln}) }()
 	select {
 	case err := <-errc:
 		return err
