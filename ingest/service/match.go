@@ -271,7 +271,9 @@ func (c *call) streamBody(limit int64, d *idleDeadline) io.Reader {
 	if r == nil {
 		r = bytes.NewReader(c.ctx.Request.Body())
 	}
-	return &limitedBody{r: r, left: limit, limit: limit, size: int64(c.ctx.Request.Header.ContentLength()), d: d}
+	lb := &limitedBody{r: r, left: limit, limit: limit, size: int64(c.ctx.Request.Header.ContentLength()), d: d}
+	c.stream = lb
+	return lb
 }
 
 type limitedBody struct {

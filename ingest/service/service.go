@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -233,6 +234,12 @@ func (s *Service) Handler(ctx *fasthttp.RequestCtx) {
 		// The rest of an unread body would be taken for the next request.
 		if ctx.Request.Header.ContentLength() != 0 {
 			ctx.SetConnectionClose()
+			if ae.Code == "busy" && c.stream != nil {
+				// Read (and drop) the rest of an upload refused for want of
+				// memory, so that the client gets its 429 rather than a
+				// connection reset by unread bytes; nothing is held.
+				_, _ = io.Copy(io.Discard, c.stream)
+			}
 		}
 		writeJSON(ctx, ae.status, map[string]Problem{"error": ae.Problem})
 	}
@@ -249,6 +256,7 @@ type call struct {
 	s      *Service
 	who    index.APIKey      // the caller, once authenticated
 	audit  index.AuditRecord // filled by the handler, written after it
+	stream io.Reader         // the body as streamed, once a handler asked for it
 }
 
 // route is one endpoint: a method and a path pattern whose {name}
