@@ -16,7 +16,10 @@ const bankUsage = `list | show NAME | create NAME [flags] | update NAME [flags] 
 
 create and update take:
   --description TEXT  --source TEXT  --category C[,C]  --threshold TYPE=N[,TYPE=N]
-create also takes --disabled`
+create also takes --disabled
+
+While herken serve holds the index, list and show read through it with
+--server URL --key KEY (an analyst key; env HERKEN_SERVER, HERKEN_KEY).`
 
 func runBank(ctx context.Context, args []string, io *stdio) error {
 	fs := newFlagSet("bank", bankUsage, io)

@@ -17,7 +17,10 @@ const itemUsage = `list --bank NAME [--status active|retracted] [--after ID] [--
        | show ID
        | add --bank NAME (--signal TYPE:VALUE... | --file PATH) [--category C] [--label L] [--reference R]
        | retract ID --reason TEXT
-       | reactivate ID --reason TEXT`
+       | reactivate ID --reason TEXT
+
+While herken serve holds the index, list and show read through it with
+--server URL --key KEY (an analyst key; env HERKEN_SERVER, HERKEN_KEY).`
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
