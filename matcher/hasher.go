@@ -53,6 +53,11 @@ type HasherConfig struct {
 	Signals []SignalType
 	// Dihedral also computes PDQ's seven rotated and flipped variants.
 	Dihedral bool
+	// Regions also finds the pictures inside a photo (in a frame, over
+	// padding, under caption bars, in a screenshot, or shown with another)
+	// and PDQ-hashes each, as found and mirrored: query variants that find
+	// a re-post from the original's PDQ hash alone.
+	Regions bool
 	// PDQFullResolution hashes without the reference CLI's 512x512 squash.
 	PDQFullResolution bool
 	// Decode chooses between decoding photos exactly and decoding large
@@ -164,6 +169,9 @@ type Hasher struct {
 	digests []SignalType
 	photo   []SignalType
 	pdqPool sync.Pool
+	// regionPool holds PDQ hashers that also compute the mirrored hash,
+	// for the regions found inside a photo.
+	regionPool sync.Pool
 	// photos and videos each hold a slot per decode in progress. They are
 	// apart so that a photo never waits behind long video decodes.
 	photos, videos chan struct{}
@@ -213,6 +221,8 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 	}
 	opts := pdq.Options{FullResolution: cfg.PDQFullResolution, Dihedral: cfg.Dihedral}
 	h.pdqPool.New = func() any { return pdq.NewHasher(opts) }
+	regionOpts := pdq.Options{FullResolution: cfg.PDQFullResolution, Dihedral: true}
+	h.regionPool.New = func() any { return pdq.NewHasher(regionOpts) }
 	return h, nil
 }
 
@@ -385,6 +395,11 @@ func (h *Hasher) hashPhoto(data []byte, out *Hashes) error {
 			out.Signals = append(out.Signals, mustSignal(PDQ, res.Hash[:]))
 			out.PDQQuality = res.Quality
 			out.PDQDihedral = res.Dihedral
+			if h.cfg.Regions {
+				if err := h.hashRegions(img, out); err != nil {
+					return err
+				}
+			}
 		case PHash, DHash, AHash:
 			v, err := imageHash(t, src.image())
 			if err != nil {

@@ -1,0 +1,50 @@
+package matcher
+
+import (
+	"fmt"
+	"image"
+
+	"github.com/atkm/herken/matcher/media"
+	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/region"
+)
+
+// hashRegions finds the pictures inside a photo (framed, padded,
+// captioned, in a screenshot, or shown with another) and PDQ-hashes each,
+// as found and mirrored, so that a re-post is found from the original's
+// PDQ hash alone.
+func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
+	found := region.Find(img.Pix, img.Width, img.Height, img.Channels)
+	if len(found) == 0 {
+		return nil
+	}
+	ph := h.regionPool.Get().(*pdq.Hasher)
+	defer h.regionPool.Put(ph)
+	for _, r := range found {
+		crop := region.Crop(img.Pix, img.Width, img.Height, img.Channels, r.Rect)
+		res, err := ph.Hash(crop, r.Rect.Dx(), r.Rect.Dy(), img.Channels)
+		if err != nil {
+			return fmt.Errorf("matcher: pdq of a region: %w", err)
+		}
+		// Evidence is given in the photo's own pixels, which differ from
+		// the decoded ones when fast decoding scaled it.
+		r.Rect = scaleRect(r.Rect, img.Width, img.Height, out.Width, out.Height)
+		r.Size = image.Pt(out.Width, out.Height)
+		out.Regions = append(out.Regions, RegionHash{
+			Region: Region{X: r.Rect.Min.X, Y: r.Rect.Min.Y, Width: r.Rect.Dx(), Height: r.Rect.Dy(),
+				Kind: string(r.Kind), Description: r.Explain()},
+			PDQ: res.Hash, Mirrored: res.Dihedral[pdq.FlipY], Quality: res.Quality,
+		})
+	}
+	return nil
+}
+
+// scaleRect maps r from a w×h image to a tw×th one.
+func scaleRect(r image.Rectangle, w, h, tw, th int) image.Rectangle {
+	if w == tw && h == th {
+		return r
+	}
+	x := func(v int) int { return (v*tw + w/2) / w }
+	y := func(v int) int { return (v*th + h/2) / h }
+	return image.Rect(x(r.Min.X), y(r.Min.Y), x(r.Max.X), y(r.Max.Y))
+}
