@@ -48,6 +48,7 @@ func (s *Store) Lookup(queries []matcher.Query) (matcher.Lookup, error) {
 	}
 	slices.SortFunc(res.Matches, byDistance)
 	slices.SortFunc(res.Candidates, byDistance)
+	res.Explain()
 	return res, nil
 }
 

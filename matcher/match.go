@@ -160,3 +160,13 @@ type Lookup struct {
 // close, so variants are held to a stricter rule than the picture as
 // given. Chosen by measurement (bench/REPORT-identification.md).
 const VariantPDQThreshold = 31
+
+// Explain sets the Explanation of every match and candidate.
+func (l *Lookup) Explain() {
+	for i := range l.Matches {
+		l.Matches[i].Explanation = l.Matches[i].Explain()
+	}
+	for i := range l.Candidates {
+		l.Candidates[i].Explanation = l.Candidates[i].Explain()
+	}
+}

@@ -77,12 +77,7 @@ func (h *Hashes) PDQVariants(dihedral bool) []QueryVariant {
 
 // NewResult joins computed hashes and their lookup.
 func NewResult(h *Hashes, l Lookup) Result {
-	for i := range l.Matches {
-		l.Matches[i].Explanation = l.Matches[i].Explain()
-	}
-	for i := range l.Candidates {
-		l.Candidates[i].Explanation = l.Candidates[i].Explain()
-	}
+	l.Explain()
 	r := Result{Matched: len(l.Matches) > 0, ContentType: h.ContentType, Size: h.Size, Signals: h.Signals, Lookup: l}
 	if h.Format != 0 {
 		r.Format = h.Format.String()
