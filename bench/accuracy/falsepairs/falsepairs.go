@@ -109,6 +109,9 @@ func DihedralQuery(h *matcher.Hasher) QueryFunc {
 type Picture struct {
 	Name string // how a report names it
 	File string // its path on this machine
+	// Source names the picture it was cut from: tiles of one source are
+	// distinct pictures, but the report counts their pairs apart.
+	Source string
 }
 
 // Config says what to count.
@@ -119,11 +122,10 @@ type Config struct {
 	// MinQuality is the query's PDQ quality gate (default
 	// matcher.DefaultMinPDQQuality).
 	MinQuality int
-	// ListPDQ lists every pair whose PDQ distance (ungated) is at most it,
-	// and ListSmall every pair whose distance by one of the 64-bit signals
-	// is at most it; -1 lists none. Defaults: 31 and 2.
-	ListPDQ, ListSmall int
-	Workers            int // runtime.GOMAXPROCS(0) when 0
+	// ListPDQ lists every pair whose PDQ distance (ungated) is at most it
+	// (default 31; -1 lists none).
+	ListPDQ int
+	Workers int // runtime.GOMAXPROCS(0) when 0
 }
 
 // hashed is one picture's hashes, flattened for the comparisons.
@@ -150,9 +152,10 @@ type Pair struct {
 	A, B int // indexes into Config.Pictures, A < B
 	// Dist is the pair's distance per signal (index as Signals), the
 	// smaller direction; Gated is PDQ's over query variants of quality at
-	// least MinQuality (NoMatch when there is none).
-	Dist  [4]int
-	Gated int
+	// least MinQuality (NoMatch when there is none), and GatedBoth the same
+	// against bank hashes of quality at least MinQuality too.
+	Dist             [4]int
+	Gated, GatedBoth int
 	// VariantAB names A's variant nearest to B's bank PDQ hash, VariantBA
 	// B's nearest to A's.
 	DistAB, DistBA       int
@@ -171,12 +174,14 @@ type Result struct {
 	// Hist[k][d] counts the pairs whose distance by Signals[k] is d (d up
 	// to the signal's bits; missing signals are left out of every count).
 	Hist [4][]int64
-	// Gated is Hist[0] with the query's quality gate.
-	Gated []int64
+	// Gated is Hist[0] with the query's quality gate; GatedBoth with the
+	// gate on the bank's hash too.
+	Gated, GatedBoth []int64
 	// Quality[q/10] counts pictures by their bank PDQ quality.
 	Quality    [11]int
 	Variants   int // query variants in all
 	MinQuality int
+	ListPDQ    int
 	Listed     []Pair
 }
 
@@ -191,9 +196,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.ListPDQ == 0 {
 		cfg.ListPDQ = 31
 	}
-	if cfg.ListSmall == 0 {
-		cfg.ListSmall = 2
-	}
 	if cfg.Bank == nil || cfg.Query == nil {
 		return nil, errors.New("falsepairs: Config.Bank and Config.Query are required")
 	}
@@ -204,7 +206,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r := &Result{Pictures: cfg.Pictures, MinQuality: cfg.MinQuality}
+	r := &Result{Pictures: cfg.Pictures, MinQuality: cfg.MinQuality, ListPDQ: cfg.ListPDQ}
 	for i, err := range errs {
 		if err != nil {
 			r.Failed = append(r.Failed, fmt.Sprintf("%s: %v", cfg.Pictures[i].Name, err))
@@ -222,11 +224,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.Hist[k] = make([]int64, t.Bits()+1)
 	}
 	r.Gated = make([]int64, matcher.PDQ.Bits()+1)
+	r.GatedBoth = make([]int64, matcher.PDQ.Bits()+1)
 	// Rows are handed out in an order that balances the triangle: row i
 	// compares with n-1-i pictures.
 	type part struct {
 		hist   [4][]int64
 		gated  []int64
+		both   []int64
 		listed []Pair
 		pairs  int64
 	}
@@ -239,6 +243,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			p.hist[k] = make([]int64, len(r.Hist[k]))
 		}
 		p.gated = make([]int64, len(r.Gated))
+		p.both = make([]int64, len(r.Gated))
 		wg.Go(func() {
 			for i := range rows {
 				for j := i + 1; j < n; j++ {
@@ -252,7 +257,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					if pr.Gated < NoMatch {
 						p.gated[pr.Gated]++
 					}
-					if pr.Dist[0] <= cfg.ListPDQ || min(pr.Dist[1], pr.Dist[2], pr.Dist[3]) <= cfg.ListSmall {
+					if pr.GatedBoth < NoMatch {
+						p.both[pr.GatedBoth]++
+					}
+					if pr.Dist[0] <= cfg.ListPDQ {
 						pr.A, pr.B = i, j
 						pr.name(&hs[i], &hs[j], iab, iba)
 						p.listed = append(p.listed, pr)
@@ -278,6 +286,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		for d, c := range p.gated {
 			r.Gated[d] += c
+		}
+		for d, c := range p.both {
+			r.GatedBoth[d] += c
 		}
 		r.Listed = append(r.Listed, p.listed...)
 	}
@@ -376,9 +387,15 @@ func direction(a, b *hashed, minQ int) (d [4]int, gated int, bestIdx int) {
 func compare(a, b *hashed, minQ int) (p Pair, iab, iba int) {
 	dab, gab, iab := direction(a, b, minQ)
 	dba, gba, iba := direction(b, a, minQ)
-	p = Pair{Gated: min(gab, gba), DistAB: dab[0], DistBA: dba[0], QualityA: a.bankQ, QualityB: b.bankQ}
+	p = Pair{Gated: min(gab, gba), GatedBoth: NoMatch, DistAB: dab[0], DistBA: dba[0], QualityA: a.bankQ, QualityB: b.bankQ}
 	for k := range p.Dist {
 		p.Dist[k] = min(dab[k], dba[k])
+	}
+	if b.bankQ >= minQ {
+		p.GatedBoth = gab
+	}
+	if a.bankQ >= minQ {
+		p.GatedBoth = min(p.GatedBoth, gba)
 	}
 	return p, iab, iba
 }

@@ -22,6 +22,10 @@ func (r *Result) Count(k, t int) int64 { return cum(r.Hist[k], t) }
 // GatedCount is Count for PDQ with the query's quality gate.
 func (r *Result) GatedCount(t int) int64 { return cum(r.Gated, t) }
 
+// BothCount is Count for PDQ with the quality gate on the query variant
+// and on the bank's hash.
+func (r *Result) BothCount(t int) int64 { return cum(r.GatedBoth, t) }
+
 func cum(h []int64, t int) int64 {
 	var n int64
 	for d := 0; d <= t && d < len(h); d++ {
@@ -108,7 +112,25 @@ func (r *Result) WriteMarkdown(w io.Writer, rule Rule) {
 	}
 	p("\n\nThe bound is the exact one-sided 95%% Poisson limit of the count (%.2f for %d events) over the number of pairs. ", up, k)
 	p("Pairs share pictures and are not independent, so the bound is nominal. The issue's target is at most 5 false pairs in 5·10^7 (a rate of 10^-7).\n\n")
+	kb := r.BothCount(rule.PDQ)
+	ub := PoissonUpper(kb, 0.95)
+	p("With the same gate on the bank's hash too (a known item whose PDQ quality is below %d is not matched by PDQ alone): **%d** false pairs, rate %s, 95%% bound %s; ",
+		r.MinQuality, kb, sci(float64(kb)/n), sci(ub/n))
+	for i, b := range BankSizes {
+		if i > 0 {
+			p(", ")
+		}
+		p("%.3g (bound %.3g) false identifications per query at %s", float64(kb)/n*float64(b), ub/n*float64(b), millions(b))
+	}
+	p(". Pairs of the rule below whose two qualities are both ≥ %d are these.\n\n", r.MinQuality)
 	pairs := r.RulePairs(rule)
+	same := 0
+	for _, x := range pairs {
+		if r.sameSource(x) {
+			same++
+		}
+	}
+	p("Of the %d, %d are two tiles of one source picture (distinct pictures by the corpus's definition, but often a repeated pattern of one design) and %d are pictures of different sources.\n\n", k, same, int(k)-same)
 	if len(pairs) > 0 {
 		p("Every false pair under the rule:\n\n")
 		r.pairTable(p, pairs)
@@ -117,9 +139,11 @@ func (r *Result) WriteMarkdown(w io.Writer, rule Rule) {
 	p("\n## Per-pair false-match rate per signal\n\n")
 	p("A pair counts at threshold t when a query variant of either picture is within t bits of the other's bank hash. ")
 	p("The 64-bit hashes are looked up for the query as given only. \"pdq gated\" leaves out query variants of quality below %d.\n\n", r.MinQuality)
-	p("| threshold | pdq | pdq gated | expected per query at 1M (pdq gated) |\n|---:|---:|---:|---:|\n")
+	p("\"both gated\" also leaves out bank hashes of quality below %d.\n\n", r.MinQuality)
+	p("| threshold | pdq | pdq gated | pdq both gated | expected per query at 1M (gated / both gated) |\n|---:|---:|---:|---:|---:|\n")
 	for _, t := range []int{0, 4, 8, 12, 16, 20, 24, 28, 31, 32, 36, 40, 44, 48, 52, 56, 60, 64} {
-		p("| %d | %s | %s | %.3g |\n", t, rate(r.Count(0, t), n), rate(r.GatedCount(t), n), float64(r.GatedCount(t))/n*1e6)
+		p("| %d | %s | %s | %s | %.3g / %.3g |\n", t, rate(r.Count(0, t), n), rate(r.GatedCount(t), n), rate(r.BothCount(t), n),
+			float64(r.GatedCount(t))/n*1e6, float64(r.BothCount(t))/n*1e6)
 	}
 	p("\n| threshold | phash | dhash | ahash | expected per query at 1M (phash / dhash / ahash) |\n|---:|---:|---:|---:|---:|\n")
 	for t := 0; t <= 16; t++ {
@@ -137,18 +161,27 @@ func (r *Result) WriteMarkdown(w io.Writer, rule Rule) {
 }
 
 func (r *Result) pairTable(p func(string, ...any), pairs []Pair) {
-	p("| # | picture A | picture B | pdq (A→B variant, B→A variant) | gated | quality A, B | phash | dhash | ahash |\n|---:|---|---|---|---:|---|---:|---:|---:|\n")
+	p("| # | picture A | picture B | same source | pdq (A→B variant, B→A variant) | gated | quality A, B | phash | dhash | ahash |\n|---:|---|---|---|---|---:|---|---:|---:|---:|\n")
 	for i, x := range pairs {
-		p("| %d | `%s` | `%s` | %s (%s %s, %s %s) | %s | %d, %d | %s | %s | %s |\n", i+1, r.Pictures[x.A].Name, r.Pictures[x.B].Name,
+		same := ""
+		if r.sameSource(x) {
+			same = "yes"
+		}
+		p("| %d | `%s` | `%s` | %s | %s (%s %s, %s %s) | %s | %d, %d | %s | %s | %s |\n", i+1, r.Pictures[x.A].Name, r.Pictures[x.B].Name, same,
 			ds(x.Dist[0]), ds(x.DistAB), x.VariantAB, ds(x.DistBA), x.VariantBA, ds(x.Gated), x.QualityA, x.QualityB,
 			ds(x.Dist[1]), ds(x.Dist[2]), ds(x.Dist[3]))
 	}
 }
 
-// WriteListed writes every listed pair: close by PDQ or by a 64-bit hash.
-func (r *Result) WriteListed(w io.Writer, listPDQ, listSmall int) {
+func (r *Result) sameSource(x Pair) bool {
+	a, b := r.Pictures[x.A].Source, r.Pictures[x.B].Source
+	return a != "" && a == b
+}
+
+// WriteListed writes the closest listed pairs, ungated.
+func (r *Result) WriteListed(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
-	p("\n## Closest pairs\n\nEvery pair within %d bits by PDQ (any query variant, ungated) or within %d by a 64-bit hash: %d pairs.", listPDQ, listSmall, len(r.Listed))
+	p("\n## Closest pairs, ungated\n\nPairs within %d bits by PDQ from any query variant, whatever its quality: %d pairs.", r.ListPDQ, len(r.Listed))
 	const most = 60
 	if len(r.Listed) > most {
 		p(" The %d nearest by PDQ:", most)

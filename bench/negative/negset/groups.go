@@ -35,6 +35,9 @@ var resolution = regexp.MustCompile(`\d{2,5}x\d{2,5}`)
 // lock screen, GRUB and boot splash pictures are one design.
 var themed = regexp.MustCompile(`/(?:desktop-base/([a-z0-9]+)-theme|plymouth/themes/([a-z0-9]+))/`)
 
+// shade matches the suffix of a wallpaper's light or dark variant.
+var shade = regexp.MustCompile(`(?i)[-_](d|l|dark|light|day|night)$`)
+
 // stereo matches the side marker of a stereo pair's file name.
 var stereo = regexp.MustCompile(`(?i)(left|right|_l$|_r$|[a-z]l$|[a-z]r$)`)
 
@@ -51,6 +54,8 @@ func designKey(pkg, p string) string {
 	}
 	dir, file := path.Split(resolution.ReplaceAllString(p, "#"))
 	file = strings.TrimSuffix(file, path.Ext(file))
+	// Light and dark variants of one wallpaper (GNOME's pixels-l, pixels-d).
+	file = shade.ReplaceAllString(file, "")
 	if strings.Contains(dir, "opencv-doc") || strings.Contains(dir, "skimage") {
 		// Sample data holds stereo pairs (aloeL/aloeR, left01/right01).
 		file = stereo.ReplaceAllStringFunc(file, func(s string) string {

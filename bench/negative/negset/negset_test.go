@@ -1,0 +1,108 @@
+package negset
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/atkm/herken/bench/corpus/builder"
+)
+
+func TestDesignKey(t *testing.T) {
+	same := [][2]string{
+		{"/usr/share/wallpapers/Kay/contents/images/5120x2880.png", "/usr/share/wallpapers/Kay/contents/images_dark/1080x1920.png"},
+		{"/usr/share/backgrounds/sway/Sway_Wallpaper_Blue_1366x768.png", "/usr/share/backgrounds/sway/Sway_Wallpaper_Blue_1920x1080.png"},
+		{"/usr/share/desktop-base/joy-theme/login/background.svg.png", "/usr/share/plymouth/themes/joy/background.png"},
+		{"/usr/share/backgrounds/gnome/pixels-d.webp", "/usr/share/backgrounds/gnome/pixels-l.webp"},
+		{"/usr/share/doc/opencv-doc/examples/data/aloeL.jpg", "/usr/share/doc/opencv-doc/examples/data/aloeR.jpg"},
+		{"/usr/share/doc/opencv-doc/examples/data/left01.jpg", "/usr/share/doc/opencv-doc/examples/data/right01.jpg"},
+	}
+	for _, c := range same {
+		if a, b := designKey("p=1", c[0]), designKey("p=1", c[1]); a != b {
+			t.Errorf("%s and %s: keys %q and %q differ", c[0], c[1], a, b)
+		}
+	}
+	apart := [][2]string{
+		{"/usr/share/backgrounds/gnome/pixels-d.webp", "/usr/share/backgrounds/gnome/grid-d.webp"},
+		{"/usr/share/doc/opencv-doc/examples/data/left01.jpg", "/usr/share/doc/opencv-doc/examples/data/left02.jpg"},
+		{"/usr/share/wallpapers/Kay/contents/images/5120x2880.png", "/usr/share/wallpapers/Patak/contents/images/5120x2880.png"},
+	}
+	for _, c := range apart {
+		if designKey("p=1", c[0]) == designKey("p=1", c[1]) {
+			t.Errorf("%s and %s share a design key", c[0], c[1])
+		}
+	}
+}
+
+// A picture, the same picture mirrored and smaller, and a different one:
+// the first two form a group (found by PDQ under a dihedral variant), the
+// larger is kept and cut into tiles, the other is kept whole.
+func TestBuildGroupsAndTiles(t *testing.T) {
+	src := t.TempDir()
+	pattern := func(w, h, k int, mirror bool) *image.RGBA {
+		m := image.NewRGBA(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				u, v := x*512/w, y*512/h
+				if mirror {
+					u = 511 - u
+				}
+				o := m.PixOffset(x, y)
+				m.Pix[o], m.Pix[o+1], m.Pix[o+2], m.Pix[o+3] = uint8((u*k+v*v/7)%256), uint8((u*v/(k+30))%256), uint8((v*k)%256), 0xff
+			}
+		}
+		return m
+	}
+	write := func(name string, m *image.RGBA) {
+		var b bytes.Buffer
+		if err := png.Encode(&b, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, name), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("big.png", pattern(640, 520, 3, false))
+	write("small-mirrored.png", pattern(320, 260, 3, true))
+	write("other.png", pattern(300, 300, 11, false))
+	out := t.TempDir()
+	sum, err := Build(context.Background(), Config{Out: out, Sources: []builder.Source{builder.DirSource(src)}, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Candidates != 3 || len(sum.Groups) != 2 {
+		t.Fatalf("%d candidates in %d groups, want 3 in 2", sum.Candidates, len(sum.Groups))
+	}
+	g := sum.Groups[0]
+	if len(g.Members) != 2 || g.Members[g.Kept].Path != "big.png" || g.Links[0].Reason != "pdq" {
+		t.Errorf("group %+v: want big.png and small-mirrored.png joined by pdq, big.png kept", g.Links)
+	}
+	// big.png: 2x2 tiles of 256; other.png: whole.
+	if len(sum.Pictures) != 5 {
+		t.Fatalf("%d pictures, want 4 tiles and 1 whole", len(sum.Pictures))
+	}
+	pics, err := ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiles := 0
+	for _, p := range pics {
+		if !p.Whole {
+			tiles++
+			if p.Rect.Dx() != 256 || p.Rect.Dy() != 256 || (p.Rect.Min.X != 64 && p.Rect.Min.X != 320) || (p.Rect.Min.Y != 4 && p.Rect.Min.Y != 260) {
+				t.Errorf("tile %v: want 256x256 on a grid centred in 640x520", p.Rect)
+			}
+		}
+	}
+	if tiles != 4 {
+		t.Errorf("%d tiles, want 4", tiles)
+	}
+	rows, err := ReadGroups(out)
+	if err != nil || len(rows) != 2 {
+		t.Errorf("GROUPS.tsv: %d rows, %v; want the 2 members of the one group", len(rows), err)
+	}
+}
