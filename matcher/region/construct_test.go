@@ -187,7 +187,6 @@ func edgeColour(img *image.RGBA) color.RGBA {
 type post struct {
 	img    *image.RGBA
 	truth  []image.Rectangle
-	origin []int // index into the originals of each truth
 }
 
 // reencode mirrors the post when asked, scales it by f and round-trips it

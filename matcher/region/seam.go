@@ -129,7 +129,10 @@ func (k *work) fromSeams(have []cand) []cand {
 		// table) rarely jumps that far along all its length.
 		lo, hi := n*25/100, n*75/100
 		cut0, cut1 := -1, -1
-		if s := p.bestSeam(lo, hi); s > 0 && p.seamAt(s) >= 4 && p.broad[s] >= 0.85 {
+		// Both sides must be pictures: a horizon under a flat sky is a
+		// seam with background on one side.
+		if s := p.bestSeam(lo, hi); s > 0 && p.seamAt(s) >= 4 && p.broad[s] >= 0.85 &&
+			p.bgOK[s-3] < 0.5 && p.bgOK[s+2] < 0.5 {
 			cut0, cut1 = s, s
 		} else {
 			for l := lo; l < hi; l++ {
