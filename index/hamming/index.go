@@ -81,10 +81,6 @@ func newIndex(words, maxRadius int, base *segment, state []uint8, live int) *Ind
 // Bits is the width of the hashes the index holds.
 func (ix *Index) Bits() int { return 64 * ix.words }
 
-// MaxRadius is the largest radius searched through the multi-index; larger
-// radii scan linearly.
-func (ix *Index) MaxRadius() int { return ix.maxRadius }
-
 // Add stores h under id. It returns ErrExists if id already holds a hash;
 // Remove it first to replace it. A 64-bit index ignores h[1:].
 //
@@ -141,7 +137,8 @@ func (ix *Index) Remove(id ID) bool {
 
 // Search appends to dst every id whose hash lies within Hamming distance
 // radius of q, ordered by distance then id, and returns the extended
-// slice. Radii above MaxRadius are answered by a linear scan.
+// slice. Radii above the largest the multi-index was built for are
+// answered by a linear scan.
 //
 // Search can be called from concurrent goroutines; it shares a read lock
 // with other searches.

@@ -134,14 +134,6 @@ func hashFile(h *matcher.Hasher, path string) (*matcher.Hashes, error) {
 	return h.Hash(context.Background(), f)
 }
 
-// Upload adds one item from content already in hand (an upload), with
-// every applicable signal. The content is not kept.
-func (im *Importer) Upload(name string, r io.Reader, h *matcher.Hasher) error {
-	hs, err := h.Hash(context.Background(), r)
-	im.sum.Read++
-	return im.addMedia(name, hs, err)
-}
-
 func (im *Importer) addMedia(path string, hs *matcher.Hashes, err error) error {
 	switch {
 	case err != nil:
@@ -164,12 +156,6 @@ func (im *Importer) addMedia(path string, hs *matcher.Hashes, err error) error {
 		}
 	}
 	return im.add(it, Rejection{Source: path})
-}
-
-// Add adds one item that the caller built.
-func (im *Importer) Add(it matcher.Item, source string) error {
-	im.sum.Read++
-	return im.add(it, Rejection{Source: source})
 }
 
 // Skip records an input that was not read (a file a folder import left

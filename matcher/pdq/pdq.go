@@ -83,23 +83,6 @@ func (h *Hasher) Hash(pix []byte, width, height, channels int) (Result, error) {
 	return res, nil
 }
 
-// HashLuma hashes a luma plane of rows x cols float32 values, row-major.
-// The plane is used as scratch space and overwritten.
-func (h *Hasher) HashLuma(luma []float32, rows, cols int) (Result, error) {
-	if rows < 0 || cols < 0 || len(luma) != rows*cols {
-		return Result{}, ErrBadImage
-	}
-	var res Result
-	if rows < MinSide || cols < MinSide {
-		if h.opts.Dihedral {
-			res.Dihedral = new([NumDihedral]Hash)
-		}
-		return res, nil
-	}
-	h.hashLuma(luma, rows, cols, &res)
-	return res, nil
-}
-
 func (h *Hasher) lumaBuffer(n int) []float32 {
 	if cap(h.buf1) < n {
 		h.buf1 = make([]float32, n)
