@@ -1,0 +1,318 @@
+package matcher
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/video"
+)
+
+// KnownContent is what identification asks of the index of known
+// content: a consistent state to search. It is declared here, by its
+// consumer; index.Store implements it, and tests use an in-memory one.
+type KnownContent interface {
+	// View calls fn with one consistent state of the known content; the
+	// state is valid only during the call.
+	View(fn func(KnownState) error) error
+}
+
+// KnownState is one consistent state of the known content.
+type KnownState interface {
+	// Version is the index version of this state, cited by every result.
+	Version() uint64
+	// Banks returns every bank, enabled or not.
+	Banks() []*Bank
+	// Find calls fn for each active item that holds s (an exact signal)
+	// or a signal of s's type within radius bits of s (a perceptual one),
+	// at least once per item and signal found; dist is the distance of
+	// the signal found. The item must not be changed.
+	Find(s Signal, radius int, fn func(it *Item, dist int) error) error
+}
+
+// Rule is the decision rule: when a hit is a match herken stands behind.
+// Its values come from measurement (bench/REPORT-identification.md).
+type Rule struct {
+	// MinPDQQuality gates PDQ query hashes: below it a hash is not
+	// matched at all (default DefaultMinPDQQuality; negative: no gate).
+	MinPDQQuality int
+	// VariantPDQThreshold bounds the PDQ distance of a match found
+	// through a variant of the query or of the known item (default
+	// VariantPDQThreshold); the bank's own threshold bounds it too.
+	VariantPDQThreshold int
+}
+
+// DefaultRule is the decision rule herken applies unless configured
+// otherwise.
+var DefaultRule = Rule{MinPDQQuality: DefaultMinPDQQuality, VariantPDQThreshold: VariantPDQThreshold}
+
+func (r Rule) withDefaults() Rule {
+	if r.MinPDQQuality == 0 {
+		r.MinPDQQuality = DefaultMinPDQQuality
+	}
+	if r.VariantPDQThreshold == 0 {
+		r.VariantPDQThreshold = VariantPDQThreshold
+	}
+	return r
+}
+
+// Identify looks every query up in the known content and applies the
+// decision rule: a hit of a deciding signal type (an exact digest, PDQ)
+// within its bank's threshold is a match, a PDQ hit through a variant
+// must also be within the rule's variant threshold, and the other hits
+// of enabled banks are candidates with the reason they are not matches.
+// 64-bit hits of an item a deciding signal matched corroborate it.
+// Matches and candidates are sorted by distance and explained.
+func Identify(known KnownContent, queries []Query, rule Rule) (Lookup, error) {
+	res := Lookup{Matches: []Match{}}
+	err := known.View(func(st KnownState) error {
+		id := identification{st: st, rule: rule.withDefaults(), banks: map[string]*Bank{},
+			best: map[matchKey]int{}, candidates: map[matchKey]int{}, res: &res}
+		for _, b := range st.Banks() {
+			id.banks[b.Name] = b
+		}
+		res.IndexVersion = st.Version()
+		for _, q := range queries {
+			if err := id.query(q); err != nil {
+				return err
+			}
+		}
+		id.settle()
+		return nil
+	})
+	if err != nil {
+		return Lookup{}, err
+	}
+	byDistance := func(a, b Match) int {
+		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Bank, b.Bank),
+			cmp.Compare(a.ItemID, b.ItemID), cmp.Compare(a.SignalType, b.SignalType))
+	}
+	slices.SortFunc(res.Matches, byDistance)
+	slices.SortFunc(res.Candidates, byDistance)
+	res.Explain()
+	return res, nil
+}
+
+type matchKey struct {
+	item uint64
+	typ  SignalType
+}
+
+// identification is the state of one Identify call.
+type identification struct {
+	st    KnownState
+	rule  Rule
+	banks map[string]*Bank
+	// best and candidates index res.Matches and res.Candidates by item and
+	// signal type: the closest hit of each is kept.
+	best, candidates map[matchKey]int
+	res              *Lookup
+}
+
+// radius is the largest threshold of any enabled bank for type t, -1 when
+// no enabled bank matches it.
+func (id *identification) radius(t SignalType) int {
+	r := -1
+	for _, b := range id.banks {
+		if b.Enabled {
+			r = max(r, b.Threshold(t))
+		}
+	}
+	return r
+}
+
+func (id *identification) query(q Query) error {
+	if len(q.Video) > 0 {
+		return id.video(q)
+	}
+	t := q.Signal.Type
+	switch {
+	case !t.Valid():
+		return fmt.Errorf("matcher: invalid signal type %d", t)
+	case t.Exact():
+		v := QueryVariant{Signal: q.Signal, Quality: -1}
+		return id.st.Find(q.Signal, 0, func(it *Item, _ int) error { id.offer(v, it, 0); return nil })
+	case t == PDQ && id.lowQuality(q.Quality):
+		id.skip(q.Signal, fmt.Sprintf("pdq quality %d is below the minimum of %d: hashes of flat or featureless images match each other, so they are not matched",
+			q.Quality, id.rule.MinPDQQuality))
+		return nil
+	}
+	return id.near(q)
+}
+
+// near looks a perceptual signal up as given and through each of its
+// variants (dihedral rotations and flips, regions found inside the
+// picture); a region whose hash is of too low a quality is skipped, and
+// says so.
+func (id *identification) near(q Query) error {
+	radius := id.radius(q.Signal.Type)
+	if radius < 0 {
+		return nil
+	}
+	whole := QueryVariant{Signal: q.Signal, Quality: q.Quality}
+	if q.Signal.Type == PDQ {
+		whole.Name = "orig"
+	}
+	for _, v := range append([]QueryVariant{whole}, q.Variants...) {
+		if v.Region != nil && id.lowQuality(v.Quality) {
+			id.skip(v.Signal, fmt.Sprintf("%s: pdq quality %d is below the minimum of %d", v.Region.Description, v.Quality, id.rule.MinPDQQuality))
+			continue
+		}
+		err := id.st.Find(v.Signal, radius, func(it *Item, dist int) error { id.offer(v, it, dist); return nil })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lowQuality reports whether a PDQ hash of this quality is not matched
+// (-1: unknown quality, matched).
+func (id *identification) lowQuality(quality int) bool {
+	return quality >= 0 && id.rule.MinPDQQuality > 0 && quality < id.rule.MinPDQQuality
+}
+
+func (id *identification) skip(s Signal, reason string) {
+	id.res.Skipped = append(id.res.Skipped, Skip{SignalType: s.Type, Value: s.String(), Reason: reason})
+}
+
+// offer applies the decision rule to a hit of variant v of a query on
+// item it at distance dist.
+func (id *identification) offer(v QueryVariant, it *Item, dist int) {
+	bank, ok := id.banks[it.Bank]
+	t := v.Signal.Type
+	if !ok || !bank.Enabled || it.Status != Active || dist > bank.Threshold(t) {
+		return
+	}
+	known := v.Signal
+	if !t.Exact() {
+		known, dist = closest(it.IndexedSignals(), v.Signal)
+	}
+	m := Match{
+		ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label, Reference: it.Reference,
+		AddedAt: it.AddedAt, SignalType: t, Value: known.String(), Distance: dist,
+		Threshold: bank.Threshold(t), Variant: v.Name, Region: v.Region, KnownVariant: it.VariantOf(known),
+	}
+	if v.Quality >= 0 && t == PDQ {
+		quality := v.Quality
+		m.QueryQuality = &quality
+	}
+	variant := m.KnownVariant != "" || v.Region != nil || (v.Name != "" && v.Name != "orig")
+	if variant && t == PDQ {
+		m.Threshold = min(m.Threshold, id.rule.VariantPDQThreshold)
+	}
+	switch {
+	case !t.Decides():
+		m.Reason = fmt.Sprintf("%s alone never identifies an item: unrelated pictures collide too often", t)
+		keep(id.candidates, &id.res.Candidates, m)
+	case dist > m.Threshold:
+		m.Reason = fmt.Sprintf("a variant of the query matches only within %d bits", m.Threshold)
+		keep(id.candidates, &id.res.Candidates, m)
+	default:
+		keep(id.best, &id.res.Matches, m)
+	}
+}
+
+// keep records m in list unless a closer hit of the same item and signal
+// type is there already (best indexes list by item and type).
+func keep(best map[matchKey]int, list *[]Match, m Match) {
+	key := matchKey{m.ItemID, m.SignalType}
+	if i, ok := best[key]; ok {
+		if (*list)[i].Distance > m.Distance {
+			(*list)[i] = m
+		}
+		return
+	}
+	best[key] = len(*list)
+	*list = append(*list, m)
+}
+
+// settle moves the candidates that corroborate a match (64-bit hits of an
+// item a deciding signal identified) to the matches, and drops candidates
+// of items already matched by the same signal type.
+func (id *identification) settle() {
+	matched := map[uint64]bool{}
+	for _, m := range id.res.Matches {
+		matched[m.ItemID] = true
+	}
+	kept := id.res.Candidates[:0]
+	for _, c := range id.res.Candidates {
+		switch _, dup := id.best[matchKey{c.ItemID, c.SignalType}]; {
+		case dup:
+		case matched[c.ItemID] && !c.SignalType.Decides():
+			c.Reason = ""
+			id.res.Matches = append(id.res.Matches, c)
+		default:
+			kept = append(kept, c)
+		}
+	}
+	id.res.Candidates = kept
+}
+
+// closest returns the signal of q's type in sigs nearest to q.
+func closest(sigs []Signal, q Signal) (Signal, int) {
+	best, bestDist := q, q.Type.Bits()+1
+	for _, s := range sigs {
+		if s.Type != q.Type {
+			continue
+		}
+		if d, err := s.Distance(q); err == nil && d < bestDist {
+			best, bestDist = s, d
+		}
+	}
+	return best, bestDist
+}
+
+// video matches a video query as vPDQ does: each unique query frame is
+// searched among the PDQ hashes of known videos within the bank's PDQ
+// threshold; a known video matches when the share of the query's frames
+// that found a frame of it reaches video.DefaultQueryPercent (and the
+// share of its own frames found, video.DefaultComparedPercent).
+func (id *identification) video(q Query) error {
+	radius := id.radius(PDQ)
+	if radius < 0 {
+		return nil
+	}
+	var tally video.Tally[uint64]
+	closestDist := map[uint64]int{}
+	videos := map[uint64]*Item{}
+	for _, f := range q.Video {
+		err := id.st.Find(f, radius, func(it *Item, dist int) error {
+			bank, ok := id.banks[it.Bank]
+			if it.Video == nil || !ok || !bank.Enabled || it.Status != Active || dist > bank.Threshold(PDQ) {
+				return nil
+			}
+			target, d := closest(it.Signals, f)
+			tally.Add(it.ID, pdq.Hash(f.Bytes()), pdq.Hash(target.Bytes()))
+			if old, ok := closestDist[it.ID]; !ok || d < old {
+				closestDist[it.ID] = d
+			}
+			videos[it.ID] = it
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, itemID := range tally.Videos() {
+		it := videos[itemID]
+		bank := id.banks[it.Bank]
+		opts := video.MatchOptions{Distance: bank.Threshold(PDQ)}
+		res := tally.Result(itemID, len(q.Video), it.Video.UniqueFrames, opts)
+		if !res.Matched {
+			continue
+		}
+		m := Match{ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label,
+			Reference: it.Reference, AddedAt: it.AddedAt, SignalType: PDQ, Value: "vpdq",
+			Distance: closestDist[itemID], Threshold: bank.Threshold(PDQ), Video: &res}
+		key := matchKey{it.ID, PDQ}
+		if i, ok := id.best[key]; ok {
+			id.res.Matches[i] = m // the video evidence replaces a frame's
+			continue
+		}
+		id.best[key] = len(id.res.Matches)
+		id.res.Matches = append(id.res.Matches, m)
+	}
+	return nil
+}
