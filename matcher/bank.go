@@ -150,7 +150,7 @@ type Item struct {
 	// bank holds the photo itself, so that cropped copies are found; a
 	// match through one names it.
 	Variants []ItemVariant `json:"variants,omitempty"`
-	Status ItemStatus `json:"status"`
+	Status   ItemStatus    `json:"status"`
 	// Retraction is set while the item is retracted.
 	Retraction *Retraction `json:"retraction,omitempty"`
 	// History lists earlier retractions and re-activations, oldest first.
