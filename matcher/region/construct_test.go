@@ -185,8 +185,8 @@ func edgeColour(img *image.RGBA) color.RGBA {
 
 // post is a constructed re-post: the image and where each picture is in it.
 type post struct {
-	img    *image.RGBA
-	truth  []image.Rectangle
+	img   *image.RGBA
+	truth []image.Rectangle
 }
 
 // reencode mirrors the post when asked, scales it by f and round-trips it
