@@ -122,7 +122,7 @@ func (r *Result) WriteMarkdown(w io.Writer, rule Rule) {
 		}
 		p("%.3g (bound %.3g) false identifications per query at %s", float64(kb)/n*float64(b), ub/n*float64(b), millions(b))
 	}
-	p(". Pairs of the rule below whose two qualities are both ≥ %d are these.\n\n", r.MinQuality)
+	p("; they are the rows of the table below whose two qualities are both ≥ %d.\n\n", r.MinQuality)
 	pairs := r.RulePairs(rule)
 	same := 0
 	for _, x := range pairs {
