@@ -73,7 +73,8 @@ func run(ctx context.Context, args []string) error {
 	}
 	cfg := falsepairs.Config{Bank: falsepairs.BankHasher(bank), Query: falsepairs.DihedralQuery(query), MinQuality: *minQ}
 	for _, p := range pics {
-		cfg.Pictures = append(cfg.Pictures, falsepairs.Picture{Name: p.Name(), File: filepath.Join(*neg, p.File)})
+		cfg.Pictures = append(cfg.Pictures, falsepairs.Picture{Name: p.Name(), File: filepath.Join(*neg, p.File),
+			Source: p.Package + ":" + p.Path})
 	}
 	start := time.Now()
 	res, err := falsepairs.Run(ctx, cfg)
@@ -95,7 +96,7 @@ func run(ctx context.Context, args []string) error {
 	p("- %d CPUs (%s/%s), hashing and counting took %.0fs\n\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, elapsed.Seconds())
 	writeCorpus(p, pics, groups)
 	res.WriteMarkdown(&b, falsepairs.Rule{PDQ: *rulePDQ})
-	res.WriteListed(&b, 31, 2)
+	res.WriteListed(&b)
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		return err
 	}
