@@ -25,6 +25,11 @@ type Result struct {
 	// VideoFrames is the number of frames a video was sampled at.
 	VideoFrames int `json:"video_frames,omitempty"`
 	Lookup
+	// PhotoErr and VideoErr say why a photo's or video's perceptual
+	// signals are missing (its digests were still matched); callers
+	// present them in their own form.
+	PhotoErr error `json:"-"`
+	VideoErr error `json:"-"`
 }
 
 // Queries turns computed hashes into lookups: one per signal, the PDQ one
