@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 
 	"github.com/atkm/herken/ingest/hashlist"
@@ -114,7 +112,7 @@ func importPaths(ctx context.Context, im *importer.Importer, paths []string, for
 			return err
 		}
 		if st.IsDir() {
-			files, err := filesUnder(p, im.Skip)
+			files, err := im.Folder(p)
 			if err != nil {
 				return err
 			}
@@ -164,70 +162,4 @@ func printSummary(io *stdio, sum importer.Summary) {
 			fmt.Fprintf(io.out, "rejected %s: %s\n", r.Source, r.Reason)
 		}
 	}
-}
-
-// filesUnder lists the regular files below dir in name order, following
-// symbolic links to files and folders. Each folder and file is read once,
-// however many links lead to it, so a link back up the tree is no loop;
-// what is left out is reported to skip, with why.
-func filesUnder(dir string, skip func(path, reason string)) ([]string, error) {
-	var out []string
-	dirs := map[string]bool{}    // real paths of the folders walked
-	files := map[string]string{} // real path -> the path it is listed under
-	var walk func(dir string) error
-	walk = func(dir string) error {
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil {
-			return err
-		}
-		if dirs[real] {
-			skip(dir, "skipped: a link to a folder already read (a loop, or a second way to it)")
-			return nil
-		}
-		dirs[real] = true
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			p := filepath.Join(dir, e.Name())
-			mode := e.Type()
-			if mode&fs.ModeSymlink != 0 {
-				st, err := os.Stat(p)
-				if err != nil {
-					skip(p, "skipped: a symbolic link to nothing that can be read ("+linkTarget(p)+")")
-					continue
-				}
-				mode = st.Mode().Type()
-			}
-			switch {
-			case mode.IsDir():
-				if err := walk(p); err != nil {
-					return err
-				}
-			case mode.IsRegular():
-				real, err := filepath.EvalSymlinks(p)
-				if err != nil {
-					return err
-				}
-				if first, ok := files[real]; ok {
-					skip(p, "skipped: the same file as "+first)
-					continue
-				}
-				files[real] = p
-				out = append(out, p)
-			default:
-				skip(p, "skipped: not a regular file ("+mode.String()+")")
-			}
-		}
-		return nil
-	}
-	return out, walk(dir)
-}
-
-func linkTarget(p string) string {
-	if t, err := os.Readlink(p); err == nil {
-		return "to " + t
-	}
-	return "unreadable"
 }
