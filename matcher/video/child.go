@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,9 +18,8 @@ import (
 // standard input.
 type source struct {
 	format media.Format
-	file   *os.File  // nil for a stream
-	path   string    // the file's name, where fileURL needs it
-	stdin  io.Reader // the stream; read once, by ffmpeg
+	file   *os.File // nil for a stream
+	path   string   // the file's name, where fileURL needs it
 }
 
 // fileSource sniffs an open file from its first bytes.
@@ -163,7 +161,9 @@ var (
 	memoryMessages = [][]byte{
 		[]byte("Cannot allocate memory"), // ENOMEM
 		[]byte("Could not allocate"),
-		[]byte("failed to map segment"), // the dynamic loader, with too little address space
+		// The dynamic loader, with too little address space.
+		[]byte("failed to map segment"),
+		[]byte("cannot map zero-fill pages"),
 	}
 )
 

@@ -18,10 +18,25 @@
 //     the BT.601 matrix, at their coded size, no rotation applied.
 //
 // herken adds limits the reference does not have: a timeout that kills
-// ffmpeg, a cap on ffmpeg's threads, a refusal of streams whose frames are
-// over Options.MaxPixels, and a down-scaling of frames with a side over
+// ffmpeg, a cap on ffmpeg's threads, a refusal of frames over
+// Options.MaxPixels (in the stream header and at every change of frame
+// size), an address-space limit on each ffmpeg and ffprobe process
+// (Options.MaxMemory), and a down-scaling of frames with a side over
 // Options.MaxSide. ErrFFmpegMissing says that ffmpeg or ffprobe is not
 // installed; Available checks beforehand.
+//
+// # Untrusted input
+//
+// ffmpeg reads only the bytes it is handed. Left to probe, it would take
+// a DASH manifest or an HLS playlist that starts like a QuickTime atom for
+// what it is and open the files and URLs it names. So the container is
+// the one media.Sniff says (MP4 and QuickTime, Matroska and WebM, AVI,
+// FLV, MPEG-TS, GIF) and ffmpeg is told it (-f); anything else is refused
+// before ffmpeg runs. Only the protocol the input is read through is
+// allowed, no demuxer may open another, and QuickTime's external
+// references stay off. On Linux a file reaches ffmpeg as an inherited
+// descriptor, so its command line names no path of the server's.
+// ffmpeg's messages can quote paths and input, so errors never carry them.
 //
 // # Format
 //
