@@ -70,7 +70,7 @@ func (s *Service) batch(c *call) error {
 	c.ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := watchPeer(context.Background(), conn)
 		defer cancel()
-		s.runBatch(ctx, body, w, who, d)
+		s.runBatch(ctx, body, w, who)
 		if guard != nil {
 			guard.setOnWriteError(nil) // the reader is done
 		}
@@ -82,7 +82,7 @@ func (s *Service) batch(c *call) error {
 // returns only once its reader and workers are done. The work stops when
 // ctx is done (the client left), when the answer cannot be written, or
 // when the body cannot be read.
-func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer, who index.APIKey, d *idleDeadline) {
+func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer, who index.APIKey) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make(chan batchResult, s.cfg.BatchWorkers)
@@ -147,7 +147,6 @@ func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer,
 		} else if l, ok := r.Result.(lookupAnswer); ok && l.Matched {
 			sum.Matched++
 		}
-		d.beforeWrite()
 		err := enc.Encode(r)
 		if err == nil && len(results) == 0 {
 			err = w.Flush()
@@ -160,7 +159,6 @@ func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer,
 	if writeFailed.Load() {
 		return
 	}
-	d.beforeWrite()
 	if readErr != nil {
 		p := classify(readErr).Problem
 		_ = enc.Encode(map[string]Problem{"error": p})

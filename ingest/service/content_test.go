@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,7 +118,7 @@ func TestFetchedBytesStayOutOfLogs(t *testing.T) {
 			}()
 		}
 	}()
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	old, flags := log.Writer(), log.Flags()
 	log.SetOutput(StdLogWriter(slog.New(slog.NewJSONHandler(&logs, nil))))
 	defer func() { log.SetOutput(old); log.SetFlags(flags) }()
@@ -159,4 +160,23 @@ func TestStdLogWriter(t *testing.T) {
 			t.Errorf("%q missing from %s", good, out)
 		}
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that net/http's goroutines may write
+// while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -173,7 +173,7 @@ func New(cfg Config) (*Service, error) {
 // to grace), and returns. The caller closes the store afterwards.
 func (s *Service) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.server.Serve(guardListener{ln}) }()
+	go func() { errc <- s.server.Serve(guardListener{ln, s.cfg.StreamIdleTimeout}) }()
 	select {
 	case err := <-errc:
 		return err

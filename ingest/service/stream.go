@@ -14,16 +14,15 @@ import (
 	"github.com/atkm/herken/matcher/media"
 )
 
-// idleDeadline moves a connection's deadlines forward as a stream makes
-// progress, so that a stream is cut only when it stalls: a batch may run
-// for hours, but a client that stops sending or reading is let go after
-// the idle timeout. The read side and the write side are each used by one
-// goroutine only (the batch's reader and writer), so they need no lock.
+// idleDeadline moves a connection's read deadline forward as a stream is
+// read, so that it is cut only when it stalls: a batch may run for hours,
+// but a client that stops sending is let go after the idle timeout. (The
+// write side is guardConn's.) It is used by one goroutine at a time.
 type idleDeadline struct {
-	conn                net.Conn
-	idle                time.Duration
-	lastRead, lastWrite time.Time
-	cutting             atomic.Bool // reads are being stopped: see cut
+	conn     net.Conn
+	idle     time.Duration
+	lastRead time.Time
+	cutting  atomic.Bool // reads are being stopped: see cut
 }
 
 func newIdleDeadline(conn net.Conn, idle time.Duration) *idleDeadline {
@@ -59,18 +58,6 @@ func (d *idleDeadline) cut() {
 	}
 	d.cutting.Store(true)
 	_ = d.conn.SetReadDeadline(time.Now())
-}
-
-// beforeWrite is beforeRead for writes: a client that stops reading the
-// answer blocks the writer only for the idle timeout.
-func (d *idleDeadline) beforeWrite() {
-	if d == nil {
-		return
-	}
-	if now := time.Now(); now.Sub(d.lastWrite) > d.idle/8 {
-		d.lastWrite = now
-		_ = d.conn.SetWriteDeadline(now.Add(d.idle))
-	}
 }
 
 // peerPoll is how often watchPeer looks at the connection.
@@ -239,14 +226,17 @@ func (h *heldBody) Release() {
 }
 
 // guardListener wraps every accepted connection in a guardConn.
-type guardListener struct{ net.Listener }
+type guardListener struct {
+	net.Listener
+	idle time.Duration // the stream idle timeout
+}
 
 func (l guardListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	g := &guardConn{Conn: c}
+	g := &guardConn{Conn: c, idle: l.idle}
 	if tc, ok := c.(*tls.Conn); ok {
 		// fasthttp learns that a connection is TLS from these methods.
 		return guardTLSConn{g, tc}, nil
@@ -273,7 +263,14 @@ func guardOf(c net.Conn) *guardConn {
 	return nil
 }
 
-// guardConn keeps a batch's reader from touching a request that fasthttp
+// guardConn moves its write deadline on by the idle timeout before each
+// write, so that a streamed answer (a batch) is cut only when the client
+// takes none of it for that long, however long the stream runs. (fasthttp
+// sets one deadline per response; the batch's own writes go into a pipe
+// that fasthttp drains, so only here is real progress seen.) Only the
+// goroutine that serves the connection writes to it.
+//
+// It also keeps a batch's reader from touching a request that fasthttp
 // has already released. A batch reads its request body from a goroutine
 // of its own while fasthttp writes the answer; when that write fails (the
 // client is gone or stopped reading), fasthttp releases the request and
@@ -282,11 +279,17 @@ func guardOf(c net.Conn) *guardConn {
 // reports the failure to fasthttp.
 type guardConn struct {
 	net.Conn
+	idle         time.Duration
+	lastWrite    time.Time
 	mu           sync.Mutex
 	onWriteError func()
 }
 
 func (c *guardConn) Write(p []byte) (int, error) {
+	if now := time.Now(); c.idle > 0 && now.Sub(c.lastWrite) > c.idle/8 {
+		c.lastWrite = now
+		_ = c.Conn.SetWriteDeadline(now.Add(c.idle))
+	}
 	n, err := c.Conn.Write(p)
 	if err != nil {
 		c.mu.Lock()
