@@ -206,6 +206,10 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 	case !t.Decides():
 		m.Reason = fmt.Sprintf("%s alone never identifies an item: unrelated pictures collide too often", t)
 		keep(id.candidates, &id.res.Candidates, m)
+	case t == PDQ && m.KnownVariant == "" && it.PDQQuality != nil && id.lowQuality(*it.PDQQuality):
+		m.Reason = fmt.Sprintf("the known item's pdq hash has quality %d, below the minimum of %d: hashes of flat or featureless images come close to unrelated ones",
+			*it.PDQQuality, id.rule.MinPDQQuality)
+		keep(id.candidates, &id.res.Candidates, m)
 	case dist > m.Threshold:
 		m.Reason = fmt.Sprintf("a variant of the query matches only within %d bits", m.Threshold)
 		keep(id.candidates, &id.res.Candidates, m)

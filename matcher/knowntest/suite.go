@@ -183,6 +183,16 @@ func testQualityGate(t *testing.T, fill Filler) {
 	if len(l.Matches) != 0 || len(l.Skipped) != 1 || !strings.Contains(l.Skipped[0].Reason, "quality 49 is below the minimum of 50") {
 		t.Fatalf("quality gate: %+v", l)
 	}
+	// A known hash of low quality does not decide either.
+	flat := item("a", "flat", Flip(p, 200))
+	low := 10
+	flat.PDQQuality = &low
+	k = fill(t, []matcher.Bank{bank("a")}, []matcher.Item{flat})
+	l = identify(t, k, matcher.DefaultRule, matcher.Query{Signal: Flip(p, 201), Quality: 90})
+	if len(l.Matches) != 0 || len(l.Candidates) != 1 || !strings.Contains(l.Candidates[0].Reason, "quality 10") {
+		t.Fatalf("known hash of low quality: %+v", l)
+	}
+	k = fill(t, []matcher.Bank{bank("a")}, []matcher.Item{item("a", "photo", p)})
 	region := &matcher.Region{Description: "the picture inside letterbox bars"}
 	l = identify(t, k, matcher.DefaultRule, matcher.Query{Signal: Flip(p, 100), Quality: 90,
 		Variants: []matcher.QueryVariant{{Name: "orig", Signal: p, Quality: 20, Region: region}}})
