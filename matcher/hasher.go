@@ -58,6 +58,10 @@ type HasherConfig struct {
 	// and PDQ-hashes each, as found and mirrored: query variants that find
 	// a re-post from the original's PDQ hash alone.
 	Regions bool
+	// ItemVariants also hashes a photo's crops (up to 10% of each side
+	// cut), for a known item: stored with it, they find copies cropped
+	// the way re-posts are. For known items only, never for queries.
+	ItemVariants bool
 	// PDQFullResolution hashes without the reference CLI's 512x512 squash.
 	PDQFullResolution bool
 	// Decode chooses between decoding photos exactly and decoding large
@@ -133,6 +137,9 @@ type Hashes struct {
 	PDQQuality int
 	// PDQDihedral holds the eight variants when dihedral hashing was on.
 	PDQDihedral *[pdq.NumDihedral]pdq.Hash
+	// ItemVariants are the PDQ hashes of the photo's crops, when
+	// HasherConfig.ItemVariants was set: stored with a known item.
+	ItemVariants []ItemVariant
 	// Regions are the parts of the photo that may be pictures on their
 	// own (inside a frame, padding, caption bars or a screenshot), with
 	// their PDQ hashes, when region finding was on.
@@ -397,6 +404,11 @@ func (h *Hasher) hashPhoto(data []byte, out *Hashes) error {
 			out.PDQDihedral = res.Dihedral
 			if h.cfg.Regions {
 				if err := h.hashRegions(img, out); err != nil {
+					return err
+				}
+			}
+			if h.cfg.ItemVariants {
+				if err := h.hashCrops(img, out); err != nil {
 					return err
 				}
 			}

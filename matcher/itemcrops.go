@@ -1,0 +1,110 @@
+package matcher
+
+import (
+	"fmt"
+	"image"
+
+	"github.com/atkm/herken/matcher/media"
+	"github.com/atkm/herken/matcher/pdq"
+)
+
+// cropStep and cropSteps define the crops a known photo is also hashed at,
+// as item variants: every way of cutting 0 to maxCrop of the width and of
+// the height (cropSteps*cropStep) in steps of cropStep, split between the two sides. PDQ finds
+// a crop of about 1% a side but hardly one of 2.5% (measured on the
+// fixtures: 43 of 44 photos within 31 bits at 1%, 23 of 44 at 2.5%), so
+// the steps are small: a 2.5% grid found 126 of 132 random crops of up to
+// 10% of each side on the fixtures, a 3.3% grid 105, a 5% grid 54.
+const (
+	cropStep  = 0.025
+	cropSteps = 4 // maxCrop = cropSteps * cropStep: 10%
+)
+
+// cropSide is the side the photo is reduced to before its crops are
+// hashed: PDQ squashes to 512x512 anyway, so the crops of the reduced
+// photo hash within a few bits of the crops of the photo.
+const cropSide = 512
+
+// cropFractions lists the (first side, second side) fractions cut along
+// one axis.
+func cropFractions() [][2]float64 {
+	var out [][2]float64
+	for a := 0; a <= cropSteps; a++ {
+		for b := 0; a+b <= cropSteps; b++ {
+			out = append(out, [2]float64{float64(a) * cropStep, float64(b) * cropStep})
+		}
+	}
+	return out
+}
+
+// hashCrops computes the item variants of a known photo: the PDQ hash of
+// each crop of the grid but the whole photo.
+func (h *Hasher) hashCrops(img *media.Image, out *Hashes) error {
+	rgb, w, hgt := reducedRGB(img, cropSide)
+	ph := h.pdqPool.Get().(*pdq.Hasher)
+	defer h.pdqPool.Put(ph)
+	fr := cropFractions()
+	buf := make([]byte, 0, len(rgb))
+	for _, x := range fr {
+		for _, y := range fr {
+			if x == [2]float64{} && y == [2]float64{} {
+				continue
+			}
+			r := image.Rect(int(x[0]*float64(w)+0.5), int(y[0]*float64(hgt)+0.5),
+				w-int(x[1]*float64(w)+0.5), hgt-int(y[1]*float64(hgt)+0.5))
+			buf = buf[:0]
+			for row := r.Min.Y; row < r.Max.Y; row++ {
+				buf = append(buf, rgb[(row*w+r.Min.X)*3:(row*w+r.Max.X)*3]...)
+			}
+			res, err := ph.Hash(buf, r.Dx(), r.Dy(), 3)
+			if err != nil {
+				return fmt.Errorf("matcher: pdq of a crop: %w", err)
+			}
+			if res.Quality < DefaultMinPDQQuality {
+				continue // a flat crop identifies nothing
+			}
+			out.ItemVariants = append(out.ItemVariants, ItemVariant{Name: cropName(x, y), Signal: mustSignal(PDQ, res.Hash[:])})
+		}
+	}
+	return nil
+}
+
+// cropName says which crop an item variant is, for the evidence.
+func cropName(x, y [2]float64) string {
+	s := "crop ("
+	sep := ""
+	for _, side := range []struct {
+		f    float64
+		name string
+	}{{x[0], "left"}, {y[0], "top"}, {x[1], "right"}, {y[1], "bottom"}} {
+		if side.f > 0 {
+			s += fmt.Sprintf("%s%.1f%% off the %s", sep, 100*side.f, side.name)
+			sep = ", "
+		}
+	}
+	return s + ")"
+}
+
+// reducedRGB returns img averaged down to at most side pixels a side (each
+// side on its own, as PDQ squashes) as 3-channel pixels.
+func reducedRGB(img *media.Image, side int) ([]byte, int, int) {
+	m := reduce(img, side)
+	b := m.Bounds()
+	out := make([]byte, 0, b.Dx()*b.Dy()*3)
+	switch m := m.(type) {
+	case *image.Gray:
+		for y := 0; y < b.Dy(); y++ {
+			for _, v := range m.Pix[y*m.Stride : y*m.Stride+b.Dx()] {
+				out = append(out, v, v, v)
+			}
+		}
+	case *image.RGBA:
+		for y := 0; y < b.Dy(); y++ {
+			row := m.Pix[y*m.Stride : y*m.Stride+4*b.Dx()]
+			for x := 0; x < len(row); x += 4 {
+				out = append(out, row[x], row[x+1], row[x+2])
+			}
+		}
+	}
+	return out, b.Dx(), b.Dy()
+}
