@@ -12,71 +12,114 @@ import (
 	"github.com/atkm/herken/matcher"
 )
 
-const bankUsage = `list | show NAME | create NAME [flags] | update NAME [flags] | enable NAME | disable NAME
+// bankCommand is "herken bank": one verb per change to a bank.
+func bankCommand() group {
+	const readThrough = "[--json] [--data DIR | --server URL --key KEY]"
+	const api = "change banks with POST or PATCH /v1/banks"
+	return group{name: "bank", verbs: []verb{
+		{name: "list", summary: "list the banks", usage: readThrough, define: bankList},
+		{name: "show", summary: "show one bank", usage: "NAME " + readThrough, define: bankShow},
+		{name: "create", summary: "create a bank", define: bankCreate, api: api,
+			usage: "NAME [--description TEXT] [--source TEXT] [--category C[,C]] [--threshold TYPE=N[,TYPE=N]] [--disabled] [--json]"},
+		{name: "update", summary: "change a bank's description, source, categories or thresholds", define: bankUpdate, api: api,
+			usage: "NAME [--description TEXT] [--source TEXT] [--category C[,C]] [--threshold TYPE=N[,TYPE=N]] [--json]\n\nOnly the flags given change."},
+		{name: "enable", summary: "let a bank's items match", usage: "NAME [--json]", define: bankEnabler(true), api: api},
+		{name: "disable", summary: "keep a bank's items but match none of them", usage: "NAME [--json]", define: bankEnabler(false), api: api},
+	}, doc: `While herken serve holds the index, list and show read through it with
+--server URL --key KEY (an analyst key; env HERKEN_SERVER, HERKEN_KEY).`}
+}
 
-create and update take:
-  --description TEXT  --source TEXT  --category C[,C]  --threshold TYPE=N[,TYPE=N]
-create also takes --disabled
+// bankFlags are the flags of a verb that reads banks: local or remote.
+type bankFlags struct {
+	data   *string
+	asJSON *bool
+	server func() *remote
+}
 
-While herken serve holds the index, list and show read through it with
---server URL --key KEY (an analyst key; env HERKEN_SERVER, HERKEN_KEY).`
+func newBankFlags(fs *flag.FlagSet) bankFlags {
+	return bankFlags{data: dataFlag(fs), asJSON: jsonFlag(fs), server: serverFlags(fs, "an analyst key suffices")}
+}
 
-func runBank(ctx context.Context, args []string, io *stdio) error {
-	fs := newFlagSet("bank", bankUsage, io)
-	data := dataFlag(fs)
-	asJSON := fs.Bool("json", false, "write JSON")
+func bankList(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	f := newBankFlags(fs)
+	return func(ctx context.Context, pos []string) error {
+		if len(pos) != 0 {
+			return usagef("bank list takes no arguments")
+		}
+		if rem := f.server(); rem != nil {
+			var out struct{ Banks []matcher.Bank }
+			if err := rem.get(ctx, "/v1/banks", nil, &out); err != nil {
+				return err
+			}
+			return printBanks(io, out.Banks, *f.asJSON)
+		}
+		s, err := openForReading(*f.data)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return printBanks(io, s.Banks(), *f.asJSON)
+	}
+}
+
+func bankShow(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	f := newBankFlags(fs)
+	return func(ctx context.Context, pos []string) error {
+		name, err := bankName("show", pos)
+		if err != nil {
+			return err
+		}
+		var b matcher.Bank
+		if rem := f.server(); rem != nil {
+			err = rem.get(ctx, "/v1/banks/"+url.PathEscape(name), nil, &b)
+		} else {
+			b, err = readBank(*f.data, name)
+		}
+		if err != nil {
+			return err
+		}
+		return showBank(io, b, *f.asJSON)
+	}
+}
+
+func readBank(data, name string) (matcher.Bank, error) {
+	s, err := openForReading(data)
+	if err != nil {
+		return matcher.Bank{}, err
+	}
+	defer s.Close()
+	return s.Bank(name)
+}
+
+func bankName(verb string, pos []string) (string, error) {
+	if len(pos) != 1 {
+		return "", usagef("bank %s takes one bank name", verb)
+	}
+	return pos[0], nil
+}
+
+// bankFieldFlags adds the flags that set a bank's fields; the returned
+// func sets those given on the command line, and only those.
+func bankFieldFlags(fs *flag.FlagSet) func(b *matcher.Bank) error {
 	desc := fs.String("description", "", "what the bank holds")
 	source := fs.String("source", "", "where the list comes from (an exchange, a partner, a team)")
 	cats := fs.String("category", "", "default categories of the bank's items: "+strings.Join(categoryNames(), ", "))
 	thresholds := fs.String("threshold", "", "per-type match thresholds, e.g. pdq=24,phash=8")
-	disabled := fs.Bool("disabled", false, "create the bank disabled (it matches nothing until enabled)")
-	server := serverFlags(fs, "an analyst key suffices; list and show only")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return usagef("which bank subcommand?")
-	}
-	verb, pos := pos[0], pos[1:]
-	if verb != "list" && len(pos) != 1 {
-		return usagef("bank %s takes one bank name", verb)
-	}
-	readOnly := verb == "list" || verb == "show"
-	if rem := server(); rem != nil {
-		if !readOnly {
-			return usagef("bank %s changes the index: with --server only list and show (change banks with POST or PATCH /v1/banks)", verb)
-		}
-		return bankRemote(ctx, rem, verb, pos, *asJSON, io)
-	}
-	open := openStore
-	if readOnly {
-		open = openForReading
-	}
-	s, err := open(*data)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-
-	set := func(b *matcher.Bank) error {
-		seen := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { seen[f.Name] = true })
-		if seen["description"] {
+	return func(b *matcher.Bank) error {
+		if flagSet(fs, "description") {
 			b.Description = *desc
 		}
-		if seen["source"] {
+		if flagSet(fs, "source") {
 			b.Source = *source
 		}
-		if seen["category"] {
+		if flagSet(fs, "category") {
 			c, err := matcher.ParseCategories(*cats)
 			if err != nil {
 				return usagef("--category: %v", err)
 			}
 			b.Categories = c
 		}
-		if seen["threshold"] {
+		if flagSet(fs, "threshold") {
 			th, err := parseThresholds(*thresholds)
 			if err != nil {
 				return usagef("--threshold: %v", err)
@@ -90,67 +133,77 @@ func runBank(ctx context.Context, args []string, io *stdio) error {
 		}
 		return nil
 	}
-	show := func(b matcher.Bank) error {
-		if *asJSON {
-			return writeJSON(io.out, b)
-		}
-		printBank(io, b)
-		return nil
-	}
+}
 
-	switch verb {
-	case "list":
-		return printBanks(io, s.Banks(), *asJSON)
-	case "show":
-		b, err := s.Bank(pos[0])
+func bankCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	set := bankFieldFlags(fs)
+	disabled := fs.Bool("disabled", false, "create the bank disabled (it matches nothing until enabled)")
+	return func(_ context.Context, pos []string) error {
+		name, err := bankName("create", pos)
 		if err != nil {
 			return err
 		}
-		return show(b)
-	case "create":
-		b := matcher.Bank{Name: pos[0], Enabled: !*disabled, CreatedBy: actor()}
+		b := matcher.Bank{Name: name, Enabled: !*disabled, CreatedBy: actor()}
 		if err := set(&b); err != nil {
 			return err
 		}
+		s, err := openStore(*data)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
 		if _, err := s.CreateBank(b); err != nil {
 			return err
 		}
-		b, err = s.Bank(b.Name)
-		if err != nil {
+		if b, err = s.Bank(b.Name); err != nil {
 			return err
 		}
-		return show(b)
-	case "update", "enable", "disable":
-		b, err := s.UpdateBank(pos[0], func(b *matcher.Bank) error {
-			switch verb {
-			case "enable":
-				b.Enabled = true
-			case "disable":
-				b.Enabled = false
-			}
-			return set(b)
-		})
-		if err != nil {
-			return err
-		}
-		return show(b)
+		return showBank(io, b, *asJSON)
 	}
-	return usagef("unknown bank subcommand %q", verb)
 }
 
-// bankRemote lists or shows banks through a running service.
-func bankRemote(ctx context.Context, rem *remote, verb string, pos []string, asJSON bool, io *stdio) error {
-	if verb == "list" {
-		var out struct{ Banks []matcher.Bank }
-		if err := rem.get(ctx, "/v1/banks", nil, &out); err != nil {
-			return err
-		}
-		return printBanks(io, out.Banks, asJSON)
+func bankUpdate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	set := bankFieldFlags(fs)
+	return func(_ context.Context, pos []string) error {
+		return changeBank(io, *data, "update", pos, set, *asJSON)
 	}
-	var b matcher.Bank
-	if err := rem.get(ctx, "/v1/banks/"+url.PathEscape(pos[0]), nil, &b); err != nil {
+}
+
+// bankEnabler defines enable (on) or disable.
+func bankEnabler(on bool) func(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	verb := map[bool]string{true: "enable", false: "disable"}[on]
+	return func(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+		data, asJSON := dataFlag(fs), jsonFlag(fs)
+		return func(_ context.Context, pos []string) error {
+			return changeBank(io, *data, verb, pos, func(b *matcher.Bank) error {
+				b.Enabled = on
+				return nil
+			}, *asJSON)
+		}
+	}
+}
+
+// changeBank applies change to the bank named by pos and shows the result.
+func changeBank(io *stdio, data, verb string, pos []string, change func(*matcher.Bank) error, asJSON bool) error {
+	name, err := bankName(verb, pos)
+	if err != nil {
 		return err
 	}
+	s, err := openStore(data)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	b, err := s.UpdateBank(name, change)
+	if err != nil {
+		return err
+	}
+	return showBank(io, b, asJSON)
+}
+
+func showBank(io *stdio, b matcher.Bank, asJSON bool) error {
 	if asJSON {
 		return writeJSON(io.out, b)
 	}
@@ -210,23 +263,4 @@ func parseThresholds(s string) (map[matcher.SignalType]int, error) {
 		out[t] = n
 	}
 	return out, nil
-}
-
-func categoryNames() []string {
-	var out []string
-	for _, c := range matcher.Categories() {
-		out = append(out, string(c))
-	}
-	return out
-}
-
-func joinCategories(cs []matcher.Category) string {
-	var out []string
-	for _, c := range cs {
-		out = append(out, string(c))
-	}
-	if len(out) == 0 {
-		return "-"
-	}
-	return strings.Join(out, ",")
 }

@@ -4,12 +4,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/atkm/herken/matcher"
 )
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
+// newFlagSet returns a flag set that reports errors instead of exiting;
+// name is the command as typed after "herken" ("bank create").
 func newFlagSet(name, usage string, io *stdio) *flag.FlagSet {
 	fs := flag.NewFlagSet("herken "+name, flag.ContinueOnError)
 	fs.SetOutput(io.err)
@@ -18,6 +23,80 @@ func newFlagSet(name, usage string, io *stdio) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// parseFlags parses args, allowing flags after positional arguments
+// ("herken hash a.jpg --json"); everything after "--" is positional.
+// It returns the positional arguments. On a mistake it prints the usage
+// and returns a *usageError; for a flag the command does not have, the
+// error names it.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var tail []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, tail = args[:i], args[i+1:]
+	}
+	var positional []string
+	for {
+		if err := parseQuietly(fs, args); err != nil {
+			fs.Usage()
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+				name = strings.TrimLeft(name, "-")
+				return nil, &usageError{msg: "unknown flag --" + name, flag: name}
+			}
+			return nil, usagef("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	return append(positional, tail...), nil
+}
+
+// parseQuietly parses args without the flag package's own complaint and
+// usage: parseFlags words the complaint once, after the usage.
+func parseQuietly(fs *flag.FlagSet, args []string) error {
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	defer func() { fs.Usage = usage; fs.SetOutput(out) }()
+	return fs.Parse(args)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// envDefault returns the value of HERKEN_<NAME> (upper-cased, dashes as
+// underscores), or def when it is unset.
+func envDefault(name, def string) string {
+	key := "HERKEN_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+// defaultDataDir is where the store lives unless --data or HERKEN_DATA say
+// otherwise.
+const defaultDataDir = "herken-data"
+
+// dataFlag adds --data, with the HERKEN_DATA fallback.
+func dataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", envDefault("data", defaultDataDir), "data folder of the index (env HERKEN_DATA)")
+}
+
+// jsonFlag adds --json.
+func jsonFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("json", false, "write JSON")
 }
 
 // decodeFlag adds --decode (env HERKEN_DECODE) to fs; the returned func
@@ -34,38 +113,17 @@ func decodeFlag(fs *flag.FlagSet) func() (matcher.DecodeMode, error) {
 	}
 }
 
-// parseFlags parses args, allowing flags after positional arguments
-// ("herken hash a.jpg --json"); everything after "--" is positional.
-// It returns the positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var tail []string
-	if i := slices.Index(args, "--"); i >= 0 {
-		args, tail = args[:i], args[i+1:]
-	}
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, errHelp
-			}
-			return nil, usagef("%v", err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
-	return append(positional, tail...), nil
-}
+// multiFlag collects a repeatable flag.
+type multiFlag []string
 
-// errHelp is returned when -h was asked for: the usage is already printed.
-var errHelp = errors.New("help requested")
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
+// parseDate reads 2027-01-31 (midnight UTC) or an RFC 3339 time.
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, s)
 }

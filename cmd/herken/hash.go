@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 
@@ -110,57 +108,6 @@ type hashLine struct {
 	file   string
 	hashes *matcher.Hashes
 	err    error
-}
-
-func hashFile(h *matcher.Hasher, name string, stdin io.Reader) hashLine {
-	l := hashLine{file: name}
-	var r io.Reader = stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			l.err = err
-			return l
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			l.err = fmt.Errorf("%s is a directory", name)
-			return l
-		}
-		r = f
-	}
-	l.hashes, l.err = h.Hash(context.Background(), r)
-	if l.err == nil && l.hashes.PhotoErr != nil {
-		l.err = l.hashes.PhotoErr
-	}
-	if l.err == nil && l.hashes.VideoErr != nil {
-		l.err = l.hashes.VideoErr
-	}
-	return l
-}
-
-// errorCode names a failure in JSON output.
-func errorCode(err error) string {
-	var me *media.Error
-	var sp serviceProblem
-	switch {
-	case errors.As(err, &me):
-		return string(me.Code)
-	case errors.As(err, &sp):
-		return sp.Code
-	case errors.Is(err, video.ErrFFmpegMissing):
-		return "ffmpeg_missing"
-	case errors.Is(err, video.ErrTooLarge):
-		return "too_large"
-	case errors.Is(err, video.ErrCorrupt), errors.Is(err, video.ErrNoVideo):
-		return "corrupt"
-	case errors.Is(err, video.ErrTimeout):
-		return "timeout"
-	case errors.Is(err, os.ErrNotExist):
-		return "not_found"
-	case errors.Is(err, os.ErrPermission):
-		return "permission_denied"
-	}
-	return "io_error"
 }
 
 // MarshalJSON writes the documented object: file, content_type, size,

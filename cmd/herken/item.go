@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,94 +13,115 @@ import (
 	"github.com/atkm/herken/matcher"
 )
 
-const itemUsage = `list --bank NAME [--status active|retracted] [--after ID] [--limit N]
-       | show ID
-       | add --bank NAME (--signal TYPE:VALUE... | --file PATH) [--category C] [--label L] [--reference R]
-       | retract ID --reason TEXT
-       | reactivate ID --reason TEXT
+// itemCommand is "herken item": one verb per way to read or change items.
+func itemCommand() group {
+	const readThrough = "[--json] [--data DIR | --server URL --key KEY]"
+	const api = "use the API: /v1/banks/{bank}/items, /v1/items/{id}/..."
+	return group{name: "item", verbs: []verb{
+		{name: "list", summary: "list a bank's items, in id order", define: itemList,
+			usage: "--bank NAME [--status active|retracted] [--after ID] [--limit N] " + readThrough},
+		{name: "show", summary: "show one item with its signals and history", usage: "ID " + readThrough, define: itemShow},
+		{name: "add", summary: "add an item by its signals or a file's", define: itemAdd, api: api,
+			usage: "--bank NAME (--signal TYPE:VALUE... | --file PATH) [--category C] [--label L] [--reference R] [--json]"},
+		{name: "retract", summary: "stop an item matching, with the reason recorded", usage: "ID --reason TEXT [--json]",
+			define: itemStatusChanger("retract"), api: api},
+		{name: "reactivate", summary: "let a retracted item match again, with the reason recorded", usage: "ID --reason TEXT [--json]",
+			define: itemStatusChanger("reactivate"), api: api},
+	}, doc: `While herken serve holds the index, list and show read through it with
+--server URL --key KEY (an analyst key; env HERKEN_SERVER, HERKEN_KEY).`}
+}
 
-While herken serve holds the index, list and show read through it with
---server URL --key KEY (an analyst key; env HERKEN_SERVER, HERKEN_KEY).`
-
-// multiFlag collects a repeatable flag.
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-func runItem(ctx context.Context, args []string, io *stdio) error {
-	fs := newFlagSet("item", itemUsage, io)
-	data := dataFlag(fs)
-	asJSON := fs.Bool("json", false, "write JSON")
-	bank := fs.String("bank", "", "bank name")
+func itemList(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	bank := fs.String("bank", "", "bank name (required)")
 	status := fs.String("status", "", "list only active or retracted items")
 	after := fs.Uint64("after", 0, "list items with ids above this one (paging)")
 	limit := fs.Int("limit", 100, "list at most this many items")
+	server := serverFlags(fs, "an analyst key suffices")
+	return func(ctx context.Context, pos []string) error {
+		if len(pos) != 0 {
+			return usagef("item list takes no arguments")
+		}
+		if *bank == "" {
+			return usagef("item list needs --bank")
+		}
+		f := index.ItemFilter{Bank: *bank, Status: matcher.ItemStatus(*status), After: *after, Limit: *limit}
+		var items []matcher.Item
+		if rem := server(); rem != nil {
+			q := url.Values{}
+			if f.Status != "" {
+				q.Set("status", string(f.Status))
+			}
+			if f.After != 0 {
+				q.Set("after", strconv.FormatUint(f.After, 10))
+			}
+			if f.Limit != 0 {
+				q.Set("limit", strconv.Itoa(f.Limit))
+			}
+			var out struct{ Items []matcher.Item }
+			if err := rem.get(ctx, "/v1/banks/"+url.PathEscape(f.Bank)+"/items", q, &out); err != nil {
+				return err
+			}
+			items = out.Items
+		} else {
+			s, err := openForReading(*data)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if items, err = s.Items(f); err != nil {
+				return err
+			}
+		}
+		return printItems(io, items, *asJSON)
+	}
+}
+
+func itemShow(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	server := serverFlags(fs, "an analyst key suffices")
+	return func(ctx context.Context, pos []string) error {
+		id, err := itemID("show", pos)
+		if err != nil {
+			return err
+		}
+		var it matcher.Item
+		if rem := server(); rem != nil {
+			err = rem.get(ctx, "/v1/items/"+strconv.FormatUint(id, 10), nil, &it)
+		} else {
+			it, err = readItem(*data, id)
+		}
+		if err != nil {
+			return err
+		}
+		return showItem(io, it, *asJSON)
+	}
+}
+
+func readItem(data string, id uint64) (matcher.Item, error) {
+	s, err := openForReading(data)
+	if err != nil {
+		return matcher.Item{}, err
+	}
+	defer s.Close()
+	return s.Item(id)
+}
+
+func itemAdd(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	bank := fs.String("bank", "", "bank of the new item (required)")
 	var signals multiFlag
 	fs.Var(&signals, "signal", "a signal of the new item, TYPE:VALUE (repeatable)")
 	file := fs.String("file", "", "add an item with the signals of this file (the file is not kept)")
-	cats := fs.String("category", "", "categories of the new item (default: the bank's)")
+	cats := fs.String("category", "", "categories of the new item (default: the bank's): "+strings.Join(categoryNames(), ", "))
 	label := fs.String("label", "", "label of the new item")
 	ref := fs.String("reference", "", "reference of the new item, e.g. a removal-order number")
-	reason := fs.String("reason", "", "why the item is retracted or re-activated (recorded)")
-	server := serverFlags(fs, "an analyst key suffices; list and show only")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return usagef("which item subcommand?")
-	}
-	verb, pos := pos[0], pos[1:]
-	if verb == "list" && *bank == "" {
-		return usagef("item list needs --bank")
-	}
-	filter := index.ItemFilter{Bank: *bank, Status: matcher.ItemStatus(*status), After: *after, Limit: *limit}
-	readOnly := verb == "list" || verb == "show"
-	if rem := server(); rem != nil {
-		if !readOnly {
-			return usagef("item %s changes the index: with --server only list and show (use the API: /v1/banks/{bank}/items, /v1/items/{id}/...)", verb)
+	return func(_ context.Context, pos []string) error {
+		if len(pos) != 0 {
+			return usagef("item add takes no arguments (a file is given with --file)")
 		}
-		return itemRemote(ctx, rem, verb, pos, filter, *asJSON, io)
-	}
-	open := openStore
-	if readOnly {
-		open = openForReading
-	}
-	s, err := open(*data)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-
-	show := func(it matcher.Item) error {
-		if *asJSON {
-			return writeJSON(io.out, it)
-		}
-		printItem(io, it)
-		return nil
-	}
-
-	switch verb {
-	case "list":
-		items, err := s.Items(filter)
-		if err != nil {
-			return err
-		}
-		return printItems(io, items, *asJSON)
-	case "show":
-		n, err := itemID(verb, pos)
-		if err != nil {
-			return err
-		}
-		it, err := s.Item(n)
-		if err != nil {
-			return err
-		}
-		return show(it)
-	case "add":
 		it := matcher.Item{Bank: *bank, Label: *label, Reference: *ref, AddedBy: actor()}
+		var err error
 		if it.Categories, err = matcher.ParseCategories(*cats); err != nil {
 			return usagef("--category: %v", err)
 		}
@@ -111,6 +132,14 @@ func runItem(ctx context.Context, args []string, io *stdio) error {
 			}
 			it.Signals = append(it.Signals, sig)
 		}
+		if len(it.Signals) == 0 && *file == "" {
+			return usagef("item add needs --signal or --file")
+		}
+		s, err := openStore(*data)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
 		if *file != "" {
 			sigs, quality, info, err := hashForItem(*file)
 			if err != nil {
@@ -118,9 +147,6 @@ func runItem(ctx context.Context, args []string, io *stdio) error {
 			}
 			it.Signals = append(it.Signals, sigs...)
 			it.PDQQuality, it.Video = quality, info
-		}
-		if len(it.Signals) == 0 {
-			return usagef("item add needs --signal or --file")
 		}
 		out, _, err := s.AddItems([]matcher.Item{it})
 		if err != nil {
@@ -136,26 +162,39 @@ func runItem(ctx context.Context, args []string, io *stdio) error {
 		if err != nil {
 			return err
 		}
-		return show(added)
-	case "retract", "reactivate":
-		n, err := itemID(verb, pos)
-		if err != nil {
-			return err
-		}
-		if strings.TrimSpace(*reason) == "" {
-			return usagef("item %s needs --reason", verb)
-		}
-		change := s.Retract
-		if verb == "reactivate" {
-			change = s.Reactivate
-		}
-		it, err := change(n, *reason, actor())
-		if err != nil {
-			return err
-		}
-		return show(it)
+		return showItem(io, added, *asJSON)
 	}
-	return usagef("unknown item subcommand %q", verb)
+}
+
+// itemStatusChanger defines retract or reactivate.
+func itemStatusChanger(verb string) func(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	return func(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+		data, asJSON := dataFlag(fs), jsonFlag(fs)
+		reason := fs.String("reason", "", "why the item is "+map[string]string{"retract": "retracted", "reactivate": "re-activated"}[verb]+" (required; recorded)")
+		return func(_ context.Context, pos []string) error {
+			id, err := itemID(verb, pos)
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(*reason) == "" {
+				return usagef("item %s needs --reason", verb)
+			}
+			s, err := openStore(*data)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			change := s.Retract
+			if verb == "reactivate" {
+				change = s.Reactivate
+			}
+			it, err := change(id, *reason, actor())
+			if err != nil {
+				return err
+			}
+			return showItem(io, it, *asJSON)
+		}
+	}
 }
 
 func itemID(verb string, pos []string) (uint64, error) {
@@ -169,33 +208,7 @@ func itemID(verb string, pos []string) (uint64, error) {
 	return v, nil
 }
 
-// itemRemote lists or shows items through a running service.
-func itemRemote(ctx context.Context, rem *remote, verb string, pos []string, f index.ItemFilter, asJSON bool, io *stdio) error {
-	if verb == "list" {
-		q := url.Values{}
-		if f.Status != "" {
-			q.Set("status", string(f.Status))
-		}
-		if f.After != 0 {
-			q.Set("after", strconv.FormatUint(f.After, 10))
-		}
-		if f.Limit != 0 {
-			q.Set("limit", strconv.Itoa(f.Limit))
-		}
-		var out struct{ Items []matcher.Item }
-		if err := rem.get(ctx, "/v1/banks/"+url.PathEscape(f.Bank)+"/items", q, &out); err != nil {
-			return err
-		}
-		return printItems(io, out.Items, asJSON)
-	}
-	n, err := itemID(verb, pos)
-	if err != nil {
-		return err
-	}
-	var it matcher.Item
-	if err := rem.get(ctx, "/v1/items/"+strconv.FormatUint(n, 10), nil, &it); err != nil {
-		return err
-	}
+func showItem(io *stdio, it matcher.Item, asJSON bool) error {
 	if asJSON {
 		return writeJSON(io.out, it)
 	}
@@ -221,36 +234,6 @@ func printItems(io *stdio, items []matcher.Item, asJSON bool) error {
 			strings.Join(types, ","), it.Label, it.Reference)
 	}
 	return tw.Flush()
-}
-
-// hashForItem computes every signal of a file for a new item (for a
-// video, its vPDQ frame hashes too).
-func hashForItem(path string) ([]matcher.Signal, *int, *matcher.VideoInfo, error) {
-	h, err := matcher.NewHasher(matcher.HasherConfig{})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer f.Close()
-	hs, err := h.Hash(context.Background(), f)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, e := range []error{hs.PhotoErr, hs.VideoErr} {
-		if e != nil {
-			return nil, nil, nil, fmt.Errorf("%s: %w", path, e)
-		}
-	}
-	var quality *int
-	if _, ok := hs.Signal(matcher.PDQ); ok {
-		q := hs.PDQQuality
-		quality = &q
-	}
-	sigs, info := hs.ItemSignals()
-	return sigs, quality, info, nil
 }
 
 func printItem(io *stdio, it matcher.Item) {

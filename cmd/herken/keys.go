@@ -2,44 +2,37 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/atkm/herken/index"
 )
 
-const keysUsage = `create --role admin|analyst|crawler|provider --name NAME [--expires DATE]
-       | list
-       | revoke ID
+// keysCommand is "herken keys": API keys, created, listed and revoked in
+// the data folder. The service must be stopped (the index is used by one
+// process at a time); with it running, keys are made with POST /v1/keys.
+func keysCommand() group {
+	return group{name: "keys", verbs: []verb{
+		{name: "create", summary: "create a key and print it, once", define: keysCreate,
+			usage: "--role admin|analyst|crawler|provider --name NAME [--expires DATE] [--json]\n\n" +
+				"The key is printed once; only its hash is stored. DATE is 2027-01-31\nor an RFC 3339 time."},
+		{name: "list", summary: "list the keys (never the keys themselves)", usage: "[--json]", define: keysList},
+		{name: "revoke", summary: "revoke a key at once", usage: "ID [--json]", define: keysRevoke},
+	}, doc: `The service must be stopped (the index is used by one process at a time);
+with it running, use POST /v1/keys.`}
+}
 
-The key is printed once by create; only its hash is stored. DATE is
-2027-01-31 or an RFC 3339 time. The service must be stopped (the index is
-used by one process at a time); with it running, use POST /v1/keys.`
-
-func runKeys(_ context.Context, args []string, io *stdio) error {
-	fs := newFlagSet("keys", keysUsage, io)
-	data := dataFlag(fs)
-	role := fs.String("role", "", "the key's role: admin, analyst, crawler or provider")
+func keysCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	role := fs.String("role", "", "the key's role: admin, analyst, crawler or provider (required)")
 	name := fs.String("name", "", "who or what the key is for")
 	expires := fs.String("expires", "", "expiry date (2027-01-31) or time (RFC 3339)")
-	asJSON := fs.Bool("json", false, "write JSON")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return usagef("which keys subcommand?")
-	}
-	s, err := openStore(*data)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	switch pos[0] {
-	case "create":
+	return func(_ context.Context, pos []string) error {
+		if len(pos) != 0 {
+			return usagef("keys create takes no arguments")
+		}
 		r, err := index.ParseRole(*role)
 		if err != nil {
 			return usagef("--role: %v", err)
@@ -52,6 +45,11 @@ func runKeys(_ context.Context, args []string, io *stdio) error {
 			}
 			exp = &t
 		}
+		s, err := openStore(*data)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
 		rec, key, err := s.CreateKey(*name, r, exp, actor())
 		if err != nil {
 			return err
@@ -62,7 +60,20 @@ func runKeys(_ context.Context, args []string, io *stdio) error {
 		fmt.Fprintf(io.out, "%s\n", key)
 		fmt.Fprintf(io.err, "key %s (%s, role %s) created; it is shown only now: store it safely\n", rec.ID, rec.Name, rec.Role)
 		return nil
-	case "list":
+	}
+}
+
+func keysList(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	return func(_ context.Context, pos []string) error {
+		if len(pos) != 0 {
+			return usagef("keys list takes no arguments")
+		}
+		s, err := openStore(*data)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
 		keys := s.Keys()
 		if *asJSON {
 			return writeJSON(io.out, keys)
@@ -83,25 +94,28 @@ func runKeys(_ context.Context, args []string, io *stdio) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Role, k.Name, k.CreatedAt.Format("2006-01-02"), exp, state)
 		}
 		return tw.Flush()
-	case "revoke":
-		if len(pos) != 2 {
+	}
+}
+
+func keysRevoke(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	return func(_ context.Context, pos []string) error {
+		if len(pos) != 1 {
 			return usagef("keys revoke takes one key id")
 		}
-		rec, err := s.RevokeKey(pos[1], actor())
+		s, err := openStore(*data)
 		if err != nil {
 			return err
+		}
+		defer s.Close()
+		rec, err := s.RevokeKey(pos[0], actor())
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(io.out, rec)
 		}
 		fmt.Fprintf(io.out, "key %s (%s) revoked\n", rec.ID, rec.Name)
 		return nil
 	}
-	return usagef("unknown keys subcommand %q", pos[0])
-}
-
-// parseDate reads 2027-01-31 (midnight UTC) or an RFC 3339 time.
-func parseDate(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
-	}
-	return time.Parse(time.RFC3339, s)
 }

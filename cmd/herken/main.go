@@ -1,6 +1,12 @@
 // Command herken tells whether a file, a URL or a hash is a copy of content
 // already known to be terrorist content. Run "herken help" for the
 // subcommands.
+//
+// One file per command (bank.go, match.go, ...); what several commands
+// share lives in files named for what it does: flags.go, store.go,
+// remote.go, output.go, hashfile.go, errors.go. A command runs on the
+// calling goroutine; those that hash many files fan out through
+// ingest/parallel and write their output from one goroutine, in order.
 package main
 
 import (
@@ -26,8 +32,9 @@ type stdio struct {
 	out, err io.Writer
 }
 
-// A command is one subcommand. Its run returns an error to fail with exit
-// code 1, or a usageError for exit code 2.
+// A command is one subcommand, with its own flags: bank, item and keys
+// are groups of verbs, each verb with its own flags too (verbs.go). The
+// error its run returns decides the exit code (errors.go).
 type command struct {
 	name, summary string
 	run           func(ctx context.Context, args []string, io *stdio) error
@@ -40,26 +47,14 @@ func commands() []command {
 		{"match", "check files or hashes against the index, with the evidence", runMatch},
 		{"init", "create an empty index in a data folder", runInit},
 		{"import", "import hash lists or folders of known media into a bank", runImport},
-		{"bank", "list, show, create and change banks", runBank},
-		{"item", "list, show, add, retract and re-activate items", runItem},
-		{"keys", "create, list and revoke API keys", runKeys},
+		{"bank", "list, show, create and change banks", bankCommand().run},
+		{"item", "list, show, add, retract and re-activate items", itemCommand().run},
+		{"keys", "create, list and revoke API keys", keysCommand().run},
 		{"audit", "read the audit log", runAudit},
 		{"prescreen", "check files offline against a downloaded filter of known digests", runPrescreen},
 		{"version", "print the version and the active decoders", runVersion},
 	}
 }
-
-// usageError marks a mistake in how the command was called.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// errSilent fails a command whose output already said what went wrong.
-var errSilent = errors.New("")
 
 func run(ctx context.Context, args []string, io *stdio) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {

@@ -20,17 +20,6 @@ running herken service: files are sent to it, hashed there and not kept.
 
 Exit code 0: nothing matched; 3: something matched; 1: an input failed.`
 
-// exitMatched is the exit code when at least one input matched, so that
-// scripts can branch on it.
-const exitMatched = 3
-
-// errMatched reports that something matched (not a failure).
-var errMatched = &exitError{code: exitMatched}
-
-type exitError struct{ code int }
-
-func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
-
 func runMatch(ctx context.Context, args []string, io *stdio) error {
 	fs := newFlagSet("match", matchUsage, io)
 	data := dataFlag(fs)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/atkm/herken/matcher"
 )
@@ -82,27 +81,4 @@ func (r *remoteSource) matchFile(name string) matchOutcome {
 	}
 	o.err = errors.Join(errs...)
 	return o
-}
-
-// sizedReader is a body whose length is known; net/http sends it as the
-// Content-Length.
-type sizedReader struct {
-	io.Reader
-	n int64
-}
-
-// serviceProblem is an error as the service words it: its code and
-// message, and the HTTP status of a refusal (0 for a problem with one
-// input of an answer that succeeded).
-type serviceProblem struct {
-	Status  int    `json:"-"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-func (p serviceProblem) Error() string {
-	if p.Status == 0 {
-		return p.Message
-	}
-	return fmt.Sprintf("the service refused: %s (%s, HTTP %d)", strings.TrimSuffix(p.Message, "."), p.Code, p.Status)
 }

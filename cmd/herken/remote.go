@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,13 +11,12 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/atkm/herken/index"
 )
 
-// The read-only commands (match, bank list, item list, audit) read the
-// index in the data folder, which a running "herken serve" holds locked;
-// with --server they read through that service's API instead.
+// The read-only commands (match, bank list and show, item list and show,
+// audit) read the index in the data folder, which a running "herken serve"
+// holds locked; with --server they read through that service's API
+// instead.
 
 // serverFlags adds --server and --key (env HERKEN_SERVER, HERKEN_KEY) to
 // fs; the returned func gives a client after fs.Parse, or nil when no
@@ -92,18 +90,31 @@ func (r *remote) do(ctx context.Context, method, path, contentType string, body 
 	return nil
 }
 
-// errInUse is the cause of a refusal to open the index while another
-// process (herken serve) holds it.
-var errInUse = errors.New("the index is in use by another herken process (herken serve?)")
-
-// openForReading opens the store for a read-only command; a refusal
-// because the service holds it says how to read through the service.
-func openForReading(dir string) (*index.Store, error) {
-	return openStoreOr(dir, "read through it with --server URL --key KEY (or set HERKEN_SERVER and HERKEN_KEY)")
-}
-
 // jsonBody encodes v for post.
 func jsonBody(v any) (io.Reader, error) {
 	b, err := json.Marshal(v)
 	return bytes.NewReader(b), err
+}
+
+// sizedReader is a body whose length is known; net/http sends it as the
+// Content-Length.
+type sizedReader struct {
+	io.Reader
+	n int64
+}
+
+// serviceProblem is an error as the service words it: its code and
+// message, and the HTTP status of a refusal (0 for a problem with one
+// input of an answer that succeeded).
+type serviceProblem struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (p serviceProblem) Error() string {
+	if p.Status == 0 {
+		return p.Message
+	}
+	return fmt.Sprintf("the service refused: %s (%s, HTTP %d)", strings.TrimSuffix(p.Message, "."), p.Code, p.Status)
 }
