@@ -124,7 +124,7 @@ accuracy:
 # time runs out (golang/go#75804, fixed in Go 1.27).
 FUZZTIME ?= 500000x
 FUZZTIME_SHORT ?= 5000x
-FUZZ_TARGETS = ./matcher/media/:FuzzDecode ./matcher/media/:FuzzSniff ./matcher/:FuzzParseSignal \
+FUZZ_TARGETS = ./matcher/media/:FuzzDecode ./matcher/media/:FuzzSniff ./matcher/signals/:FuzzParse \
 	./ingest/hashlist/:FuzzRead ./ingest/service/:FuzzBatchLine ./ingest/fetch/:FuzzParseURL
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -88,7 +88,7 @@ func TestReferenceEndToEnd(t *testing.T) {
 					t.Errorf("%s: no pdq signal (content type %s)", c.File, got.ContentType)
 					continue
 				}
-				d := pdq.Hash(sig.v).Distance(want)
+				d := pdq.Hash(sig.Bytes()).Distance(want)
 				a.total++
 				a.maxDist = max(a.maxDist, d)
 				if d == 0 {

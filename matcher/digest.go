@@ -1,9 +1,6 @@
 package matcher
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
 	"hash"
 	"io"
 	"sync"
@@ -36,17 +33,8 @@ func (c *chunk) release() {
 	}
 }
 
-func newDigest(t SignalType) hash.Hash {
-	switch t {
-	case SHA256:
-		return sha256.New()
-	case MD5:
-		return md5.New()
-	case SHA1:
-		return sha1.New()
-	}
-	return nil
-}
+// newDigest makes the digest of exact type t, from the registry.
+func newDigest(t SignalType) hash.Hash { return t.NewDigest() }
 
 // digestBytes computes the given digests of b: concurrently, one goroutine
 // per digest, when b is large enough for that to pay.
