@@ -293,8 +293,8 @@ func isHex(c byte) bool {
 }
 
 type signalJSON struct {
-	Type  Type `json:"type"`
-	Value string     `json:"value"`
+	Type  Type   `json:"type"`
+	Value string `json:"value"`
 }
 
 // MarshalJSON writes {"type": "pdq", "value": "<hex>"}.
