@@ -37,7 +37,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "build" {
-		return errors.New("usage: negative build --out DIR [--packages P,...|--from DIR] [--tile N] [--group-pdq D]")
+		return errors.New("usage: negative build --out DIR [--packages P,...|--from DIR] [--tile N] [--group-pdq D] [--tile-pdq D]")
 	}
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("out", "", "the corpus folder to create")
@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	from := fs.String("from", "", "use the pictures below this folder instead (offline)")
 	tile := fs.Int("tile", 256, "side of the square tiles large pictures are cut into")
 	groupPDQ := fs.Int("group-pdq", 80, "PDQ distance (any dihedral variant) at or below which two pictures are one")
+	tilePDQ := fs.Int("tile-pdq", 0, "the same for two tiles of one source picture (default: --group-pdq; -1: tiles are not grouped)")
 	work := fs.String("work", "", "folder for downloads (default: a temporary folder, removed afterwards)")
 	verbose := fs.Bool("v", false, "log every skipped file")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -81,7 +82,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	sum, err := negset.Build(ctx, negset.Config{Out: *out, Sources: sources, Tile: *tile, GroupPDQ: *groupPDQ, Log: log})
+	sum, err := negset.Build(ctx, negset.Config{Out: *out, Sources: sources, Tile: *tile, GroupPDQ: *groupPDQ, TilePDQ: *tilePDQ, Log: log})
 	if err != nil {
 		return err
 	}
@@ -92,11 +93,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			dropped += len(g.Members) - 1
 		}
 	}
+	tiles := 0
+	for _, g := range sum.TileGroups {
+		tiles += len(g.Members) - 1
+	}
 	n := len(sum.Pictures)
 	fmt.Fprintf(stdout, "%d pictures (%d unordered pairs) from %d packages in %s, %.1fs\n",
 		n, int64(n)*int64(n-1)/2, len(sum.Packages), *out, time.Since(start).Seconds())
 	fmt.Fprintf(stdout, "%d source pictures (%d files skipped); %d near-duplicate groups, %d pictures dropped from them; %d kept\n",
 		sum.Candidates, sum.Skipped, groups, dropped, len(sum.Groups))
+	fmt.Fprintf(stdout, "%d groups of near-duplicate tiles of one source, %d tiles dropped from them\n", len(sum.TileGroups), tiles)
 	fmt.Fprintf(stdout, "packages: %s\n", strings.Join(sum.Packages, " "))
 	return nil
 }

@@ -118,7 +118,7 @@ func All() []Transform {
 	})
 	add("logo", "overlay", DefaultJPEGQuality, func(src *image.RGBA, rng *rand.Rand) *image.RGBA { return LogoOverlay(src, rng) })
 	add("screenshot", "screenshot", 0, func(src *image.RGBA, _ *rand.Rand) *image.RGBA { return Screenshot(src, 1280, 800, 0.6) })
-	return append(ts, repostTransforms()...)
+	return append(append(ts, repostTransforms()...), mediaBankTransforms()...)
 }
 
 // ByName returns the named transform.

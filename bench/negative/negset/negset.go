@@ -17,6 +17,12 @@
 // their own to keep), named by its SHA-256, and listed in NEGATIVE.tsv with
 // its package, installed path, and rectangle in the source picture.
 //
+// Tiles of one source can be near duplicates too: a chessboard's or a
+// repeating wallpaper motif's tiles, or the flat sky of one photograph.
+// They are grouped the same way (PDQ within the loose threshold under any
+// dihedral variant, see tiles.go), one tile of each group is kept, and the
+// groups are listed in TILEGROUPS.tsv.
+//
 // Build runs its decoding on Config.Workers goroutines; a Config must not be
 // shared by concurrent builds writing the same folder.
 package negset
@@ -84,8 +90,13 @@ type Config struct {
 	// GroupPDQ is the loose PDQ distance, under any dihedral variant, at
 	// or below which two candidates are the same picture (default 80).
 	GroupPDQ int
-	Workers  int // runtime.GOMAXPROCS(0) when 0
-	Log      *slog.Logger
+	// TilePDQ is the same for two tiles of one source picture (default
+	// GroupPDQ): a repeating pattern's tiles, or a photograph's flat sky,
+	// are one picture too; the tile of the highest PDQ quality is kept.
+	// Negative: tiles are not grouped.
+	TilePDQ int
+	Workers int // runtime.GOMAXPROCS(0) when 0
+	Log     *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -103,6 +114,9 @@ func (c *Config) defaults() {
 	}
 	if c.GroupPDQ == 0 {
 		c.GroupPDQ = 80
+	}
+	if c.TilePDQ == 0 {
+		c.TilePDQ = c.GroupPDQ
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
@@ -131,6 +145,7 @@ type Summary struct {
 	Candidates int // decodable pictures found
 	Skipped    int // too small, too few grey levels, or undecodable
 	Groups     []Group
+	TileGroups []TileGroup // near-duplicate tiles, of which one was kept
 	Pictures   []Picture
 	Packages   []string // packages with at least one picture in the corpus
 }
@@ -174,10 +189,24 @@ func Build(ctx context.Context, cfg Config) (*Summary, error) {
 		return nil, fmt.Errorf("negset: %w", err)
 	}
 	pics := make([][]Picture, len(kept))
+	hashes := make([][]tileHash, len(kept))
 	errs := make([]error, len(kept))
-	parallel(ctx, cfg.Workers, len(kept), func(i int) { pics[i], errs[i] = cut(kept[i], cfg) })
+	parallel(ctx, cfg.Workers, len(kept), func(i int) { pics[i], hashes[i], errs[i] = cut(kept[i], cfg) })
 	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
 		return nil, err
+	}
+	if cfg.TilePDQ >= 0 {
+		for i := range pics {
+			if len(pics[i]) < 2 {
+				continue
+			}
+			var tg []TileGroup
+			var err error
+			if pics[i], tg, err = dedupTiles(cfg.Out, pics[i], hashes[i], cfg.TilePDQ); err != nil {
+				return nil, err
+			}
+			sum.TileGroups = append(sum.TileGroups, tg...)
+		}
 	}
 	seen := map[string]bool{}
 	pkgs := map[string]bool{}
@@ -199,6 +228,9 @@ func Build(ctx context.Context, cfg Config) (*Summary, error) {
 		return nil, err
 	}
 	if err := WriteGroups(cfg.Out, sum.Groups); err != nil {
+		return nil, err
+	}
+	if err := WriteTileGroups(cfg.Out, sum.TileGroups); err != nil {
 		return nil, err
 	}
 	return sum, nil
@@ -296,6 +328,13 @@ func load(path string) (*image.RGBA, []byte, error) {
 }
 
 func hashRGBA(h *pdq.Hasher, img *image.RGBA) ([pdq.NumDihedral]pdq.Hash, error) {
+	th, err := hashTile(h, img)
+	return th.dihedral, err
+}
+
+// hashTile returns the PDQ dihedral variants and quality of img; h must
+// compute the dihedral variants.
+func hashTile(h *pdq.Hasher, img *image.RGBA) (tileHash, error) {
 	b := img.Rect
 	pix := make([]byte, 0, 3*b.Dx()*b.Dy())
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -306,9 +345,9 @@ func hashRGBA(h *pdq.Hasher, img *image.RGBA) ([pdq.NumDihedral]pdq.Hash, error)
 	}
 	res, err := h.Hash(pix, b.Dx(), b.Dy(), 3)
 	if err != nil {
-		return [pdq.NumDihedral]pdq.Hash{}, fmt.Errorf("negset: pdq: %w", err)
+		return tileHash{}, fmt.Errorf("negset: pdq: %w", err)
 	}
-	return *res.Dihedral, nil
+	return tileHash{dihedral: *res.Dihedral, quality: res.Quality}, nil
 }
 
 // greyLevels counts the distinct luma values of img.
@@ -326,12 +365,14 @@ func greyLevels(img *image.RGBA) int {
 }
 
 // cut writes the pictures made from one kept candidate: its tiles, or the
-// whole picture (shrunk to MaxSide) when it is too small to tile.
-func cut(c Candidate, cfg Config) ([]Picture, error) {
+// whole picture (shrunk to MaxSide) when it is too small to tile; with
+// each tile's hashes for the tile grouping.
+func cut(c Candidate, cfg Config) ([]Picture, []tileHash, error) {
 	img, _, err := load(c.File)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	t := cfg.Tile
 	var rects []image.Rectangle
 	whole := min(c.Width, c.Height) < 2*t
@@ -347,6 +388,7 @@ func cut(c Candidate, cfg Config) ([]Picture, error) {
 		}
 	}
 	out := make([]Picture, 0, len(rects))
+	hs := make([]tileHash, 0, len(rects))
 	for _, r := range rects {
 		sub := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 		for y := range r.Dy() {
@@ -357,18 +399,23 @@ func cut(c Candidate, cfg Config) ([]Picture, error) {
 		}
 		data, err := transform.Encode(sub, 92)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		th, err := hashTile(h, sub)
+		if err != nil {
+			return nil, nil, err
 		}
 		s := sha256.Sum256(data)
 		id := hex.EncodeToString(s[:])
 		p := Picture{SHA256: id, File: "pictures/" + id[:16] + ".jpg", Package: c.Package, Path: c.Path,
 			SourceSHA256: c.SourceSHA256, Rect: r, Whole: whole, SourceWidth: c.Width, SourceHeight: c.Height}
 		if err := os.WriteFile(filepath.Join(cfg.Out, p.File), data, 0o644); err != nil {
-			return nil, fmt.Errorf("negset: %w", err)
+			return nil, nil, fmt.Errorf("negset: %w", err)
 		}
 		out = append(out, p)
+		hs = append(hs, th)
 	}
-	return out, nil
+	return out, hs, nil
 }
 
 // parallel calls f(0..n-1) on up to workers goroutines, stopping early when
