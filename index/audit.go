@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atkm/herken/matcher/signals"
 	"github.com/dgraph-io/badger/v4"
-
-	"github.com/atkm/herken/matcher"
 )
 
 // AuditRecord is one audited request (or batch line): who asked, what,
@@ -23,7 +22,7 @@ type AuditRecord struct {
 	Role     string           `json:"role,omitempty"`
 	Action   string           `json:"action"`
 	Status   int              `json:"status"`
-	Signals  []matcher.Signal `json:"signals,omitempty"`
+	Signals  []signals.Signal `json:"signals,omitempty"`
 	URL      string           `json:"url,omitempty"`
 	Decision string           `json:"decision"` // match, no_match, error, or done for admin actions
 	Matched  []uint64         `json:"matched_items,omitempty"`

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 // filesContain reports whether any file of the store holds b.
@@ -38,9 +38,9 @@ func TestAuditRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md5, _ := matcher.ParseSignal(matcher.MD5, "d41d8cd98f00b204e9800998ecf8427e")
+	md5, _ := signals.Parse(signals.MD5, "d41d8cd98f00b204e9800998ecf8427e")
 	s.Audit(AuditRecord{KeyID: "aaaaaaaaaaaa", Role: "crawler", Action: "match_url", Status: 200,
-		URL: "https://old.example/secret-marker-1", Signals: []matcher.Signal{md5}, Decision: "no_match"})
+		URL: "https://old.example/secret-marker-1", Signals: []signals.Signal{md5}, Decision: "no_match"})
 	now = now.Add(20 * 24 * time.Hour)
 	s.Audit(AuditRecord{KeyID: "bbbbbbbbbbbb", Role: "analyst", Action: "match_url", Status: 200,
 		URL: "https://new.example/secret-marker-2", Decision: "match", Matched: []uint64{7}})

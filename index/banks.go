@@ -7,9 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/atkm/herken/matcher/known"
 	"github.com/dgraph-io/badger/v4"
-
-	"github.com/atkm/herken/matcher"
 )
 
 // update runs fn in one write transaction that also bumps the index
@@ -49,13 +48,13 @@ func (s *Store) update(fn func(txn *badger.Txn) error, apply func()) (uint64, er
 
 // CreateBank stores a new bank as given; it matches only if b.Enabled.
 // It returns the new index version.
-func (s *Store) CreateBank(b matcher.Bank) (uint64, error) {
+func (s *Store) CreateBank(b known.Bank) (uint64, error) {
 	if err := b.Validate(); err != nil {
 		return 0, err
 	}
 	b.CreatedAt = s.opts.Now().UTC()
 	if b.Categories == nil {
-		b.Categories = []matcher.Category{}
+		b.Categories = []known.Category{}
 	}
 	return s.update(func(txn *badger.Txn) error {
 		if _, err := txn.Get(bankKey(b.Name)); err == nil {
@@ -68,8 +67,8 @@ func (s *Store) CreateBank(b matcher.Bank) (uint64, error) {
 }
 
 // UpdateBank changes a bank with fn; its name cannot change.
-func (s *Store) UpdateBank(name string, fn func(*matcher.Bank) error) (matcher.Bank, error) {
-	var updated matcher.Bank
+func (s *Store) UpdateBank(name string, fn func(*known.Bank) error) (known.Bank, error) {
+	var updated known.Bank
 	_, err := s.update(func(txn *badger.Txn) error {
 		b, err := readBank(txn, name)
 		if err != nil {
@@ -79,7 +78,7 @@ func (s *Store) UpdateBank(name string, fn func(*matcher.Bank) error) (matcher.B
 			return err
 		}
 		if b.Name != name {
-			return &matcher.InvalidError{Msg: "a bank cannot be renamed"}
+			return &known.InvalidError{Msg: "a bank cannot be renamed"}
 		}
 		if err := b.Validate(); err != nil {
 			return err
@@ -91,30 +90,30 @@ func (s *Store) UpdateBank(name string, fn func(*matcher.Bank) error) (matcher.B
 }
 
 // Bank returns the named bank.
-func (s *Store) Bank(name string) (matcher.Bank, error) {
+func (s *Store) Bank(name string) (known.Bank, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	b, ok := s.banks[name]
 	if !ok {
-		return matcher.Bank{}, fmt.Errorf("%w: %s", ErrBankNotFound, name)
+		return known.Bank{}, fmt.Errorf("%w: %s", ErrBankNotFound, name)
 	}
 	return *b, nil
 }
 
 // Banks returns every bank, sorted by name.
-func (s *Store) Banks() []matcher.Bank {
+func (s *Store) Banks() []known.Bank {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]matcher.Bank, 0, len(s.banks))
+	out := make([]known.Bank, 0, len(s.banks))
 	for _, b := range s.banks {
 		out = append(out, *b)
 	}
-	slices.SortFunc(out, func(a, b matcher.Bank) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b known.Bank) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
-func readBank(txn *badger.Txn, name string) (*matcher.Bank, error) {
-	return readJSON[matcher.Bank](txn, bankKey(name), ErrBankNotFound, name)
+func readBank(txn *badger.Txn, name string) (*known.Bank, error) {
+	return readJSON[known.Bank](txn, bankKey(name), ErrBankNotFound, name)
 }
 
 // readJSON reads the record under k; a missing one is notFound, naming

@@ -3,7 +3,7 @@ package index
 import (
 	"testing"
 
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
 	"github.com/atkm/herken/matcher/knowntest"
 )
 
@@ -11,7 +11,7 @@ import (
 // on the Badger-backed index: it must identify exactly as the in-memory
 // implementation does.
 func TestKnownContentConformance(t *testing.T) {
-	knowntest.Run(t, func(t *testing.T, banks []matcher.Bank, items []matcher.Item) matcher.KnownContent {
+	knowntest.Run(t, func(t *testing.T, banks []known.Bank, items []known.Item) known.Content {
 		s, _ := openNew(t)
 		for _, b := range banks {
 			if _, err := s.CreateBank(b); err != nil {
@@ -26,7 +26,7 @@ func TestKnownContentConformance(t *testing.T) {
 			if o.Err != nil || !o.Added {
 				t.Fatalf("item %d (%s): %+v", i, items[i].Label, o)
 			}
-			if items[i].Status == matcher.Retracted {
+			if items[i].Status == known.Retracted {
 				if _, err := s.Retract(o.ID, "test", "suite"); err != nil {
 					t.Fatal(err)
 				}

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 // TestCrashChild is the writer that TestKill9KeepsAcknowledgedWrites kills;
@@ -27,14 +29,14 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
-	if _, err := s.CreateBank(matcher.Bank{Name: "crash", Enabled: true, Categories: []matcher.Category{matcher.Threat}}); err != nil {
+	if _, err := s.CreateBank(known.Bank{Name: "crash", Enabled: true, Categories: []known.Category{known.Threat}}); err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
 	for i := 1; ; i++ {
-		md5, _ := matcher.ParseSignal(matcher.MD5, fmt.Sprintf("%032x", i))
-		pdq, _ := matcher.ParseSignal(matcher.PDQ, fmt.Sprintf("%064x", uint64(i)*0x9e3779b97f4a7c15))
-		out, _, err := s.AddItems([]matcher.Item{{Bank: "crash", Signals: []matcher.Signal{md5, pdq}}})
+		md5, _ := signals.Parse(signals.MD5, fmt.Sprintf("%032x", i))
+		pdq, _ := signals.Parse(signals.PDQ, fmt.Sprintf("%064x", uint64(i)*0x9e3779b97f4a7c15))
+		out, _, err := s.AddItems([]known.Item{{Bank: "crash", Signals: []signals.Signal{md5, pdq}}})
 		if err != nil || !out[0].Added {
 			fmt.Println("error", err)
 			os.Exit(1)
@@ -89,8 +91,8 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 		if _, err := s.Item(id); err != nil {
 			t.Fatalf("acknowledged item %d lost: %v", id, err)
 		}
-		md5, _ := matcher.ParseSignal(matcher.MD5, fmt.Sprintf("%032x", n))
-		res, err := s.Lookup([]matcher.Query{{Signal: md5, Quality: -1}})
+		md5, _ := signals.Parse(signals.MD5, fmt.Sprintf("%032x", n))
+		res, err := identify(s, []matcher.Query{{Signal: md5, Quality: -1}})
 		if err != nil || len(res.Matches) != 1 || res.Matches[0].ItemID != id {
 			t.Fatalf("acknowledged item %d does not match: %v %+v", id, err, res.Matches)
 		}
@@ -104,10 +106,10 @@ func TestDamagedStoreIsRefused(t *testing.T) {
 	build := func(t *testing.T) string {
 		s, dir := openNew(t)
 		mustBank(t, s, "a", true)
-		var items []matcher.Item
+		var items []known.Item
 		for i := range 300 {
-			md5, _ := matcher.ParseSignal(matcher.MD5, fmt.Sprintf("%032x", i+1))
-			items = append(items, matcher.Item{Bank: "a", Signals: []matcher.Signal{md5}})
+			md5, _ := signals.Parse(signals.MD5, fmt.Sprintf("%032x", i+1))
+			items = append(items, known.Item{Bank: "a", Signals: []signals.Signal{md5}})
 		}
 		if _, _, err := s.AddItems(items); err != nil {
 			t.Fatal(err)

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
 	"github.com/dgraph-io/badger/v4"
-
-	"github.com/atkm/herken/matcher"
 )
 
 // Outcome says what AddItems did with one item.
@@ -43,9 +43,9 @@ var errUnchanged = errors.New("index: nothing changed")
 // rejected. Neither fails the others. Items
 // without categories get their bank's. It returns one Outcome per item and
 // the new index version, unchanged when no item was added.
-func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
+func (s *Store) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 	out := make([]Outcome, len(items))
-	var added []matcher.Item
+	var added []known.Item
 	version, err := s.update(func(txn *badger.Txn) error {
 		added = added[:0]
 		// Duplicates are looked up in a read transaction: an iterator of
@@ -58,10 +58,10 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 		if err != nil {
 			return err
 		}
-		counts := map[matcher.SignalType]uint64{}
+		counts := map[signals.Type]uint64{}
 		inBatch := map[string]uint64{} // bank + signal -> id, for duplicates within the batch
 		bankOf := map[uint64]string{}
-		banks := map[string]*matcher.Bank{}
+		banks := map[string]*known.Bank{}
 		for i := range items {
 			it := items[i]
 			out[i] = Outcome{}
@@ -94,7 +94,7 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 			}
 			it.ID = next
 			it.AddedAt = s.opts.Now().UTC()
-			it.Status = matcher.Active
+			it.Status = known.Active
 			it.Retraction, it.History = nil, nil
 			if err := setJSON(txn, itemKey(it.ID), &it); err != nil {
 				return err
@@ -138,8 +138,8 @@ func (s *Store) AddItems(items []matcher.Item) ([]Outcome, uint64, error) {
 // identity returns the signals that identify an item for deduplication:
 // its exact digests when it has any, since two different files can share a
 // perceptual hash (a re-encode, a blur), else its perceptual hashes.
-func identity(sigs []matcher.Signal) []matcher.Signal {
-	var exact []matcher.Signal
+func identity(sigs []signals.Signal) []signals.Signal {
+	var exact []signals.Signal
 	for _, s := range sigs {
 		if s.Type.Exact() {
 			exact = append(exact, s)
@@ -153,7 +153,7 @@ func identity(sigs []matcher.Signal) []matcher.Signal {
 
 // findInBank returns the id of an item of it's bank that shares one of its
 // identifying signals, or 0.
-func findInBank(txn *badger.Txn, it matcher.Item, inBatch map[string]uint64, bankOf map[uint64]string) (uint64, error) {
+func findInBank(txn *badger.Txn, it known.Item, inBatch map[string]uint64, bankOf map[uint64]string) (uint64, error) {
 	for _, sig := range identity(it.Signals) {
 		if id, ok := inBatch[it.Bank+"\x00"+string(postingPrefix(sig))]; ok {
 			return id, nil
@@ -184,7 +184,7 @@ func findInBank(txn *badger.Txn, it matcher.Item, inBatch map[string]uint64, ban
 
 // eachPostingOf calls fn with the item id and status of every posting of
 // sig until fn returns false.
-func eachPostingOf(txn *badger.Txn, sig matcher.Signal, fn func(id uint64, active bool) (bool, error)) error {
+func eachPostingOf(txn *badger.Txn, sig signals.Signal, fn func(id uint64, active bool) (bool, error)) error {
 	prefix := postingPrefix(sig)
 	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
 	defer it.Close()
@@ -202,7 +202,7 @@ func eachPostingOf(txn *badger.Txn, sig matcher.Signal, fn func(id uint64, activ
 }
 
 // index adds an active item's signals to memory. Called with s.mu held.
-func (s *Store) index(id uint64, sigs []matcher.Signal) {
+func (s *Store) index(id uint64, sigs []signals.Signal) {
 	for _, sig := range sigs {
 		var err error
 		if sig.Type.Exact() {
@@ -224,56 +224,56 @@ func (s *Store) index(id uint64, sigs []matcher.Signal) {
 }
 
 // Item returns the item with the given id.
-func (s *Store) Item(id uint64) (matcher.Item, error) {
-	var it *matcher.Item
+func (s *Store) Item(id uint64) (known.Item, error) {
+	var it *known.Item
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
 		it, err = readItem(txn, id)
 		return err
 	})
 	if err != nil {
-		return matcher.Item{}, err
+		return known.Item{}, err
 	}
 	return *it, nil
 }
 
-func readItem(txn *badger.Txn, id uint64) (*matcher.Item, error) {
-	return readJSON[matcher.Item](txn, itemKey(id), ErrItemNotFound, id)
+func readItem(txn *badger.Txn, id uint64) (*known.Item, error) {
+	return readJSON[known.Item](txn, itemKey(id), ErrItemNotFound, id)
 }
 
 // Retract stops an item from matching, at once, recording why and by whom.
-func (s *Store) Retract(id uint64, reason, by string) (matcher.Item, error) {
-	return s.setStatus(id, matcher.Retracted, reason, by)
+func (s *Store) Retract(id uint64, reason, by string) (known.Item, error) {
+	return s.setStatus(id, known.Retracted, reason, by)
 }
 
 // Reactivate lets a retracted item match again, recording why and by whom.
-func (s *Store) Reactivate(id uint64, reason, by string) (matcher.Item, error) {
-	return s.setStatus(id, matcher.Active, reason, by)
+func (s *Store) Reactivate(id uint64, reason, by string) (known.Item, error) {
+	return s.setStatus(id, known.Active, reason, by)
 }
 
-func (s *Store) setStatus(id uint64, status matcher.ItemStatus, reason, by string) (matcher.Item, error) {
+func (s *Store) setStatus(id uint64, status known.ItemStatus, reason, by string) (known.Item, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return matcher.Item{}, ErrNoReason
+		return known.Item{}, ErrNoReason
 	}
-	var it *matcher.Item
+	var it *known.Item
 	_, err := s.update(func(txn *badger.Txn) error {
 		var err error
 		if it, err = readItem(txn, id); err != nil {
 			return err
 		}
 		switch {
-		case status == matcher.Retracted && it.Status == matcher.Retracted:
+		case status == known.Retracted && it.Status == known.Retracted:
 			return fmt.Errorf("%w: %d", ErrAlreadyRetracted, id)
-		case status == matcher.Active && it.Status != matcher.Retracted:
+		case status == known.Active && it.Status != known.Retracted:
 			return fmt.Errorf("%w: %d", ErrNotRetracted, id)
 		}
-		change := matcher.Retraction{Reason: reason, By: by, At: s.opts.Now().UTC()}
+		change := known.Retraction{Reason: reason, By: by, At: s.opts.Now().UTC()}
 		it.Status = status
-		it.History = append(it.History, matcher.StatusChange{Status: status, Retraction: change})
+		it.History = append(it.History, known.StatusChange{Status: status, Retraction: change})
 		it.Retraction = nil
 		meta := postingActive
-		if status == matcher.Retracted {
+		if status == known.Retracted {
 			it.Retraction = &change
 			meta = postingRetracted
 		}
@@ -284,7 +284,7 @@ func (s *Store) setStatus(id uint64, status matcher.ItemStatus, reason, by strin
 		}
 		return setJSON(txn, itemKey(id), it)
 	}, func() {
-		if status == matcher.Active {
+		if status == known.Active {
 			s.index(id, it.IndexedSignals())
 			return
 		}
@@ -295,28 +295,28 @@ func (s *Store) setStatus(id uint64, status matcher.ItemStatus, reason, by strin
 		}
 	})
 	if err != nil {
-		return matcher.Item{}, err
+		return known.Item{}, err
 	}
 	return *it, nil
 }
 
 // ItemFilter selects items to list.
 type ItemFilter struct {
-	Bank   string             // required
-	Status matcher.ItemStatus // "" for any
-	After  uint64             // list ids greater than this (paging)
-	Limit  int                // default 100
+	Bank   string           // required
+	Status known.ItemStatus // "" for any
+	After  uint64           // list ids greater than this (paging)
+	Limit  int              // default 100
 }
 
 // Items lists a bank's items in id order.
-func (s *Store) Items(f ItemFilter) ([]matcher.Item, error) {
+func (s *Store) Items(f ItemFilter) ([]known.Item, error) {
 	if _, err := s.Bank(f.Bank); err != nil {
 		return nil, err
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	var out []matcher.Item
+	var out []known.Item
 	err := s.db.View(func(txn *badger.Txn) error {
 		prefix := bankItemPrefix(f.Bank)
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
@@ -346,8 +346,8 @@ func addU64(txn *badger.Txn, k []byte, n uint64) error {
 
 // uniqueSignals drops repeated signals: each posting must be written once
 // for the counts checked at start-up to add up.
-func uniqueSignals(sigs []matcher.Signal) []matcher.Signal {
-	out := make([]matcher.Signal, 0, len(sigs))
+func uniqueSignals(sigs []signals.Signal) []signals.Signal {
+	out := make([]signals.Signal, 0, len(sigs))
 	for _, s := range sigs {
 		if !slices.Contains(out, s) {
 			out = append(out, s)

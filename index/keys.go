@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 var (
@@ -42,28 +42,28 @@ func bankItemPrefix(bank string) []byte {
 
 // postingPrefix is the prefix of every posting of one signal value; its
 // length is fixed by the type, so a prefix scan finds exactly that value.
-func postingPrefix(sig matcher.Signal) []byte {
+func postingPrefix(sig signals.Signal) []byte {
 	k := append(append([]byte{}, prefixPosting...), byte(sig.Type))
 	return append(k, sig.Bytes()...)
 }
 
-func postingKey(sig matcher.Signal, id uint64) []byte {
+func postingKey(sig signals.Signal, id uint64) []byte {
 	return binary.BigEndian.AppendUint64(postingPrefix(sig), id)
 }
 
 // parsePosting splits a posting key into its signal and item id.
-func parsePosting(k []byte) (matcher.Signal, uint64, error) {
+func parsePosting(k []byte) (signals.Signal, uint64, error) {
 	rest := k[len(prefixPosting):]
 	if len(rest) < 1+8 {
-		return matcher.Signal{}, 0, fmt.Errorf("%w: short posting key %x", ErrInconsistent, k)
+		return signals.Signal{}, 0, fmt.Errorf("%w: short posting key %x", ErrInconsistent, k)
 	}
-	t := matcher.SignalType(rest[0])
+	t := signals.Type(rest[0])
 	if !t.Valid() || len(rest) != 1+t.Size()+8 {
-		return matcher.Signal{}, 0, fmt.Errorf("%w: malformed posting key %x", ErrInconsistent, k)
+		return signals.Signal{}, 0, fmt.Errorf("%w: malformed posting key %x", ErrInconsistent, k)
 	}
-	sig, err := matcher.NewSignal(t, rest[1:1+t.Size()])
+	sig, err := signals.New(t, rest[1:1+t.Size()])
 	if err != nil {
-		return matcher.Signal{}, 0, fmt.Errorf("%w: %v", ErrInconsistent, err)
+		return signals.Signal{}, 0, fmt.Errorf("%w: %v", ErrInconsistent, err)
 	}
 	return sig, binary.BigEndian.Uint64(rest[1+t.Size():]), nil
 }

@@ -6,36 +6,29 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/atkm/herken/index/hamming"
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
 )
 
-var _ matcher.KnownContent = (*Store)(nil)
+var _ known.Content = (*Store)(nil)
 
 // View calls fn with one consistent state of the known content: the
 // banks, the index version and a search over the postings, as of the
-// call. Writers wait until fn returns. It implements matcher.KnownContent;
+// call. Writers wait until fn returns. It implements known.Content;
 // the decision of what matches is the matcher's.
-func (s *Store) View(fn func(matcher.KnownState) error) error {
+func (s *Store) View(fn func(known.State) error) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	err := s.db.View(func(txn *badger.Txn) error {
-		return fn(&view{s: s, txn: txn, version: s.version.Load(), items: map[uint64]*matcher.Item{}})
+		return fn(&view{s: s, txn: txn, version: s.version.Load(), items: map[uint64]*known.Item{}})
 	})
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil
-}
-
-// Lookup identifies queries in this store by the default decision rule,
-// with the store's PDQ quality gate: matcher.Identify over View.
-func (s *Store) Lookup(queries []matcher.Query) (matcher.Lookup, error) {
-	rule := matcher.DefaultRule
-	rule.MinPDQQuality = s.opts.MinPDQQuality
-	return matcher.Identify(s, queries, rule)
 }
 
 // view is the state View hands out: a read transaction and the memory
@@ -44,21 +37,21 @@ type view struct {
 	s       *Store
 	txn     *badger.Txn
 	version uint64
-	items   map[uint64]*matcher.Item // read once per view
+	items   map[uint64]*known.Item // read once per view
 	hits    []hamming.Hit
 }
 
 func (v *view) Version() uint64 { return v.version }
 
-func (v *view) Banks() []*matcher.Bank {
-	out := make([]*matcher.Bank, 0, len(v.s.banks))
+func (v *view) Banks() []*known.Bank {
+	out := make([]*known.Bank, 0, len(v.s.banks))
 	for _, b := range v.s.banks {
 		out = append(out, b)
 	}
 	return out
 }
 
-func (v *view) item(id uint64) (*matcher.Item, error) {
+func (v *view) item(id uint64) (*known.Item, error) {
 	if it, ok := v.items[id]; ok {
 		return it, nil
 	}
@@ -73,7 +66,7 @@ func (v *view) item(id uint64) (*matcher.Item, error) {
 // Find reports the active items holding sig: through the Bloom prefilter
 // and the postings for an exact signal, through the Hamming index within
 // radius for a perceptual one.
-func (v *view) Find(sig matcher.Signal, radius int, fn func(it *matcher.Item, dist int) error) error {
+func (v *view) Find(sig signals.Signal, radius int, fn func(it *known.Item, dist int) error) error {
 	if !sig.Type.Valid() {
 		return fmt.Errorf("invalid signal type %d", sig.Type)
 	}
@@ -106,7 +99,7 @@ func (v *view) Find(sig matcher.Signal, radius int, fn func(it *matcher.Item, di
 		if err != nil {
 			return err
 		}
-		if it.Status != matcher.Active {
+		if it.Status != known.Active {
 			continue
 		}
 		if err := fn(it, hit.Distance); err != nil {

@@ -10,13 +10,14 @@ import (
 
 	"github.com/atkm/herken/index/hamming"
 	"github.com/atkm/herken/index/prefilter"
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 // memory holds the in-memory search structures built from the postings.
 type memory struct {
-	exact map[matcher.SignalType]*prefilter.Filter
-	near  map[matcher.SignalType]*nearIndex
+	exact map[signals.Type]*prefilter.Filter
+	near  map[signals.Type]*nearIndex
 }
 
 // nearIndex is the Hamming index of one perceptual signal type. Its ids
@@ -32,7 +33,7 @@ type nearIndex struct {
 // (16 substrings probed at radius 1 cover it exactly); the 64-bit hashes'
 // thresholds stay well under 15. Larger bank thresholds are still answered
 // exactly, by a scan.
-func maxRadius(t matcher.SignalType) int {
+func maxRadius(t signals.Type) int {
 	if t.Bits() == 256 {
 		return 31
 	}
@@ -46,7 +47,7 @@ func (n *nearIndex) itemOf(id hamming.ID) uint64 {
 }
 
 // add indexes sig for item.
-func (n *nearIndex) add(item uint64, sig matcher.Signal) error {
+func (n *nearIndex) add(item uint64, sig signals.Signal) error {
 	h, err := hamming.FromSignal(sig)
 	if err != nil {
 		return err
@@ -60,7 +61,7 @@ func (n *nearIndex) add(item uint64, sig matcher.Signal) error {
 
 // remove takes sig of item out of the index: the ids holding exactly that
 // hash are found by a radius-0 search and kept if they belong to item.
-func (n *nearIndex) remove(item uint64, sig matcher.Signal) {
+func (n *nearIndex) remove(item uint64, sig signals.Signal) {
 	h, err := hamming.FromSignal(sig)
 	if err != nil {
 		return
@@ -74,15 +75,15 @@ func (n *nearIndex) remove(item uint64, sig matcher.Signal) {
 
 // postingCountKey counts the postings of one signal type, active or not;
 // load checks the count against the postings it finds.
-func postingCountKey(t matcher.SignalType) []byte {
+func postingCountKey(t signals.Type) []byte {
 	return append(append([]byte{}, keyPostings...), '/', byte(t))
 }
 
 // load reads the metadata, banks and postings into memory.
 func (s *Store) load() error {
-	counts := map[matcher.SignalType]uint64{}
+	counts := map[signals.Type]uint64{}
 	var version uint64
-	banks := map[string]*matcher.Bank{}
+	banks := map[string]*known.Bank{}
 	var keys map[string]*APIKey
 	err := s.db.View(func(txn *badger.Txn) error {
 		v, err := getValue(txn, keySchema)
@@ -95,7 +96,7 @@ func (s *Store) load() error {
 		if version, err = getU64(txn, keyVersion); err != nil {
 			return err
 		}
-		for _, t := range matcher.SignalTypes() {
+		for _, t := range signals.Types() {
 			c, err := getU64(txn, postingCountKey(t))
 			if err != nil && err != badger.ErrKeyNotFound {
 				return err
@@ -106,7 +107,7 @@ func (s *Store) load() error {
 			return err
 		}
 		return eachValue(txn, prefixBank, func(_ []byte, v []byte) error {
-			b := new(matcher.Bank)
+			b := new(known.Bank)
 			if err := decodeJSON(v, b); err != nil {
 				return err
 			}
@@ -118,10 +119,10 @@ func (s *Store) load() error {
 		return err
 	}
 
-	mem := &memory{exact: map[matcher.SignalType]*prefilter.Filter{}, near: map[matcher.SignalType]*nearIndex{}}
-	builders := map[matcher.SignalType]*hamming.Builder{}
-	owners := map[matcher.SignalType][]uint32{}
-	for _, t := range matcher.SignalTypes() {
+	mem := &memory{exact: map[signals.Type]*prefilter.Filter{}, near: map[signals.Type]*nearIndex{}}
+	builders := map[signals.Type]*hamming.Builder{}
+	owners := map[signals.Type][]uint32{}
+	for _, t := range signals.Types() {
 		if t.Exact() {
 			f, err := prefilter.New(t, uint(2*counts[t]), s.opts.BloomFPRate)
 			if err != nil {
@@ -138,8 +139,8 @@ func (s *Store) load() error {
 		owners[t] = make([]uint32, 0, counts[t])
 	}
 
-	found := map[matcher.SignalType]uint64{}
-	err = s.eachPosting(func(sig matcher.Signal, item uint64, active bool) error {
+	found := map[signals.Type]uint64{}
+	err = s.eachPosting(func(sig signals.Signal, item uint64, active bool) error {
 		found[sig.Type]++
 		if !active {
 			return nil
@@ -158,7 +159,7 @@ func (s *Store) load() error {
 	if err != nil {
 		return err
 	}
-	for _, t := range matcher.SignalTypes() {
+	for _, t := range signals.Types() {
 		if found[t] != counts[t] {
 			return fmt.Errorf("%w: %d %s postings found, %d written; the store's files are damaged or missing",
 				ErrInconsistent, found[t], t, counts[t])
@@ -173,7 +174,7 @@ func (s *Store) load() error {
 }
 
 // eachPosting calls fn for every posting in key order, reading keys only.
-func (s *Store) eachPosting(fn func(sig matcher.Signal, item uint64, active bool) error) error {
+func (s *Store) eachPosting(fn func(sig signals.Signal, item uint64, active bool) error) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefixPosting})
 		defer it.Close()
@@ -229,7 +230,7 @@ const maxItemID = math.MaxUint32
 // the background once it holds more keys than it was sized for, so that
 // its false-positive rate stays as configured. Queries and writes go on
 // meanwhile. At most one rebuild per type runs at a time.
-func (s *Store) growFilter(t matcher.SignalType) {
+func (s *Store) growFilter(t signals.Type) {
 	f := s.mem.exact[t]
 	if !f.NeedsRebuild() || !s.rebuilding[t].CompareAndSwap(false, true) {
 		return
@@ -237,8 +238,8 @@ func (s *Store) growFilter(t matcher.SignalType) {
 	s.bg.Go(func() {
 		defer s.rebuilding[t].Store(false)
 		n := 2 * f.Count()
-		err := f.Rebuild(n, func(yield func(matcher.Signal)) error {
-			return s.eachPostingOfType(t, func(sig matcher.Signal, active bool) {
+		err := f.Rebuild(n, func(yield func(signals.Signal)) error {
+			return s.eachPostingOfType(t, func(sig signals.Signal, active bool) {
 				if active {
 					yield(sig)
 				}
@@ -251,7 +252,7 @@ func (s *Store) growFilter(t matcher.SignalType) {
 }
 
 // eachPostingOfType calls fn for every posting of type t, reading keys only.
-func (s *Store) eachPostingOfType(t matcher.SignalType, fn func(sig matcher.Signal, active bool)) error {
+func (s *Store) eachPostingOfType(t signals.Type, fn func(sig signals.Signal, active bool)) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		prefix := append(append([]byte{}, prefixPosting...), byte(t))
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})

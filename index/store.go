@@ -16,7 +16,8 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/atkm/herken/index/prefilter"
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 // schema marks an initialised store; a new layout gets a new name.
@@ -44,9 +45,6 @@ type Options struct {
 	// BloomFPRate is the false-positive rate of the exact prefilters
 	// (default 1e-6).
 	BloomFPRate float64
-	// MinPDQQuality gates PDQ queries (default matcher.DefaultMinPDQQuality;
-	// a negative value turns the gate off).
-	MinPDQQuality int
 	// Logger receives Badger's warnings and the store's own events.
 	Logger *slog.Logger
 	// Now is the clock (tests set it); default time.Now.
@@ -70,7 +68,7 @@ type Store struct {
 
 	mu      sync.RWMutex // held by lookups (read) and by writers applying to memory (write)
 	mem     *memory
-	banks   map[string]*matcher.Bank
+	banks   map[string]*known.Bank
 	keys    map[string]*APIKey
 	version atomic.Uint64
 	closed  atomic.Bool
@@ -87,9 +85,6 @@ const maxType = 16
 func Open(dir string, opts Options) (*Store, error) {
 	if opts.BloomFPRate == 0 {
 		opts.BloomFPRate = 1e-6
-	}
-	if opts.MinPDQQuality == 0 {
-		opts.MinPDQQuality = matcher.DefaultMinPDQQuality
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -259,7 +254,7 @@ type FilterMeta struct {
 // format of prefilter.Filter.WriteTo, for offline pre-screening, and
 // returns its metadata. Retracted items may still be in it; a positive
 // answer is to be confirmed by a lookup.
-func (s *Store) WriteFilter(t matcher.SignalType, w io.Writer) (FilterMeta, error) {
+func (s *Store) WriteFilter(t signals.Type, w io.Writer) (FilterMeta, error) {
 	s.mu.RLock()
 	f, ok := s.mem.exact[t]
 	meta := FilterMeta{IndexVersion: s.version.Load()}

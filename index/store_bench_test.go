@@ -29,6 +29,8 @@ import (
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/importer"
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 // Package-level sinks keep results alive, so the work is not optimised away.
@@ -71,20 +73,20 @@ func sizeName(n int) string {
 // benchItem returns item i of the stream with the given seed: one random
 // PDQ and one random MD5. The same (seed, i) always gives the same item, so
 // queries can name stored items without keeping them in memory.
-func benchItem(seed uint64, i int) matcher.Item {
+func benchItem(seed uint64, i int) known.Item {
 	rng := rand.New(rand.NewPCG(seed, uint64(i)))
-	return matcher.Item{Bank: benchBank, Signals: []matcher.Signal{
-		randomSignal(rng, matcher.PDQ),
-		randomSignal(rng, matcher.MD5),
+	return known.Item{Bank: benchBank, Signals: []signals.Signal{
+		randomSignal(rng, signals.PDQ),
+		randomSignal(rng, signals.MD5),
 	}}
 }
 
-func randomSignal(rng *rand.Rand, t matcher.SignalType) matcher.Signal {
+func randomSignal(rng *rand.Rand, t signals.Type) signals.Signal {
 	b := make([]byte, t.Size())
 	for i := range b {
 		b[i] = byte(rng.Uint32())
 	}
-	s, err := matcher.NewSignal(t, b)
+	s, err := signals.New(t, b)
 	if err != nil {
 		panic(err)
 	}
@@ -92,19 +94,19 @@ func randomSignal(rng *rand.Rand, t matcher.SignalType) matcher.Signal {
 }
 
 // flipBits returns s with n distinct random bits inverted.
-func flipBits(rng *rand.Rand, s matcher.Signal, n int) matcher.Signal {
+func flipBits(rng *rand.Rand, s signals.Signal, n int) signals.Signal {
 	b := append([]byte{}, s.Bytes()...)
 	for _, i := range rng.Perm(8 * len(b))[:n] {
 		b[i/8] ^= 1 << (i % 8)
 	}
-	out, err := matcher.NewSignal(s.Type, b)
+	out, err := signals.New(s.Type, b)
 	if err != nil {
 		panic(err)
 	}
 	return out
 }
 
-func signalOf(it matcher.Item, t matcher.SignalType) matcher.Signal {
+func signalOf(it known.Item, t signals.Type) signals.Signal {
 	for _, s := range it.Signals {
 		if s.Type == t {
 			return s
@@ -120,8 +122,8 @@ func newBenchStore(tb testing.TB, dir string, noSync bool) *index.Store {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := s.CreateBank(matcher.Bank{Name: benchBank, Enabled: true,
-		Categories: []matcher.Category{matcher.Incitement}}); err != nil {
+	if _, err := s.CreateBank(known.Bank{Name: benchBank, Enabled: true,
+		Categories: []known.Category{known.Incitement}}); err != nil {
 		tb.Fatal(err)
 	}
 	return s
@@ -129,7 +131,7 @@ func newBenchStore(tb testing.TB, dir string, noSync bool) *index.Store {
 
 // addAll adds items in batches of importer.Batch, as herken import does,
 // and fails unless every item was added.
-func addAll(tb testing.TB, s *index.Store, items []matcher.Item) {
+func addAll(tb testing.TB, s *index.Store, items []known.Item) {
 	tb.Helper()
 	for start := 0; start < len(items); start += importer.Batch {
 		batch := items[start:min(start+importer.Batch, len(items))]
@@ -193,7 +195,7 @@ func storeDir(b *testing.B, n int) string {
 	dir := filepath.Join(benchRoot, "items="+sizeName(n))
 	start := time.Now()
 	s := newBenchStore(b, dir, true)
-	items := make([]matcher.Item, 0, importer.Batch)
+	items := make([]known.Item, 0, importer.Batch)
 	for i := 0; i < n; i++ {
 		items = append(items, benchItem(seedStored, i))
 		if len(items) == importer.Batch || i == n-1 {
@@ -240,7 +242,7 @@ func BenchmarkImport(b *testing.B) {
 		if n > 1e6 {
 			continue // a 10M-line import is extrapolated from 1M
 		}
-		items := make([]matcher.Item, n)
+		items := make([]known.Item, n)
 		for i := range items {
 			items[i] = benchItem(seedStored, i)
 		}
@@ -369,18 +371,18 @@ func BenchmarkOpen(b *testing.B) {
 // lookupQueries returns 1024 one-signal queries of type t: for hits, a
 // stored item's signal with flip bits inverted; for misses, signals of
 // items never stored.
-func lookupQueries(t matcher.SignalType, n int, hit bool, flip int) [][]matcher.Query {
+func lookupQueries(t signals.Type, n int, hit bool, flip int) [][]matcher.Query {
 	rng := rand.New(rand.NewPCG(uint64(n), uint64(t)))
 	qs := make([][]matcher.Query, 1024)
 	for i := range qs {
-		var sig matcher.Signal
+		var sig signals.Signal
 		if hit {
 			sig = flipBits(rng, signalOf(benchItem(seedStored, rng.IntN(n)), t), flip)
 		} else {
 			sig = signalOf(benchItem(seedMissing, i), t)
 		}
 		q := matcher.Query{Signal: sig, Quality: -1}
-		if t == matcher.PDQ {
+		if t == signals.PDQ {
 			q.Quality = 100
 		}
 		qs[i] = []matcher.Query{q}
@@ -393,7 +395,7 @@ func lookupQueries(t matcher.SignalType, n int, hit bool, flip int) [][]matcher.
 func checkLookups(b *testing.B, s *index.Store, qs [][]matcher.Query, hit bool) {
 	b.Helper()
 	for _, q := range qs[:64] {
-		res, err := s.Lookup(q)
+		res, err := matcher.Identify(s, q, matcher.DefaultRule)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -411,7 +413,7 @@ func benchLookups(b *testing.B, name string, s *index.Store, qs [][]matcher.Quer
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
-			res, err := s.Lookup(qs[i%len(qs)])
+			res, err := matcher.Identify(s, qs[i%len(qs)], matcher.DefaultRule)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -432,7 +434,7 @@ func benchLookups(b *testing.B, name string, s *index.Store, qs [][]matcher.Quer
 			var res matcher.Lookup
 			for pb.Next() {
 				var err error
-				res, err = s.Lookup(qs[i%len(qs)])
+				res, err = matcher.Identify(s, qs[i%len(qs)], matcher.DefaultRule)
 				if err != nil {
 					b.Error(err)
 					return
@@ -453,7 +455,7 @@ func BenchmarkLookupExact(b *testing.B) {
 	for _, n := range storeSizes() {
 		s := sharedStore(b, n)
 		for _, hit := range []bool{true, false} {
-			qs := lookupQueries(matcher.MD5, n, hit, 0)
+			qs := lookupQueries(signals.MD5, n, hit, 0)
 			benchLookups(b, fmt.Sprintf("items=%s/md5=%s", sizeName(n), hitName(hit)), s, qs, hit)
 		}
 	}
@@ -466,7 +468,7 @@ func BenchmarkLookupPDQ(b *testing.B) {
 	for _, n := range storeSizes() {
 		s := sharedStore(b, n)
 		for _, hit := range []bool{true, false} {
-			qs := lookupQueries(matcher.PDQ, n, hit, 5)
+			qs := lookupQueries(signals.PDQ, n, hit, 5)
 			benchLookups(b, fmt.Sprintf("items=%s/pdq=%s", sizeName(n), hitName(hit)), s, qs, hit)
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 func openNew(t testing.TB) (*Store, string) {
@@ -27,14 +29,14 @@ func openNew(t testing.TB) (*Store, string) {
 
 func mustBank(t testing.TB, s *Store, name string, enabled bool) {
 	t.Helper()
-	if _, err := s.CreateBank(matcher.Bank{Name: name, Enabled: enabled, Categories: []matcher.Category{matcher.Incitement}}); err != nil {
+	if _, err := s.CreateBank(known.Bank{Name: name, Enabled: enabled, Categories: []known.Category{known.Incitement}}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func sig(t testing.TB, typ matcher.SignalType, hex string) matcher.Signal {
+func sig(t testing.TB, typ signals.Type, hex string) signals.Signal {
 	t.Helper()
-	s, err := matcher.ParseSignal(typ, hex)
+	s, err := signals.Parse(typ, hex)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,28 +44,28 @@ func sig(t testing.TB, typ matcher.SignalType, hex string) matcher.Signal {
 }
 
 // flip returns s with its first n bits inverted.
-func flip(s matcher.Signal, n int) matcher.Signal {
+func flip(s signals.Signal, n int) signals.Signal {
 	b := append([]byte{}, s.Bytes()...)
 	for i := range n {
 		b[i/8] ^= 1 << (i % 8)
 	}
-	out, _ := matcher.NewSignal(s.Type, b)
+	out, _ := signals.New(s.Type, b)
 	return out
 }
 
 // flipRandom returns s with n distinct random bits inverted.
-func flipRandom(rng *rand.Rand, s matcher.Signal, n int) matcher.Signal {
+func flipRandom(rng *rand.Rand, s signals.Signal, n int) signals.Signal {
 	b := append([]byte{}, s.Bytes()...)
 	for _, i := range rng.Perm(8 * len(b))[:n] {
 		b[i/8] ^= 1 << (i % 8)
 	}
-	out, _ := matcher.NewSignal(s.Type, b)
+	out, _ := signals.New(s.Type, b)
 	return out
 }
 
-func addOne(t testing.TB, s *Store, it matcher.Item) uint64 {
+func addOne(t testing.TB, s *Store, it known.Item) uint64 {
 	t.Helper()
-	out, _, err := s.AddItems([]matcher.Item{it})
+	out, _, err := s.AddItems([]known.Item{it})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func addOne(t testing.TB, s *Store, it matcher.Item) uint64 {
 
 func lookupOne(t testing.TB, s *Store, q matcher.Query) matcher.Lookup {
 	t.Helper()
-	res, err := s.Lookup([]matcher.Query{q})
+	res, err := identify(s, []matcher.Query{q})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,9 +106,9 @@ func TestAddLookupReopen(t *testing.T) {
 	s, dir := openNew(t)
 	mustBank(t, s, "gifct", true)
 	v0 := s.Version()
-	pdqSig := sig(t, matcher.PDQ, knownPDQ)
-	md5Sig := sig(t, matcher.MD5, "900150983cd24fb0d6963f7d28e17f72") // md5 of "abc"
-	id := addOne(t, s, matcher.Item{Bank: "gifct", Signals: []matcher.Signal{pdqSig, md5Sig}, Label: "video still", Reference: "RO-2026-17"})
+	pdqSig := sig(t, signals.PDQ, knownPDQ)
+	md5Sig := sig(t, signals.MD5, "900150983cd24fb0d6963f7d28e17f72") // md5 of "abc"
+	id := addOne(t, s, known.Item{Bank: "gifct", Signals: []signals.Signal{pdqSig, md5Sig}, Label: "video still", Reference: "RO-2026-17"})
 	if s.Version() <= v0 {
 		t.Fatalf("version did not grow: %d -> %d", v0, s.Version())
 	}
@@ -119,7 +121,7 @@ func TestAddLookupReopen(t *testing.T) {
 		}
 		m := res.Matches[0]
 		if m.ItemID != id || m.Distance != 6 || m.Threshold != 31 || m.Bank != "gifct" || m.Value != knownPDQ ||
-			m.Variant != "orig" || *m.QueryQuality != 90 || m.Reference != "RO-2026-17" || m.Categories[0] != matcher.Incitement {
+			m.Variant != "orig" || *m.QueryQuality != 90 || m.Reference != "RO-2026-17" || m.Categories[0] != known.Incitement {
 			t.Errorf("match: %+v", m)
 		}
 		if got := m.Explain(); got != "pdq: 6 of 256 bits differ; the bank's threshold is 31" {
@@ -162,12 +164,12 @@ func TestImportIsIdempotentAndRetractionSticks(t *testing.T) {
 	s, _ := openNew(t)
 	mustBank(t, s, "a", true)
 	mustBank(t, s, "b", true)
-	pdqSig := sig(t, matcher.PDQ, knownPDQ)
-	items := []matcher.Item{
-		{Bank: "a", Signals: []matcher.Signal{pdqSig}},
-		{Bank: "a", Signals: []matcher.Signal{pdqSig}}, // duplicate within the batch
-		{Bank: "b", Signals: []matcher.Signal{pdqSig}}, // another bank may hold it too
-		{Bank: "nope", Signals: []matcher.Signal{pdqSig}},
+	pdqSig := sig(t, signals.PDQ, knownPDQ)
+	items := []known.Item{
+		{Bank: "a", Signals: []signals.Signal{pdqSig}},
+		{Bank: "a", Signals: []signals.Signal{pdqSig}}, // duplicate within the batch
+		{Bank: "b", Signals: []signals.Signal{pdqSig}}, // another bank may hold it too
+		{Bank: "nope", Signals: []signals.Signal{pdqSig}},
 		{Bank: "a"}, // no signals
 	}
 	out, _, err := s.AddItems(items)
@@ -188,7 +190,7 @@ func TestImportIsIdempotentAndRetractionSticks(t *testing.T) {
 		t.Errorf("retract without reason: %v", err)
 	}
 	it, err := s.Retract(id, "complaint upheld", "analyst-7")
-	if err != nil || it.Status != matcher.Retracted || it.Retraction.Reason != "complaint upheld" {
+	if err != nil || it.Status != known.Retracted || it.Retraction.Reason != "complaint upheld" {
 		t.Fatalf("retract: %v %+v", err, it)
 	}
 	if _, err := s.Retract(id, "again", "x"); !errors.Is(err, ErrAlreadyRetracted) {
@@ -203,7 +205,7 @@ func TestImportIsIdempotentAndRetractionSticks(t *testing.T) {
 		t.Error("re-import resurrected a retracted item")
 	}
 	it, err = s.Reactivate(id, "complaint overturned", "lead")
-	if err != nil || it.Status != matcher.Active || len(it.History) != 2 {
+	if err != nil || it.Status != known.Active || len(it.History) != 2 {
 		t.Fatalf("reactivate: %v %+v", err, it)
 	}
 	if res := lookupOne(t, s, matcher.Query{Signal: pdqSig, Quality: -1}); len(res.Matches) != 2 {
@@ -222,11 +224,11 @@ func TestBankSettingsAndGates(t *testing.T) {
 	s, _ := openNew(t)
 	mustBank(t, s, "strict", true)
 	mustBank(t, s, "off", false)
-	pdqSig := sig(t, matcher.PDQ, knownPDQ)
-	addOne(t, s, matcher.Item{Bank: "strict", Signals: []matcher.Signal{pdqSig}})
-	addOne(t, s, matcher.Item{Bank: "off", Signals: []matcher.Signal{pdqSig}})
-	if _, err := s.UpdateBank("strict", func(b *matcher.Bank) error {
-		b.Thresholds = map[matcher.SignalType]int{matcher.PDQ: 10}
+	pdqSig := sig(t, signals.PDQ, knownPDQ)
+	addOne(t, s, known.Item{Bank: "strict", Signals: []signals.Signal{pdqSig}})
+	addOne(t, s, known.Item{Bank: "off", Signals: []signals.Signal{pdqSig}})
+	if _, err := s.UpdateBank("strict", func(b *known.Bank) error {
+		b.Thresholds = map[signals.Type]int{signals.PDQ: 10}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -242,8 +244,8 @@ func TestBankSettingsAndGates(t *testing.T) {
 	if len(res.Matches) != 0 || len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "quality 49 is below the minimum of 50") {
 		t.Errorf("quality gate: %+v", res)
 	}
-	if _, err := s.UpdateBank("strict", func(b *matcher.Bank) error {
-		b.Thresholds = map[matcher.SignalType]int{matcher.PDQ: 200}
+	if _, err := s.UpdateBank("strict", func(b *known.Bank) error {
+		b.Thresholds = map[signals.Type]int{signals.PDQ: 200}
 		return nil
 	}); err == nil {
 		t.Error("threshold 200 accepted")
@@ -253,14 +255,14 @@ func TestBankSettingsAndGates(t *testing.T) {
 func TestDihedralVariantIsNamed(t *testing.T) {
 	s, _ := openNew(t)
 	mustBank(t, s, "a", true)
-	known := sig(t, matcher.PDQ, knownPDQ)
-	addOne(t, s, matcher.Item{Bank: "a", Signals: []matcher.Signal{known}})
-	far := flip(known, 120)
+	target := sig(t, signals.PDQ, knownPDQ)
+	addOne(t, s, known.Item{Bank: "a", Signals: []signals.Signal{target}})
+	far := flip(target, 120)
 	variants := make([]matcher.QueryVariant, 7)
 	for i := range variants {
 		variants[i] = matcher.QueryVariant{Name: matcher.VariantNames[i+1], Signal: flip(far, i+1), Quality: 100}
 	}
-	variants[2].Signal = flip(known, 2) // the query's rot270 is 2 bits from the known item
+	variants[2].Signal = flip(target, 2) // the query's rot270 is 2 bits from the known item
 	res := lookupOne(t, s, matcher.Query{Signal: far, Quality: 100, Variants: variants})
 	if len(res.Matches) != 1 || res.Matches[0].Variant != "rot270" || res.Matches[0].Distance != 2 {
 		t.Fatalf("dihedral: %+v", res.Matches)
@@ -276,24 +278,24 @@ func TestLookupAgainstBruteForce(t *testing.T) {
 	s, _ := openNew(t)
 	mustBank(t, s, "a", true)
 	rng := rand.New(rand.NewPCG(11, 12))
-	randSig := func(typ matcher.SignalType) matcher.Signal {
+	randSig := func(typ signals.Type) signals.Signal {
 		b := make([]byte, typ.Size())
 		for i := range b {
 			b[i] = byte(rng.Uint32())
 		}
-		out, _ := matcher.NewSignal(typ, b)
+		out, _ := signals.New(typ, b)
 		return out
 	}
-	var known []matcher.Signal
-	var items []matcher.Item
-	base := randSig(matcher.PDQ)
+	var targets []signals.Signal
+	var items []known.Item
+	base := randSig(signals.PDQ)
 	for i := range 1500 {
-		v := randSig(matcher.PDQ)
+		v := randSig(signals.PDQ)
 		if i%3 == 0 { // a cluster of near-duplicates around base, across the threshold
 			v = flipRandom(rng, base, 20+i%25)
 		}
-		known = append(known, v)
-		items = append(items, matcher.Item{Bank: "a", Signals: []matcher.Signal{v}})
+		targets = append(targets, v)
+		items = append(items, known.Item{Bank: "a", Signals: []signals.Signal{v}})
 	}
 	if _, _, err := s.AddItems(items); err != nil {
 		t.Fatal(err)
@@ -301,10 +303,10 @@ func TestLookupAgainstBruteForce(t *testing.T) {
 	for q := range 50 {
 		query := flipRandom(rng, base, q%5)
 		if q%7 == 0 {
-			query = randSig(matcher.PDQ)
+			query = randSig(signals.PDQ)
 		}
 		want := 0
-		for _, k := range known {
+		for _, k := range targets {
 			if d, _ := k.Distance(query); d <= 31 {
 				want++
 			}
@@ -324,8 +326,8 @@ func TestLookupAgainstBruteForce(t *testing.T) {
 func TestConcurrentLookupsAndWrites(t *testing.T) {
 	s, _ := openNew(t)
 	mustBank(t, s, "a", true)
-	known := sig(t, matcher.PDQ, knownPDQ)
-	id := addOne(t, s, matcher.Item{Bank: "a", Signals: []matcher.Signal{known}})
+	target := sig(t, signals.PDQ, knownPDQ)
+	id := addOne(t, s, known.Item{Bank: "a", Signals: []signals.Signal{target}})
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for range 4 {
@@ -336,7 +338,7 @@ func TestConcurrentLookupsAndWrites(t *testing.T) {
 					return
 				default:
 				}
-				res, err := s.Lookup([]matcher.Query{{Signal: known, Quality: -1}})
+				res, err := identify(s, []matcher.Query{{Signal: target, Quality: -1}})
 				if err != nil {
 					t.Error(err)
 					return
@@ -348,8 +350,8 @@ func TestConcurrentLookupsAndWrites(t *testing.T) {
 		})
 	}
 	for i := range 40 {
-		md5 := sig(t, matcher.MD5, fmt.Sprintf("%032x", i+1))
-		addOne(t, s, matcher.Item{Bank: "a", Signals: []matcher.Signal{md5}})
+		md5 := sig(t, signals.MD5, fmt.Sprintf("%032x", i+1))
+		addOne(t, s, known.Item{Bank: "a", Signals: []signals.Signal{md5}})
 		if i%2 == 0 {
 			if _, err := s.Retract(id, "test", "t"); err != nil {
 				t.Fatal(err)
@@ -365,10 +367,10 @@ func TestConcurrentLookupsAndWrites(t *testing.T) {
 func TestClosedStore(t *testing.T) {
 	s, _ := openNew(t)
 	s.Close()
-	if _, err := s.Lookup(nil); !errors.Is(err, ErrClosed) {
+	if _, err := identify(s, nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("lookup after close: %v", err)
 	}
-	if _, err := s.CreateBank(matcher.Bank{Name: "x"}); !errors.Is(err, ErrClosed) {
+	if _, err := s.CreateBank(known.Bank{Name: "x"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("write after close: %v", err)
 	}
 }
@@ -381,7 +383,7 @@ func TestClock(t *testing.T) {
 	}
 	defer s.Close()
 	mustBank(t, s, "a", true)
-	id := addOne(t, s, matcher.Item{Bank: "a", Signals: []matcher.Signal{sig(t, matcher.SHA1, strings.Repeat("ab", 20))}})
+	id := addOne(t, s, known.Item{Bank: "a", Signals: []signals.Signal{sig(t, signals.SHA1, strings.Repeat("ab", 20))}})
 	it, _ := s.Item(id)
 	if !it.AddedAt.Equal(at) {
 		t.Errorf("added at %v", it.AddedAt)
@@ -393,9 +395,9 @@ func TestClock(t *testing.T) {
 func TestFilterGrows(t *testing.T) {
 	s, _ := openNew(t)
 	mustBank(t, s, "a", true)
-	var items []matcher.Item
+	var items []known.Item
 	for i := range 5000 {
-		items = append(items, matcher.Item{Bank: "a", Signals: []matcher.Signal{sig(t, matcher.SHA1, fmt.Sprintf("%040x", i+1))}})
+		items = append(items, known.Item{Bank: "a", Signals: []signals.Signal{sig(t, signals.SHA1, fmt.Sprintf("%040x", i+1))}})
 		if len(items) == 500 {
 			if _, _, err := s.AddItems(items); err != nil {
 				t.Fatal(err)
@@ -404,11 +406,11 @@ func TestFilterGrows(t *testing.T) {
 		}
 	}
 	s.bg.Wait()
-	if c := s.mem.exact[matcher.SHA1].Capacity(); c < 5000 {
+	if c := s.mem.exact[signals.SHA1].Capacity(); c < 5000 {
 		t.Errorf("filter capacity %d after 5000 keys", c)
 	}
 	for i := range 5000 {
-		res := lookupOne(t, s, matcher.Query{Signal: sig(t, matcher.SHA1, fmt.Sprintf("%040x", i+1)), Quality: -1})
+		res := lookupOne(t, s, matcher.Query{Signal: sig(t, signals.SHA1, fmt.Sprintf("%040x", i+1)), Quality: -1})
 		if len(res.Matches) != 1 {
 			t.Fatalf("key %d not found after growth", i+1)
 		}
@@ -498,7 +500,7 @@ func TestDiskFullRefusesWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustBank(t, s, "a", true)
-	id := addOne(t, s, matcher.Item{Bank: "a", Signals: []matcher.Signal{sig(t, matcher.MD5, strings.Repeat("ab", 16))}})
+	id := addOne(t, s, known.Item{Bank: "a", Signals: []signals.Signal{sig(t, signals.MD5, strings.Repeat("ab", 16))}})
 	s.Close()
 	s, err = Open(dir, Options{MinFreeBytes: 1 << 62})
 	if err != nil {
@@ -506,7 +508,7 @@ func TestDiskFullRefusesWrites(t *testing.T) {
 	}
 	defer s.Close()
 	v := s.Version()
-	_, _, err = s.AddItems([]matcher.Item{{Bank: "a", Signals: []matcher.Signal{sig(t, matcher.MD5, strings.Repeat("cd", 16))}}})
+	_, _, err = s.AddItems([]known.Item{{Bank: "a", Signals: []signals.Signal{sig(t, signals.MD5, strings.Repeat("cd", 16))}}})
 	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), "MiB free") {
 		t.Fatalf("add on a full disk: %v", err)
 	}
@@ -516,7 +518,7 @@ func TestDiskFullRefusesWrites(t *testing.T) {
 	if s.Version() != v {
 		t.Error("a refused write changed the version")
 	}
-	if res := lookupOne(t, s, matcher.Query{Signal: sig(t, matcher.MD5, strings.Repeat("ab", 16)), Quality: -1}); len(res.Matches) != 1 {
+	if res := lookupOne(t, s, matcher.Query{Signal: sig(t, signals.MD5, strings.Repeat("ab", 16)), Quality: -1}); len(res.Matches) != 1 {
 		t.Errorf("reads stopped: %+v", res)
 	}
 }

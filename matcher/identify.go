@@ -9,28 +9,6 @@ import (
 	"github.com/atkm/herken/matcher/video"
 )
 
-// KnownContent is what identification asks of the index of known
-// content: a consistent state to search. It is declared here, by its
-// consumer; index.Store implements it, and tests use an in-memory one.
-type KnownContent interface {
-	// View calls fn with one consistent state of the known content; the
-	// state is valid only during the call.
-	View(fn func(KnownState) error) error
-}
-
-// KnownState is one consistent state of the known content.
-type KnownState interface {
-	// Version is the index version of this state, cited by every result.
-	Version() uint64
-	// Banks returns every bank, enabled or not.
-	Banks() []*Bank
-	// Find calls fn for each active item that holds s (an exact signal)
-	// or a signal of s's type within radius bits of s (a perceptual one),
-	// at least once per item and signal found; dist is the distance of
-	// the signal found. The item must not be changed.
-	Find(s Signal, radius int, fn func(it *Item, dist int) error) error
-}
-
 // Rule is the decision rule: when a hit is a match herken stands behind.
 // Its values come from measurement (bench/REPORT-identification.md).
 type Rule struct {

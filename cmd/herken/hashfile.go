@@ -37,32 +37,27 @@ func hashFile(h *matcher.Hasher, name string, stdin io.Reader) hashLine {
 	return l
 }
 
-// hashForItem computes every signal of a file for a new item (for a
-// video, its vPDQ frame hashes too).
-func hashForItem(path string) ([]matcher.Signal, *int, *matcher.VideoInfo, error) {
-	h, err := matcher.NewHasher(matcher.HasherConfig{})
+// hashForItem hashes a file for a new known item (every signal, a
+// video's vPDQ frame hashes, a photo's crops) by the one conversion every
+// way of adding a file uses; notes say what is missing from an item kept
+// with its digests only.
+func hashForItem(path string) (matcher.Item, []string, error) {
+	h, err := matcher.NewHasher(matcher.HasherConfig{ItemVariants: true})
 	if err != nil {
-		return nil, nil, nil, err
+		return matcher.Item{}, nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, nil, err
+		return matcher.Item{}, nil, err
 	}
 	defer f.Close()
 	hs, err := h.Hash(context.Background(), f)
 	if err != nil {
-		return nil, nil, nil, err
+		return matcher.Item{}, nil, err
 	}
-	for _, e := range []error{hs.PhotoErr, hs.VideoErr} {
-		if e != nil {
-			return nil, nil, nil, fmt.Errorf("%s: %w", path, e)
-		}
+	it, notes, err := hs.KnownItem()
+	if err != nil {
+		return matcher.Item{}, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var quality *int
-	if _, ok := hs.Signal(matcher.PDQ); ok {
-		q := hs.PDQQuality
-		quality = &q
-	}
-	sigs, info := hs.ItemSignals()
-	return sigs, quality, info, nil
+	return it, notes, nil
 }

@@ -141,12 +141,15 @@ func itemAdd(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error 
 		}
 		defer s.Close()
 		if *file != "" {
-			sigs, quality, info, err := hashForItem(*file)
+			known, notes, err := hashForItem(*file)
 			if err != nil {
 				return err
 			}
-			it.Signals = append(it.Signals, sigs...)
-			it.PDQQuality, it.Video = quality, info
+			it.Signals = append(it.Signals, known.Signals...)
+			it.PDQQuality, it.Video, it.Variants = known.PDQQuality, known.Video, known.Variants
+			for _, note := range notes {
+				fmt.Fprintf(io.err, "%s: %s\n", *file, note)
+			}
 		}
 		out, _, err := s.AddItems([]matcher.Item{it})
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/parallel"
 	"github.com/atkm/herken/matcher"
 )
@@ -63,11 +62,15 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 			return err
 		}
 		defer s.Close()
-		hasher, err := matcher.NewHasher(matcher.HasherConfig{Dihedral: !*noDihedral, Decode: mode})
+		hasher, err := matcher.NewHasher(matcher.HasherConfig{Dihedral: !*noDihedral, Regions: true, Decode: mode})
 		if err != nil {
 			return err
 		}
-		src = &localSource{store: s, hasher: hasher, stdin: io.in, dihedral: !*noDihedral}
+		m, err := matcher.NewMatcher(matcher.MatcherConfig{Hasher: hasher, Known: s, NoDihedral: *noDihedral})
+		if err != nil {
+			return err
+		}
+		src = &localSource{matcher: m, hasher: hasher, stdin: io.in}
 	}
 
 	matched, failed := false, false
@@ -125,16 +128,17 @@ type matchSource interface {
 	matchFile(name string) matchOutcome
 }
 
+// localSource matches through the match use case over the index in the
+// data folder.
 type localSource struct {
-	store    *index.Store
-	hasher   *matcher.Hasher
-	stdin    io.Reader
-	dihedral bool
+	matcher *matcher.Matcher
+	hasher  *matcher.Hasher
+	stdin   io.Reader
 }
 
 func (l *localSource) lookup(queries []matcher.Query) matchOutcome {
 	o := matchOutcome{name: "signals"}
-	lk, err := l.store.Lookup(queries)
+	lk, err := l.matcher.Lookup(queries)
 	if err != nil {
 		return matchOutcome{name: o.name, err: err, noResult: true}
 	}
@@ -153,12 +157,12 @@ func (l *localSource) matchFile(name string) matchOutcome {
 		o.err, o.noResult = h.err, true
 		return o
 	}
-	lookup, err := l.store.Lookup(matcher.Queries(h.hashes, l.dihedral))
+	res, err := l.matcher.MatchHashes(h.hashes)
 	if err != nil {
 		o.err, o.noResult = err, true
 		return o
 	}
-	o.res, o.err = matcher.NewResult(h.hashes, lookup), h.err
+	o.res, o.err = res, h.err
 	return o
 }
 

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 func randHash(rng *rand.Rand, words int) Hash {
@@ -304,7 +304,7 @@ func TestConfig(t *testing.T) {
 }
 
 func TestFromSignal(t *testing.T) {
-	pdq, err := matcher.ParseSignal(matcher.PDQ,
+	pdq, err := signals.Parse(signals.PDQ,
 		"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22")
 	if err != nil {
 		t.Fatal(err)
@@ -316,11 +316,11 @@ func TestFromSignal(t *testing.T) {
 	if h[0] != 0xf8f8f0cee0f4a84f || h[3] != 0x33e6b39c4e9c9b22 {
 		t.Errorf("FromSignal packed %x", h)
 	}
-	md5, _ := matcher.ParseSignal(matcher.MD5, "d41d8cd98f00b204e9800998ecf8427e")
+	md5, _ := signals.Parse(signals.MD5, "d41d8cd98f00b204e9800998ecf8427e")
 	if _, err := FromSignal(md5); err == nil {
 		t.Error("FromSignal accepted an exact signal")
 	}
-	ph, _ := matcher.ParseSignal(matcher.PHash, "8000000000000001")
+	ph, _ := signals.Parse(signals.PHash, "8000000000000001")
 	if h, err := FromSignal(ph); err != nil || h != (Hash{0x8000000000000001}) {
 		t.Errorf("FromSignal(phash) = %x, %v", h, err)
 	}

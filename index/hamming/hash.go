@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 // ID identifies one stored hash. IDs should be dense; see the package
@@ -31,7 +31,7 @@ func FromBytes(b []byte) (Hash, error) {
 
 // FromSignal packs the value of a perceptual signal (PDQ, phash, dhash,
 // ahash). Exact signal types are rejected: they belong in a prefilter.
-func FromSignal(s matcher.Signal) (Hash, error) {
+func FromSignal(s signals.Signal) (Hash, error) {
 	if !s.Type.Valid() || s.Type.Exact() {
 		return Hash{}, fmt.Errorf("hamming: %s is not a perceptual signal type", s.Type)
 	}

@@ -9,9 +9,8 @@ import (
 	"io"
 	"math"
 
+	"github.com/atkm/herken/matcher/signals"
 	"github.com/bits-and-blooms/bloom/v3"
-
-	"github.com/atkm/herken/matcher"
 )
 
 // magic starts every filter file; the digit is the format version.
@@ -22,11 +21,11 @@ var ErrFormat = errors.New("prefilter: malformed filter file")
 
 // Meta describes a filter, as served beside it.
 type Meta struct {
-	Type     matcher.SignalType `json:"type"`
-	Count    uint               `json:"count"`
-	Capacity uint               `json:"capacity"`
-	FPRate   float64            `json:"fp_rate"`
-	Bytes    int64              `json:"bytes"`
+	Type     signals.Type `json:"type"`
+	Count    uint         `json:"count"`
+	Capacity uint         `json:"capacity"`
+	FPRate   float64      `json:"fp_rate"`
+	Bytes    int64        `json:"bytes"`
 }
 
 // Meta returns the filter's metadata.
@@ -62,7 +61,7 @@ func (f *Filter) WriteTo(w io.Writer) (int64, error) {
 	if f.sideLen.Load() > 0 {
 		bf = bf.Copy()
 		f.side.Range(func(k, _ any) bool {
-			bf.Add(k.(matcher.Signal).Bytes())
+			bf.Add(k.(signals.Signal).Bytes())
 			count++
 			return true
 		})
@@ -126,7 +125,7 @@ func (f *Filter) ReadFrom(r io.Reader) (int64, error) {
 	if err := binary.Read(cr, binary.BigEndian, &nums); err != nil {
 		return cr.n, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
-	t, err := matcher.ParseSignalType(string(name))
+	t, err := signals.ParseType(string(name))
 	if err != nil || !t.Exact() {
 		return cr.n, fmt.Errorf("%w: signal type %q", ErrFormat, name)
 	}

@@ -6,9 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/atkm/herken/matcher/signals"
 	"github.com/bits-and-blooms/bloom/v3"
-
-	"github.com/atkm/herken/matcher"
 )
 
 // DefaultFPRate is the false-positive rate used when none is given.
@@ -27,11 +26,11 @@ type generation struct {
 // Filter is a Bloom filter over the values of one exact signal type.
 // Create one with New or ReadFilter.
 type Filter struct {
-	typ    matcher.SignalType
+	typ    signals.Type
 	fpRate float64
 
 	cur     atomic.Pointer[generation]
-	side    sync.Map // matcher.Signal -> struct{}: added since the last fold
+	side    sync.Map // signals.Signal -> struct{}: added since the last fold
 	sideLen atomic.Int64
 
 	rebuildMu  sync.Mutex // serialises Rebuild
@@ -41,7 +40,7 @@ type Filter struct {
 
 // New returns an empty filter for signals of exact type t, sized for
 // expected keys at false-positive rate fpRate (DefaultFPRate if 0).
-func New(t matcher.SignalType, expected uint, fpRate float64) (*Filter, error) {
+func New(t signals.Type, expected uint, fpRate float64) (*Filter, error) {
 	if !t.Valid() || !t.Exact() {
 		return nil, fmt.Errorf("prefilter: %s is not an exact signal type", t)
 	}
@@ -62,7 +61,7 @@ func newGeneration(capacity uint, fpRate float64) *generation {
 }
 
 // Type is the signal type whose values the filter holds.
-func (f *Filter) Type() matcher.SignalType { return f.typ }
+func (f *Filter) Type() signals.Type { return f.typ }
 
 // FPRate is the false-positive rate the filter is sized for.
 func (f *Filter) FPRate() float64 { return f.fpRate }
@@ -72,7 +71,7 @@ func (f *Filter) FPRate() float64 { return f.fpRate }
 // type is never contained.
 //
 // MayContain can be called from concurrent goroutines; it never blocks.
-func (f *Filter) MayContain(sig matcher.Signal) bool {
+func (f *Filter) MayContain(sig signals.Signal) bool {
 	if sig.Type != f.typ {
 		return false
 	}
@@ -95,7 +94,7 @@ func (f *Filter) MayContain(sig matcher.Signal) bool {
 //
 // Add can be called from concurrent goroutines; it may copy the filter
 // (a few milliseconds per million keys) to fold in recent additions.
-func (f *Filter) Add(sig matcher.Signal) error {
+func (f *Filter) Add(sig signals.Signal) error {
 	if sig.Type != f.typ {
 		return fmt.Errorf("prefilter: cannot add %s signal to a %s filter", sig.Type, f.typ)
 	}
@@ -121,9 +120,9 @@ func foldAt(capacity uint) uint { return max(4096, capacity/128) }
 // key throughout: bf is published before the keys leave the side set.
 // Called with mu held.
 func (f *Filter) fold(old *generation, bf *bloom.BloomFilter) {
-	var keys []matcher.Signal
+	var keys []signals.Signal
 	f.side.Range(func(k, _ any) bool {
-		sig := k.(matcher.Signal)
+		sig := k.(signals.Signal)
 		bf.Add(sig.Bytes())
 		keys = append(keys, sig)
 		return true
@@ -178,7 +177,7 @@ func (f *Filter) Bytes() int64 { return int64(f.cur.Load().bf.Cap() / 8) }
 // Rebuild can be called from concurrent goroutines; rebuilds are
 // serialised. Queries and Adds proceed while it runs; Adds are not folded
 // until it finishes.
-func (f *Filter) Rebuild(n uint, each func(yield func(matcher.Signal)) error) error {
+func (f *Filter) Rebuild(n uint, each func(yield func(signals.Signal)) error) error {
 	f.rebuildMu.Lock()
 	defer f.rebuildMu.Unlock()
 	f.mu.Lock()
@@ -186,7 +185,7 @@ func (f *Filter) Rebuild(n uint, each func(yield func(matcher.Signal)) error) er
 	f.mu.Unlock()
 
 	g := newGeneration(n+n/4, f.fpRate)
-	err := each(func(sig matcher.Signal) {
+	err := each(func(sig signals.Signal) {
 		if sig.Type == f.typ {
 			g.bf.Add(sig.Bytes())
 			g.count++

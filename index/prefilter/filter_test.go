@@ -7,32 +7,32 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/signals"
 )
 
-func randSig(rng *rand.Rand, t matcher.SignalType) matcher.Signal {
+func randSig(rng *rand.Rand, t signals.Type) signals.Signal {
 	b := make([]byte, t.Size())
 	for i := range b {
 		b[i] = byte(rng.Uint32())
 	}
-	s, err := matcher.NewSignal(t, b)
+	s, err := signals.New(t, b)
 	if err != nil {
 		panic(err)
 	}
 	return s
 }
 
-func randSigs(seed uint64, t matcher.SignalType, n int) []matcher.Signal {
+func randSigs(seed uint64, t signals.Type, n int) []signals.Signal {
 	rng := rand.New(rand.NewPCG(seed, uint64(t)))
-	out := make([]matcher.Signal, n)
+	out := make([]signals.Signal, n)
 	for i := range out {
 		out[i] = randSig(rng, t)
 	}
 	return out
 }
 
-func each(keys []matcher.Signal) func(func(matcher.Signal)) error {
-	return func(yield func(matcher.Signal)) error {
+func each(keys []signals.Signal) func(func(signals.Signal)) error {
+	return func(yield func(signals.Signal)) error {
 		for _, k := range keys {
 			yield(k)
 		}
@@ -40,7 +40,7 @@ func each(keys []matcher.Signal) func(func(matcher.Signal)) error {
 	}
 }
 
-func mustNew(t *testing.T, typ matcher.SignalType, n uint, fp float64) *Filter {
+func mustNew(t *testing.T, typ signals.Type, n uint, fp float64) *Filter {
 	t.Helper()
 	f, err := New(typ, n, fp)
 	if err != nil {
@@ -61,7 +61,7 @@ func fpRate(f *Filter, seed uint64, n int) float64 {
 }
 
 func TestNoFalseNegatives(t *testing.T) {
-	for _, typ := range []matcher.SignalType{matcher.SHA256, matcher.MD5, matcher.SHA1} {
+	for _, typ := range []signals.Type{signals.SHA256, signals.MD5, signals.SHA1} {
 		t.Run(typ.String(), func(t *testing.T) {
 			keys := randSigs(1, typ, 50000)
 			f := mustNew(t, typ, 10000, 0) // under-sized: Adds fold and overflow
@@ -92,8 +92,8 @@ func TestNoFalseNegatives(t *testing.T) {
 func TestFPRate(t *testing.T) {
 	f := func(fp float64, n int) {
 		t.Helper()
-		filter := mustNew(t, matcher.SHA256, uint(n), fp)
-		for _, k := range randSigs(2, matcher.SHA256, n) {
+		filter := mustNew(t, signals.SHA256, uint(n), fp)
+		for _, k := range randSigs(2, signals.SHA256, n) {
 			filter.Add(k)
 		}
 		probes := int(100 / fp) // about 100 expected false positives
@@ -110,32 +110,32 @@ func TestFPRate(t *testing.T) {
 }
 
 func TestWrongType(t *testing.T) {
-	f := mustNew(t, matcher.SHA256, 10, 0)
-	md5 := randSigs(4, matcher.MD5, 1)[0]
+	f := mustNew(t, signals.SHA256, 10, 0)
+	md5 := randSigs(4, signals.MD5, 1)[0]
 	if err := f.Add(md5); err == nil {
 		t.Error("Add accepted an md5 signal into a sha256 filter")
 	}
 	if f.MayContain(md5) {
 		t.Error("MayContain true for another type")
 	}
-	for _, typ := range []matcher.SignalType{matcher.PDQ, 0} {
+	for _, typ := range []signals.Type{signals.PDQ, 0} {
 		if _, err := New(typ, 10, 0); err == nil {
 			t.Errorf("New(%s) succeeded", typ)
 		}
 	}
-	if _, err := New(matcher.MD5, 10, 1.5); err == nil {
+	if _, err := New(signals.MD5, 10, 1.5); err == nil {
 		t.Error("New accepted fp rate 1.5")
 	}
 }
 
 func TestRebuildError(t *testing.T) {
-	f := mustNew(t, matcher.MD5, 100, 0)
-	keys := randSigs(5, matcher.MD5, 100)
+	f := mustNew(t, signals.MD5, 100, 0)
+	keys := randSigs(5, signals.MD5, 100)
 	for _, k := range keys {
 		f.Add(k)
 	}
 	boom := errors.New("store closed")
-	err := f.Rebuild(10, func(yield func(matcher.Signal)) error { return boom })
+	err := f.Rebuild(10, func(yield func(signals.Signal)) error { return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("Rebuild err = %v", err)
 	}
@@ -147,8 +147,8 @@ func TestRebuildError(t *testing.T) {
 }
 
 func TestConcurrent(t *testing.T) {
-	keys := randSigs(6, matcher.SHA1, 30000)
-	f := mustNew(t, matcher.SHA1, 1000, 1e-4)
+	keys := randSigs(6, signals.SHA1, 30000)
+	f := mustNew(t, signals.SHA1, 1000, 1e-4)
 	// The first third is in the "store" from the start.
 	for _, k := range keys[:10000] {
 		f.Add(k)
@@ -190,7 +190,7 @@ func TestConcurrent(t *testing.T) {
 	})
 	for range 5 { // the owner rebuilds from the store meanwhile
 		// Like a store iterator, the snapshot is taken when each is called.
-		err := f.Rebuild(uint(len(keys)), func(yield func(matcher.Signal)) error {
+		err := f.Rebuild(uint(len(keys)), func(yield func(signals.Signal)) error {
 			mu.Lock()
 			snapshot := keys[:stored]
 			mu.Unlock()
@@ -218,8 +218,8 @@ func TestConcurrent(t *testing.T) {
 }
 
 func TestWriteRead(t *testing.T) {
-	f := mustNew(t, matcher.SHA256, 5000, 1e-5)
-	keys := randSigs(7, matcher.SHA256, 5000)
+	f := mustNew(t, signals.SHA256, 5000, 1e-5)
+	keys := randSigs(7, signals.SHA256, 5000)
 	for _, k := range keys {
 		f.Add(k) // some stay in the side set: WriteTo must include them
 	}
@@ -237,7 +237,7 @@ func TestWriteRead(t *testing.T) {
 	if buf.String() != "trailer" {
 		t.Errorf("ReadFilter consumed %d bytes past the filter", 7-buf.Len())
 	}
-	if g.Type() != matcher.SHA256 || g.FPRate() != 1e-5 || g.Count() != f.Count() || g.Capacity() != f.Capacity() {
+	if g.Type() != signals.SHA256 || g.FPRate() != 1e-5 || g.Count() != f.Count() || g.Capacity() != f.Capacity() {
 		t.Errorf("read meta %+v, want %+v", g.Meta(), f.Meta())
 	}
 	for i, k := range keys {
@@ -250,7 +250,7 @@ func TestWriteRead(t *testing.T) {
 	if buf2.Len() != size {
 		t.Errorf("rewritten size %d, want %d", buf2.Len(), size)
 	}
-	md5 := mustNew(t, matcher.MD5, 1, 0)
+	md5 := mustNew(t, signals.MD5, 1, 0)
 	if _, err := md5.ReadFrom(bytes.NewReader(buf2.Bytes())); err == nil {
 		t.Error("read a sha256 filter into an md5 filter")
 	}

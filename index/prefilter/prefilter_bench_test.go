@@ -4,19 +4,19 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 var sinkBool bool
 
-func benchFilter(b *testing.B, n int) (*Filter, []matcher.Signal, []matcher.Signal) {
+func benchFilter(b *testing.B, n int) (*Filter, []signals.Signal, []signals.Signal) {
 	b.Helper()
-	keys := randSigs(10, matcher.SHA256, n)
-	f, _ := New(matcher.SHA256, uint(n), 0)
+	keys := randSigs(10, signals.SHA256, n)
+	f, _ := New(signals.SHA256, uint(n), 0)
 	if err := f.Rebuild(uint(n), each(keys)); err != nil {
 		b.Fatal(err)
 	}
-	misses := randSigs(11, matcher.SHA256, 4096)
+	misses := randSigs(11, signals.SHA256, 4096)
 	return f, keys, misses
 }
 
@@ -53,7 +53,7 @@ func BenchmarkMayContain(b *testing.B) {
 
 func BenchmarkAdd(b *testing.B) {
 	f, _, _ := benchFilter(b, 1e6)
-	keys := randSigs(12, matcher.SHA256, 1<<16)
+	keys := randSigs(12, signals.SHA256, 1<<16)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -63,8 +63,8 @@ func BenchmarkAdd(b *testing.B) {
 }
 
 func BenchmarkRebuild(b *testing.B) {
-	keys := randSigs(13, matcher.SHA256, 1e6)
-	f, _ := New(matcher.SHA256, 1e6, 0)
+	keys := randSigs(13, signals.SHA256, 1e6)
+	f, _ := New(signals.SHA256, 1e6, 0)
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := f.Rebuild(uint(len(keys)), each(keys)); err != nil {

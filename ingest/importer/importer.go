@@ -104,7 +104,7 @@ func IsMedia(head []byte) bool { return media.Sniff(head).Kind() != media.File }
 // a time, and adds one item per file, labelled with its name. Files are
 // read, never kept.
 func (im *Importer) Media(ctx context.Context, files []string, workers int) error {
-	h, err := matcher.NewHasher(matcher.HasherConfig{})
+	h, err := matcher.NewHasher(matcher.HasherConfig{ItemVariants: true})
 	if err != nil {
 		return err
 	}
@@ -135,25 +135,19 @@ func hashFile(h *matcher.Hasher, path string) (*matcher.Hashes, error) {
 }
 
 func (im *Importer) addMedia(path string, hs *matcher.Hashes, err error) error {
-	switch {
-	case err != nil:
+	if err != nil {
 		im.reject(Rejection{Source: path, Reason: err.Error()})
 		return nil
-	case hs.Size == 0:
-		im.reject(Rejection{Source: path, Reason: "empty file"})
+	}
+	it, notes, err := hs.KnownItem()
+	if err != nil {
+		im.reject(Rejection{Source: path, Reason: "empty file"}) // the only refusal
 		return nil
 	}
-	it := matcher.Item{Label: filepath.Base(path), Categories: im.Options.Categories}
-	it.Signals, it.Video = hs.ItemSignals()
-	if _, ok := hs.Signal(matcher.PDQ); ok {
-		q := hs.PDQQuality
-		it.PDQQuality = &q
-	}
-	for _, missing := range []error{hs.PhotoErr, hs.VideoErr} {
-		if missing != nil {
-			// The digests still identify exact copies; say what is missing.
-			im.reject(Rejection{Source: path, Reason: "added with its digests only: " + missing.Error()})
-		}
+	it.Label, it.Categories = filepath.Base(path), im.Options.Categories
+	for _, note := range notes {
+		// The digests still identify exact copies; say what is missing.
+		im.reject(Rejection{Source: path, Reason: note})
 	}
 	return im.add(it, Rejection{Source: path})
 }

@@ -184,29 +184,28 @@ func (s *Service) uploadItem(c *call) error {
 	if err != nil {
 		return err
 	}
-	if hs.Size == 0 {
+	known, notes, err := hs.KnownItem()
+	if err != nil {
 		return errorf(http.StatusBadRequest, "empty_upload", "the uploaded file is empty")
 	}
-	if hs.PhotoErr != nil {
-		return hs.PhotoErr
-	}
-	if hs.VideoErr != nil {
-		return hs.VideoErr
-	}
-	it := matcher.Item{Bank: c.params["bank"], Categories: cats,
-		Label: string(args.Peek("label")), Reference: string(args.Peek("reference")), AddedBy: c.actor()}
-	it.Signals, it.Video = hs.ItemSignals()
+	it := known
+	it.Bank, it.Categories, it.AddedBy = c.params["bank"], cats, c.actor()
+	it.Label, it.Reference = string(args.Peek("label")), string(args.Peek("reference"))
 	if it.Label == "" {
 		it.Label = name
 	}
-	if _, ok := hs.Signal(matcher.PDQ); ok {
-		q := hs.PDQQuality
-		it.PDQQuality = &q
-	}
-	return s.storeItem(c, it)
+	return s.storeItem(c, it, notes...)
 }
 
-func (s *Service) storeItem(c *call, it matcher.Item) error {
+// itemAnswer is the answer to adding an item: the item as stored and, for
+// a file whose photo or video signals could not be computed, notes saying
+// that it was kept with its digests only, and why.
+type itemAnswer struct {
+	matcher.Item
+	Notes []string `json:"notes,omitempty"`
+}
+
+func (s *Service) storeItem(c *call, it matcher.Item, notes ...string) error {
 	out, _, err := s.cfg.Store.AddItems([]matcher.Item{it})
 	if err != nil {
 		return err
@@ -223,7 +222,7 @@ func (s *Service) storeItem(c *call, it matcher.Item) error {
 	}
 	c.audit.Signals = added.Signals
 	c.audit.Detail = fmt.Sprintf("added item %d to bank %s", added.ID, added.Bank)
-	writeJSON(c.ctx, http.StatusCreated, added)
+	writeJSON(c.ctx, http.StatusCreated, itemAnswer{Item: added, Notes: notes})
 	return nil
 }
 

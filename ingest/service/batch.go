@@ -410,7 +410,7 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		if len(queries) == 0 || len(queries) > maxLookupSignals {
 			return fail(errorf(http.StatusBadRequest, "invalid_request", "line %d: give 1 to %d signals", n, maxLookupSignals))
 		}
-		l, err := s.cfg.Store.Lookup(queries)
+		l, err := s.matcher.Lookup(queries)
 		if err != nil {
 			return fail(err)
 		}

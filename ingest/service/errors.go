@@ -71,6 +71,8 @@ func classify(err error) *apiError {
 		return errorf(http.StatusUnprocessableEntity, "corrupt", "%s", err)
 	case errors.Is(err, video.ErrTimeout):
 		return errorf(http.StatusUnprocessableEntity, "timeout", "%s", err)
+	case errors.Is(err, matcher.ErrEmpty):
+		return errEmpty("%s", err)
 	case errors.Is(err, index.ErrBankNotFound):
 		return errorf(http.StatusNotFound, "bank_not_found", "%s", err)
 	case errors.Is(err, index.ErrItemNotFound):

@@ -2,7 +2,6 @@ package service
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,8 +13,6 @@ import (
 
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/matcher"
-	"github.com/atkm/herken/matcher/media"
-	"github.com/atkm/herken/matcher/video"
 )
 
 // matchResponse is the answer to a match: the result with its evidence,
@@ -28,20 +25,18 @@ type matchResponse struct {
 	Errors   []Problem `json:"errors,omitempty"`
 }
 
-// result looks up computed hashes and builds the response.
+// result identifies computed hashes through the match use case and
+// builds the response: a photo or video that could not be decoded (a
+// decompression bomb among them) still has its digests matched, and the
+// response says why its perceptual signals are missing.
 func (s *Service) result(hs *matcher.Hashes) (matchResponse, error) {
-	if errors.Is(hs.PhotoErr, media.ErrTooLarge) || errors.Is(hs.VideoErr, video.ErrTooLarge) {
-		// A decompression bomb is refused outright (413); a photo that is
-		// merely corrupt still has its digests matched.
-		return matchResponse{}, cmp.Or(hs.PhotoErr, hs.VideoErr)
-	}
-	l, err := s.cfg.Store.Lookup(matcher.Queries(hs, !s.cfg.NoDihedral))
+	r, err := s.matcher.MatchHashes(hs)
 	if err != nil {
 		return matchResponse{}, err
 	}
-	s.metrics.matched(l.Matches)
-	resp := matchResponse{Result: matcher.NewResult(hs, l)}
-	for _, e := range []error{hs.PhotoErr, hs.VideoErr} {
+	s.metrics.matched(r.Matches)
+	resp := matchResponse{Result: r}
+	for _, e := range []error{r.PhotoErr, r.VideoErr} {
 		if e != nil {
 			resp.Errors = append(resp.Errors, classify(e).Problem)
 		}
@@ -203,7 +198,7 @@ func query(typeName, value string, quality *int) (matcher.Query, error) {
 }
 
 func (s *Service) lookup(c *call, queries []matcher.Query) error {
-	l, err := s.cfg.Store.Lookup(queries)
+	l, err := s.matcher.Lookup(queries)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,9 @@ type Config struct {
 	// NoDihedral turns off matching PDQ through the query's rotations and
 	// flips (on by default for photos).
 	NoDihedral bool
+	// NoRegions turns off looking for the picture inside a photo (a frame,
+	// padding, caption bars, a screenshot) as query variants.
+	NoRegions bool
 	// MaxUploadBytes bounds an uploaded file (default 256 MiB).
 	MaxUploadBytes int64
 	// MaxJSONBytes bounds a JSON request body (default 1 MiB).
@@ -86,12 +89,14 @@ type Service struct {
 	// itemHasher hashes uploads of known items: like hasher, but always
 	// decoding exactly.
 	itemHasher *matcher.Hasher
-	log        *slog.Logger
-	routes     []route
-	metrics    *metrics
-	limiter    *rateLimiter
-	budget     *bodyBudget
-	server     *fasthttp.Server
+	// matcher is the match use case every match endpoint answers from.
+	matcher *matcher.Matcher
+	log     *slog.Logger
+	routes  []route
+	metrics *metrics
+	limiter *rateLimiter
+	budget  *bodyBudget
+	server  *fasthttp.Server
 }
 
 // DefaultBodyMemory is the default of Config.BodyMemory: sixteen 64 MiB
@@ -128,6 +133,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.Hasher.Dihedral = !cfg.NoDihedral
+	cfg.Hasher.Regions = !cfg.NoRegions
 	h, err := matcher.NewHasher(cfg.Hasher)
 	if err != nil {
 		return nil, err
@@ -136,11 +142,16 @@ func New(cfg Config) (*Service, error) {
 	// hashes are shared with partners and must be the reference's.
 	itemCfg := cfg.Hasher
 	itemCfg.Decode = matcher.DecodeExact
+	itemCfg.Dihedral, itemCfg.Regions, itemCfg.ItemVariants = false, false, true
 	ih, err := matcher.NewHasher(itemCfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, hasher: h, itemHasher: ih, log: cfg.Logger}
+	m, err := matcher.NewMatcher(matcher.MatcherConfig{Hasher: h, Known: cfg.Store, NoDihedral: cfg.NoDihedral})
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, hasher: h, itemHasher: ih, matcher: m, log: cfg.Logger}
 	s.metrics = newMetrics(cfg.Store)
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.budget = &bodyBudget{limit: cfg.BodyMemory}

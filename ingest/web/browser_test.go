@@ -58,7 +58,7 @@ func TestBrowser(t *testing.T) {
 			"incitement", "aaa-orig.jpg", "RO-2026-001", "pdq: 0 of 256 bits differ; the bank's threshold is 31",
 			"md5: identical", "sha256: identical", "quality 100"}
 		// The page explains each match in the words of matcher.Match.Explain.
-		l, err := e.store.Lookup(matcher.Queries(e.knownHashes, true))
+		l, err := matcher.Identify(e.store, matcher.Queries(e.knownHashes, true), matcher.DefaultRule)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -318,3 +318,13 @@ func (s *Signal) UnmarshalJSON(b []byte) error {
 	*s = v
 	return nil
 }
+
+// Must returns New(t, b) and panics if it fails: for values whose size is
+// right by construction (a digest's sum, a hasher's output).
+func Must(t Type, b []byte) Signal {
+	s, err := New(t, b)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}

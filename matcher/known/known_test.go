@@ -1,6 +1,8 @@
-package matcher
+package known
 
 import (
+	"github.com/atkm/herken/matcher/signals"
+
 	"errors"
 	"strings"
 	"testing"
@@ -11,11 +13,11 @@ import (
 func TestItemRefusesDigestsOfEmptyContent(t *testing.T) {
 	f := func(typed string, wantErr bool) {
 		t.Helper()
-		sig, err := ParseTypedSignal(typed)
+		sig, err := signals.ParseTyped(typed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		it := Item{Signals: []Signal{sig}, Categories: []Category{Threat}}
+		it := Item{Signals: []signals.Signal{sig}, Categories: []Category{Threat}}
 		err = it.Validate()
 		var ie *InvalidError
 		switch {

@@ -1,21 +1,23 @@
-package matcher
+package known
+
+import "github.com/atkm/herken/matcher/signals"
 
 // ItemVariant is a hash of a part of a known photo, stored with the item
 // so that a copy cropped the way re-posts are cropped is found. It
 // identifies the same item, never a new one.
 type ItemVariant struct {
 	// Name says which part, e.g. "crop: 5% off the left, 10% off the top".
-	Name   string `json:"name"`
-	Signal Signal `json:"signal"`
+	Name   string         `json:"name"`
+	Signal signals.Signal `json:"signal"`
 }
 
 // IndexedSignals returns every signal the index finds the item by: its
 // own signals, then its variants'.
-func (it *Item) IndexedSignals() []Signal {
+func (it *Item) IndexedSignals() []signals.Signal {
 	if len(it.Variants) == 0 {
 		return it.Signals
 	}
-	out := make([]Signal, 0, len(it.Signals)+len(it.Variants))
+	out := make([]signals.Signal, 0, len(it.Signals)+len(it.Variants))
 	out = append(out, it.Signals...)
 	for _, v := range it.Variants {
 		out = append(out, v.Signal)
@@ -25,7 +27,7 @@ func (it *Item) IndexedSignals() []Signal {
 
 // VariantOf returns the name of the item variant whose signal is s, or ""
 // when s is one of the item's own signals (or not the item's at all).
-func (it *Item) VariantOf(s Signal) string {
+func (it *Item) VariantOf(s signals.Signal) string {
 	for _, v := range it.Variants {
 		if v.Signal == s {
 			return v.Name
@@ -36,7 +38,7 @@ func (it *Item) VariantOf(s Signal) string {
 
 // maxItemVariants bounds the variants one item stores: each is one more
 // hash every query is compared with.
-const maxItemVariants = 128
+const maxItemVariants = 256
 
 func (it *Item) validateVariants() error {
 	if len(it.Variants) > maxItemVariants {

@@ -1,6 +1,8 @@
-package matcher
+package known
 
 import (
+	"github.com/atkm/herken/matcher/signals"
+
 	"fmt"
 	"regexp"
 	"slices"
@@ -12,7 +14,7 @@ import (
 // InvalidError says why a bank, an item or a category list was refused.
 type InvalidError struct{ Msg string }
 
-func (e *InvalidError) Error() string { return "matcher: " + e.Msg }
+func (e *InvalidError) Error() string { return "known: " + e.Msg }
 
 func invalidf(format string, args ...any) error {
 	return &InvalidError{Msg: fmt.Sprintf(format, args...)}
@@ -75,14 +77,14 @@ type Bank struct {
 	// nothing.
 	Enabled bool `json:"enabled"`
 	// Thresholds overrides the default threshold per perceptual signal type.
-	Thresholds map[SignalType]int `json:"thresholds,omitempty"`
-	CreatedAt  time.Time          `json:"created_at"`
-	CreatedBy  string             `json:"created_by,omitempty"`
+	Thresholds map[signals.Type]int `json:"thresholds,omitempty"`
+	CreatedAt  time.Time            `json:"created_at"`
+	CreatedBy  string               `json:"created_by,omitempty"`
 }
 
 // Threshold is the largest distance at which a signal of type t matches an
 // item of this bank.
-func (b *Bank) Threshold(t SignalType) int {
+func (b *Bank) Threshold(t signals.Type) int {
 	if v, ok := b.Thresholds[t]; ok && !t.Exact() {
 		return v
 	}
@@ -132,11 +134,11 @@ type Retraction struct {
 // Item is one known piece of content in a bank. herken keeps its hashes
 // and provenance, never the content itself.
 type Item struct {
-	ID         uint64     `json:"id"`
-	Bank       string     `json:"bank"`
-	Signals    []Signal   `json:"signals"`
-	Categories []Category `json:"categories"`
-	Label      string     `json:"label,omitempty"`
+	ID         uint64           `json:"id"`
+	Bank       string           `json:"bank"`
+	Signals    []signals.Signal `json:"signals"`
+	Categories []Category       `json:"categories"`
+	Label      string           `json:"label,omitempty"`
 	// Reference ties the item to a decision, e.g. a removal-order number.
 	Reference string    `json:"reference,omitempty"`
 	AddedAt   time.Time `json:"added_at"`
@@ -173,11 +175,11 @@ type StatusChange struct {
 }
 
 // emptyDigests are the digests of zero bytes, by type.
-var emptyDigests = sync.OnceValue(func() map[SignalType]Signal {
-	out := map[SignalType]Signal{}
-	for _, t := range SignalTypes() {
+var emptyDigests = sync.OnceValue(func() map[signals.Type]signals.Signal {
+	out := map[signals.Type]signals.Signal{}
+	for _, t := range signals.Types() {
 		if t.Exact() {
-			out[t] = mustSignal(t, newDigest(t).Sum(nil))
+			out[t] = signals.Must(t, t.NewDigest().Sum(nil))
 		}
 	}
 	return out
