@@ -3,16 +3,12 @@ package matcher
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"image"
 	"io"
 	"io/fs"
 	"runtime"
 	"slices"
 	"sync"
-
-	"github.com/corona10/goimagehash"
 
 	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
@@ -389,84 +385,29 @@ func (h *Hasher) hashPhoto(data []byte, out *Hashes) error {
 	defer img.Release()
 	out.Width, out.Height = img.SourceWidth, img.SourceHeight
 	out.DecodedWidth, out.DecodedHeight = img.Width, img.Height
-	src := imageHashSource{img: img}
+	photo := &photoInput{img: img}
 	for _, t := range h.photo {
-		switch t {
-		case PDQ:
-			ph := h.pdqPool.Get().(*pdq.Hasher)
-			res, err := ph.Hash(img.Pix, img.Width, img.Height, img.Channels)
-			h.pdqPool.Put(ph)
-			if err != nil {
-				return fmt.Errorf("matcher: pdq: %w", err)
-			}
-			out.Signals = append(out.Signals, mustSignal(PDQ, res.Hash[:]))
-			out.PDQQuality = res.Quality
-			out.PDQDihedral = res.Dihedral
-			if h.cfg.Regions {
-				if err := h.hashRegions(img, out); err != nil {
-					return err
-				}
-			}
-			if h.cfg.ItemVariants {
-				if err := h.hashCrops(img, out); err != nil {
-					return err
-				}
-			}
-		case PHash, DHash, AHash:
-			v, err := imageHash(t, src.image())
-			if err != nil {
-				return err
-			}
-			out.Signals = append(out.Signals, v)
+		if err := photoHashers[t].hash(h, t, photo, out); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 // minDecodeSide is the fewest pixels a side the photo signals need, for
-// media.DecodeReduced: 0 (full size) in exact mode or for full-resolution
-// PDQ, 512 for PDQ's squash, imageHashSide for the 64-bit hashes alone.
+// media.DecodeReduced: 0 (full size) in exact mode, else the most any
+// requested signal needs.
 func (h *Hasher) minDecodeSide() int {
 	if h.cfg.Decode != DecodeFast {
 		return 0
 	}
 	need := 0
 	for _, t := range h.photo {
-		switch {
-		case t == PDQ && h.cfg.PDQFullResolution:
+		side := photoHashers[t].minSide(h.cfg)
+		if side == 0 {
 			return 0
-		case t == PDQ:
-			need = max(need, pdq.SquashSide)
-		default:
-			need = max(need, imageHashSide)
 		}
+		need = max(need, side)
 	}
 	return need
-}
-
-// imageHash computes a 64-bit goimagehash signal.
-func imageHash(t SignalType, img image.Image) (Signal, error) {
-	var (
-		ih  *goimagehash.ImageHash
-		err error
-	)
-	switch t {
-	case PHash:
-		ih, err = goimagehash.PerceptionHash(img)
-	case DHash:
-		ih, err = goimagehash.DifferenceHash(img)
-	case AHash:
-		ih, err = goimagehash.AverageHash(img)
-	default:
-		return Signal{}, errors.New("matcher: not a 64-bit image hash")
-	}
-	if err != nil {
-		return Signal{}, fmt.Errorf("matcher: %s: %w", t, err)
-	}
-	var b [8]byte
-	v := ih.GetHash()
-	for i := range b {
-		b[i] = byte(v >> (56 - 8*i))
-	}
-	return mustSignal(t, b[:]), nil
 }

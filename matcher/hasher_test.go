@@ -273,3 +273,14 @@ func TestHashBytesEqualsHash(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryPhotoTypeHasAHasher holds the implementations' table equal to
+// the signals registry: a perceptual type without an implementation would
+// never be computed.
+func TestEveryPhotoTypeHasAHasher(t *testing.T) {
+	for _, typ := range SignalTypes() {
+		if _, ok := photoHashers[typ]; ok != typ.Photo() {
+			t.Errorf("%s: photo type %v, implementation registered %v", typ, typ.Photo(), ok)
+		}
+	}
+}

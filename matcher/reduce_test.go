@@ -35,11 +35,11 @@ func TestReducedImageHashesAgree(t *testing.T) {
 		}
 		full, src := fullImage(img), imageHashSource{img: img}
 		for i, st := range types {
-			a, err := imageHash(st, full)
+			a, err := photoHashers[st].(imageHasher).of(st, full)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := imageHash(st, src.image())
+			b, err := photoHashers[st].(imageHasher).of(st, src.image())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +101,7 @@ func BenchmarkImageHashes(b *testing.B) {
 	for b.Loop() {
 		src := imageHashSource{img: img}
 		for _, t := range []SignalType{PHash, DHash, AHash} {
-			if _, err := imageHash(t, src.image()); err != nil {
+			if _, err := photoHashers[t].(imageHasher).of(t, src.image()); err != nil {
 				b.Fatal(err)
 			}
 		}
