@@ -15,7 +15,7 @@ import (
 )
 
 // belowTarget are the families this package does not yet find often
-// enough (measured 37-60%): reported, not yet held to the floor.
+// enough (measured 37-67%): reported, not yet held to the floor.
 var belowTarget = map[string]bool{
 	"blurred-padding": true, "stretched-padding": true, "screenshot": true,
 	"side-by-side": true, "stacked": true,
@@ -64,13 +64,13 @@ func TestRecallPerFamily(t *testing.T) {
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	dump := os.Getenv("REGION_DUMP")
 	var report strings.Builder
-	fmt.Fprintf(&report, "%-18s %8s %8s %8s %8s\n", "family", "found", "rect±4", "whole", "regions")
+	fmt.Fprintf(&report, "%-18s %8s %8s %8s %8s %8s\n", "family", "found", "rect±4", "whole", "truth", "regions")
 	for _, fam := range families {
 		if only := os.Getenv("REGION_FAMILY"); only != "" && only != fam.name {
 			continue
 		}
 		rng := rand.New(rand.NewSource(14))
-		found, exact, whole, total, nreg := 0, 0, 0, 0, 0
+		found, exact, whole, total, nreg, ceiling := 0, 0, 0, 0, 0, 0
 		for i, o := range origs {
 			o2 := origs[(i+1)%len(origs)]
 			p := fam.build(rng, o.img, o2.img)
@@ -87,6 +87,10 @@ func TestRecallPerFamily(t *testing.T) {
 				total++
 				if j == 0 && wholeD <= matchThreshold {
 					whole++
+				}
+				// The truth's own crop: what a perfect finder would reach.
+				if td, _ := bestDistance(t, h, m, []Region{{Rect: tr}}, want); td <= matchThreshold {
+					ceiling++
 				}
 				d, at := bestDistance(t, h, m, rs, want)
 				ok := d <= matchThreshold
@@ -107,8 +111,8 @@ func TestRecallPerFamily(t *testing.T) {
 			}
 		}
 		pct := 100 * float64(found) / float64(total)
-		fmt.Fprintf(&report, "%-18s %4d/%-3d %8d %8d %8.2f   %.0f%%\n", fam.name, found, total, exact, whole,
-			float64(nreg)/float64(len(origs)), pct)
+		fmt.Fprintf(&report, "%-18s %4d/%-3d %8d %8d %8d %8.2f   %.0f%%\n", fam.name, found, total, exact, whole,
+			ceiling, float64(nreg)/float64(len(origs)), pct)
 		if pct < 78 && !belowTarget[fam.name] {
 			t.Errorf("%s: %d of %d found (%.0f%%)", fam.name, found, total, pct)
 		}
@@ -136,8 +140,8 @@ func TestNegativesOnFixtures(t *testing.T) {
 		}
 	}
 	t.Logf("%d false regions on %d of %d unframed photos", falseRegions, pictures, len(origs))
-	if pictures*10 > len(origs) {
-		t.Errorf("regions proposed on %d of %d unframed photos", pictures, len(origs))
+	if falseRegions > 0 {
+		t.Errorf("%d regions proposed on %d of %d unframed photos", falseRegions, pictures, len(origs))
 	}
 }
 

@@ -67,15 +67,24 @@ func Find(pix []byte, width, height, channels int) []Region {
 	if width < 32 || height < 32 || (channels != 1 && channels != 3) || len(pix) != width*height*channels {
 		return nil
 	}
+	rows, cols := newLineProfiles(pix, width, height, channels)
+	lined := fromLines(rows, cols, width, height)
+	if len(lined) == 0 && !rows.uniformEdge() && !cols.uniformEdge() {
+		// Nothing at the edges and nothing across the middle: no frame.
+		return nil
+	}
 	k := newWork(pix, width, height, channels)
 	cands := k.fromComponents()
 	cands = append(cands, k.fromSeams(cands)...)
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
-
 	full := newFullLuma(pix, width, height, channels)
-	var out []Region
 	for _, c := range cands {
 		r := Region{Rect: k.toFull(c, full), Kind: c.kind, Size: image.Pt(width, height), Margin: c.margin}
+		lined = append(lined, scored{r, c.score})
+	}
+	sort.SliceStable(lined, func(i, j int) bool { return lined[i].score > lined[j].score })
+	var out []Region
+	for _, c := range lined {
+		r := c.Region
 		if r.Rect.Dx() < 8 || r.Rect.Dy() < 8 || r.Rect == image.Rect(0, 0, width, height) || duplicate(out, r.Rect) {
 			continue
 		}
@@ -85,6 +94,12 @@ func Find(pix []byte, width, height, channels int) []Region {
 		}
 	}
 	return out
+}
+
+// scored is a proposed region and how sure Find is of it.
+type scored struct {
+	Region
+	score float64
 }
 
 // duplicate reports whether rect nearly coincides with a region already
