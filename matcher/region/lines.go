@@ -20,14 +20,14 @@ const lineSamples = 128
 // lineProfile describes each line of one axis: rows (horizontal lines,
 // giving the top and bottom sides) or columns.
 type lineProfile struct {
-	n     int
+	n int
 	// samples reads the luma of line l at the profile's positions.
 	samples func(l int) []int32
-	step  []float32 // mean |L(l) - L(l-1)| over the samples: the jump into line l
-	wide  []float32 // share of samples where that jump is at least bigStep
-	along []float32 // mean |L(l, q) - L(l, q+1)|: the detail along the line
-	mean  []float32 // mean luma
-	flat  []float32 // share of samples within colourTol of the mean
+	step    []float32 // mean |L(l) - L(l-1)| over the samples: the jump into line l
+	wide    []float32 // share of samples where that jump is at least bigStep
+	along   []float32 // mean |L(l, q) - L(l, q+1)|: the detail along the line
+	mean    []float32 // mean luma
+	flat    []float32 // share of samples within colourTol of the mean
 }
 
 // lumaAt is a fast integer luma of the pixel at byte offset o.
