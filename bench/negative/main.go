@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	pkgs := fs.String("packages", strings.Join(negset.DefaultPackages, ","),
 		"Debian packages to take pictures from; PKG or PKG:/installed/prefix")
 	from := fs.String("from", "", "use the pictures below this folder instead (offline)")
-	tile := fs.Int("tile", 256, "side of the square tiles large pictures are cut into")
+	tile := fs.Int("tile", 224, "side of the square tiles large pictures are cut into")
 	groupPDQ := fs.Int("group-pdq", 80, "PDQ distance (any dihedral variant) at or below which two pictures are one")
 	tilePDQ := fs.Int("tile-pdq", 0, "the same for two tiles of one source picture (default: --group-pdq; -1: tiles are not grouped)")
 	work := fs.String("work", "", "folder for downloads (default: a temporary folder, removed afterwards)")

@@ -25,6 +25,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/atkm/herken/bench/accuracy/decide"
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/pdq"
 )
@@ -36,6 +37,7 @@ var Signals = []matcher.SignalType{matcher.PDQ, matcher.PHash, matcher.DHash, ma
 // of a region or transform of it.
 type Variant struct {
 	Name    string // e.g. "orig", "rot90", "region 12,40 600x400"
+	Class   decide.Class
 	PDQ     pdq.Hash
 	HasPDQ  bool
 	Quality int // PDQ quality of this variant
@@ -49,6 +51,9 @@ type Entry struct {
 	HasPDQ  bool
 	Quality int
 	Signals []matcher.Signal // the 64-bit hashes
+	// Crops are the PDQ hashes of the picture's crops, when the bank is a
+	// media bank (matcher.HasherConfig.ItemVariants).
+	Crops []pdq.Hash
 }
 
 // QueryFunc returns every query variant of a picture's file.
@@ -66,6 +71,11 @@ func BankHasher(h *matcher.Hasher) BankFunc {
 			return Entry{}, hs.PhotoErr
 		}
 		var e Entry
+		for _, v := range hs.ItemVariants {
+			if v.Signal.Type == matcher.PDQ {
+				e.Crops = append(e.Crops, pdq.Hash(v.Signal.Bytes()))
+			}
+		}
 		for _, s := range hs.Signals {
 			switch {
 			case s.Type == matcher.PDQ:
@@ -94,7 +104,40 @@ func DihedralQuery(h *matcher.Hasher) QueryFunc {
 		}
 		out := make([]Variant, pdq.NumDihedral)
 		for d, v := range hs.PDQDihedral {
-			out[d] = Variant{Name: matcher.VariantNames[d], PDQ: v, HasPDQ: true, Quality: hs.PDQQuality}
+			out[d] = Variant{Name: matcher.VariantNames[d], Class: decide.Dihedral, PDQ: v, HasPDQ: true, Quality: hs.PDQQuality}
+		}
+		out[0].Class = decide.Whole
+		for _, s := range hs.Signals {
+			if s.Type != matcher.PDQ && slices.Contains(Signals, s.Type) {
+				out[0].Signals = append(out[0].Signals, s)
+			}
+		}
+		return out, nil
+	}
+}
+
+// FullQuery returns every PDQ hash herken's query path looks a picture up
+// by (decide.QueryOf: the whole picture, its dihedral variants, the
+// regions found inside it as found and mirrored), the whole one carrying
+// the 64-bit hashes. h should be configured as a match's hasher
+// (HasherConfig.Dihedral and Regions).
+func FullQuery(h *matcher.Hasher) QueryFunc {
+	return func(ctx context.Context, data []byte) ([]Variant, error) {
+		hs := h.HashBytes(ctx, data)
+		if hs.PhotoErr != nil {
+			return nil, hs.PhotoErr
+		}
+		q := decide.QueryOf(hs)
+		if q == nil {
+			return nil, errors.New("falsepairs: the query hasher computes no pdq hash")
+		}
+		out := make([]Variant, len(q))
+		for i, v := range q {
+			name := v.Name
+			if v.Class == decide.Region {
+				name = v.Region + " " + v.Name
+			}
+			out[i] = Variant{Name: name, Class: v.Class, PDQ: toPDQ(v.Hash), HasPDQ: true, Quality: v.Quality}
 		}
 		for _, s := range hs.Signals {
 			if s.Type != matcher.PDQ && slices.Contains(Signals, s.Type) {
@@ -103,6 +146,16 @@ func DihedralQuery(h *matcher.Hasher) QueryFunc {
 		}
 		return out, nil
 	}
+}
+
+func toPDQ(h decide.Hash) pdq.Hash {
+	var out pdq.Hash
+	for i, w := range h {
+		for b := range 8 {
+			out[8*i+b] = byte(w >> (56 - 8*b))
+		}
+	}
+	return out
 }
 
 // Picture is one picture of the negative corpus.
@@ -136,10 +189,12 @@ type hashed struct {
 	bank64   [3]uint64 // by index in Signals[1:]
 	bankHas6 [3]bool
 	vars     []qvariant
+	crops    []decide.Hash
 }
 
 type qvariant struct {
 	name   string
+	class  decide.Class
 	pdq    [4]uint64
 	hasPDQ bool
 	q      int
@@ -156,6 +211,11 @@ type Pair struct {
 	// against bank hashes of quality at least MinQuality too.
 	Dist             [4]int
 	Gated, GatedBoth int
+	// Class is the pair's PDQ distance per class of query hash
+	// (decide.Class) under the rule's gates: the query's whole picture and
+	// the query hash of quality at least MinQuality, and the bank hash too
+	// (Identify skips the rest). GatedBoth is their minimum.
+	Class [decide.NumClasses]int
 	// VariantAB names A's variant nearest to B's bank PDQ hash, VariantBA
 	// B's nearest to A's.
 	DistAB, DistBA       int
@@ -183,6 +243,7 @@ type Result struct {
 	MinQuality int
 	ListPDQ    int
 	Listed     []Pair
+	hs         []hashed // kept for the media bank's pairs (MediaPairs)
 }
 
 // Run hashes every picture and counts its pairs.
@@ -206,7 +267,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r := &Result{Pictures: cfg.Pictures, MinQuality: cfg.MinQuality, ListPDQ: cfg.ListPDQ}
+	r := &Result{Pictures: cfg.Pictures, MinQuality: cfg.MinQuality, ListPDQ: cfg.ListPDQ, hs: hs}
 	for i, err := range errs {
 		if err != nil {
 			r.Failed = append(r.Failed, fmt.Sprintf("%s: %v", cfg.Pictures[i].Name, err))
@@ -318,12 +379,15 @@ func hashOne(ctx context.Context, cfg Config, file string) (hashed, error) {
 		return hashed{}, fmt.Errorf("query side: %w", err)
 	}
 	h := hashed{bankPDQ: words(e.PDQ), bankHas: e.HasPDQ, bankQ: e.Quality}
+	for _, c := range e.Crops {
+		h.crops = append(h.crops, decide.FromPDQ(c))
+	}
 	for _, s := range e.Signals {
 		k := small(s.Type)
 		h.bank64[k], h.bankHas6[k] = word(s.Bytes()), true
 	}
 	for _, v := range vs {
-		q := qvariant{name: v.Name, pdq: words(v.PDQ), hasPDQ: v.HasPDQ, q: v.Quality}
+		q := qvariant{name: v.Name, class: v.Class, pdq: words(v.PDQ), hasPDQ: v.HasPDQ, q: v.Quality}
 		for _, s := range v.Signals {
 			k := small(s.Type)
 			q.h64[k], q.has64[k] = word(s.Bytes()), true
@@ -358,10 +422,14 @@ func dist4(a, b *[4]uint64) int {
 }
 
 // direction is the distance of a's query variants to b's bank entry, per
-// signal, with the nearest PDQ variant and the gated PDQ distance.
-func direction(a, b *hashed, minQ int) (d [4]int, gated int, bestIdx int) {
+// signal, with the nearest PDQ variant, the PDQ distance over variants
+// passing the query's gate, and per class under the rule's gates (the
+// whole query's quality, the variant's and the bank hash's).
+func direction(a, b *hashed, minQ int) (d [4]int, gated int, class [decide.NumClasses]int, bestIdx int) {
 	d = [4]int{NoMatch, NoMatch, NoMatch, NoMatch}
+	class = [decide.NumClasses]int{NoMatch, NoMatch, NoMatch}
 	gated, bestIdx = NoMatch, -1
+	ruled := len(a.vars) > 0 && a.vars[0].q >= minQ && b.bankQ >= minQ
 	for vi := range a.vars {
 		v := &a.vars[vi]
 		if v.hasPDQ && b.bankHas {
@@ -369,8 +437,11 @@ func direction(a, b *hashed, minQ int) (d [4]int, gated int, bestIdx int) {
 			if x < d[0] {
 				d[0], bestIdx = x, vi
 			}
-			if v.q >= minQ && x < gated {
-				gated = x
+			if v.q >= minQ {
+				gated = min(gated, x)
+				if ruled {
+					class[v.class] = min(class[v.class], x)
+				}
 			}
 		}
 		for k := range 3 {
@@ -379,23 +450,21 @@ func direction(a, b *hashed, minQ int) (d [4]int, gated int, bestIdx int) {
 			}
 		}
 	}
-	return d, gated, bestIdx
+	return d, gated, class, bestIdx
 }
 
 // compare measures one unordered pair in both directions. Variant names
 // are filled in by name, for the few pairs that are listed.
 func compare(a, b *hashed, minQ int) (p Pair, iab, iba int) {
-	dab, gab, iab := direction(a, b, minQ)
-	dba, gba, iba := direction(b, a, minQ)
+	dab, gab, cab, iab := direction(a, b, minQ)
+	dba, gba, cba, iba := direction(b, a, minQ)
 	p = Pair{Gated: min(gab, gba), GatedBoth: NoMatch, DistAB: dab[0], DistBA: dba[0], QualityA: a.bankQ, QualityB: b.bankQ}
 	for k := range p.Dist {
 		p.Dist[k] = min(dab[k], dba[k])
 	}
-	if b.bankQ >= minQ {
-		p.GatedBoth = gab
-	}
-	if a.bankQ >= minQ {
-		p.GatedBoth = min(p.GatedBoth, gba)
+	for c := range p.Class {
+		p.Class[c] = min(cab[c], cba[c])
+		p.GatedBoth = min(p.GatedBoth, p.Class[c])
 	}
 	return p, iab, iba
 }

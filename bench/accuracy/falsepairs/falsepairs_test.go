@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atkm/herken/bench/accuracy/decide"
 	"github.com/atkm/herken/fixtures"
 	"github.com/atkm/herken/matcher"
 )
@@ -48,7 +49,7 @@ func TestDihedralCopyIsTheOnlyClosePair(t *testing.T) {
 	if got := r.BothCount(31); got != 1 {
 		t.Errorf("%d pairs within PDQ 31 with both sides gated, want 1", got)
 	}
-	pairs := r.RulePairs(Rule{PDQ: 31})
+	pairs := r.RulePairs(decide.Rule{Whole: 31, Variant: 31, MinQuality: 50})
 	if len(pairs) != 1 {
 		t.Fatalf("rule pairs %+v, want one", pairs)
 	}
@@ -64,7 +65,7 @@ func TestDihedralCopyIsTheOnlyClosePair(t *testing.T) {
 		t.Errorf("phash distance of a quarter-turned copy is %d: rotated 64-bit lookups are not expected", p.Dist[1])
 	}
 	var b strings.Builder
-	r.WriteMarkdown(&b, Rule{PDQ: 31})
+	r.WriteMarkdown(&b, decide.Rule{Whole: 31, Variant: 31, MinQuality: 50})
 	r.WriteListed(&b)
 	if !strings.Contains(b.String(), "`baboon rot90`") || !strings.Contains(b.String(), "| **1** | 6 |") {
 		t.Errorf("report does not list the pair or its count:\n%s", b.String())

@@ -75,7 +75,7 @@ var DefaultPackages = []string{
 type Config struct {
 	Out     string // the corpus folder; created
 	Sources []builder.Source
-	// Tile is the side of the square tiles (default 256). A picture whose
+	// Tile is the side of the square tiles (default 224: with near-duplicate tiles dropped, enough for more than 10,001 pictures). A picture whose
 	// both sides are at least twice as long is cut into tiles; a smaller
 	// one is kept whole.
 	Tile int
@@ -101,7 +101,7 @@ type Config struct {
 
 func (c *Config) defaults() {
 	if c.Tile == 0 {
-		c.Tile = 256
+		c.Tile = 224
 	}
 	if c.MinSide == 0 {
 		c.MinSide = 128

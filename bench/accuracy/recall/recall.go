@@ -1,0 +1,245 @@
+// Package recall measures which copies of known photos herken identifies
+// under a decision rule (issue 14, items 2 and 3), on the evaluation
+// corpus of bench/corpus: each derived copy is hashed through the full
+// query path of a match (the whole picture, its dihedral variants, the
+// regions found inside it, as found and mirrored) and decided against the
+// known pictures it shows with package decide, for two banks:
+//
+//   - a PDQ-only bank: each original's PDQ hash and quality, all that a
+//     partner shares;
+//   - a media bank: each original as a known item with its stored crops
+//     (matcher.HasherConfig.ItemVariants).
+//
+// A post showing two originals counts once per original. The copies that
+// match an original they do not show are counted too (false matches).
+// Run hashes on Config.Workers goroutines; a Result is read-only after.
+package recall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/atkm/herken/bench/accuracy/decide"
+	"github.com/atkm/herken/bench/corpus/builder"
+	"github.com/atkm/herken/bench/corpus/transform"
+	"github.com/atkm/herken/matcher"
+)
+
+// Config says what to measure.
+type Config struct {
+	Corpus  string // a folder made by bench/corpus
+	Workers int    // runtime.GOMAXPROCS(0) when 0
+	// NoMedia leaves the media bank out (its crops take a while to hash).
+	NoMedia bool
+}
+
+// Copy is one derived copy with its query hashes.
+type Copy struct {
+	Transform string
+	File      string
+	Targets   []int // indexes of the originals it shows
+	Query     decide.Query
+}
+
+// Result holds the hashes; the counts are computed per rule.
+type Result struct {
+	Originals  []builder.Original
+	Transforms []string // in corpus order
+	Groups     map[string]string
+	Copies     []Copy
+	PDQOnly    []decide.Known // by original
+	Media      []decide.Known // by original; nil without the media bank
+	Crops      int            // crops stored in the media bank in all
+}
+
+// Run hashes the corpus.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	origs, err := builder.ReadManifest(cfg.Corpus)
+	if err != nil {
+		return nil, err
+	}
+	ders, err := builder.ReadDerived(cfg.Corpus)
+	if err != nil {
+		return nil, err
+	}
+	pdqOnly := []matcher.SignalType{matcher.PDQ}
+	qh, err := matcher.NewHasher(matcher.HasherConfig{Signals: pdqOnly, NoVideo: true, Dihedral: true, Regions: true})
+	if err != nil {
+		return nil, err
+	}
+	kh, err := matcher.NewHasher(matcher.HasherConfig{Signals: pdqOnly, NoVideo: true, ItemVariants: !cfg.NoMedia})
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Originals: origs, Groups: map[string]string{}, PDQOnly: make([]decide.Known, len(origs))}
+	if !cfg.NoMedia {
+		r.Media = make([]decide.Known, len(origs))
+	}
+	byID := map[string]int{}
+	for i, o := range origs {
+		byID[o.ID()] = i
+	}
+	errs := make([]error, len(origs))
+	parallel(ctx, cfg.Workers, len(origs), func(i int) {
+		data, err := os.ReadFile(filepath.Join(cfg.Corpus, origs[i].File))
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		hs := kh.HashBytes(ctx, data)
+		if hs.PhotoErr != nil {
+			errs[i] = fmt.Errorf("recall: %s: %w", origs[i].File, hs.PhotoErr)
+			return
+		}
+		it, _, err := hs.KnownItem()
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		k := decide.KnownOf(it)
+		if r.Media != nil {
+			r.Media[i] = k
+		}
+		k.Crops = nil
+		r.PDQOnly[i] = k
+	})
+	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
+		return nil, err
+	}
+	for _, k := range r.Media {
+		r.Crops += len(k.Crops)
+	}
+	seen := map[string]bool{}
+	for _, t := range transform.All() {
+		r.Groups[t.Name] = t.Group
+	}
+	for _, d := range ders {
+		if !seen[d.Transform] {
+			seen[d.Transform] = true
+			r.Transforms = append(r.Transforms, d.Transform)
+		}
+		c := Copy{Transform: d.Transform, File: d.File}
+		for _, id := range []string{d.Original, d.Also} {
+			if i, ok := byID[id]; ok {
+				c.Targets = append(c.Targets, i)
+			} else if id != "" {
+				return nil, fmt.Errorf("recall: %s shows original %s, not in the manifest", d.File, id)
+			}
+		}
+		r.Copies = append(r.Copies, c)
+	}
+	errs = make([]error, len(r.Copies))
+	parallel(ctx, cfg.Workers, len(r.Copies), func(i int) {
+		data, err := os.ReadFile(filepath.Join(cfg.Corpus, r.Copies[i].File))
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		hs := qh.HashBytes(ctx, data)
+		if hs.PhotoErr != nil {
+			errs[i] = fmt.Errorf("recall: %s: %w", r.Copies[i].File, hs.PhotoErr)
+			return
+		}
+		r.Copies[i].Query = decide.QueryOf(hs)
+	})
+	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Counts are a rule's results per transform.
+type Counts struct {
+	Copies int // known pictures shown, summed over the copies
+	Found  int // of them, matched under the rule
+	// ByClass counts the found ones by the query hash that matched;
+	// ThroughCrop those found through a stored crop.
+	ByClass     [decide.NumClasses]int
+	ThroughCrop int
+	// False counts the copies that matched an original they do not show.
+	False int
+}
+
+// Count decides every copy against the originals it shows under rule,
+// with the media bank when media is set (it must have been hashed), and
+// against every other original when cross is set.
+func (r *Result) Count(rule decide.Rule, media, cross bool) map[string]*Counts {
+	bank := r.PDQOnly
+	if media {
+		bank = r.Media
+	}
+	out := map[string]*Counts{}
+	for _, t := range r.Transforms {
+		out[t] = &Counts{}
+	}
+	var mu sync.Mutex
+	parallel(context.Background(), runtime.GOMAXPROCS(0), len(r.Copies), func(i int) {
+		c := &r.Copies[i]
+		var local Counts
+		for _, t := range c.Targets {
+			local.Copies++
+			if h := decide.Decide(c.Query, &bank[t], rule); h.Matched {
+				local.Found++
+				local.ByClass[h.Class]++
+				if h.Crop >= 0 {
+					local.ThroughCrop++
+				}
+			}
+		}
+		if cross {
+			for o := range bank {
+				if !contains(c.Targets, o) && decide.Decide(c.Query, &bank[o], rule).Matched {
+					local.False++
+					break
+				}
+			}
+		}
+		mu.Lock()
+		x := out[c.Transform]
+		x.Copies += local.Copies
+		x.Found += local.Found
+		x.ThroughCrop += local.ThroughCrop
+		x.False += local.False
+		for k := range x.ByClass {
+			x.ByClass[k] += local.ByClass[k]
+		}
+		mu.Unlock()
+	})
+	return out
+}
+
+func contains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// parallel calls f(0..n-1) on up to workers goroutines, stopping early when
+// ctx ends.
+func parallel(ctx context.Context, workers, n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
