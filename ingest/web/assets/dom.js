@@ -33,7 +33,8 @@ export function fill(e, ...children) {
 
 export const $ = (id) => document.getElementById(id);
 
-/** Signal types: bits, and whether they match exactly (matcher/signal.go). */
+/** Signal types: bits, and whether they match exactly, as the registry in
+ * matcher/signals says (TestPageSignalTypes holds them equal). */
 export const signalTypes = {
   sha256: { bits: 256, exact: true },
   md5: { bits: 128, exact: true },
