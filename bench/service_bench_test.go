@@ -30,15 +30,16 @@ import (
 // crawler key.
 type benchServer struct {
 	url, key string
-	store    *index.Store
+	store    *index.Content
 }
 
 func startService(b *testing.B, cfg service.Config) *benchServer {
 	b.Helper()
-	store, err := index.Open(filepath.Join(b.TempDir(), "data"), index.Options{Create: true, NoSync: true})
+	db, err := index.Open(filepath.Join(b.TempDir(), "data"), index.Options{Create: true, NoSync: true})
 	if err != nil {
 		b.Fatal(err)
 	}
+	store := db.Content()
 	store.CreateBank(matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{matcher.Threat}})
 	photo, err := os.ReadFile(fixtures.Path("pdq/threatexchange/pdq/data/bridge-mods/aaa-orig.jpg"))
 	if err != nil {
@@ -46,11 +47,11 @@ func startService(b *testing.B, cfg service.Config) *benchServer {
 	}
 	h, _ := matcher.NewHasher(matcher.HasherConfig{})
 	store.AddItems([]matcher.Item{{Bank: "demo", Signals: h.HashBytes(context.Background(), photo).Signals}})
-	_, key, err := store.CreateKey("bench", index.RoleCrawler, nil, "bench")
+	_, key, err := db.APIKeys().Create("bench", index.RoleCrawler, nil, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.Store = store
+	cfg.DB = db
 	svc, err := service.New(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -62,7 +63,7 @@ func startService(b *testing.B, cfg service.Config) *benchServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { svc.Serve(ctx, ln, time.Second); close(done) }()
-	b.Cleanup(func() { cancel(); <-done; store.Close() })
+	b.Cleanup(func() { cancel(); <-done; db.Close() })
 	return &benchServer{url: "http://" + ln.Addr().String(), key: key, store: store}
 }
 

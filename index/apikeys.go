@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -62,6 +63,21 @@ var (
 	ErrKeyNotFound  = errors.New("index: API key not found")
 )
 
+// APIKeys is the store of the service's API keys: their records, by
+// public id, and the check of a presented key. Key changes are written to
+// the index's database but are not known content: they do not move the
+// index version.
+//
+// APIKeys may be used from concurrent goroutines. Writes are serialised;
+// Authenticate and List read an in-memory copy under a read lock and run
+// in parallel with each other.
+type APIKeys struct {
+	*base
+	writeM sync.Mutex   // serialises writers
+	mu     sync.RWMutex // guards keys
+	keys   map[string]*APIKey
+}
+
 // keyPrefix starts every key herken issues; the public id follows, then
 // the secret: hk_<id>_<secret>.
 const keyPrefix = "hk_"
@@ -70,10 +86,10 @@ var prefixAPIKey = []byte("k/")
 
 func apiKeyKey(id string) []byte { return append(append([]byte{}, prefixAPIKey...), id...) }
 
-// CreateKey makes a key for role, valid until expires (nil: no expiry),
+// Create makes a key for role, valid until expires (nil: no expiry),
 // and returns its record and the key itself, which is shown once and
 // cannot be recovered.
-func (s *Store) CreateKey(name string, role Role, expires *time.Time, by string) (APIKey, string, error) {
+func (s *APIKeys) Create(name string, role Role, expires *time.Time, by string) (APIKey, string, error) {
 	if _, err := ParseRole(string(role)); err != nil {
 		return APIKey{}, "", err
 	}
@@ -96,7 +112,7 @@ func (s *Store) CreateKey(name string, role Role, expires *time.Time, by string)
 	id := hex.EncodeToString(idBytes)
 	secretText := base64.RawURLEncoding.EncodeToString(secret)
 	k := APIKey{ID: id, Name: name, Role: role, CreatedAt: now, CreatedBy: by, ExpiresAt: expires, Hash: secretHash(secretText)}
-	_, err := s.update(func(txn *badger.Txn) error { return setJSON(txn, apiKeyKey(id), &k) }, func() {
+	err := s.update(func(txn *badger.Txn) error { return setJSON(txn, apiKeyKey(id), &k) }, func() {
 		s.keys[id] = &k
 	})
 	if err != nil {
@@ -112,7 +128,7 @@ func secretHash(secret string) string {
 
 // Authenticate checks a key and returns its record. It runs in constant
 // time in the secret, so timing tells nothing about it.
-func (s *Store) Authenticate(key string) (APIKey, error) {
+func (s *APIKeys) Authenticate(key string) (APIKey, error) {
 	rest, ok := strings.CutPrefix(key, keyPrefix)
 	id, secret, ok2 := strings.Cut(rest, "_")
 	if !ok || !ok2 || len(id) != 12 || len(secret) != 43 {
@@ -142,8 +158,8 @@ func (s *Store) Authenticate(key string) (APIKey, error) {
 	return rec, nil
 }
 
-// Keys lists every key (revoked and expired included), oldest first.
-func (s *Store) Keys() []APIKey {
+// List returns every key (revoked and expired included), oldest first.
+func (s *APIKeys) List() []APIKey {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]APIKey, 0, len(s.keys))
@@ -154,10 +170,10 @@ func (s *Store) Keys() []APIKey {
 	return out
 }
 
-// RevokeKey revokes a key at once.
-func (s *Store) RevokeKey(id, by string) (APIKey, error) {
+// Revoke revokes a key at once.
+func (s *APIKeys) Revoke(id, by string) (APIKey, error) {
 	var k APIKey
-	_, err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		rec, err := readJSON[APIKey](txn, apiKeyKey(id), ErrKeyNotFound, id)
 		if err != nil {
 			return err
@@ -173,16 +189,43 @@ func (s *Store) RevokeKey(id, by string) (APIKey, error) {
 	return k, err
 }
 
-// loadKeys reads every key record.
-func loadKeys(txn *badger.Txn) (map[string]*APIKey, error) {
+// update runs fn in one write transaction of its own, then applies the
+// committed change to memory. Unlike a write of the known content, it
+// leaves the index version as it is.
+func (s *APIKeys) update(fn func(txn *badger.Txn) error, apply func()) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if err := s.checkFreeSpace(); err != nil {
+		return err
+	}
+	s.writeM.Lock()
+	defer s.writeM.Unlock()
+	if err := s.db.Update(fn); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	apply()
+	s.mu.Unlock()
+	return nil
+}
+
+// load reads every key record into memory.
+func (s *APIKeys) load() error {
 	keys := map[string]*APIKey{}
-	err := eachValue(txn, prefixAPIKey, func(_, v []byte) error {
-		k := new(APIKey)
-		if err := decodeJSON(v, k); err != nil {
-			return err
-		}
-		keys[k.ID] = k
-		return nil
+	err := s.db.View(func(txn *badger.Txn) error {
+		return eachValue(txn, prefixAPIKey, func(_, v []byte) error {
+			k := new(APIKey)
+			if err := decodeJSON(v, k); err != nil {
+				return err
+			}
+			keys[k.ID] = k
+			return nil
+		})
 	})
-	return keys, err
+	if err != nil {
+		return err
+	}
+	s.keys = keys
+	return nil
 }

@@ -45,25 +45,35 @@ func auditHourPrefix(t time.Time) []byte {
 	return append(append([]byte{}, prefixAudit...), t.UTC().Format("2006010215")+"/"...)
 }
 
-// auditLog batches records into Badger in the background, so that
-// auditing costs a request no disk write of its own.
-type auditLog struct {
-	mu      sync.Mutex
+// AuditLog is the record of requests: it batches records into the
+// index's database in the background, so that auditing costs a request no
+// disk write of its own, removes them after the retention period, and
+// answers queries. Its records are not known content: writing them does
+// not move the index version.
+//
+// AuditLog may be used from concurrent goroutines: Record only appends to
+// a queue under a mutex; one goroutine of its own writes the queue out.
+type AuditLog struct {
+	*base
+	mu      sync.Mutex // guards pending
 	pending []AuditRecord
-	seq     uint32
+	seq     uint32 // the writer goroutine's alone
 	wake    chan struct{}
 	done    chan struct{}
 	stopped chan struct{}
 }
 
-// Audit records r. It returns at once; records reach the disk within a
-// fraction of a second (at Close at the latest). Time is set by the store's
-// clock when zero.
-func (s *Store) Audit(r AuditRecord) {
+func newAuditLog(b *base) *AuditLog {
+	return &AuditLog{base: b, wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// Record queues r. It returns at once; records reach the disk within a
+// fraction of a second (at DB.Close at the latest). Time is set by the
+// index's clock when zero.
+func (a *AuditLog) Record(r AuditRecord) {
 	if r.Time.IsZero() {
-		r.Time = s.opts.Now().UTC()
+		r.Time = a.opts.Now().UTC()
 	}
-	a := s.audit
 	a.mu.Lock()
 	a.pending = append(a.pending, r)
 	a.mu.Unlock()
@@ -73,13 +83,9 @@ func (s *Store) Audit(r AuditRecord) {
 	}
 }
 
-func (s *Store) startAudit() {
-	s.audit = &auditLog{wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
-	go s.auditLoop()
-}
+func (a *AuditLog) start() { go a.loop() }
 
-func (s *Store) auditLoop() {
-	a := s.audit
+func (a *AuditLog) loop() {
 	defer close(a.stopped)
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
@@ -88,22 +94,21 @@ func (s *Store) auditLoop() {
 	for {
 		select {
 		case <-a.done:
-			s.flushAudit()
+			a.flush()
 			return
 		case <-expire.C:
-			if err := s.ExpireAudit(); err != nil {
-				s.log.Error("index: expiring the audit log", "err", err)
+			if err := a.Expire(); err != nil {
+				a.log.Error("index: expiring the audit log", "err", err)
 			}
 		case <-tick.C:
 		case <-a.wake:
 			time.Sleep(50 * time.Millisecond) // gather a batch
 		}
-		s.flushAudit()
+		a.flush()
 	}
 }
 
-func (s *Store) flushAudit() {
-	a := s.audit
+func (a *AuditLog) flush() {
 	a.mu.Lock()
 	batch := a.pending
 	a.pending = nil
@@ -111,7 +116,7 @@ func (s *Store) flushAudit() {
 	if len(batch) == 0 {
 		return
 	}
-	wb := s.db.NewWriteBatch()
+	wb := a.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, r := range batch {
 		a.seq++
@@ -122,27 +127,28 @@ func (s *Store) flushAudit() {
 			err = wb.Set(k, v)
 		}
 		if err != nil {
-			s.log.Error("index: writing the audit log", "err", err)
+			a.log.Error("index: writing the audit log", "err", err)
 			return
 		}
 	}
 	if err := wb.Flush(); err != nil {
-		s.log.Error("index: writing the audit log", "err", err)
+		a.log.Error("index: writing the audit log", "err", err)
 	}
 }
 
-func (s *Store) stopAudit() {
-	close(s.audit.done)
-	<-s.audit.stopped
+// stop writes out what is queued and ends the writer.
+func (a *AuditLog) stop() {
+	close(a.done)
+	<-a.stopped
 }
 
-// ExpireAudit removes from disk every audit record older than the
-// retention period, whole hours at a time, so that no record outlives it
-// by more than an hour. The store runs it every ten minutes by itself.
-func (s *Store) ExpireAudit() error {
-	cutoff := auditHourPrefix(s.opts.Now().Add(-s.opts.AuditRetention))
+// Expire removes from disk every audit record older than the retention
+// period, whole hours at a time, so that no record outlives it by more
+// than an hour. The log runs it every ten minutes by itself.
+func (a *AuditLog) Expire() error {
+	cutoff := auditHourPrefix(a.opts.Now().Add(-a.opts.AuditRetention))
 	var expired [][]byte
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := a.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefixAudit})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); {
@@ -164,10 +170,10 @@ func (s *Store) ExpireAudit() error {
 	}
 	// DropPrefix rewrites the tables without these keys: the records are
 	// gone from disk, not merely marked deleted.
-	if err := s.db.DropPrefix(expired...); err != nil {
+	if err := a.db.DropPrefix(expired...); err != nil {
 		return fmt.Errorf("index: dropping expired audit records: %w", err)
 	}
-	s.log.Info("index: expired audit records", "hours", len(expired))
+	a.log.Info("index: expired audit records", "hours", len(expired))
 	return nil
 }
 
@@ -179,15 +185,15 @@ type AuditQuery struct {
 	Limit        int // default 100, at most 10000
 }
 
-// AuditLog returns the records matching q, oldest first. Records written
-// in the last fraction of a second may not be visible yet.
-func (s *Store) AuditLog(q AuditQuery) ([]AuditRecord, error) {
+// Query returns the records matching q, oldest first. Records written in
+// the last fraction of a second may not be visible yet.
+func (a *AuditLog) Query(q AuditQuery) ([]AuditRecord, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	q.Limit = min(q.Limit, 10000)
 	out := []AuditRecord{}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := a.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: prefixAudit})
 		defer it.Close()
 		start := prefixAudit

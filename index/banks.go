@@ -11,44 +11,9 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// update runs fn in one write transaction that also bumps the index
-// version, then, with lookups held off, applies the committed change to
-// memory. Writers are serialised.
-func (s *Store) update(fn func(txn *badger.Txn) error, apply func()) (uint64, error) {
-	if s.closed.Load() {
-		return 0, ErrClosed
-	}
-	if err := s.checkFreeSpace(); err != nil {
-		return 0, err
-	}
-	s.writeM.Lock()
-	defer s.writeM.Unlock()
-	current := s.version.Load()
-	version := current + 1
-	err := s.db.Update(func(txn *badger.Txn) error {
-		if err := fn(txn); err != nil {
-			return err
-		}
-		return txn.Set(keyVersion, u64(version))
-	})
-	if errors.Is(err, errUnchanged) {
-		return current, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	s.mu.Lock()
-	if apply != nil {
-		apply()
-	}
-	s.version.Store(version)
-	s.mu.Unlock()
-	return version, nil
-}
-
 // CreateBank stores a new bank as given; it matches only if b.Enabled.
 // It returns the new index version.
-func (s *Store) CreateBank(b known.Bank) (uint64, error) {
+func (s *Content) CreateBank(b known.Bank) (uint64, error) {
 	if err := b.Validate(); err != nil {
 		return 0, err
 	}
@@ -67,7 +32,7 @@ func (s *Store) CreateBank(b known.Bank) (uint64, error) {
 }
 
 // UpdateBank changes a bank with fn; its name cannot change.
-func (s *Store) UpdateBank(name string, fn func(*known.Bank) error) (known.Bank, error) {
+func (s *Content) UpdateBank(name string, fn func(*known.Bank) error) (known.Bank, error) {
 	var updated known.Bank
 	_, err := s.update(func(txn *badger.Txn) error {
 		b, err := readBank(txn, name)
@@ -90,7 +55,7 @@ func (s *Store) UpdateBank(name string, fn func(*known.Bank) error) (known.Bank,
 }
 
 // Bank returns the named bank.
-func (s *Store) Bank(name string) (known.Bank, error) {
+func (s *Content) Bank(name string) (known.Bank, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	b, ok := s.banks[name]
@@ -101,7 +66,7 @@ func (s *Store) Bank(name string) (known.Bank, error) {
 }
 
 // Banks returns every bank, sorted by name.
-func (s *Store) Banks() []known.Bank {
+func (s *Content) Banks() []known.Bank {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]known.Bank, 0, len(s.banks))

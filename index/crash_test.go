@@ -24,11 +24,12 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for TestKill9KeepsAcknowledgedWrites")
 	}
-	s, err := Open(dir, Options{Create: true})
+	d, err := Open(dir, Options{Create: true})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
+	s := d.Content()
 	if _, err := s.CreateBank(known.Bank{Name: "crash", Enabled: true, Categories: []known.Category{known.Threat}}); err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
@@ -82,11 +83,12 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 		t.Fatalf("child acknowledged only %d writes", len(acked))
 	}
 
-	s, err := Open(dir, Options{})
+	d, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatalf("reopening after kill -9: %v", err)
 	}
-	defer s.Close()
+	defer d.Close()
+	s := d.Content()
 	for id, n := range acked {
 		if _, err := s.Item(id); err != nil {
 			t.Fatalf("acknowledged item %d lost: %v", id, err)
@@ -104,7 +106,8 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 // start-up, never an empty index that answers "no match".
 func TestDamagedStoreIsRefused(t *testing.T) {
 	build := func(t *testing.T) string {
-		s, dir := openNew(t)
+		d, dir := openNewDB(t)
+		s := d.Content()
 		mustBank(t, s, "a", true)
 		var items []known.Item
 		for i := range 300 {
@@ -114,7 +117,7 @@ func TestDamagedStoreIsRefused(t *testing.T) {
 		if _, _, err := s.AddItems(items); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Close(); err != nil {
+		if err := d.Close(); err != nil {
 			t.Fatal(err)
 		}
 		return dir

@@ -1,6 +1,15 @@
-// Package index is herken's store of known content: banks and their items
-// in Badger, with in-memory search structures in front of it.
+// Package index is herken's store: one Badger database that Open returns
+// as a DB holding three stores, one per concern, each with its own API
+// and lock:
 //
+//   - Content: the known content, banks and their items, the postings of
+//     their signals and the index version, with in-memory search
+//     structures in front of the postings. It implements known.Content,
+//     which the matcher searches; what matches is the matcher's decision.
+//   - APIKeys: the service's API keys and their roles.
+//   - AuditLog: the record of requests, kept for the retention period.
+//
+
 // # Layout
 //
 // Badger holds everything that must survive a restart, under these keys:
@@ -14,6 +23,9 @@
 //	s/<type><value><id>        a signal posting; its user-meta byte is 1
 //	                           while the item is active, 0 once retracted
 //	bi/<bank>\x00<id>          the bank's item list
+//	k/<key id>                 an API key's record, JSON (APIKeys)
+//	a/<hour>/<ns><seq>         an audit record, JSON (AuditLog): hour is
+//	                           YYYYMMDDHH, ns and seq 8 and 4 bytes
 //
 // At Open the postings are read (keys only) into a Bloom prefilter per
 // exact signal type and a multi-index Hamming index per perceptual type.
@@ -32,14 +44,19 @@
 //
 // # Versions
 //
-// The index version grows by one with every write and is returned with
-// every lookup, so that a result can be tied to the exact state of the
-// index that produced it.
+// The index version grows by one with every write of the known content
+// and is returned with every lookup, so that a result can be tied to the
+// exact state of the index that produced it. API keys and audit records
+// are not known content: writing them leaves the version as it is.
 //
 // # Concurrency
 //
-// A Store may be used from concurrent goroutines. Lookups run in parallel
-// with each other; a write excludes lookups only while it updates the
-// in-memory structures after its commit, so a lookup sees a write either
-// entirely or not at all, together with the matching version.
+// A DB and its three stores may be used from concurrent goroutines; the
+// stores share the database and nothing else, so a key check or an audit
+// record never waits for a write of the known content. In Content,
+// lookups run in parallel with each other; a write excludes lookups only
+// while it updates the in-memory structures after its commit, so a lookup
+// sees a write either entirely or not at all, together with the matching
+// version. Close waits for writes in progress; writes of the known
+// content and of keys fail with ErrClosed after it.
 package index

@@ -43,7 +43,7 @@ var errUnchanged = errors.New("index: nothing changed")
 // rejected. Neither fails the others. Items
 // without categories get their bank's. It returns one Outcome per item and
 // the new index version, unchanged when no item was added.
-func (s *Store) AddItems(items []known.Item) ([]Outcome, uint64, error) {
+func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 	out := make([]Outcome, len(items))
 	var added []known.Item
 	version, err := s.update(func(txn *badger.Txn) error {
@@ -202,7 +202,7 @@ func eachPostingOf(txn *badger.Txn, sig signals.Signal, fn func(id uint64, activ
 }
 
 // index adds an active item's signals to memory. Called with s.mu held.
-func (s *Store) index(id uint64, sigs []signals.Signal) {
+func (s *Content) index(id uint64, sigs []signals.Signal) {
 	for _, sig := range sigs {
 		var err error
 		if sig.Type.Exact() {
@@ -224,7 +224,7 @@ func (s *Store) index(id uint64, sigs []signals.Signal) {
 }
 
 // Item returns the item with the given id.
-func (s *Store) Item(id uint64) (known.Item, error) {
+func (s *Content) Item(id uint64) (known.Item, error) {
 	var it *known.Item
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
@@ -242,16 +242,16 @@ func readItem(txn *badger.Txn, id uint64) (*known.Item, error) {
 }
 
 // Retract stops an item from matching, at once, recording why and by whom.
-func (s *Store) Retract(id uint64, reason, by string) (known.Item, error) {
+func (s *Content) Retract(id uint64, reason, by string) (known.Item, error) {
 	return s.setStatus(id, known.Retracted, reason, by)
 }
 
 // Reactivate lets a retracted item match again, recording why and by whom.
-func (s *Store) Reactivate(id uint64, reason, by string) (known.Item, error) {
+func (s *Content) Reactivate(id uint64, reason, by string) (known.Item, error) {
 	return s.setStatus(id, known.Active, reason, by)
 }
 
-func (s *Store) setStatus(id uint64, status known.ItemStatus, reason, by string) (known.Item, error) {
+func (s *Content) setStatus(id uint64, status known.ItemStatus, reason, by string) (known.Item, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return known.Item{}, ErrNoReason
@@ -309,7 +309,7 @@ type ItemFilter struct {
 }
 
 // Items lists a bank's items in id order.
-func (s *Store) Items(f ItemFilter) ([]known.Item, error) {
+func (s *Content) Items(f ItemFilter) ([]known.Item, error) {
 	if _, err := s.Bank(f.Bank); err != nil {
 		return nil, err
 	}

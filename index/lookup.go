@@ -10,13 +10,13 @@ import (
 	"github.com/atkm/herken/matcher/signals"
 )
 
-var _ known.Content = (*Store)(nil)
+var _ known.Content = (*Content)(nil)
 
 // View calls fn with one consistent state of the known content: the
 // banks, the index version and a search over the postings, as of the
 // call. Writers wait until fn returns. It implements known.Content;
 // the decision of what matches is the matcher's.
-func (s *Store) View(fn func(known.State) error) error {
+func (s *Content) View(fn func(known.State) error) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
@@ -34,7 +34,7 @@ func (s *Store) View(fn func(known.State) error) error {
 // view is the state View hands out: a read transaction and the memory
 // indexes under the store's read lock.
 type view struct {
-	s       *Store
+	s       *Content
 	txn     *badger.Txn
 	version uint64
 	items   map[uint64]*known.Item // read once per view

@@ -79,20 +79,14 @@ func postingCountKey(t signals.Type) []byte {
 	return append(append([]byte{}, keyPostings...), '/', byte(t))
 }
 
-// load reads the metadata, banks and postings into memory.
-func (s *Store) load() error {
+// load reads the index version, the banks and the postings into memory,
+// checking the postings against their counts.
+func (s *Content) load() error {
 	counts := map[signals.Type]uint64{}
 	var version uint64
 	banks := map[string]*known.Bank{}
-	var keys map[string]*APIKey
 	err := s.db.View(func(txn *badger.Txn) error {
-		v, err := getValue(txn, keySchema)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrNotInitialised, err)
-		}
-		if string(v) != schema {
-			return fmt.Errorf("%w: schema %q, this herken reads %q", ErrNotInitialised, v, schema)
-		}
+		var err error
 		if version, err = getU64(txn, keyVersion); err != nil {
 			return err
 		}
@@ -102,9 +96,6 @@ func (s *Store) load() error {
 				return err
 			}
 			counts[t] = c
-		}
-		if keys, err = loadKeys(txn); err != nil {
-			return err
 		}
 		return eachValue(txn, prefixBank, func(_ []byte, v []byte) error {
 			b := new(known.Bank)
@@ -168,13 +159,13 @@ func (s *Store) load() error {
 			mem.near[t] = &nearIndex{ix: b.Index(), owner: owners[t]}
 		}
 	}
-	s.mem, s.banks, s.keys = mem, banks, keys
+	s.mem, s.banks = mem, banks
 	s.version.Store(version)
 	return nil
 }
 
 // eachPosting calls fn for every posting in key order, reading keys only.
-func (s *Store) eachPosting(fn func(sig signals.Signal, item uint64, active bool) error) error {
+func (s *Content) eachPosting(fn func(sig signals.Signal, item uint64, active bool) error) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefixPosting})
 		defer it.Close()
@@ -230,7 +221,7 @@ const maxItemID = math.MaxUint32
 // the background once it holds more keys than it was sized for, so that
 // its false-positive rate stays as configured. Queries and writes go on
 // meanwhile. At most one rebuild per type runs at a time.
-func (s *Store) growFilter(t signals.Type) {
+func (s *Content) growFilter(t signals.Type) {
 	f := s.mem.exact[t]
 	if !f.NeedsRebuild() || !s.rebuilding[t].CompareAndSwap(false, true) {
 		return
@@ -252,7 +243,7 @@ func (s *Store) growFilter(t signals.Type) {
 }
 
 // eachPostingOfType calls fn for every posting of type t, reading keys only.
-func (s *Store) eachPostingOfType(t signals.Type, fn func(sig signals.Signal, active bool)) error {
+func (s *Content) eachPostingOfType(t signals.Type, fn func(sig signals.Signal, active bool)) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		prefix := append(append([]byte{}, prefixPosting...), byte(t))
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})

@@ -36,7 +36,7 @@ import (
 // Package-level sinks keep results alive, so the work is not optimised away.
 var (
 	sinkLookup matcher.Lookup
-	sinkStore  *index.Store
+	sinkStore  *index.DB
 )
 
 const benchBank = "bench"
@@ -116,13 +116,13 @@ func signalOf(it known.Item, t signals.Type) signals.Signal {
 }
 
 // newBenchStore creates an empty store in dir with the bench bank.
-func newBenchStore(tb testing.TB, dir string, noSync bool) *index.Store {
+func newBenchStore(tb testing.TB, dir string, noSync bool) *index.DB {
 	tb.Helper()
 	s, err := index.Open(dir, index.Options{Create: true, NoSync: noSync})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := s.CreateBank(known.Bank{Name: benchBank, Enabled: true,
+	if _, err := s.Content().CreateBank(known.Bank{Name: benchBank, Enabled: true,
 		Categories: []known.Category{known.Incitement}}); err != nil {
 		tb.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func newBenchStore(tb testing.TB, dir string, noSync bool) *index.Store {
 
 // addAll adds items in batches of importer.Batch, as herken import does,
 // and fails unless every item was added.
-func addAll(tb testing.TB, s *index.Store, items []known.Item) {
+func addAll(tb testing.TB, s *index.Content, items []known.Item) {
 	tb.Helper()
 	for start := 0; start < len(items); start += importer.Batch {
 		batch := items[start:min(start+importer.Batch, len(items))]
@@ -155,7 +155,7 @@ var (
 	benchMu     sync.Mutex
 	benchRoot   string
 	benchDirs   = map[int]string{}
-	benchShared = map[int]*index.Store{}
+	benchShared = map[int]*index.DB{}
 )
 
 func TestMain(m *testing.M) {
@@ -199,7 +199,7 @@ func storeDir(b *testing.B, n int) string {
 	for i := 0; i < n; i++ {
 		items = append(items, benchItem(seedStored, i))
 		if len(items) == importer.Batch || i == n-1 {
-			addAll(b, s, items)
+			addAll(b, s.Content(), items)
 			items = items[:0]
 		}
 	}
@@ -213,7 +213,7 @@ func storeDir(b *testing.B, n int) string {
 
 // sharedStore returns an open store of n bench items, shared by the
 // lookup benchmarks and closed by TestMain.
-func sharedStore(b *testing.B, n int) *index.Store {
+func sharedStore(b *testing.B, n int) *index.DB {
 	b.Helper()
 	benchMu.Lock()
 	s := benchShared[n]
@@ -254,7 +254,7 @@ func BenchmarkImport(b *testing.B) {
 					dir := filepath.Join(b.TempDir(), "data")
 					s := newBenchStore(b, dir, noSync)
 					b.StartTimer()
-					addAll(b, s, items)
+					addAll(b, s.Content(), items)
 					if err := s.Close(); err != nil {
 						b.Fatal(err)
 					}
@@ -302,7 +302,7 @@ func rssAnon() int64 {
 
 // openMem opens the store in dir and returns it with the growth of memory
 // that opening it caused.
-func openMem(b *testing.B, dir string) (*index.Store, memUse) {
+func openMem(b *testing.B, dir string) (*index.DB, memUse) {
 	b.Helper()
 	before := measureMem()
 	s, err := index.Open(dir, index.Options{})
@@ -334,7 +334,7 @@ func BenchmarkOpen(b *testing.B) {
 
 			dir := storeDir(b, n)
 			s, mem := openMem(b, dir)
-			st := s.Status()
+			st := s.Content().Status()
 			if err := s.Close(); err != nil {
 				b.Fatal(err)
 			}
@@ -392,7 +392,7 @@ func lookupQueries(t signals.Type, n int, hit bool, flip int) [][]matcher.Query 
 
 // checkLookups fails the benchmark unless each query matches (hit) or
 // does not (miss).
-func checkLookups(b *testing.B, s *index.Store, qs [][]matcher.Query, hit bool) {
+func checkLookups(b *testing.B, s *index.Content, qs [][]matcher.Query, hit bool) {
 	b.Helper()
 	for _, q := range qs[:64] {
 		res, err := matcher.Identify(s, q, matcher.DefaultRule)
@@ -407,7 +407,7 @@ func checkLookups(b *testing.B, s *index.Store, qs [][]matcher.Query, hit bool) 
 
 // benchLookups runs the serial and the parallel variant of one lookup
 // benchmark.
-func benchLookups(b *testing.B, name string, s *index.Store, qs [][]matcher.Query, hit bool) {
+func benchLookups(b *testing.B, name string, s *index.Content, qs [][]matcher.Query, hit bool) {
 	b.Run(name, func(b *testing.B) {
 		checkLookups(b, s, qs, hit)
 		b.ReportAllocs()
@@ -453,7 +453,7 @@ func benchLookups(b *testing.B, name string, s *index.Store, qs [][]matcher.Quer
 // filter (or, once in 1e6, at the posting scan).
 func BenchmarkLookupExact(b *testing.B) {
 	for _, n := range storeSizes() {
-		s := sharedStore(b, n)
+		s := sharedStore(b, n).Content()
 		for _, hit := range []bool{true, false} {
 			qs := lookupQueries(signals.MD5, n, hit, 0)
 			benchLookups(b, fmt.Sprintf("items=%s/md5=%s", sizeName(n), hitName(hit)), s, qs, hit)
@@ -466,7 +466,7 @@ func BenchmarkLookupExact(b *testing.B) {
 // random hash (about 128 bits from every stored one).
 func BenchmarkLookupPDQ(b *testing.B) {
 	for _, n := range storeSizes() {
-		s := sharedStore(b, n)
+		s := sharedStore(b, n).Content()
 		for _, hit := range []bool{true, false} {
 			qs := lookupQueries(signals.PDQ, n, hit, 5)
 			benchLookups(b, fmt.Sprintf("items=%s/pdq=%s", sizeName(n), hitName(hit)), s, qs, hit)

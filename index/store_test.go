@@ -16,18 +16,26 @@ import (
 	"github.com/atkm/herken/matcher/signals"
 )
 
-func openNew(t testing.TB) (*Store, string) {
+// openNewDB creates an index in a new folder, closed at the test's end.
+func openNewDB(t testing.TB) (*DB, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
-	s, err := Open(dir, Options{Create: true, NoSync: true})
+	d, err := Open(dir, Options{Create: true, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	return s, dir
+	t.Cleanup(func() { d.Close() })
+	return d, dir
 }
 
-func mustBank(t testing.TB, s *Store, name string, enabled bool) {
+// openNew is openNewDB's known content.
+func openNew(t testing.TB) (*Content, string) {
+	t.Helper()
+	d, dir := openNewDB(t)
+	return d.Content(), dir
+}
+
+func mustBank(t testing.TB, s *Content, name string, enabled bool) {
 	t.Helper()
 	if _, err := s.CreateBank(known.Bank{Name: name, Enabled: enabled, Categories: []known.Category{known.Incitement}}); err != nil {
 		t.Fatal(err)
@@ -63,7 +71,7 @@ func flipRandom(rng *rand.Rand, s signals.Signal, n int) signals.Signal {
 	return out
 }
 
-func addOne(t testing.TB, s *Store, it known.Item) uint64 {
+func addOne(t testing.TB, s *Content, it known.Item) uint64 {
 	t.Helper()
 	out, _, err := s.AddItems([]known.Item{it})
 	if err != nil {
@@ -75,7 +83,7 @@ func addOne(t testing.TB, s *Store, it known.Item) uint64 {
 	return out[0].ID
 }
 
-func lookupOne(t testing.TB, s *Store, q matcher.Query) matcher.Lookup {
+func lookupOne(t testing.TB, s *Content, q matcher.Query) matcher.Lookup {
 	t.Helper()
 	res, err := identify(s, []matcher.Query{q})
 	if err != nil {
@@ -103,7 +111,8 @@ func TestOpenRefusesWhatIsNotAStore(t *testing.T) {
 }
 
 func TestAddLookupReopen(t *testing.T) {
-	s, dir := openNew(t)
+	d, dir := openNewDB(t)
+	s := d.Content()
 	mustBank(t, s, "gifct", true)
 	v0 := s.Version()
 	pdqSig := sig(t, signals.PDQ, knownPDQ)
@@ -113,7 +122,7 @@ func TestAddLookupReopen(t *testing.T) {
 		t.Fatalf("version did not grow: %d -> %d", v0, s.Version())
 	}
 
-	check := func(s *Store) {
+	check := func(s *Content) {
 		t.Helper()
 		res := lookupOne(t, s, matcher.Query{Signal: flip(pdqSig, 6), Quality: 90})
 		if len(res.Matches) != 1 {
@@ -142,14 +151,15 @@ func TestAddLookupReopen(t *testing.T) {
 	}
 	check(s)
 	version := s.Version()
-	if err := s.Close(); err != nil {
+	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := Open(dir, Options{})
+	d2, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Close()
+	defer d2.Close()
+	s2 := d2.Content()
 	if s2.Version() != version {
 		t.Errorf("version after reopen %d, want %d", s2.Version(), version)
 	}
@@ -365,8 +375,9 @@ func TestConcurrentLookupsAndWrites(t *testing.T) {
 }
 
 func TestClosedStore(t *testing.T) {
-	s, _ := openNew(t)
-	s.Close()
+	d, _ := openNewDB(t)
+	s := d.Content()
+	d.Close()
 	if _, err := identify(s, nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("lookup after close: %v", err)
 	}
@@ -377,11 +388,12 @@ func TestClosedStore(t *testing.T) {
 
 func TestClock(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	s, err := Open(filepath.Join(t.TempDir(), "d"), Options{Create: true, NoSync: true, Now: func() time.Time { return at }})
+	d, err := Open(filepath.Join(t.TempDir(), "d"), Options{Create: true, NoSync: true, Now: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer d.Close()
+	s := d.Content()
 	mustBank(t, s, "a", true)
 	id := addOne(t, s, known.Item{Bank: "a", Signals: []signals.Signal{sig(t, signals.SHA1, strings.Repeat("ab", 20))}})
 	it, _ := s.Item(id)
@@ -421,12 +433,13 @@ func TestAPIKeys(t *testing.T) {
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	dir := filepath.Join(t.TempDir(), "d")
-	s, err := Open(dir, Options{Create: true, NoSync: true, Now: clock})
+	d, err := Open(dir, Options{Create: true, NoSync: true, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := d.APIKeys()
 	expires := now.Add(24 * time.Hour)
-	rec, key, err := s.CreateKey("crawler one", RoleCrawler, &expires, "admin")
+	rec, key, err := s.Create("crawler one", RoleCrawler, &expires, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,7 +463,7 @@ func TestAPIKeys(t *testing.T) {
 	f("hk_000000000000_"+key[len(key)-43:], ErrKeyUnknown)
 
 	// Keys survive a restart; only the hash is on disk.
-	s.Close()
+	d.Close()
 	raw, _ := os.ReadDir(dir)
 	for _, e := range raw {
 		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -458,36 +471,37 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatalf("the secret is stored in %s", e.Name())
 		}
 	}
-	s, err = Open(dir, Options{Now: clock})
+	d, err = Open(dir, Options{Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer d.Close()
+	s = d.APIKeys()
 	if _, err := s.Authenticate(key); err != nil {
 		t.Fatalf("after restart: %v", err)
 	}
 	now = expires
 	f(key, ErrKeyExpired)
 	now = expires.Add(-time.Hour)
-	if _, err := s.RevokeKey(rec.ID, "admin"); err != nil {
+	if _, err := s.Revoke(rec.ID, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	f(key, ErrKeyRevoked)
-	if _, err := s.RevokeKey(rec.ID, "admin"); !errors.Is(err, ErrKeyRevoked) {
+	if _, err := s.Revoke(rec.ID, "admin"); !errors.Is(err, ErrKeyRevoked) {
 		t.Errorf("second revoke: %v", err)
 	}
-	if _, err := s.RevokeKey("nope", "admin"); !errors.Is(err, ErrKeyNotFound) {
+	if _, err := s.Revoke("nope", "admin"); !errors.Is(err, ErrKeyNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
-	if _, _, err := s.CreateKey("x", "root", nil, ""); err == nil {
+	if _, _, err := s.Create("x", "root", nil, ""); err == nil {
 		t.Error("role root accepted")
 	}
 	past := now.Add(-time.Hour)
-	if _, _, err := s.CreateKey("x", RoleAdmin, &past, ""); err == nil {
+	if _, _, err := s.Create("x", RoleAdmin, &past, ""); err == nil {
 		t.Error("expiry in the past accepted")
 	}
-	if len(s.Keys()) != 1 || s.Keys()[0].RevokedAt == nil {
-		t.Errorf("keys: %+v", s.Keys())
+	if len(s.List()) != 1 || s.List()[0].RevokedAt == nil {
+		t.Errorf("keys: %+v", s.List())
 	}
 }
 
@@ -495,18 +509,20 @@ func TestAPIKeys(t *testing.T) {
 // with ErrDiskFull and change nothing; reads go on.
 func TestDiskFullRefusesWrites(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "d")
-	s, err := Open(dir, Options{Create: true, NoSync: true})
+	d, err := Open(dir, Options{Create: true, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := d.Content()
 	mustBank(t, s, "a", true)
 	id := addOne(t, s, known.Item{Bank: "a", Signals: []signals.Signal{sig(t, signals.MD5, strings.Repeat("ab", 16))}})
-	s.Close()
-	s, err = Open(dir, Options{MinFreeBytes: 1 << 62})
+	d.Close()
+	d, err = Open(dir, Options{MinFreeBytes: 1 << 62})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer d.Close()
+	s = d.Content()
 	v := s.Version()
 	_, _, err = s.AddItems([]known.Item{{Bank: "a", Signals: []signals.Signal{sig(t, signals.MD5, strings.Repeat("cd", 16))}}})
 	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), "MiB free") {

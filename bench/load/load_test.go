@@ -21,11 +21,12 @@ func TestShortLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives a server for seconds: runs without -short")
 	}
-	store, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
+	db, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	defer db.Close()
+	store := db.Content()
 	store.CreateBank(matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{matcher.Threat}})
 	photo, err := os.ReadFile(fixtures.Path("pdq/threatexchange/pdq/data/bridge-mods/aaa-orig.jpg"))
 	if err != nil {
@@ -33,11 +34,11 @@ func TestShortLoad(t *testing.T) {
 	}
 	h, _ := matcher.NewHasher(matcher.HasherConfig{})
 	store.AddItems([]matcher.Item{{Bank: "demo", Signals: h.HashBytes(context.Background(), photo).Signals}})
-	_, key, err := store.CreateKey("load", index.RoleCrawler, nil, "test")
+	_, key, err := db.APIKeys().Create("load", index.RoleCrawler, nil, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(service.Config{Store: store})
+	svc, err := service.New(service.Config{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}

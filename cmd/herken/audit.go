@@ -103,7 +103,7 @@ func readAudit(ctx context.Context, rem *remote, data string, q index.AuditQuery
 			return nil, err
 		}
 		defer s.Close()
-		return s.AuditLog(q)
+		return s.AuditLog().Query(q)
 	}
 	v := url.Values{}
 	for name, val := range map[string]string{"key": q.KeyID, "action": q.Action} {

@@ -58,7 +58,7 @@ func bankList(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error
 			return err
 		}
 		defer s.Close()
-		return printBanks(io, s.Banks(), *f.asJSON)
+		return printBanks(io, s.Content().Banks(), *f.asJSON)
 	}
 }
 
@@ -88,7 +88,7 @@ func readBank(data, name string) (matcher.Bank, error) {
 		return matcher.Bank{}, err
 	}
 	defer s.Close()
-	return s.Bank(name)
+	return s.Content().Bank(name)
 }
 
 func bankName(verb string, pos []string) (string, error) {
@@ -153,10 +153,10 @@ func bankCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) err
 			return err
 		}
 		defer s.Close()
-		if _, err := s.CreateBank(b); err != nil {
+		if _, err := s.Content().CreateBank(b); err != nil {
 			return err
 		}
-		if b, err = s.Bank(b.Name); err != nil {
+		if b, err = s.Content().Bank(b.Name); err != nil {
 			return err
 		}
 		return showBank(io, b, *asJSON)
@@ -196,7 +196,7 @@ func changeBank(io *stdio, data, verb string, pos []string, change func(*matcher
 		return err
 	}
 	defer s.Close()
-	b, err := s.UpdateBank(name, change)
+	b, err := s.Content().UpdateBank(name, change)
 	if err != nil {
 		return err
 	}

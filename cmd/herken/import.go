@@ -58,7 +58,7 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 		return err
 	}
 	defer s.Close()
-	im, err := importer.New(s, *bank, actor())
+	im, err := importer.New(s.Content(), *bank, actor())
 	if err != nil {
 		return fmt.Errorf("%w (create it with: herken bank create %s)", err, *bank)
 	}

@@ -17,6 +17,6 @@ func runInit(_ context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(io.out, "herken index ready in %s (version %d)\n", *data, s.Version())
+	fmt.Fprintf(io.out, "herken index ready in %s (version %d)\n", *data, s.Content().Version())
 	return s.Close()
 }

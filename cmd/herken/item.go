@@ -69,7 +69,7 @@ func itemList(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error
 				return err
 			}
 			defer s.Close()
-			if items, err = s.Items(f); err != nil {
+			if items, err = s.Content().Items(f); err != nil {
 				return err
 			}
 		}
@@ -104,7 +104,7 @@ func readItem(data string, id uint64) (matcher.Item, error) {
 		return matcher.Item{}, err
 	}
 	defer s.Close()
-	return s.Item(id)
+	return s.Content().Item(id)
 }
 
 func itemAdd(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
@@ -151,7 +151,7 @@ func itemAdd(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error 
 				fmt.Fprintf(io.err, "%s: %s\n", *file, note)
 			}
 		}
-		out, _, err := s.AddItems([]matcher.Item{it})
+		out, _, err := s.Content().AddItems([]matcher.Item{it})
 		if err != nil {
 			return err
 		}
@@ -161,7 +161,7 @@ func itemAdd(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error 
 		case !o.Added:
 			return fmt.Errorf("bank %s already holds item %d with one of these signals", *bank, o.ID)
 		}
-		added, err := s.Item(out[0].ID)
+		added, err := s.Content().Item(out[0].ID)
 		if err != nil {
 			return err
 		}
@@ -187,9 +187,9 @@ func itemStatusChanger(verb string) func(fs *flag.FlagSet, io *stdio) func(conte
 				return err
 			}
 			defer s.Close()
-			change := s.Retract
+			change := s.Content().Retract
 			if verb == "reactivate" {
-				change = s.Reactivate
+				change = s.Content().Reactivate
 			}
 			it, err := change(id, *reason, actor())
 			if err != nil {

@@ -50,7 +50,7 @@ func keysCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) err
 			return err
 		}
 		defer s.Close()
-		rec, key, err := s.CreateKey(*name, r, exp, actor())
+		rec, key, err := s.APIKeys().Create(*name, r, exp, actor())
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func keysList(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error
 			return err
 		}
 		defer s.Close()
-		keys := s.Keys()
+		keys := s.APIKeys().List()
 		if *asJSON {
 			return writeJSON(io.out, keys)
 		}
@@ -108,7 +108,7 @@ func keysRevoke(fs *flag.FlagSet, io *stdio) func(context.Context, []string) err
 			return err
 		}
 		defer s.Close()
-		rec, err := s.RevokeKey(pos[0], actor())
+		rec, err := s.APIKeys().Revoke(pos[0], actor())
 		if err != nil {
 			return err
 		}

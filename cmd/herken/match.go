@@ -66,7 +66,7 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 		if err != nil {
 			return err
 		}
-		m, err := matcher.NewMatcher(matcher.MatcherConfig{Hasher: hasher, Known: s, NoDihedral: *noDihedral})
+		m, err := matcher.NewMatcher(matcher.MatcherConfig{Hasher: hasher, Known: s.Content(), NoDihedral: *noDihedral})
 		if err != nil {
 			return err
 		}

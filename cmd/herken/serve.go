@@ -144,7 +144,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	}
 	defer store.Close()
 	svc, err := service.New(service.Config{
-		Store: store, Fetcher: fetcher, NoDihedral: *noDihedral,
+		DB: store, Fetcher: fetcher, NoDihedral: *noDihedral,
 		Hasher:         matcher.HasherConfig{Limits: media.DefaultLimits, Decode: mode},
 		MaxUploadBytes: uploadLimit, BatchWorkers: nWorkers, Logger: log, Version: version,
 		InsecureNoAuth: *noAuth, RateLimit: rate, RateBurst: burst,
@@ -168,13 +168,13 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	if tlsConfig != nil {
 		ln, scheme = tls.NewListener(ln, tlsConfig), "https"
 	}
-	st := store.Status()
+	st := store.Content().Status()
 	log.Info("herken serving", "listen", ln.Addr().String(), "tls", tlsConfig != nil, "data", *data,
-		"index_version", st.Version, "banks", st.Banks, "keys", len(store.Keys()), "jpeg_decoder", media.JPEGDecoder(),
+		"index_version", st.Version, "banks", st.Banks, "keys", len(store.APIKeys().List()), "jpeg_decoder", media.JPEGDecoder(),
 		"audit_retention", keep.String())
 	if *noAuth {
 		log.Error("INSECURE: --insecure-no-auth: every request is served as an anonymous admin; for a demo on loopback only")
-	} else if len(store.Keys()) == 0 {
+	} else if len(store.APIKeys().List()) == 0 {
 		log.Warn("no API keys yet: every request will be refused; create one with herken keys create --role admin --name ...")
 	}
 	// Libraries (net/http's client among them) write to Go's standard

@@ -14,19 +14,19 @@ import (
 var errInUse = errors.New("the index is in use by another herken process (herken serve?)")
 
 // openStore opens the store for a command that changes it.
-func openStore(dir string) (*index.Store, error) {
+func openStore(dir string) (*index.DB, error) {
 	return openStoreOr(dir, "stop it, or make the change through the API")
 }
 
 // openForReading opens the store for a read-only command; a refusal
 // because the service holds it says how to read through the service.
-func openForReading(dir string) (*index.Store, error) {
+func openForReading(dir string) (*index.DB, error) {
 	return openStoreOr(dir, "read through it with --server URL --key KEY (or set HERKEN_SERVER and HERKEN_KEY)")
 }
 
 // openStoreOr opens the store; while another process holds it, the
 // refusal wraps errInUse and ends with hint.
-func openStoreOr(dir, hint string) (*index.Store, error) {
+func openStoreOr(dir, hint string) (*index.DB, error) {
 	s, err := index.Open(dir, index.Options{})
 	if err != nil && strings.Contains(err.Error(), "Another process is using this Badger database") {
 		return nil, fmt.Errorf("%s: %w: %s", dir, errInUse, hint)

@@ -45,7 +45,7 @@ type Rejection struct {
 
 // Importer imports into one bank.
 type Importer struct {
-	store    *index.Store
+	store    *index.Content
 	bank, by string
 	// Options apply to hash lists; Options.Categories also to media.
 	Options hashlist.Options
@@ -60,7 +60,7 @@ type Importer struct {
 }
 
 // New returns an importer into bank, recording by as who added the items.
-func New(store *index.Store, bank, by string) (*Importer, error) {
+func New(store *index.Content, bank, by string) (*Importer, error) {
 	if _, err := store.Bank(bank); err != nil {
 		return nil, err
 	}

@@ -25,13 +25,14 @@ const (
 )
 
 // newStore opens a real index in a temporary folder with one bank, demo.
-func newStore(t *testing.T) *index.Store {
+func newStore(t *testing.T) *index.Content {
 	t.Helper()
-	s, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
+	d, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { d.Close() })
+	s := d.Content()
 	b := matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{"incitement"}}
 	if _, err := s.CreateBank(b); err != nil {
 		t.Fatal(err)
@@ -39,7 +40,7 @@ func newStore(t *testing.T) *index.Store {
 	return s
 }
 
-func newImporter(t *testing.T, s *index.Store) *Importer {
+func newImporter(t *testing.T, s *index.Content) *Importer {
 	t.Helper()
 	im, err := New(s, "demo", "test")
 	if err != nil {
@@ -48,7 +49,7 @@ func newImporter(t *testing.T, s *index.Store) *Importer {
 	return im
 }
 
-func items(t *testing.T, s *index.Store) []matcher.Item {
+func items(t *testing.T, s *index.Content) []matcher.Item {
 	t.Helper()
 	out, err := s.Items(index.ItemFilter{Bank: "demo", Limit: 1 << 20})
 	if err != nil {

@@ -53,7 +53,7 @@ func (r bankRequest) apply(b *matcher.Bank) error {
 }
 
 func (s *Service) listBanks(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, map[string]any{"banks": s.cfg.Store.Banks()})
+	writeJSON(c.ctx, http.StatusOK, map[string]any{"banks": s.content.Banks()})
 	return nil
 }
 
@@ -69,11 +69,11 @@ func (s *Service) createBank(c *call) error {
 	if err := req.apply(&b); err != nil {
 		return err
 	}
-	if _, err := s.cfg.Store.CreateBank(b); err != nil {
+	if _, err := s.content.CreateBank(b); err != nil {
 		return err
 	}
 	c.audit.Detail = "created bank " + b.Name
-	created, err := s.cfg.Store.Bank(b.Name)
+	created, err := s.content.Bank(b.Name)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (s *Service) createBank(c *call) error {
 }
 
 func (s *Service) getBank(c *call) error {
-	b, err := s.cfg.Store.Bank(c.params["bank"])
+	b, err := s.content.Bank(c.params["bank"])
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (s *Service) updateBank(c *call) error {
 	if req.Name != nil && *req.Name != c.params["bank"] {
 		return errorf(http.StatusBadRequest, "invalid_request", "a bank cannot be renamed")
 	}
-	b, err := s.cfg.Store.UpdateBank(c.params["bank"], req.apply)
+	b, err := s.content.UpdateBank(c.params["bank"], req.apply)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Service) listItems(c *call) error {
 		}
 		f.Limit = n
 	}
-	items, err := s.cfg.Store.Items(f)
+	items, err := s.content.Items(f)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ type itemAnswer struct {
 }
 
 func (s *Service) storeItem(c *call, it matcher.Item, notes ...string) error {
-	out, _, err := s.cfg.Store.AddItems([]matcher.Item{it})
+	out, _, err := s.content.AddItems([]matcher.Item{it})
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (s *Service) storeItem(c *call, it matcher.Item, notes ...string) error {
 	case !o.Added:
 		return errorf(http.StatusConflict, "already_present", "bank %s already holds item %d with one of these signals", it.Bank, o.ID)
 	}
-	added, err := s.cfg.Store.Item(out[0].ID)
+	added, err := s.content.Item(out[0].ID)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (s *Service) getItem(c *call) error {
 	if err != nil {
 		return err
 	}
-	it, err := s.cfg.Store.Item(id)
+	it, err := s.content.Item(id)
 	if err != nil {
 		return err
 	}
@@ -261,9 +261,9 @@ func (s *Service) changeStatus(retract bool) func(*call) error {
 		if err := c.decodeJSON(&req); err != nil {
 			return err
 		}
-		change := s.cfg.Store.Reactivate
+		change := s.content.Reactivate
 		if retract {
-			change = s.cfg.Store.Retract
+			change = s.content.Retract
 		}
 		it, err := change(id, req.Reason, c.actor())
 		if err != nil {
@@ -278,7 +278,7 @@ func (s *Service) changeStatus(retract bool) func(*call) error {
 // importList answers POST /v1/banks/{bank}/import: the body is a hash list
 // (query: format, type, categories); the answer is the import's summary.
 func (s *Service) importList(c *call) error {
-	im, err := importer.New(s.cfg.Store, c.params["bank"], c.actor())
+	im, err := importer.New(s.content, c.params["bank"], c.actor())
 	if err != nil {
 		return err
 	}
@@ -320,7 +320,7 @@ func (s *Service) importList(c *call) error {
 }
 
 func (s *Service) status(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, s.cfg.Store.Status())
+	writeJSON(c.ctx, http.StatusOK, s.content.Status())
 	return nil
 }
 
@@ -335,7 +335,7 @@ func (s *Service) filter(c *call) error {
 		return errorf(http.StatusBadRequest, "invalid_signal", "filters exist for the exact types sha256, md5 and sha1, not %s", t)
 	}
 	var buf strings.Builder
-	meta, err := s.cfg.Store.WriteFilter(t, &buf)
+	meta, err := s.content.WriteFilter(t, &buf)
 	if err != nil {
 		return err
 	}
@@ -352,6 +352,6 @@ func (s *Service) filter(c *call) error {
 }
 
 func (s *Service) healthz(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version, "index_version": s.cfg.Store.Version()})
+	writeJSON(c.ctx, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version, "index_version": s.content.Version()})
 	return nil
 }

@@ -45,7 +45,7 @@ func (s *Service) authenticate(c *call, r *route) error {
 	if !ok {
 		return errorf(http.StatusUnauthorized, "malformed_key", "the Authorization header must be: Bearer hk_...")
 	}
-	k, err := s.cfg.Store.Authenticate(string(token))
+	k, err := s.keys.Authenticate(string(token))
 	switch {
 	case errors.Is(err, index.ErrKeyMalformed):
 		return errorf(http.StatusUnauthorized, "malformed_key", "that is not a herken API key")
@@ -151,7 +151,7 @@ func (s *Service) auditOf(c *call, r *route, status int) {
 			rec.Decision = "error"
 		}
 	}
-	s.cfg.Store.Audit(rec)
+	s.audit.Record(rec)
 }
 
 // decided notes a lookup's outcome in the request's audit record.

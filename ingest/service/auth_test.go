@@ -33,7 +33,7 @@ func doKey(t *testing.T, key, method, url, body string) reply {
 
 func newKey(t *testing.T, s *server, role index.Role) (string, index.APIKey) {
 	t.Helper()
-	rec, key, err := s.store.CreateKey("test "+string(role), role, nil, "test")
+	rec, key, err := s.db.APIKeys().Create("test "+string(role), role, nil, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestBadKeys(t *testing.T) {
 	s := start(t, Config{})
 	good, rec := newKey(t, s, index.RoleCrawler)
 	soon := now.Add(time.Hour)
-	_, expiring, _ := s.store.CreateKey("short-lived", index.RoleCrawler, &soon, "test")
+	_, expiring, _ := s.db.APIKeys().Create("short-lived", index.RoleCrawler, &soon, "test")
 	url := s.url + "/v1/lookup?type=md5&value=" + knownMD5
 	f := func(auth, code string) {
 		t.Helper()
@@ -117,7 +117,7 @@ func TestBadKeys(t *testing.T) {
 	if r := doKey(t, good, "GET", url, ""); r.status != 200 {
 		t.Fatalf("good key: %d %s", r.status, r.body)
 	}
-	if _, err := s.store.RevokeKey(rec.ID, "test"); err != nil {
+	if _, err := s.db.APIKeys().Revoke(rec.ID, "test"); err != nil {
 		t.Fatal(err)
 	}
 	f(good, "key_revoked")

@@ -118,7 +118,7 @@ func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer,
 					r, rec := s.batchLine(ctx, n, line)
 					putBuffer(line) // nothing in r or rec refers to it
 					rec.KeyID, rec.Role, rec.Action = who.ID, string(who.Role), "batch"
-					s.cfg.Store.Audit(rec)
+					s.audit.Record(rec)
 					results <- r
 					return nil
 				})
@@ -165,7 +165,7 @@ func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer,
 		_ = w.Flush()
 		return
 	}
-	sum.IndexVersion = s.cfg.Store.Version()
+	sum.IndexVersion = s.content.Version()
 	_ = enc.Encode(map[string]batchSummary{"summary": sum})
 	_ = w.Flush()
 }

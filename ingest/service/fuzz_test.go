@@ -21,15 +21,15 @@ func FuzzBatchLine(f *testing.F) {
 	f.Add([]byte(`{"id":null,"signals":null,"url":""}`))
 	f.Add([]byte(`{"data_base64" : "aGVs\/bG8=", "id":2}`))
 	f.Add([]byte(`{"data_base64":"aGVsbG8=","data_base64":"d29ybGQ="}`))
-	store, err := index.Open(filepath.Join(f.TempDir(), "data"), index.Options{Create: true, NoSync: true})
+	db, err := index.Open(filepath.Join(f.TempDir(), "data"), index.Options{Create: true, NoSync: true})
 	if err != nil {
 		f.Fatal(err)
 	}
-	defer store.Close()
-	if _, err := store.CreateBank(matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{matcher.Threat}}); err != nil {
+	defer db.Close()
+	if _, err := db.Content().CreateBank(matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{matcher.Threat}}); err != nil {
 		f.Fatal(err)
 	}
-	svc, err := New(Config{Store: store, MaxUploadBytes: 1 << 20})
+	svc, err := New(Config{DB: db, MaxUploadBytes: 1 << 20})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Service) listKeys(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, map[string]any{"keys": s.cfg.Store.Keys()})
+	writeJSON(c.ctx, http.StatusOK, map[string]any{"keys": s.keys.List()})
 	return nil
 }
 
@@ -29,7 +29,7 @@ func (s *Service) createKey(c *call) error {
 	if err != nil {
 		return invalid(err)
 	}
-	rec, key, err := s.cfg.Store.CreateKey(req.Name, role, req.ExpiresAt, c.actor())
+	rec, key, err := s.keys.Create(req.Name, role, req.ExpiresAt, c.actor())
 	if err != nil {
 		return invalid(err)
 	}
@@ -40,7 +40,7 @@ func (s *Service) createKey(c *call) error {
 }
 
 func (s *Service) revokeKey(c *call) error {
-	rec, err := s.cfg.Store.RevokeKey(c.params["id"], c.actor())
+	rec, err := s.keys.Revoke(c.params["id"], c.actor())
 	switch {
 	case errors.Is(err, index.ErrKeyNotFound):
 		return errorf(http.StatusNotFound, "key_not_found", "%s", err)
@@ -75,7 +75,7 @@ func (s *Service) auditQuery(c *call) error {
 		}
 		q.Limit = n
 	}
-	recs, err := s.cfg.Store.AuditLog(q)
+	recs, err := s.audit.Query(q)
 	if err != nil {
 		return err
 	}

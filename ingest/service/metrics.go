@@ -18,7 +18,7 @@ type metrics struct {
 	queue *vm.Counter
 }
 
-func newMetrics(store *index.Store) *metrics {
+func newMetrics(store *index.Content) *metrics {
 	m := &metrics{set: vm.NewSet()}
 	m.queue = m.set.NewCounter("herken_batch_lines_in_flight")
 	m.set.NewGauge("herken_index_version", func() float64 { return float64(store.Version()) })

@@ -36,7 +36,9 @@ import (
 
 // Config configures a Service.
 type Config struct {
-	Store *index.Store
+	// DB is the open index: its known content is matched against, its API
+	// keys checked, its audit log written. The caller closes it.
+	DB *index.DB
 	// Fetcher fetches URLs to match; nil refuses URL matching.
 	Fetcher *fetch.Fetcher
 	// Hasher configures the hashing of uploads and fetched content.
@@ -91,6 +93,10 @@ type Service struct {
 	itemHasher *matcher.Hasher
 	// matcher is the match use case every match endpoint answers from.
 	matcher *matcher.Matcher
+	// content, keys and audit are the index's three stores.
+	content *index.Content
+	keys    *index.APIKeys
+	audit   *index.AuditLog
 	log     *slog.Logger
 	routes  []route
 	metrics *metrics
@@ -105,8 +111,8 @@ const DefaultBodyMemory = 1 << 30
 
 // New returns a Service for cfg.
 func New(cfg Config) (*Service, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("service: no store")
+	if cfg.DB == nil {
+		return nil, errors.New("service: no index")
 	}
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = 256 << 20
@@ -147,12 +153,13 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := matcher.NewMatcher(matcher.MatcherConfig{Hasher: h, Known: cfg.Store, NoDihedral: cfg.NoDihedral})
+	m, err := matcher.NewMatcher(matcher.MatcherConfig{Hasher: h, Known: cfg.DB.Content(), NoDihedral: cfg.NoDihedral})
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, hasher: h, itemHasher: ih, matcher: m, log: cfg.Logger}
-	s.metrics = newMetrics(cfg.Store)
+	s := &Service{cfg: cfg, hasher: h, itemHasher: ih, matcher: m, log: cfg.Logger,
+		content: cfg.DB.Content(), keys: cfg.DB.APIKeys(), audit: cfg.DB.AuditLog()}
+	s.metrics = newMetrics(s.content)
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.budget = &bodyBudget{limit: cfg.BodyMemory}
 	s.metrics.set.NewGauge("herken_held_body_bytes", func() float64 { return float64(s.budget.inUse()) })

@@ -36,7 +36,8 @@ const (
 // server is a real herken service on a loopback port, with a real store.
 type server struct {
 	url   string
-	store *index.Store
+	db    *index.DB
+	store *index.Content // db's known content
 	svc   *Service
 	stop  func()
 	done  chan error
@@ -52,14 +53,14 @@ func startServer(t *testing.T, cfg Config) *server {
 
 func start(t *testing.T, cfg Config) *server {
 	t.Helper()
-	store, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
+	db, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.CreateBank(matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{matcher.Incitement}}); err != nil {
+	if _, err := db.Content().CreateBank(matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{matcher.Incitement}}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Store = store
+	cfg.DB = db
 	svc, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -69,12 +70,12 @@ func start(t *testing.T, cfg Config) *server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{url: "http://" + ln.Addr().String(), store: store, svc: svc, stop: cancel, done: make(chan error, 1)}
+	s := &server{url: "http://" + ln.Addr().String(), db: db, store: db.Content(), svc: svc, stop: cancel, done: make(chan error, 1)}
 	go func() { s.done <- svc.Serve(ctx, ln, 5*time.Second) }()
 	t.Cleanup(func() {
 		cancel()
 		<-s.done
-		store.Close()
+		db.Close()
 	})
 	return s
 }

@@ -28,7 +28,7 @@ const (
 // bank "demo" holding the known photo as item knownID, and keys.
 type env struct {
 	url                  string
-	store                *index.Store
+	store                *index.Content
 	knownID              uint64
 	knownHashes          *matcher.Hashes
 	analystKey, adminKey string
@@ -41,10 +41,11 @@ func startEnv(t *testing.T) *env { t.Helper(); return startEnvWith(t, nil) }
 // configure (when not nil).
 func startEnvWith(t *testing.T, configure func(*service.Config)) *env {
 	t.Helper()
-	store, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
+	db, err := index.Open(filepath.Join(t.TempDir(), "data"), index.Options{Create: true, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	store := db.Content()
 	if _, err := store.CreateBank(matcher.Bank{Name: "demo", Enabled: true, Source: "ThreatExchange test images",
 		Description: "ordinary photos standing in for known items", Categories: []matcher.Category{matcher.Incitement}}); err != nil {
 		t.Fatal(err)
@@ -52,7 +53,7 @@ func startEnvWith(t *testing.T, configure func(*service.Config)) *env {
 	e := &env{store: store}
 	e.knownID, e.knownHashes = addPhoto(t, store, "demo", knownJPEG, "RO-2026-001", matcher.Incitement)
 	key := func(name string, role index.Role) string {
-		_, secret, err := store.CreateKey(name, role, nil, "test")
+		_, secret, err := db.APIKeys().Create(name, role, nil, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +67,7 @@ func startEnvWith(t *testing.T, configure func(*service.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := service.Config{Store: store, Fetcher: f, MaxUploadBytes: 4 << 20}
+	cfg := service.Config{DB: db, Fetcher: f, MaxUploadBytes: 4 << 20}
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -87,13 +88,13 @@ func startEnvWith(t *testing.T, configure func(*service.Config)) *env {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
-		store.Close()
+		db.Close()
 	})
 	return e
 }
 
 // addPhoto adds a fixture photo as an item with all its signals.
-func addPhoto(t testing.TB, store *index.Store, bank, rel, ref string, cats ...matcher.Category) (uint64, *matcher.Hashes) {
+func addPhoto(t testing.TB, store *index.Content, bank, rel, ref string, cats ...matcher.Category) (uint64, *matcher.Hashes) {
 	t.Helper()
 	h, err := matcher.NewHasher(matcher.HasherConfig{})
 	if err != nil {

@@ -4,20 +4,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
-
-	"github.com/atkm/herken/index/prefilter"
-	"github.com/atkm/herken/matcher/known"
-	"github.com/atkm/herken/matcher/signals"
 )
 
 // schema marks an initialised store; a new layout gets a new name.
@@ -34,7 +28,7 @@ var (
 	ErrDiskFull       = errors.New("index: not enough free disk space")
 )
 
-// Options configure a Store.
+// Options configure an index.
 type Options struct {
 	// Create initialises a new store when Dir holds none. Without it,
 	// Open refuses a folder that is not an initialised store.
@@ -58,31 +52,34 @@ type Options struct {
 	MinFreeBytes int64
 }
 
-// Store is the index of known content. See the package documentation.
-type Store struct {
+// DB is an open index: one Badger database holding three stores, each
+// with its own API and lock. Content is the known content that results
+// are matched against; APIKeys the service's keys and roles; AuditLog the
+// record of requests. They share the database and nothing else, so that a
+// key change or an audit record never touches the index version.
+type DB struct {
+	*base
+	content *Content
+	keys    *APIKeys
+	audit   *AuditLog
+}
+
+// base is what the three stores share: the database, the options and
+// whether it is closed.
+type base struct {
 	dir    string
 	db     *badger.DB
 	opts   Options
 	log    *slog.Logger
-	writeM sync.Mutex // serialises writers
-
-	mu      sync.RWMutex // held by lookups (read) and by writers applying to memory (write)
-	mem     *memory
-	banks   map[string]*known.Bank
-	keys    map[string]*APIKey
-	version atomic.Uint64
-	closed  atomic.Bool
-
-	audit      *auditLog
-	bg         sync.WaitGroup // background filter rebuilds, waited for by Close
-	rebuilding [maxType]atomic.Bool
+	closed atomic.Bool
 }
 
 // maxType bounds the signal types, for per-type arrays.
 const maxType = 16
 
-// Open opens the store in dir, loading the in-memory indexes.
-func Open(dir string, opts Options) (*Store, error) {
+// Open opens the index in dir, loading the in-memory search structures and
+// the API keys, and starts the audit log's writer.
+func Open(dir string, opts Options) (*DB, error) {
 	if opts.BloomFPRate == 0 {
 		opts.BloomFPRate = 1e-6
 	}
@@ -117,23 +114,59 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: opening %s: %w", dir, err)
 	}
-	s := &Store{db: db, opts: opts, log: opts.Logger, dir: dir}
+	b := &base{db: db, opts: opts, log: opts.Logger, dir: dir}
+	d := &DB{base: b, content: &Content{base: b}, keys: &APIKeys{base: b}, audit: newAuditLog(b)}
 	err = verifyTables(db)
 	if err == nil && fresh {
-		err = s.initialise()
+		err = b.initialise()
 	}
 	if err == nil {
-		err = s.load()
+		err = b.checkSchema()
 	}
 	if err == nil {
-		err = s.ExpireAudit()
+		err = d.content.load()
+	}
+	if err == nil {
+		err = d.keys.load()
+	}
+	if err == nil {
+		err = d.audit.Expire()
 	}
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	s.startAudit()
-	return s, nil
+	d.audit.start()
+	return d, nil
+}
+
+// Content is the known content: banks, items and the index version.
+func (d *DB) Content() *Content { return d.content }
+
+// APIKeys is the store of the service's API keys.
+func (d *DB) APIKeys() *APIKeys { return d.keys }
+
+// AuditLog is the record of requests.
+func (d *DB) AuditLog() *AuditLog { return d.audit }
+
+// Close flushes the audit log, waits for writes in progress and closes
+// the database. Reads and writes of any of the three stores fail after.
+func (d *DB) Close() error {
+	if d.closed.Swap(true) {
+		return nil
+	}
+	d.audit.stop()
+	c, k := d.content, d.keys
+	c.writeM.Lock()
+	defer c.writeM.Unlock()
+	k.writeM.Lock()
+	defer k.writeM.Unlock()
+	c.bg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return d.db.Close()
 }
 
 // checkDir refuses a folder that holds no store unless create is set, so
@@ -174,8 +207,8 @@ func verifyTables(db *badger.DB) (err error) {
 	return nil
 }
 
-func (s *Store) initialise() error {
-	return s.db.Update(func(txn *badger.Txn) error {
+func (b *base) initialise() error {
+	return b.db.Update(func(txn *badger.Txn) error {
 		if err := txn.Set(keySchema, []byte(schema)); err != nil {
 			return err
 		}
@@ -188,49 +221,19 @@ func (s *Store) initialise() error {
 	})
 }
 
-// Close closes the store. Lookups and writes after Close fail.
-func (s *Store) Close() error {
-	if s.closed.Swap(true) {
+// checkSchema refuses a database that is not a herken index of this
+// layout.
+func (b *base) checkSchema() error {
+	return b.db.View(func(txn *badger.Txn) error {
+		v, err := getValue(txn, keySchema)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrNotInitialised, err)
+		}
+		if string(v) != schema {
+			return fmt.Errorf("%w: schema %q, this herken reads %q", ErrNotInitialised, v, schema)
+		}
 		return nil
-	}
-	s.stopAudit()
-	s.writeM.Lock()
-	defer s.writeM.Unlock()
-	s.bg.Wait()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.db.Close()
-}
-
-// Version is the current index version.
-func (s *Store) Version() uint64 { return s.version.Load() }
-
-// Status describes the index for operators.
-type Status struct {
-	Version uint64                `json:"index_version"`
-	Banks   int                   `json:"banks"`
-	Signals map[string]SignalStat `json:"signals"`
-}
-
-// SignalStat counts the active signals of one type in memory.
-type SignalStat struct {
-	Count       int     `json:"count"`
-	MemoryBytes int64   `json:"memory_bytes"`
-	FPRate      float64 `json:"bloom_fp_rate,omitempty"`
-}
-
-// Status returns counts and sizes of the in-memory indexes.
-func (s *Store) Status() Status {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	st := Status{Version: s.version.Load(), Banks: len(s.banks), Signals: map[string]SignalStat{}}
-	for t, f := range s.mem.exact {
-		st.Signals[t.String()] = SignalStat{Count: int(f.Count()), MemoryBytes: f.Bytes(), FPRate: f.FPRate()}
-	}
-	for t, p := range s.mem.near {
-		st.Signals[t.String()] = SignalStat{Count: p.ix.Len(), MemoryBytes: p.ix.Bytes() + int64(4*len(p.owner))}
-	}
-	return st
+	})
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
@@ -243,28 +246,3 @@ func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error("badger", "msg", 
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn("badger", "msg", fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Infof(string, ...any)        {}
 func (b badgerLogger) Debugf(string, ...any)       {}
-
-// FilterMeta describes the Bloom filter of one exact signal type.
-type FilterMeta struct {
-	prefilter.Meta
-	IndexVersion uint64 `json:"index_version"`
-}
-
-// WriteFilter writes the Bloom filter of the exact signal type t in the
-// format of prefilter.Filter.WriteTo, for offline pre-screening, and
-// returns its metadata. Retracted items may still be in it; a positive
-// answer is to be confirmed by a lookup.
-func (s *Store) WriteFilter(t signals.Type, w io.Writer) (FilterMeta, error) {
-	s.mu.RLock()
-	f, ok := s.mem.exact[t]
-	meta := FilterMeta{IndexVersion: s.version.Load()}
-	s.mu.RUnlock()
-	if !ok {
-		return FilterMeta{}, fmt.Errorf("index: %s is not an exact signal type; filters exist for sha256, md5 and sha1", t)
-	}
-	meta.Meta = f.Meta()
-	if _, err := f.WriteTo(w); err != nil {
-		return FilterMeta{}, err
-	}
-	return meta, nil
-}

@@ -1,0 +1,128 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/atkm/herken/index/prefilter"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
+)
+
+// Content is the known content of an index: banks, their items and the
+// postings of the items' signals, the index version, and the in-memory
+// search structures in front of the postings. It implements known.Content
+// for the matcher.
+//
+// Content may be used from concurrent goroutines. Writes are serialised
+// and bump the index version by one each; a lookup (View) runs in parallel
+// with other lookups and sees a write either entirely or not at all,
+// together with its version.
+type Content struct {
+	*base
+	writeM sync.Mutex // serialises writers
+
+	mu      sync.RWMutex // held by lookups (read) and by writers applying to memory (write)
+	mem     *memory
+	banks   map[string]*known.Bank
+	version atomic.Uint64
+
+	bg         sync.WaitGroup // background filter rebuilds, waited for by DB.Close
+	rebuilding [maxType]atomic.Bool
+}
+
+// update runs fn in one write transaction that also bumps the index
+// version, then, with lookups held off, applies the committed change to
+// memory. Writers are serialised.
+func (s *Content) update(fn func(txn *badger.Txn) error, apply func()) (uint64, error) {
+	if s.closed.Load() {
+		return 0, ErrClosed
+	}
+	if err := s.checkFreeSpace(); err != nil {
+		return 0, err
+	}
+	s.writeM.Lock()
+	defer s.writeM.Unlock()
+	current := s.version.Load()
+	version := current + 1
+	err := s.db.Update(func(txn *badger.Txn) error {
+		if err := fn(txn); err != nil {
+			return err
+		}
+		return txn.Set(keyVersion, u64(version))
+	})
+	if errors.Is(err, errUnchanged) {
+		return current, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	if apply != nil {
+		apply()
+	}
+	s.version.Store(version)
+	s.mu.Unlock()
+	return version, nil
+}
+
+// Version is the current index version.
+func (s *Content) Version() uint64 { return s.version.Load() }
+
+// Status describes the index for operators.
+type Status struct {
+	Version uint64                `json:"index_version"`
+	Banks   int                   `json:"banks"`
+	Signals map[string]SignalStat `json:"signals"`
+}
+
+// SignalStat counts the active signals of one type in memory.
+type SignalStat struct {
+	Count       int     `json:"count"`
+	MemoryBytes int64   `json:"memory_bytes"`
+	FPRate      float64 `json:"bloom_fp_rate,omitempty"`
+}
+
+// Status returns counts and sizes of the in-memory indexes.
+func (s *Content) Status() Status {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	st := Status{Version: s.version.Load(), Banks: len(s.banks), Signals: map[string]SignalStat{}}
+	for t, f := range s.mem.exact {
+		st.Signals[t.String()] = SignalStat{Count: int(f.Count()), MemoryBytes: f.Bytes(), FPRate: f.FPRate()}
+	}
+	for t, p := range s.mem.near {
+		st.Signals[t.String()] = SignalStat{Count: p.ix.Len(), MemoryBytes: p.ix.Bytes() + int64(4*len(p.owner))}
+	}
+	return st
+}
+
+// FilterMeta describes the Bloom filter of one exact signal type.
+type FilterMeta struct {
+	prefilter.Meta
+	IndexVersion uint64 `json:"index_version"`
+}
+
+// WriteFilter writes the Bloom filter of the exact signal type t in the
+// format of prefilter.Filter.WriteTo, for offline pre-screening, and
+// returns its metadata. Retracted items may still be in it; a positive
+// answer is to be confirmed by a lookup.
+func (s *Content) WriteFilter(t signals.Type, w io.Writer) (FilterMeta, error) {
+	s.mu.RLock()
+	f, ok := s.mem.exact[t]
+	meta := FilterMeta{IndexVersion: s.version.Load()}
+	s.mu.RUnlock()
+	if !ok {
+		return FilterMeta{}, fmt.Errorf("index: %s is not an exact signal type; filters exist for sha256, md5 and sha1", t)
+	}
+	meta.Meta = f.Meta()
+	if _, err := f.WriteTo(w); err != nil {
+		return FilterMeta{}, err
+	}
+	return meta, nil
+}
