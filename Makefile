@@ -15,7 +15,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs chromium ffmpeg
 DEMO_DIR    ?= demo-data
 
-.PHONY: all setup build test test-all test-turbo test-purego test-race bench bench-run bench-quick corpus accuracy fuzz fuzz-short crash loadtest screenshots lint demo clean
+.PHONY: all setup build test test-all test-turbo test-purego test-race bench bench-run bench-quick corpus accuracy negative identification fuzz fuzz-short crash loadtest screenshots lint demo clean
 
 all: build
 
@@ -84,6 +84,7 @@ bench: setup
 	$(MAKE) --no-print-directory bench-run
 	$(GO) test $(GOFLAGS_TAGS) -count=1 -run '^TestVideoAccuracy$$' ./bench/ -args -video-report $(CURDIR)/bench/REPORT-video.md
 	$(MAKE) --no-print-directory accuracy
+	$(MAKE) --no-print-directory identification
 	HERKEN_BENCH_LARGE=1 $(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -timeout 60m ./index/hamming/ | tee -a bench/out/bench.txt
 	$(GO) run ./bench/report -in bench/out/bench.txt -out bench/REPORT.md -command "make bench"
 
@@ -115,6 +116,24 @@ accuracy:
 	test -f $(CORPUS_DIR)/MANIFEST.tsv || $(MAKE) --no-print-directory corpus
 	mkdir -p $(ACCURACY_OUT)
 	$(GO) run $(GOFLAGS_TAGS) ./bench/accuracy --corpus $(CORPUS_DIR) --out $(ACCURACY_OUT) \
+		--corpus-command '$(GO) run ./bench/corpus build --out $(CORPUS_DIR) $(CORPUS_FLAGS)'
+
+# negative builds the negative corpus (issue 14): tiles and pictures from
+# Debian packages, none a copy of another (near-duplicate pictures and
+# tiles grouped, one of each kept). identification counts its false pairs
+# through the full query path under candidate decision rules, measures
+# recall on the evaluation corpus's re-posts under them, chooses the rule
+# and writes bench/REPORT-identification.md.
+NEGATIVE_DIR ?= /tmp/herken-negative
+negative:
+	$(GO) run ./bench/negative build --out $(NEGATIVE_DIR)
+
+identification:
+	test -f $(NEGATIVE_DIR)/NEGATIVE.tsv || $(MAKE) --no-print-directory negative
+	test -f $(CORPUS_DIR)/MANIFEST.tsv || $(MAKE) --no-print-directory corpus
+	$(GO) run $(GOFLAGS_TAGS) ./bench/identification --negative $(NEGATIVE_DIR) --corpus $(CORPUS_DIR) \
+		--out bench/REPORT-identification.md --command 'make identification' \
+		--build-command '$(GO) run ./bench/negative build --out $(NEGATIVE_DIR)' \
 		--corpus-command '$(GO) run ./bench/corpus build --out $(CORPUS_DIR) $(CORPUS_FLAGS)'
 
 # fuzz runs each fuzz target for FUZZTIME executions; the tests run their
