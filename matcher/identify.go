@@ -42,8 +42,8 @@ func (r Rule) withDefaults() Rule {
 // of enabled banks are candidates with the reason they are not matches.
 // 64-bit hits of an item a deciding signal matched corroborate it.
 // Matches and candidates are sorted by distance and explained.
-func Identify(known KnownContent, queries []Query, rule Rule) (Lookup, error) {
-	res := Lookup{Matches: []Match{}}
+func Identify(known KnownContent, queries []Query, rule Rule) (Identification, error) {
+	res := Identification{Matches: []Match{}}
 	err := known.View(func(st KnownState) error {
 		id := identification{st: st, rule: rule.withDefaults(), banks: map[string]*Bank{},
 			best: map[matchKey]int{}, candidates: map[matchKey]int{}, res: &res}
@@ -60,7 +60,7 @@ func Identify(known KnownContent, queries []Query, rule Rule) (Lookup, error) {
 		return nil
 	})
 	if err != nil {
-		return Lookup{}, err
+		return Identification{}, err
 	}
 	byDistance := func(a, b Match) int {
 		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Bank, b.Bank),
@@ -85,7 +85,7 @@ type identification struct {
 	// best and candidates index res.Matches and res.Candidates by item and
 	// signal type: the closest hit of each is kept.
 	best, candidates map[matchKey]int
-	res              *Lookup
+	res              *Identification
 }
 
 // radius is the largest threshold of any enabled bank for type t, -1 when
@@ -246,55 +246,107 @@ func closest(sigs []Signal, q Signal) (Signal, int) {
 	return best, bestDist
 }
 
-// video matches a video query as vPDQ does: each unique query frame is
-// searched among the PDQ hashes of known videos within the bank's PDQ
-// threshold; a known video matches when the share of the query's frames
-// that found a frame of it reaches video.DefaultQueryPercent (and the
-// share of its own frames found, video.DefaultComparedPercent).
+// video matches a video query as vPDQ does, reading by reading (see
+// videoReadings): each unique frame of a reading is searched among the
+// PDQ hashes of known videos (their frames and stored views) within the
+// bank's PDQ threshold, and within the rule's variant threshold for a
+// reading other than the frames as given; a known video matches when the
+// share of the query's frames that found a frame of it reaches
+// video.DefaultQueryPercent, or when the query holds most of the known
+// video's frames (video.DefaultContainedPercent: a copy after other
+// footage). The reading that matched best is the evidence.
 func (id *identification) video(q Query) error {
 	radius := id.radius(PDQ)
 	if radius < 0 {
 		return nil
 	}
-	var tally video.Tally[uint64]
-	closestDist := map[uint64]int{}
+	readings := videoReadings(q)
+	tallies := make([]video.Tally[uint64], len(readings))
+	found := make([]map[uint64]*readingHits, len(readings))
+	known := map[uint64]*knownVideo{}
 	videos := map[uint64]*Item{}
-	for _, f := range q.Video {
-		err := id.st.Find(f, radius, func(it *Item, dist int) error {
-			bank, ok := id.banks[it.Bank]
-			if it.Video == nil || !ok || !bank.Enabled || it.Status != Active || dist > bank.Threshold(PDQ) {
+	for ri, r := range readings {
+		found[ri] = map[uint64]*readingHits{}
+		for _, f := range r.frames {
+			err := id.st.Find(f.Signal, radius, func(it *Item, _ int) error {
+				bank, ok := id.banks[it.Bank]
+				if it.Video == nil || !ok || !bank.Enabled || it.Status != Active {
+					return nil
+				}
+				kv := known[it.ID]
+				if kv == nil {
+					kv = newKnownVideo(it)
+					known[it.ID], videos[it.ID] = kv, it
+				}
+				threshold := bank.Threshold(PDQ)
+				if ri > 0 {
+					threshold = min(threshold, id.rule.VariantPDQThreshold)
+				}
+				target, d, via := kv.closest(f.Signal, r.class == bandKind)
+				if d > threshold {
+					return nil
+				}
+				tallies[ri].Add(it.ID, pdq.Hash(f.Signal.Bytes()), target)
+				h := found[ri][it.ID]
+				if h == nil {
+					h = &readingHits{dist: d, region: f.Region, via: map[string]int{}}
+					found[ri][it.ID] = h
+				}
+				h.dist = min(h.dist, d)
+				h.via[via]++
 				return nil
+			})
+			if err != nil {
+				return err
 			}
-			target, d := closest(it.Signals, f)
-			tally.Add(it.ID, pdq.Hash(f.Bytes()), pdq.Hash(target.Bytes()))
-			if old, ok := closestDist[it.ID]; !ok || d < old {
-				closestDist[it.ID] = d
-			}
-			videos[it.ID] = it
-			return nil
-		})
-		if err != nil {
-			return err
 		}
 	}
-	for _, itemID := range tally.Videos() {
-		it := videos[itemID]
+	for itemID, it := range videos {
 		bank := id.banks[it.Bank]
-		opts := video.MatchOptions{Distance: bank.Threshold(PDQ)}
-		res := tally.Result(itemID, len(q.Video), it.Video.UniqueFrames, opts)
-		if !res.Matched {
+		var best *Match
+		for ri, r := range readings {
+			h := found[ri][itemID]
+			if h == nil {
+				continue
+			}
+			opts := video.MatchOptions{Distance: bank.Threshold(PDQ), ContainedPercent: video.DefaultContainedPercent}
+			res := tallies[ri].Result(itemID, max(len(q.Video), len(r.frames)), it.Video.UniqueFrames, opts)
+			if !res.Matched || (best != nil && !betterVideo(res, *best.Video)) {
+				continue
+			}
+			via := h.mostVia()
+			res.Reading = r.describe(h.region, via)
+			m := Match{ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label,
+				Reference: it.Reference, AddedAt: it.AddedAt, SignalType: PDQ, Value: "vpdq",
+				Distance: h.dist, Threshold: bank.Threshold(PDQ), Variant: r.name, KnownVariant: via, Video: &res}
+			if r.class != "" {
+				m.Region = h.region
+			}
+			if ri > 0 {
+				m.Threshold = min(m.Threshold, id.rule.VariantPDQThreshold)
+			}
+			best = &m
+		}
+		if best == nil {
 			continue
 		}
-		m := Match{ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label,
-			Reference: it.Reference, AddedAt: it.AddedAt, SignalType: PDQ, Value: "vpdq",
-			Distance: closestDist[itemID], Threshold: bank.Threshold(PDQ), Video: &res}
 		key := matchKey{it.ID, PDQ}
 		if i, ok := id.best[key]; ok {
-			id.res.Matches[i] = m // the video evidence replaces a frame's
+			id.res.Matches[i] = *best // the video evidence replaces a frame's
 			continue
 		}
 		id.best[key] = len(id.res.Matches)
-		id.res.Matches = append(id.res.Matches, m)
+		id.res.Matches = append(id.res.Matches, *best)
 	}
 	return nil
+}
+
+// betterVideo reports whether a reading's result is stronger evidence than
+// another's: more of the query's frames matched, then more of the known
+// video's; the first reading (the frames as given) wins ties.
+func betterVideo(a, b video.MatchResult) bool {
+	if a.QueryMatchPercent != b.QueryMatchPercent {
+		return a.QueryMatchPercent > b.QueryMatchPercent
+	}
+	return a.ComparedMatchPercent > b.ComparedMatchPercent
 }

@@ -138,8 +138,10 @@ type Skip struct {
 	Reason     string     `json:"reason"`
 }
 
-// Lookup is the outcome of looking up one or more signals.
-type Lookup struct {
+// Identification is the outcome of identifying one or more queries: the
+// matches herken stands behind, the candidates kept apart, what was not
+// looked up and why, and the index version that answered.
+type Identification struct {
 	// Matches are the identifications herken stands behind: each found
 	// by a deciding signal within the decision rule, with the 64-bit
 	// hits that corroborate them.
@@ -162,7 +164,7 @@ type Lookup struct {
 const VariantPDQThreshold = 31
 
 // Explain sets the Explanation of every match and candidate.
-func (l *Lookup) Explain() {
+func (l *Identification) Explain() {
 	for i := range l.Matches {
 		l.Matches[i].Explanation = l.Matches[i].Explain()
 	}

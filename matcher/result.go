@@ -24,7 +24,7 @@ type Result struct {
 	DecodedHeight int `json:"decoded_height,omitempty"`
 	// VideoFrames is the number of frames a video was sampled at.
 	VideoFrames int `json:"video_frames,omitempty"`
-	Lookup
+	Identification
 	// PhotoErr and VideoErr say why a photo's or video's perceptual
 	// signals are missing (its digests were still matched); callers
 	// present them in their own form.
@@ -34,7 +34,8 @@ type Result struct {
 
 // Queries turns computed hashes into lookups: one per signal, the PDQ one
 // with its quality and, when dihedral is set and the variants were
-// computed, its seven rotations and flips.
+// computed, its seven rotations and flips; a video's frames with their
+// other readings when they were computed (VideoQueryVariants).
 func Queries(h *Hashes, dihedral bool) []Query {
 	out := make([]Query, 0, len(h.Signals))
 	for _, s := range h.Signals {
@@ -46,7 +47,7 @@ func Queries(h *Hashes, dihedral bool) []Query {
 		out = append(out, q)
 	}
 	if frames := VideoSignals(h.VideoFrames); len(frames) > 0 {
-		out = append(out, Query{Quality: -1, Video: frames})
+		out = append(out, Query{Quality: -1, Video: frames, Variants: VideoQueryVariants(h.VideoFrames)})
 	}
 	return out
 }
@@ -81,9 +82,9 @@ func (h *Hashes) PDQVariants(dihedral bool) []QueryVariant {
 }
 
 // NewResult joins computed hashes and their lookup.
-func NewResult(h *Hashes, l Lookup) Result {
+func NewResult(h *Hashes, l Identification) Result {
 	l.Explain()
-	r := Result{Matched: len(l.Matches) > 0, ContentType: h.ContentType, Size: h.Size, Signals: h.Signals, Lookup: l}
+	r := Result{Matched: len(l.Matches) > 0, ContentType: h.ContentType, Size: h.Size, Signals: h.Signals, Identification: l}
 	if h.Format != 0 {
 		r.Format = h.Format.String()
 	}

@@ -83,7 +83,7 @@ func (m *Matcher) MatchHashes(hs *Hashes) (Result, error) {
 	if hs.Size == 0 {
 		return Result{}, ErrEmpty
 	}
-	l, err := m.Lookup(Queries(hs, !m.cfg.NoDihedral))
+	l, err := m.MatchSignals(Queries(hs, !m.cfg.NoDihedral))
 	if err != nil {
 		return Result{}, err
 	}
@@ -92,11 +92,11 @@ func (m *Matcher) MatchHashes(hs *Hashes) (Result, error) {
 	return r, nil
 }
 
-// Lookup identifies bare hashes (a provider's hash-only check).
-func (m *Matcher) Lookup(queries []Query) (Lookup, error) {
+// MatchSignals identifies bare hashes (a provider's hash-only check).
+func (m *Matcher) MatchSignals(queries []Query) (Identification, error) {
 	l, err := Identify(m.cfg.Known, queries, m.cfg.Rule)
 	if err != nil {
-		return Lookup{}, fmt.Errorf("matcher: %w", err)
+		return Identification{}, fmt.Errorf("matcher: %w", err)
 	}
 	return l, nil
 }

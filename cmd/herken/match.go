@@ -92,7 +92,7 @@ func runMatch(ctx context.Context, args []string, io *stdio) error {
 		return nil
 	}
 	if len(queries) > 0 {
-		o := src.lookup(queries)
+		o := src.matchSignals(queries)
 		if o.noResult {
 			return o.err
 		}
@@ -124,7 +124,7 @@ type matchOutcome struct {
 
 // A matchSource answers matches: the local index or a running service.
 type matchSource interface {
-	lookup(queries []matcher.Query) matchOutcome
+	matchSignals(queries []matcher.Query) matchOutcome
 	matchFile(name string) matchOutcome
 }
 
@@ -136,9 +136,9 @@ type localSource struct {
 	stdin   io.Reader
 }
 
-func (l *localSource) lookup(queries []matcher.Query) matchOutcome {
+func (l *localSource) matchSignals(queries []matcher.Query) matchOutcome {
 	o := matchOutcome{name: "signals"}
-	lk, err := l.matcher.Lookup(queries)
+	lk, err := l.matcher.Identification(queries)
 	if err != nil {
 		return matchOutcome{name: o.name, err: err, noResult: true}
 	}

@@ -19,7 +19,7 @@ type remoteSource struct {
 	stdin io.Reader
 }
 
-func (r *remoteSource) lookup(queries []matcher.Query) matchOutcome {
+func (r *remoteSource) matchSignals(queries []matcher.Query) matchOutcome {
 	o := matchOutcome{name: "signals"}
 	type signal struct {
 		Type  matcher.SignalType `json:"type"`

@@ -58,7 +58,7 @@ func item(bank, label string, sigs ...matcher.Signal) matcher.Item {
 	return matcher.Item{Bank: bank, Label: label, Signals: sigs, Categories: []matcher.Category{matcher.Incitement}}
 }
 
-func identify(t *testing.T, k matcher.KnownContent, rule matcher.Rule, qs ...matcher.Query) matcher.Lookup {
+func identify(t *testing.T, k matcher.KnownContent, rule matcher.Rule, qs ...matcher.Query) matcher.Identification {
 	t.Helper()
 	l, err := matcher.Identify(k, qs, rule)
 	if err != nil {
