@@ -20,7 +20,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atkm/herken/bench/accuracy/decide"
 	"github.com/atkm/herken/bench/accuracy/evaluation"
+	"github.com/atkm/herken/bench/accuracy/recall"
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/media"
 )
@@ -42,6 +44,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	buildCmd := fs.String("corpus-command", "", "the command that built the corpus, for the report")
 	at := fs.String("at", "", "candidate thresholds to tabulate too, e.g. phash=6,dhash=6,ahash=4")
 	workers := fs.Int("workers", 0, "hashing goroutines (default GOMAXPROCS)")
+	noRule := fs.Bool("no-rule", false, "leave out recall under the decision rule (PDQ-only and media bank)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,6 +96,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := res.WriteReport(f, rep); err != nil {
 		f.Close()
 		return err
+	}
+	if !*noRule {
+		// Recall as herken decides: the full query path against a
+		// PDQ-only bank and a media bank, under today's rule.
+		rec, err := recall.Run(ctx, recall.Config{Corpus: *corpus, Workers: *workers})
+		if err != nil {
+			f.Close()
+			return err
+		}
+		fmt.Fprintf(f, "\n## Identification under the decision rule\n\n")
+		fmt.Fprintf(f, "Each copy hashed as a match hashes it (the whole picture, its dihedral variants, the regions found inside it as found and mirrored) and decided as matcher.Identify decides (package bench/accuracy/decide) against a bank of the originals' PDQ hashes only, and against a media bank (each original with its stored crops). The rule is chosen in bench/REPORT-identification.md.\n\n")
+		rec.WriteMarkdown(f, decide.DefaultRule())
 	}
 	if err := f.Close(); err != nil {
 		return err

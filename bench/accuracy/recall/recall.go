@@ -166,6 +166,10 @@ type Counts struct {
 	ThroughCrop int
 	// False counts the copies that matched an original they do not show.
 	False int
+	// WholeGated counts the known pictures shown in copies whose whole
+	// picture's PDQ quality is below the gate: Identify then looks up none
+	// of the copy's variants, regions included.
+	WholeGated int
 }
 
 // Count decides every copy against the originals it shows under rule,
@@ -186,6 +190,9 @@ func (r *Result) Count(rule decide.Rule, media, cross bool) map[string]*Counts {
 		var local Counts
 		for _, t := range c.Targets {
 			local.Copies++
+			if len(c.Query) > 0 && c.Query[0].Quality >= 0 && c.Query[0].Quality < rule.MinQuality {
+				local.WholeGated++
+			}
 			if h := decide.Decide(c.Query, &bank[t], rule); h.Matched {
 				local.Found++
 				local.ByClass[h.Class]++
@@ -208,6 +215,7 @@ func (r *Result) Count(rule decide.Rule, media, cross bool) map[string]*Counts {
 		x.Found += local.Found
 		x.ThroughCrop += local.ThroughCrop
 		x.False += local.False
+		x.WholeGated += local.WholeGated
 		for k := range x.ByClass {
 			x.ByClass[k] += local.ByClass[k]
 		}

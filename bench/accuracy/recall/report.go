@@ -41,6 +41,7 @@ func (r *Result) ByGroup(c map[string]*Counts) map[string]*Counts {
 		y.Copies += x.Copies
 		y.Found += x.Found
 		y.False += x.False
+		y.WholeGated += x.WholeGated
 		y.ThroughCrop += x.ThroughCrop
 		for k := range y.ByClass {
 			y.ByClass[k] += x.ByClass[k]
@@ -133,12 +134,12 @@ func (r *Result) WriteMarkdown(w io.Writer, rule decide.Rule) {
 		}
 		p("| %s | %s | %s | %s | %s |\n", f.Group, target, pct(x.Found, x.Copies), m, meets)
 	}
-	p("\nPer transform (found through: w = the whole picture, d = a dihedral variant, r = a region; c = through a stored crop; false = copies that matched an original they do not show):\n\n")
-	p("| transform | group | PDQ-only bank | w/d/r | false | media bank | w/d/r, c | false |\n|---|---|---:|---|---:|---:|---|---:|\n")
+	p("\nPer transform (found through: w = the whole picture, d = a dihedral variant, r = a region; c = through a stored crop; false = copies that matched an original they do not show; gated = known pictures shown in copies whose whole picture has a PDQ quality below the gate, of which Identify looks up no variant and no region):\n\n")
+	p("| transform | group | PDQ-only bank | w/d/r | false | gated | media bank | w/d/r, c | false |\n|---|---|---:|---|---:|---:|---:|---|---:|\n")
 	ts := slices.Clone(r.Transforms)
 	for _, t := range ts {
 		x := pdqOnly[t]
-		p("| %s | %s | %s | %d/%d/%d | %d | ", t, r.Groups[t], pct(x.Found, x.Copies), x.ByClass[0], x.ByClass[1], x.ByClass[2], x.False)
+		p("| %s | %s | %s | %d/%d/%d | %d | %d | ", t, r.Groups[t], pct(x.Found, x.Copies), x.ByClass[0], x.ByClass[1], x.ByClass[2], x.False, x.WholeGated)
 		if media != nil {
 			y := media[t]
 			p("%s | %d/%d/%d, %d | %d |\n", pct(y.Found, y.Copies), y.ByClass[0], y.ByClass[1], y.ByClass[2], y.ThroughCrop, y.False)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"image"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -70,7 +71,7 @@ func TestBuildGroupsAndTiles(t *testing.T) {
 	write("small-mirrored.png", pattern(320, 260, 3, true))
 	write("other.png", pattern(300, 300, 11, false))
 	out := t.TempDir()
-	sum, err := Build(context.Background(), Config{Out: out, Sources: []builder.Source{builder.DirSource(src)}, Workers: 2})
+	sum, err := Build(context.Background(), Config{Out: out, Sources: []builder.Source{builder.DirSource(src)}, Tile: 256, TilePDQ: -1, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,5 +105,82 @@ func TestBuildGroupsAndTiles(t *testing.T) {
 	rows, err := ReadGroups(out)
 	if err != nil || len(rows) != 2 {
 		t.Errorf("GROUPS.tsv: %d rows, %v; want the 2 members of the one group", len(rows), err)
+	}
+}
+
+// A source whose top row of tiles repeats one motif (each tile a little
+// brighter than the last, so their files differ) and whose bottom row
+// holds three unrelated textures: the three motif tiles are one group, of
+// which one is kept and listed with the others in TILEGROUPS.tsv; the
+// textures stay.
+func TestBuildGroupsRepeatingTiles(t *testing.T) {
+	src := t.TempDir()
+	const side = 256
+	m := image.NewRGBA(image.Rect(0, 0, 3*side, 2*side))
+	rng := rand.New(rand.NewPCG(1, 2))
+	var blocks [3][8][8][3]uint8
+	for k := range blocks {
+		for i := range 8 {
+			for j := range 8 {
+				for c := range 3 {
+					blocks[k][i][j][c] = uint8(rng.IntN(256))
+				}
+			}
+		}
+	}
+	for y := range 2 * side {
+		for x := range 3 * side {
+			tx, u, v := x/side, x%side, y%side
+			o := m.PixOffset(x, y)
+			if y < side { // the motif: rings about the tile's centre
+				d := (u-128)*(u-128) + (v-128)*(v-128)
+				g := uint8((d/97)%200 + 10*tx)
+				m.Pix[o], m.Pix[o+1], m.Pix[o+2] = g, g/2+uint8(u/4), 255-g
+			} else {
+				b := blocks[tx][v/32][u/32]
+				m.Pix[o], m.Pix[o+1], m.Pix[o+2] = b[0], b[1], b[2]
+			}
+			m.Pix[o+3] = 0xff
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "motif.png"), b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	sum, err := Build(context.Background(), Config{Out: out, Sources: []builder.Source{builder.DirSource(src)}, Tile: side, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.TileGroups) != 1 || len(sum.TileGroups[0].Members) != 3 {
+		t.Fatalf("tile groups %+v, want one of the 3 motif tiles", sum.TileGroups)
+	}
+	for _, x := range sum.TileGroups[0].Members {
+		if x.Rect.Min.Y != 0 {
+			t.Errorf("tile %v grouped with the motif tiles", x.Rect)
+		}
+	}
+	if len(sum.Pictures) != 4 {
+		t.Fatalf("%d pictures, want the kept motif tile and 3 textures", len(sum.Pictures))
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "pictures", "*"))
+	if len(files) != 4 {
+		t.Errorf("%d files in pictures/, want the 4 kept", len(files))
+	}
+	rows, err := ReadTileGroups(out)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("TILEGROUPS.tsv: %d rows, %v; want 3", len(rows), err)
+	}
+	kept := 0
+	for _, r := range rows {
+		if r.Kept {
+			kept++
+		}
+	}
+	if kept != 1 {
+		t.Errorf("%d tiles kept in the group, want 1", kept)
 	}
 }
