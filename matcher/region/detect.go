@@ -101,7 +101,13 @@ func (k *work) nearColour(i int, col [3]uint8, tol int) bool {
 // most 6% of a side, so a picture's own flat sky is not mistaken for one.
 func (k *work) innerTrim(b box) box {
 	var buf []int
+	// A side on the image's edge has no bubble around it: a uniform band
+	// there is the picture's own (a sky, a table).
+	onEdge := [4]bool{b.x0 == 0, b.y0 == 0, b.x1 == k.w, b.y1 == k.h}
 	for s := 0; s < 4; s++ {
+		if onEdge[s] {
+			continue
+		}
 		limit := b.h() * 6 / 100
 		if s == left || s == right {
 			limit = b.w() * 6 / 100
