@@ -363,7 +363,10 @@ func (h *Hasher) decodeHeld(ctx context.Context, out *Hashes, content []byte, to
 			out.PhotoErr = err
 		}
 	case content != nil && out.ContentType == Video:
-		out.VideoFrames, out.VideoErr = video.HashBytes(ctx, content, h.cfg.Video)
+		out.VideoFrames, out.VideoErr = video.HashBytes(ctx, content, h.videoOptions())
+		if h.cfg.ItemVariants {
+			out.ItemVariants = VideoItemVariants(out.VideoFrames)
+		}
 	case content != nil:
 		out.PhotoErr = h.hashPhoto(content, out)
 	}

@@ -3,7 +3,7 @@ package video
 import (
 	"bytes"
 	"errors"
-	"slices"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -38,7 +38,7 @@ func TestVPDQRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got, frames) {
+	if !reflect.DeepEqual(got, frames) {
 		t.Errorf("round trip: %+v", got)
 	}
 	// A line as the reference writes it, CRLF and blank lines tolerated.

@@ -17,6 +17,9 @@ type Frame struct {
 	Quality   int
 	Hash      pdq.Hash
 	Timestamp float64
+	// Views are the frame's other readings, when Options.Views asked for
+	// them (never in the vPDQ text format).
+	Views []View
 }
 
 // Defaults for Options.
@@ -75,6 +78,10 @@ type Options struct {
 	// FFprobe is the ffprobe program (default: "ffprobe" beside FFmpeg
 	// when FFmpeg is a path, else looked up in PATH).
 	FFprobe string
+	// Views also hashes other readings of each frame (QueryViews for a
+	// query, KnownViews for a known video); none by default, as the
+	// reference.
+	Views Views
 	// ProbeBytes is how much of a piped input HashReader buffers for
 	// probing (default DefaultProbeBytes).
 	ProbeBytes int

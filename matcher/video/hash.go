@@ -202,7 +202,7 @@ func decode(ctx context.Context, ffmpeg string, src source, stdin io.Reader, s s
 		}()
 	}
 
-	frames, short := hashFrames(stdout, w, h, step, s.frameRate)
+	frames, short := hashFrames(stdout, w, h, step, s.frameRate, opts.Views)
 	waitErr := c.wait()
 	if err := contextError(ctx); err != nil {
 		return nil, err
@@ -224,7 +224,8 @@ func decode(ctx context.Context, ffmpeg string, src source, stdin io.Reader, s s
 // hashFrames reads w*h RGB frames from r until EOF and hashes each, one
 // frame read ahead while the previous one is hashed. short reports a
 // partial last frame. It reads r to its end, so that ffmpeg never blocks.
-func hashFrames(r io.Reader, w, h, step int, frameRate float64) (frames []Frame, short bool) {
+// Each frame's views are hashed with it.
+func hashFrames(r io.Reader, w, h, step int, frameRate float64, views Views) (frames []Frame, short bool) {
 	size := w * h * 3
 	free := make(chan []byte, 2)
 	free <- make([]byte, size)
@@ -245,6 +246,7 @@ func hashFrames(r io.Reader, w, h, step int, frameRate float64) (frames []Frame,
 	}()
 
 	hasher := pdq.NewHasher(pdq.Options{FullResolution: true})
+	viewer := newViewer(views)
 	// The reference divides in float32: frameNumber / (float)frameRate.
 	rate32 := float32(frameRate)
 	for k := 0; ; k++ {
@@ -252,8 +254,8 @@ func hashFrames(r io.Reader, w, h, step int, frameRate float64) (frames []Frame,
 		if !ok {
 			break
 		}
-		// The buffer has the shape Hash wants, so it cannot fail.
-		res, _ := hasher.Hash(buf, w, h, 3)
+		res := viewer.frameHash(hasher, buf, w, h)
+		frameViews := viewer.of(buf, w, h, res)
 		free <- buf
 		n := k * step
 		frames = append(frames, Frame{
@@ -261,6 +263,7 @@ func hashFrames(r io.Reader, w, h, step int, frameRate float64) (frames []Frame,
 			Quality:   res.Quality,
 			Hash:      res.Hash,
 			Timestamp: float64(float32(n) / rate32),
+			Views:     frameViews,
 		})
 	}
 	return frames, <-shortc

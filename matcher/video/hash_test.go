@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -116,7 +116,7 @@ func TestHashReader(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if !slices.Equal(fromFile, fromPipe) {
+		if !reflect.DeepEqual(fromFile, fromPipe) {
 			t.Errorf("%s: piped hashes differ from the file's", name)
 		}
 	}
@@ -233,7 +233,7 @@ func TestHashBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fromFile) == 0 || len(fromFile) != len(fromMemory) || fromFile[0] != fromMemory[0] {
+	if len(fromFile) == 0 || len(fromFile) != len(fromMemory) || !reflect.DeepEqual(fromFile[0], fromMemory[0]) {
 		t.Fatalf("memory %d frames, file %d", len(fromMemory), len(fromFile))
 	}
 }

@@ -18,6 +18,18 @@ const (
 	DefaultComparedPercent = 0.0
 )
 
+// The containment rule herken adds (MatchOptions.ContainedPercent): a
+// copy with a few seconds of other footage before or after the known
+// video has fewer than 80% of its frames matched (10 s of it after 3 s of
+// another: 77%), yet it holds the whole known video. Unrelated videos do
+// not match most of a known video's frames; the floor on frames keeps a
+// known video of one or two distinct frames from matching any query that
+// shows a similar picture once.
+const (
+	DefaultContainedPercent   = 80.0
+	DefaultMinContainedFrames = 5
+)
+
 // MatchOptions set the matching rules. A zero field means its default;
 // a negative Quality keeps every frame, a negative QueryPercent or
 // ComparedPercent sets no requirement on that side.
@@ -26,6 +38,13 @@ type MatchOptions struct {
 	Distance        int
 	QueryPercent    float64
 	ComparedPercent float64
+	// ContainedPercent, when positive, also matches a query that holds
+	// the known video among other footage: at least this share of the
+	// known video's frames matched, by at least MinContainedFrames frames
+	// of each side (default DefaultMinContainedFrames). Zero: the
+	// reference's rule alone.
+	ContainedPercent   float64
+	MinContainedFrames int
 }
 
 func (o MatchOptions) withDefaults() MatchOptions {
@@ -37,6 +56,9 @@ func (o MatchOptions) withDefaults() MatchOptions {
 	}
 	if o.QueryPercent == 0 {
 		o.QueryPercent = DefaultQueryPercent
+	}
+	if o.MinContainedFrames <= 0 {
+		o.MinContainedFrames = DefaultMinContainedFrames
 	}
 	return o
 }
@@ -58,6 +80,13 @@ type MatchResult struct {
 	QueryMatched    int `json:"query_matched"`
 	ComparedFrames  int `json:"compared_frames"`
 	ComparedMatched int `json:"compared_matched"`
+	// Contained: matched by the containment rule (MatchOptions.
+	// ContainedPercent), the query's share being under its threshold.
+	Contained bool `json:"contained,omitempty"`
+	// Reading says how the frames were compared when not as given: the
+	// query mirrored, the picture inside its frames, stored crops of the
+	// known video's frames (set by the caller that compared them so).
+	Reading string `json:"reading,omitempty"`
 }
 
 // Unique returns the hashes the reference compares: those of frames with
@@ -113,6 +142,10 @@ func Score(queryMatched, queryFrames, comparedMatched, comparedFrames int, opts 
 	r.Matched = queryMatched > 0 &&
 		r.QueryMatchPercent >= opts.QueryPercent &&
 		r.ComparedMatchPercent >= opts.ComparedPercent
+	if !r.Matched && opts.ContainedPercent > 0 && r.ComparedMatchPercent >= opts.ContainedPercent &&
+		min(queryMatched, comparedMatched) >= opts.MinContainedFrames {
+		r.Matched, r.Contained = true, true
+	}
 	return r
 }
 
