@@ -15,6 +15,18 @@ import (
 	"github.com/atkm/herken/matcher/media"
 )
 
+// contentHandlers answer the endpoints of the known content: banks,
+// items, imports, the status, the offline filters and the health check.
+// They are safe for concurrent use.
+type contentHandlers struct {
+	cfg     *Config
+	content *index.Content
+	// itemHasher hashes uploads of known items: like the match hasher,
+	// but always decoding exactly.
+	itemHasher *matcher.Hasher
+	budget     *bodyBudget
+}
+
 // bankRequest is the body of POST /v1/banks and PATCH /v1/banks/{bank}.
 // In a PATCH, absent fields are left as they are.
 type bankRequest struct {
@@ -52,12 +64,12 @@ func (r bankRequest) apply(b *matcher.Bank) error {
 	return nil
 }
 
-func (s *Service) listBanks(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, map[string]any{"banks": s.content.Banks()})
+func (h *contentHandlers) listBanks(c *call) error {
+	writeJSON(c.ctx, http.StatusOK, banksAnswer{Banks: h.content.Banks()})
 	return nil
 }
 
-func (s *Service) createBank(c *call) error {
+func (h *contentHandlers) createBank(c *call) error {
 	var req bankRequest
 	if err := c.decodeJSON(&req); err != nil {
 		return err
@@ -69,11 +81,11 @@ func (s *Service) createBank(c *call) error {
 	if err := req.apply(&b); err != nil {
 		return err
 	}
-	if _, err := s.content.CreateBank(b); err != nil {
+	if _, err := h.content.CreateBank(b); err != nil {
 		return err
 	}
 	c.audit.Detail = "created bank " + b.Name
-	created, err := s.content.Bank(b.Name)
+	created, err := h.content.Bank(b.Name)
 	if err != nil {
 		return err
 	}
@@ -81,8 +93,8 @@ func (s *Service) createBank(c *call) error {
 	return nil
 }
 
-func (s *Service) getBank(c *call) error {
-	b, err := s.content.Bank(c.params["bank"])
+func (h *contentHandlers) getBank(c *call) error {
+	b, err := h.content.Bank(c.params["bank"])
 	if err != nil {
 		return err
 	}
@@ -90,7 +102,7 @@ func (s *Service) getBank(c *call) error {
 	return nil
 }
 
-func (s *Service) updateBank(c *call) error {
+func (h *contentHandlers) updateBank(c *call) error {
 	var req bankRequest
 	if err := c.decodeJSON(&req); err != nil {
 		return err
@@ -98,7 +110,7 @@ func (s *Service) updateBank(c *call) error {
 	if req.Name != nil && *req.Name != c.params["bank"] {
 		return errorf(http.StatusBadRequest, "invalid_request", "a bank cannot be renamed")
 	}
-	b, err := s.content.UpdateBank(c.params["bank"], req.apply)
+	b, err := h.content.UpdateBank(c.params["bank"], req.apply)
 	if err != nil {
 		return err
 	}
@@ -107,7 +119,7 @@ func (s *Service) updateBank(c *call) error {
 	return nil
 }
 
-func (s *Service) listItems(c *call) error {
+func (h *contentHandlers) listItems(c *call) error {
 	args := c.ctx.QueryArgs()
 	f := index.ItemFilter{Bank: c.params["bank"], Status: matcher.ItemStatus(args.Peek("status"))}
 	if f.Status != "" && f.Status != matcher.Active && f.Status != matcher.Retracted {
@@ -127,7 +139,7 @@ func (s *Service) listItems(c *call) error {
 		}
 		f.Limit = n
 	}
-	items, err := s.content.Items(f)
+	items, err := h.content.Items(f)
 	if err != nil {
 		return err
 	}
@@ -141,13 +153,13 @@ func (s *Service) listItems(c *call) error {
 	if len(items) == f.Limit {
 		next = strconv.FormatUint(items[len(items)-1].ID, 10)
 	}
-	writeJSON(c.ctx, http.StatusOK, map[string]any{"items": items, "next_after": next})
+	writeJSON(c.ctx, http.StatusOK, itemsAnswer{Items: items, NextAfter: next})
 	return nil
 }
 
 // addItem answers POST /v1/banks/{bank}/items with an item given by its
 // hashes: {"signals": [...], "categories": [...], "label", "reference"}.
-func (s *Service) addItem(c *call) error {
+func (h *contentHandlers) addItem(c *call) error {
 	var req struct {
 		Signals    []matcher.Signal   `json:"signals"`
 		Categories []matcher.Category `json:"categories"`
@@ -160,13 +172,13 @@ func (s *Service) addItem(c *call) error {
 	}
 	it := matcher.Item{Bank: c.params["bank"], Signals: req.Signals, Categories: req.Categories,
 		Label: req.Label, Reference: req.Reference, PDQQuality: req.PDQQuality, AddedBy: c.actor()}
-	return s.storeItem(c, it)
+	return h.storeItem(c, it)
 }
 
 // uploadItem answers POST /v1/banks/{bank}/items/upload: the body is a
 // known file (raw or multipart "file"), hashed with every signal and not
 // kept. Query parameters categories, label and reference describe it.
-func (s *Service) uploadItem(c *call) error {
+func (h *contentHandlers) uploadItem(c *call) error {
 	args := c.ctx.QueryArgs()
 	cats, err := matcher.ParseCategories(string(args.Peek("categories")))
 	if err != nil {
@@ -176,11 +188,11 @@ func (s *Service) uploadItem(c *call) error {
 	if err != nil {
 		return err
 	}
-	held := s.holdBody(r, int64(c.ctx.Request.Header.ContentLength()))
+	held := h.budget.hold(r, int64(c.ctx.Request.Header.ContentLength()))
 	defer held.Release()
 	ctx, cancel := watchPeer(context.Background(), c.ctx.Conn())
 	defer cancel()
-	hs, err := s.itemHasher.Hash(ctx, held)
+	hs, err := h.itemHasher.Hash(ctx, held)
 	if err != nil {
 		return err
 	}
@@ -194,19 +206,11 @@ func (s *Service) uploadItem(c *call) error {
 	if it.Label == "" {
 		it.Label = name
 	}
-	return s.storeItem(c, it, notes...)
+	return h.storeItem(c, it, notes...)
 }
 
-// itemAnswer is the answer to adding an item: the item as stored and, for
-// a file whose photo or video signals could not be computed, notes saying
-// that it was kept with its digests only, and why.
-type itemAnswer struct {
-	matcher.Item
-	Notes []string `json:"notes,omitempty"`
-}
-
-func (s *Service) storeItem(c *call, it matcher.Item, notes ...string) error {
-	out, _, err := s.content.AddItems([]matcher.Item{it})
+func (h *contentHandlers) storeItem(c *call, it matcher.Item, notes ...string) error {
+	out, _, err := h.content.AddItems([]matcher.Item{it})
 	if err != nil {
 		return err
 	}
@@ -216,7 +220,7 @@ func (s *Service) storeItem(c *call, it matcher.Item, notes ...string) error {
 	case !o.Added:
 		return errorf(http.StatusConflict, "already_present", "bank %s already holds item %d with one of these signals", it.Bank, o.ID)
 	}
-	added, err := s.content.Item(out[0].ID)
+	added, err := h.content.Item(out[0].ID)
 	if err != nil {
 		return err
 	}
@@ -226,30 +230,22 @@ func (s *Service) storeItem(c *call, it matcher.Item, notes ...string) error {
 	return nil
 }
 
-func (c *call) itemID() (uint64, error) {
-	id, err := strconv.ParseUint(c.params["id"], 10, 64)
-	if err != nil {
-		return 0, errorf(http.StatusBadRequest, "invalid_request", "item id %q is not a number", c.params["id"])
-	}
-	return id, nil
-}
-
-func (s *Service) getItem(c *call) error {
+func (h *contentHandlers) getItem(c *call) error {
 	id, err := c.itemID()
 	if err != nil {
 		return err
 	}
-	it, err := s.content.Item(id)
+	it, err := h.content.Item(id)
 	if err != nil {
 		return err
 	}
-	writeJSON(c.ctx, http.StatusOK, it)
+	writeJSON(c.ctx, http.StatusOK, itemAnswer{Item: it})
 	return nil
 }
 
 // changeStatus answers POST /v1/items/{id}/retract and .../reactivate
 // with {"reason": "..."}.
-func (s *Service) changeStatus(retract bool) func(*call) error {
+func (h *contentHandlers) changeStatus(retract bool) func(*call) error {
 	return func(c *call) error {
 		id, err := c.itemID()
 		if err != nil {
@@ -261,24 +257,24 @@ func (s *Service) changeStatus(retract bool) func(*call) error {
 		if err := c.decodeJSON(&req); err != nil {
 			return err
 		}
-		change := s.content.Reactivate
+		change := h.content.Reactivate
 		if retract {
-			change = s.content.Retract
+			change = h.content.Retract
 		}
 		it, err := change(id, req.Reason, c.actor())
 		if err != nil {
 			return err
 		}
 		c.audit.Detail = fmt.Sprintf("%s item %d: %s", it.Status, id, req.Reason)
-		writeJSON(c.ctx, http.StatusOK, it)
+		writeJSON(c.ctx, http.StatusOK, itemAnswer{Item: it})
 		return nil
 	}
 }
 
 // importList answers POST /v1/banks/{bank}/import: the body is a hash list
 // (query: format, type, categories); the answer is the import's summary.
-func (s *Service) importList(c *call) error {
-	im, err := importer.New(s.content, c.params["bank"], c.actor())
+func (h *contentHandlers) importList(c *call) error {
+	im, err := importer.New(h.content, c.params["bank"], c.actor())
 	if err != nil {
 		return err
 	}
@@ -296,7 +292,7 @@ func (s *Service) importList(c *call) error {
 			return invalid(err)
 		}
 	}
-	body := bufio.NewReaderSize(c.body(s.cfg.MaxUploadBytes), 64<<10)
+	body := bufio.NewReaderSize(c.body(h.cfg.MaxUploadBytes), 64<<10)
 	if head, _ := body.Peek(media.SniffLen); importer.IsMedia(head) {
 		return errorf(http.StatusUnsupportedMediaType, "not_a_hash_list",
 			"the body is a photo or video; add a known file with POST /v1/banks/%s/items/upload", c.params["bank"])
@@ -319,14 +315,14 @@ func (s *Service) importList(c *call) error {
 	return nil
 }
 
-func (s *Service) status(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, s.content.Status())
+func (h *contentHandlers) status(c *call) error {
+	writeJSON(c.ctx, http.StatusOK, h.content.Status())
 	return nil
 }
 
 // filter answers GET /v1/filter/{type}: the Bloom filter of every known
 // digest of that type, for offline pre-screening. Headers say what it is.
-func (s *Service) filter(c *call) error {
+func (h *contentHandlers) filter(c *call) error {
 	t, err := matcher.ParseSignalType(c.params["type"])
 	if err != nil {
 		return err
@@ -335,23 +331,23 @@ func (s *Service) filter(c *call) error {
 		return errorf(http.StatusBadRequest, "invalid_signal", "filters exist for the exact types sha256, md5 and sha1, not %s", t)
 	}
 	var buf strings.Builder
-	meta, err := s.content.WriteFilter(t, &buf)
+	meta, err := h.content.WriteFilter(t, &buf)
 	if err != nil {
 		return err
 	}
-	h := &c.ctx.Response.Header
-	h.Set("X-Herken-Signal-Type", t.String())
-	h.Set("X-Herken-Count", strconv.FormatUint(uint64(meta.Count), 10))
-	h.Set("X-Herken-FP-Rate", strconv.FormatFloat(meta.FPRate, 'g', -1, 64))
-	h.Set("X-Herken-Index-Version", strconv.FormatUint(meta.IndexVersion, 10))
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="herken-%s.bloom"`, t))
+	hdr := &c.ctx.Response.Header
+	hdr.Set("X-Herken-Signal-Type", t.String())
+	hdr.Set("X-Herken-Count", strconv.FormatUint(uint64(meta.Count), 10))
+	hdr.Set("X-Herken-FP-Rate", strconv.FormatFloat(meta.FPRate, 'g', -1, 64))
+	hdr.Set("X-Herken-Index-Version", strconv.FormatUint(meta.IndexVersion, 10))
+	hdr.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="herken-%s.bloom"`, t))
 	c.ctx.SetContentType("application/octet-stream")
 	c.ctx.SetStatusCode(http.StatusOK)
 	c.ctx.SetBodyString(buf.String())
 	return nil
 }
 
-func (s *Service) healthz(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version, "index_version": s.content.Version()})
+func (h *contentHandlers) healthz(c *call) error {
+	writeJSON(c.ctx, http.StatusOK, healthAnswer{Status: "ok", Version: h.cfg.Version, IndexVersion: h.content.Version()})
 	return nil
 }

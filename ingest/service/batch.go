@@ -28,23 +28,6 @@ type batchLine struct {
 	DataBase64 *string         `json:"data_base64"` // nil: not given
 }
 
-// batchResult is one line of a batch's answer.
-type batchResult struct {
-	ID     json.RawMessage `json:"id"`
-	Line   int             `json:"line"`
-	Result any             `json:"result,omitempty"`
-	Error  *Problem        `json:"error,omitempty"`
-}
-
-// batchSummary is the last line of a batch's answer: its presence tells
-// the client that the whole batch was read.
-type batchSummary struct {
-	Lines        int    `json:"lines"`
-	Matched      int    `json:"matched"`
-	Errors       int    `json:"errors"`
-	IndexVersion uint64 `json:"index_version"`
-}
-
 // batch answers POST /v1/batch: NDJSON in, NDJSON out, both streamed. Lines
 // are worked on BatchWorkers at a time and answered in the order they
 // finish, each as soon as it is ready; the next line is read only when a
@@ -53,9 +36,9 @@ type batchSummary struct {
 //
 // The answer starts before the request ends: a client must read it while
 // it sends (Go's net/http client does).
-func (s *Service) batch(c *call) error {
+func (h *matchHandlers) batch(c *call) error {
 	conn := c.ctx.Conn()
-	d := newIdleDeadline(conn, s.cfg.StreamIdleTimeout)
+	d := newIdleDeadline(conn, h.cfg.StreamIdleTimeout)
 	body := &stoppableReader{r: c.streamBody(math.MaxInt64, d), d: d}
 	// fasthttp releases the request as soon as writing the answer fails,
 	// while this batch may still read its body: the failed write stops the
@@ -70,7 +53,7 @@ func (s *Service) batch(c *call) error {
 	c.ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := watchPeer(context.Background(), conn)
 		defer cancel()
-		s.runBatch(ctx, body, w, who)
+		h.runBatch(ctx, body, w, who)
 		if guard != nil {
 			guard.setOnWriteError(nil) // the reader is done
 		}
@@ -82,19 +65,19 @@ func (s *Service) batch(c *call) error {
 // returns only once its reader and workers are done. The work stops when
 // ctx is done (the client left), when the answer cannot be written, or
 // when the body cannot be read.
-func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer, who index.APIKey) {
+func (h *matchHandlers) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer, who index.APIKey) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	results := make(chan batchResult, s.cfg.BatchWorkers)
+	results := make(chan batchLineAnswer, h.cfg.BatchWorkers)
 	var sum batchSummary
 	var readErr error
 	go func() {
 		defer close(results)
 		g := new(errgroup.Group)
-		g.SetLimit(s.cfg.BatchWorkers)
+		g.SetLimit(h.cfg.BatchWorkers)
 		br := bufio.NewReaderSize(body, batchReadBuffer)
 		for n := 1; ctx.Err() == nil; n++ {
-			line, err := readBatchLine(br, s.cfg.MaxBatchLine)
+			line, err := readBatchLine(br, h.cfg.MaxBatchLine)
 			if errors.Is(err, io.EOF) && len(line) == 0 {
 				break
 			}
@@ -102,7 +85,7 @@ func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer,
 			switch {
 			case errors.As(err, &ae) && ae.Code == "line_too_long":
 				sum.Lines++
-				results <- batchResult{ID: json.RawMessage("null"), Line: n, Error: &ae.Problem}
+				results <- batchLineAnswer{ID: json.RawMessage("null"), Line: n, Error: &ae.Problem}
 				continue
 			case err != nil && !errors.Is(err, io.EOF):
 				readErr = err
@@ -112,13 +95,13 @@ func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer,
 				putBuffer(line)
 			} else {
 				sum.Lines++
-				s.metrics.queued(1)
+				h.metrics.queued(1)
 				g.Go(func() error {
-					defer s.metrics.queued(-1)
-					r, rec := s.batchLine(ctx, n, line)
+					defer h.metrics.queued(-1)
+					r, rec := h.batchLine(ctx, n, line)
 					putBuffer(line) // nothing in r or rec refers to it
 					rec.KeyID, rec.Role, rec.Action = who.ID, string(who.Role), "batch"
-					s.audit.Record(rec)
+					h.audit.Record(rec)
 					results <- r
 					return nil
 				})
@@ -142,7 +125,7 @@ func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer,
 		}
 		if r.Error != nil {
 			sum.Errors++
-		} else if m, ok := r.Result.(matchResponse); ok && m.Matched {
+		} else if m, ok := r.Result.(matchAnswer); ok && m.Matched {
 			sum.Matched++
 		} else if l, ok := r.Result.(lookupAnswer); ok && l.Matched {
 			sum.Matched++
@@ -161,12 +144,12 @@ func (s *Service) runBatch(ctx context.Context, body io.Reader, w *bufio.Writer,
 	}
 	if readErr != nil {
 		p := classify(readErr).Problem
-		_ = enc.Encode(map[string]Problem{"error": p})
+		_ = enc.Encode(problemAnswer{Error: p})
 		_ = w.Flush()
 		return
 	}
-	sum.IndexVersion = s.content.Version()
-	_ = enc.Encode(map[string]batchSummary{"summary": sum})
+	sum.IndexVersion = h.content.Version()
+	_ = enc.Encode(batchSummaryAnswer{Summary: sum})
 	_ = w.Flush()
 }
 
@@ -320,25 +303,19 @@ var isBase64 = func() (t [256]bool) {
 	return t
 }()
 
-// lookupAnswer is the result of a batch line with signals.
-type lookupAnswer struct {
-	Matched bool `json:"matched"`
-	matcher.Lookup
-}
-
-func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResult, index.AuditRecord) {
-	out := batchResult{ID: json.RawMessage("null"), Line: n}
+func (h *matchHandlers) batchLine(ctx context.Context, n int, line []byte) (batchLineAnswer, index.AuditRecord) {
+	out := batchLineAnswer{ID: json.RawMessage("null"), Line: n}
 	var rec index.AuditRecord
-	fail := func(err error) (batchResult, index.AuditRecord) {
+	fail := func(err error) (batchLineAnswer, index.AuditRecord) {
 		ae := classify(err)
 		if ae.Code == "internal" {
-			s.log.Error("batch line failed", "line", n, "err", err)
+			h.log.Error("batch line failed", "line", n, "err", err)
 		}
 		out.Error = &ae.Problem
 		rec.Status, rec.Decision, rec.Detail = ae.status, "error", ae.Code
 		return out, rec
 	}
-	done := func(sigs []matcher.Signal, l matcher.Lookup) (batchResult, index.AuditRecord) {
+	done := func(sigs []matcher.Signal, l matcher.Identification) (batchLineAnswer, index.AuditRecord) {
 		rec.Status, rec.Signals, rec.Decision = http.StatusOK, sigs, "no_match"
 		if len(l.Matches) > 0 {
 			rec.Decision = "match"
@@ -365,12 +342,12 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 	switch {
 	case in.URL != "":
 		rec.URL = in.URL
-		resp, err := s.fetchAndMatch(ctx, in.URL)
+		resp, err := h.fetchAndMatch(ctx, in.URL)
 		if err != nil {
 			return fail(err)
 		}
 		out.Result = resp
-		return done(resp.Signals, resp.Lookup)
+		return done(resp.Signals, resp.Identification)
 	case data64 != nil:
 		if len(data64) == 0 {
 			return fail(errEmpty("line %d: data_base64 is empty", n))
@@ -385,15 +362,15 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		if len(data) == 0 {
 			return fail(errEmpty("line %d: data_base64 holds no bytes", n))
 		}
-		if int64(len(data)) > s.cfg.MaxUploadBytes {
+		if int64(len(data)) > h.cfg.MaxUploadBytes {
 			return fail(errorf(http.StatusRequestEntityTooLarge, "too_large", "line %d: the content is over the upload limit", n))
 		}
-		resp, err := s.result(s.hasher.HashBytes(ctx, data))
+		resp, err := h.result(h.hasher.HashBytes(ctx, data))
 		if err != nil {
 			return fail(err)
 		}
 		out.Result = resp
-		return done(resp.Signals, resp.Lookup)
+		return done(resp.Signals, resp.Identification)
 	default:
 		var req lookupRequest
 		if err := json.Unmarshal([]byte(`{"signals":`+string(in.Signals)+`}`), &req); err != nil {
@@ -410,12 +387,12 @@ func (s *Service) batchLine(ctx context.Context, n int, line []byte) (batchResul
 		if len(queries) == 0 || len(queries) > maxLookupSignals {
 			return fail(errorf(http.StatusBadRequest, "invalid_request", "line %d: give 1 to %d signals", n, maxLookupSignals))
 		}
-		l, err := s.matcher.Lookup(queries)
+		l, err := h.matcher.MatchSignals(queries)
 		if err != nil {
 			return fail(err)
 		}
-		s.metrics.matched(l.Matches)
-		out.Result = lookupAnswer{Matched: len(l.Matches) > 0, Lookup: l}
+		h.metrics.matched(l.Matches)
+		out.Result = lookupAnswer{Matched: len(l.Matches) > 0, Identification: l}
 		sigs := make([]matcher.Signal, len(queries))
 		for i, q := range queries {
 			sigs[i] = q.Signal

@@ -3,7 +3,10 @@ package service
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/fetch"
@@ -108,3 +111,16 @@ var errGone = errorf(499, "client_gone", "the client closed its connection befor
 var errInvalid = errors.New("invalid request")
 
 func invalid(err error) error { return fmt.Errorf("%w: %w", errInvalid, err) }
+
+// protocolError answers requests fasthttp could not parse.
+func protocolError(ctx *fasthttp.RequestCtx, err error) {
+	status, code := http.StatusBadRequest, "malformed_request"
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		status, code = http.StatusRequestTimeout, "timeout"
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		status, code = http.StatusRequestEntityTooLarge, "too_large"
+	}
+	writeJSON(ctx, status, problemAnswer{Error: Problem{Code: code, Message: "the request could not be read: " + err.Error()}})
+}

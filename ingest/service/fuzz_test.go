@@ -41,7 +41,7 @@ func FuzzBatchLine(f *testing.F) {
 		if (err == nil) != (wantErr == nil) || err == nil && (string(data) != string(wantData) || (data == nil) != (wantData == nil) || !reflect.DeepEqual(in, wantIn)) {
 			t.Fatalf("line %q: parsed as %+v %q %v, want %+v %q %v", line, in, data, err, wantIn, wantData, wantErr)
 		}
-		out, rec := svc.batchLine(context.Background(), 1, line)
+		out, rec := svc.match.batchLine(context.Background(), 1, line)
 		if out.Error != nil && (out.Error.Code == "internal" || rec.Status >= 500) {
 			t.Fatalf("line %q: internal error %+v", line, out.Error)
 		}

@@ -9,14 +9,21 @@ import (
 	"github.com/atkm/herken/index"
 )
 
-func (s *Service) listKeys(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, map[string]any{"keys": s.keys.List()})
+// accessHandlers answer the endpoints of access: API keys, the audit
+// log and whoami. They are safe for concurrent use.
+type accessHandlers struct {
+	keys  *index.APIKeys
+	audit *index.AuditLog
+}
+
+func (h *accessHandlers) listKeys(c *call) error {
+	writeJSON(c.ctx, http.StatusOK, keysAnswer{Keys: h.keys.List()})
 	return nil
 }
 
 // createKey answers POST /v1/keys {"name", "role", "expires_at"}: the key
 // is in the answer once and cannot be recovered.
-func (s *Service) createKey(c *call) error {
+func (h *accessHandlers) createKey(c *call) error {
 	var req struct {
 		Name      string     `json:"name"`
 		Role      string     `json:"role"`
@@ -29,18 +36,18 @@ func (s *Service) createKey(c *call) error {
 	if err != nil {
 		return invalid(err)
 	}
-	rec, key, err := s.keys.Create(req.Name, role, req.ExpiresAt, c.actor())
+	rec, key, err := h.keys.Create(req.Name, role, req.ExpiresAt, c.actor())
 	if err != nil {
 		return invalid(err)
 	}
 	c.audit.Detail = "created key " + rec.ID + " (" + string(rec.Role) + ")"
-	writeJSON(c.ctx, http.StatusCreated, map[string]any{"key": key, "record": rec,
-		"note": "this is the only time the key is shown; only its hash is stored"})
+	writeJSON(c.ctx, http.StatusCreated, keyCreatedAnswer{Key: key, Record: rec,
+		Note: "this is the only time the key is shown; only its hash is stored"})
 	return nil
 }
 
-func (s *Service) revokeKey(c *call) error {
-	rec, err := s.keys.Revoke(c.params["id"], c.actor())
+func (h *accessHandlers) revokeKey(c *call) error {
+	rec, err := h.keys.Revoke(c.params["id"], c.actor())
 	switch {
 	case errors.Is(err, index.ErrKeyNotFound):
 		return errorf(http.StatusNotFound, "key_not_found", "%s", err)
@@ -56,7 +63,7 @@ func (s *Service) revokeKey(c *call) error {
 
 // auditQuery answers GET /v1/audit?since=&until=&key=&action=&limit=
 // (times in RFC 3339).
-func (s *Service) auditQuery(c *call) error {
+func (h *accessHandlers) auditQuery(c *call) error {
 	args := c.ctx.QueryArgs()
 	q := index.AuditQuery{KeyID: string(args.Peek("key")), Action: string(args.Peek("action"))}
 	for name, dst := range map[string]*time.Time{"since": &q.Since, "until": &q.Until} {
@@ -75,17 +82,17 @@ func (s *Service) auditQuery(c *call) error {
 		}
 		q.Limit = n
 	}
-	recs, err := s.audit.Query(q)
+	recs, err := h.audit.Query(q)
 	if err != nil {
 		return err
 	}
-	writeJSON(c.ctx, http.StatusOK, map[string]any{"records": recs})
+	writeJSON(c.ctx, http.StatusOK, auditAnswer{Records: recs})
 	return nil
 }
 
 // whoami answers GET /v1/whoami: the caller's key id, name and role, for
 // the web page and for checking a key.
-func (s *Service) whoami(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, map[string]any{"id": c.who.ID, "name": c.who.Name, "role": c.who.Role, "expires_at": c.who.ExpiresAt})
+func (*accessHandlers) whoami(c *call) error {
+	writeJSON(c.ctx, http.StatusOK, whoamiAnswer{ID: c.who.ID, Name: c.who.Name, Role: c.who.Role, ExpiresAt: c.who.ExpiresAt})
 	return nil
 }

@@ -49,9 +49,10 @@ func (m *metrics) queued(delta int) {
 	}
 }
 
-func (s *Service) metricsHandler(c *call) error {
+// handle answers GET /metrics in the Prometheus text format.
+func (m *metrics) handle(c *call) error {
 	c.ctx.SetContentType("text/plain; version=0.0.4")
-	s.metrics.set.WritePrometheus(c.ctx)
+	m.set.WritePrometheus(c.ctx)
 	vm.WriteProcessMetrics(c.ctx)
 	return nil
 }

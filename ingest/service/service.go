@@ -6,8 +6,15 @@
 // kept; only their hashes and the decision leave a handler. Every result
 // carries the evidence of its matches and the index version.
 //
+// A request goes through the router (router.go), then the middleware
+// (middleware.go: metrics, audit, error answers, authentication and roles,
+// rate limits), to a thin handler that parses it, calls the match use
+// case (matcher.Matcher) or one of the index's stores, and writes one
+// answer type per endpoint shape (answers.go).
+//
 // Errors are answered with a JSON Problem and a 4xx status for anything the
-// client can fix; the status is decided in one place (classify).
+// client can fix; the status is decided in one place (classify, applied by
+// the error middleware).
 //
 // A Service is safe for concurrent use: fasthttp runs handlers on many
 // goroutines.
@@ -15,16 +22,11 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -84,21 +86,14 @@ type Config struct {
 	RateBurst int
 }
 
-// Service answers the HTTP API.
+// Service answers the HTTP API. It is the router and the middleware
+// chain in front of three groups of thin handlers (match, content,
+// access), each holding only what it calls.
 type Service struct {
-	cfg    Config
-	hasher *matcher.Hasher
-	// itemHasher hashes uploads of known items: like hasher, but always
-	// decoding exactly.
-	itemHasher *matcher.Hasher
-	// matcher is the match use case every match endpoint answers from.
-	matcher *matcher.Matcher
-	// content, keys and audit are the index's three stores.
-	content *index.Content
-	keys    *index.APIKeys
-	audit   *index.AuditLog
+	cfg     Config
 	log     *slog.Logger
-	routes  []route
+	router  *router
+	match   *matchHandlers
 	metrics *metrics
 	limiter *rateLimiter
 	budget  *bodyBudget
@@ -153,17 +148,29 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := matcher.NewMatcher(matcher.MatcherConfig{Hasher: h, Known: cfg.DB.Content(), NoDihedral: cfg.NoDihedral})
+	db := cfg.DB
+	m, err := matcher.NewMatcher(matcher.MatcherConfig{Hasher: h, Known: db.Content(), NoDihedral: cfg.NoDihedral})
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, hasher: h, itemHasher: ih, matcher: m, log: cfg.Logger,
-		content: cfg.DB.Content(), keys: cfg.DB.APIKeys(), audit: cfg.DB.AuditLog()}
-	s.metrics = newMetrics(s.content)
+	s := &Service{cfg: cfg, log: cfg.Logger}
+	s.metrics = newMetrics(db.Content())
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
-	s.budget = &bodyBudget{limit: cfg.BodyMemory}
+	s.budget = newBodyBudget(cfg.BodyMemory, cfg.Hasher)
 	s.metrics.set.NewGauge("herken_held_body_bytes", func() float64 { return float64(s.budget.inUse()) })
-	s.routes = s.routeTable()
+	s.match = &matchHandlers{cfg: &s.cfg, log: cfg.Logger, matcher: m, hasher: h, budget: s.budget,
+		metrics: s.metrics, content: db.Content(), audit: db.AuditLog()}
+	content := &contentHandlers{cfg: &s.cfg, content: db.Content(), itemHasher: ih, budget: s.budget}
+	access := &accessHandlers{keys: db.APIKeys(), audit: db.AuditLog()}
+	auth := &authenticator{keys: db.APIKeys(), insecure: cfg.InsecureNoAuth}
+	// Outermost first: the request is counted and audited as answered,
+	// errors become answers in one place, and the handler runs only for
+	// an authenticated caller within its rate.
+	mw := []middleware{s.metrics.middleware, auditor{db.AuditLog()}.middleware, errorAnswer{cfg.Logger}.middleware,
+		auth.middleware, s.limiter.middleware}
+	s.router = newRouter(routeTable(s.match, content, access, s.metrics), func(r *route) handlerFunc {
+		return chain(r, r.handle, mw...)
+	})
 	s.server = &fasthttp.Server{
 		Handler:                      s.Handler,
 		Name:                         "herken",
@@ -180,7 +187,7 @@ func New(cfg Config) (*Service, error) {
 		ReadBufferSize:        16 << 10,
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
-		ErrorHandler:          s.protocolError,
+		ErrorHandler:          protocolError,
 		Logger:                fasthttpLogger{cfg.Logger},
 	}
 	return s, nil
@@ -206,136 +213,11 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener, grace time.Duratio
 	return <-errc
 }
 
-// protocolError answers requests fasthttp could not parse.
-func (s *Service) protocolError(ctx *fasthttp.RequestCtx, err error) {
-	status, code := http.StatusBadRequest, "malformed_request"
-	var netErr net.Error
-	switch {
-	case errors.As(err, &netErr) && netErr.Timeout():
-		status, code = http.StatusRequestTimeout, "timeout"
-	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		status, code = http.StatusRequestEntityTooLarge, "too_large"
-	}
-	writeJSON(ctx, status, map[string]Problem{"error": {Code: code, Message: "the request could not be read: " + err.Error()}})
-}
-
-// Handler answers one request.
+// Handler answers one request: it finds the route and runs it behind
+// its middleware.
 func (s *Service) Handler(ctx *fasthttp.RequestCtx) {
-	start := time.Now()
-	path := string(ctx.Path())
-	method := string(ctx.Method())
-	r, params, allowed := s.match(method, path)
-	name := "unknown"
-	c := &call{ctx: ctx, params: params, s: s}
-	var err error
-	switch {
-	case r != nil:
-		name = r.name
-		if err = s.authenticate(c, r); err == nil {
-			err = r.handle(c)
-		}
-	case allowed != "":
-		ctx.Response.Header.Set("Allow", allowed)
-		err = errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s (allowed: %s)", method, path, allowed)
-	default:
-		err = errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s (see /openapi.json)", method, path)
-	}
-	if err != nil {
-		ae := classify(err)
-		if ae.status >= 500 {
-			s.log.Error("request failed", "endpoint", name, "err", err)
-		}
-		if ae.retryAfter > 0 {
-			ctx.Response.Header.Set("Retry-After", strconv.Itoa(ae.retryAfter))
-		}
-		c.audit.Detail = ae.Code
-		// The rest of an unread body would be taken for the next request.
-		if ctx.Request.Header.ContentLength() != 0 {
-			ctx.SetConnectionClose()
-			if ae.Code == "busy" && c.stream != nil {
-				// Read (and drop) the rest of an upload refused for want of
-				// memory, so that the client gets its 429 rather than a
-				// connection reset by unread bytes; nothing is held.
-				_, _ = io.Copy(io.Discard, c.stream)
-			}
-		}
-		writeJSON(ctx, ae.status, map[string]Problem{"error": ae.Problem})
-	}
-	if c.who.Role != "" {
-		s.auditOf(c, r, ctx.Response.StatusCode())
-	}
-	s.metrics.request(name, ctx.Response.StatusCode(), time.Since(start))
-}
-
-// call is one request in a handler.
-type call struct {
-	ctx    *fasthttp.RequestCtx
-	params map[string]string
-	s      *Service
-	who    index.APIKey      // the caller, once authenticated
-	audit  index.AuditRecord // filled by the handler, written after it
-	stream io.Reader         // the body as streamed, once a handler asked for it
-}
-
-// route is one endpoint: a method and a path pattern whose {name}
-// segments are parameters.
-type route struct {
-	method  string
-	pattern []string
-	name    string
-	roles   []index.Role // who may call it; nil: anyone
-	handle  func(*call) error
-}
-
-func (s *Service) match(method, path string) (*route, map[string]string, string) {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	var allowed []string
-	for i := range s.routes {
-		r := &s.routes[i]
-		params, ok := matchPattern(r.pattern, segs)
-		if !ok {
-			continue
-		}
-		if r.method == method || (method == "HEAD" && r.method == "GET") {
-			return r, params, ""
-		}
-		allowed = append(allowed, r.method)
-	}
-	return nil, nil, strings.Join(allowed, ", ")
-}
-
-func matchPattern(pattern, segs []string) (map[string]string, bool) {
-	if len(pattern) != len(segs) {
-		return nil, false
-	}
-	var params map[string]string
-	for i, p := range pattern {
-		if strings.HasPrefix(p, "{") {
-			if segs[i] == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[strings.Trim(p, "{}")] = segs[i]
-			continue
-		}
-		if p != segs[i] {
-			return nil, false
-		}
-	}
-	return params, true
-}
-
-func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		b = []byte(`{"error":{"code":"internal","message":"could not encode the response"}}`)
-	}
-	ctx.SetStatusCode(status)
-	ctx.SetContentType("application/json")
-	ctx.SetBody(append(b, '\n'))
+	r, params := s.router.find(string(ctx.Method()), string(ctx.Path()))
+	_ = r.serve(&call{ctx: ctx, params: params, cfg: &s.cfg})
 }
 
 // fasthttpLogger passes fasthttp's own messages to slog.

@@ -168,7 +168,7 @@ func TestMatchUpload(t *testing.T) {
 		if r.status != 200 {
 			t.Fatalf("%s: status %d %s", name, r.status, r.body)
 		}
-		var res matchResponse
+		var res matchAnswer
 		if err := json.Unmarshal(r.body, &res); err != nil {
 			t.Fatal(err)
 		}

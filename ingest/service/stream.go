@@ -114,6 +114,9 @@ func rawConn(conn net.Conn) net.Conn {
 type bodyBudget struct {
 	mu          sync.Mutex
 	limit, used int64
+	// held are the hasher's limits for photos and videos: the most a body
+	// of each kind can cost.
+	held [2]int64
 }
 
 // take reserves n more bytes for a request that already holds mine.
@@ -165,15 +168,23 @@ type heldBody struct {
 	err    error
 }
 
-func (s *Service) holdBody(r io.Reader, size int64) *heldBody {
-	limits := [2]int64{s.cfg.Hasher.MaxPhotoBytes, s.cfg.Hasher.MaxVideoBytes}
-	if limits[0] <= 0 {
-		limits[0] = matcher.DefaultMaxPhotoBytes
+// newBodyBudget returns a budget of limit bytes for bodies hashed with
+// cfg's limits.
+func newBodyBudget(limit int64, cfg matcher.HasherConfig) *bodyBudget {
+	held := [2]int64{cfg.MaxPhotoBytes, cfg.MaxVideoBytes}
+	if held[0] <= 0 {
+		held[0] = matcher.DefaultMaxPhotoBytes
 	}
-	if limits[1] <= 0 {
-		limits[1] = matcher.DefaultMaxVideoBytes
+	if held[1] <= 0 {
+		held[1] = matcher.DefaultMaxVideoBytes
 	}
-	return &heldBody{r: r, budget: s.budget, size: size, limits: limits, head: make([]byte, 0, media.SniffLen)}
+	return &bodyBudget{limit: limit, held: held}
+}
+
+// hold returns r, of announced length size (<= 0: unknown), charged
+// against the budget as it is read.
+func (b *bodyBudget) hold(r io.Reader, size int64) *heldBody {
+	return &heldBody{r: r, budget: b, size: size, limits: b.held, head: make([]byte, 0, media.SniffLen)}
 }
 
 // SizeHint passes the announced size on to the hasher.

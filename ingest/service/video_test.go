@@ -60,7 +60,7 @@ func TestVideoMatching(t *testing.T) {
 	match := func(name string, data []byte) *matcher.Match {
 		t.Helper()
 		r := do(t, "POST", s.url+"/v1/match", "", bytes.NewReader(data))
-		var res matchResponse
+		var res matchAnswer
 		if err := json.Unmarshal(r.body, &res); err != nil || r.status != 200 {
 			t.Fatalf("%s: %d %s", name, r.status, r.body)
 		}
@@ -115,7 +115,7 @@ func TestHostileVideoUploads(t *testing.T) {
 		for dname, prefix := range videotest.Disguises() {
 			name := mname + "/" + dname
 			r := do(t, "POST", s.url+"/v1/match", "", strings.NewReader(prefix+manifest))
-			var res matchResponse
+			var res matchAnswer
 			if err := json.Unmarshal(r.body, &res); err != nil || r.status >= 500 {
 				t.Fatalf("%s: %d %s", name, r.status, r.body)
 			}

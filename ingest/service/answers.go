@@ -1,0 +1,124 @@
+package service
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/matcher"
+)
+
+// The answers, one type per shape of answer; openapi.json describes each
+// under components/schemas.
+
+// problemAnswer is the answer to every failed request: {"error": Problem}.
+type problemAnswer struct {
+	Error Problem `json:"error"`
+}
+
+// matchAnswer is the answer to a match of content (an upload, a URL, a
+// batch line's URL or data): the result with its evidence, and what went
+// wrong with the input without stopping the match (a photo that could
+// not be decoded still has its digests matched).
+type matchAnswer struct {
+	matcher.Result
+	URL      string    `json:"url,omitempty"`
+	FinalURL string    `json:"final_url,omitempty"`
+	Errors   []Problem `json:"errors,omitempty"`
+}
+
+// lookupAnswer is the answer to a lookup of hashes (GET and POST
+// /v1/lookup, a batch line's signals).
+type lookupAnswer struct {
+	Matched bool `json:"matched"`
+	matcher.Identification
+}
+
+// batchLineAnswer is one line of a batch's answer: the line's result (a
+// matchAnswer or a lookupAnswer) or its error.
+type batchLineAnswer struct {
+	ID     json.RawMessage `json:"id"`
+	Line   int             `json:"line"`
+	Result any             `json:"result,omitempty"`
+	Error  *Problem        `json:"error,omitempty"`
+}
+
+// batchSummaryAnswer is the last line of a batch's answer: its presence
+// tells the client that the whole batch was read.
+type batchSummaryAnswer struct {
+	Summary batchSummary `json:"summary"`
+}
+
+type batchSummary struct {
+	Lines        int    `json:"lines"`
+	Matched      int    `json:"matched"`
+	Errors       int    `json:"errors"`
+	IndexVersion uint64 `json:"index_version"`
+}
+
+// itemAnswer is the answer about one item: the item as stored and, for
+// a file added whose photo or video signals could not be computed, notes
+// saying that it was kept with its digests only, and why.
+type itemAnswer struct {
+	matcher.Item
+	Notes []string `json:"notes,omitempty"`
+}
+
+// itemsAnswer is a page of a bank's items; next_after continues it.
+type itemsAnswer struct {
+	Items     []matcher.Item `json:"items"`
+	NextAfter string         `json:"next_after"`
+}
+
+// banksAnswer lists the banks. One bank is answered as matcher.Bank.
+type banksAnswer struct {
+	Banks []matcher.Bank `json:"banks"`
+}
+
+// keysAnswer lists the API keys' records.
+type keysAnswer struct {
+	Keys []index.APIKey `json:"keys"`
+}
+
+// keyCreatedAnswer is the answer to creating a key: the only time the key
+// itself is shown. A revoked key is answered as its index.APIKey record.
+type keyCreatedAnswer struct {
+	Key    string       `json:"key"`
+	Note   string       `json:"note"`
+	Record index.APIKey `json:"record"`
+}
+
+// auditAnswer is a page of audit records.
+type auditAnswer struct {
+	Records []index.AuditRecord `json:"records"`
+}
+
+// whoamiAnswer describes the caller's key.
+type whoamiAnswer struct {
+	ExpiresAt *time.Time `json:"expires_at"`
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Role      index.Role `json:"role"`
+}
+
+// healthAnswer is the answer of /healthz.
+type healthAnswer struct {
+	IndexVersion uint64 `json:"index_version"`
+	Status       string `json:"status"`
+	Version      string `json:"version"`
+}
+
+// writeJSON writes v as the JSON answer with status.
+func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"internal","message":"could not encode the response"}}`)
+	}
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(append(b, '\n'))
+}
