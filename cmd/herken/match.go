@@ -138,7 +138,7 @@ type localSource struct {
 
 func (l *localSource) matchSignals(queries []matcher.Query) matchOutcome {
 	o := matchOutcome{name: "signals"}
-	lk, err := l.matcher.Identification(queries)
+	lk, err := l.matcher.MatchSignals(queries)
 	if err != nil {
 		return matchOutcome{name: o.name, err: err, noResult: true}
 	}
@@ -146,7 +146,7 @@ func (l *localSource) matchSignals(queries []matcher.Query) matchOutcome {
 	for i, q := range queries {
 		sigs[i] = q.Signal
 	}
-	o.res = matcher.Result{Matched: len(lk.Matches) > 0, Signals: sigs, Lookup: lk}
+	o.res = matcher.Result{Matched: len(lk.Matches) > 0, Signals: sigs, Identification: lk}
 	return o
 }
 
