@@ -11,7 +11,7 @@ import (
 
 // identify looks queries up in s by the default decision rule, as the
 // match use case does.
-func identify(s *Content, queries []matcher.Query) (matcher.Lookup, error) {
+func identify(s *Content, queries []matcher.Query) (matcher.Identification, error) {
 	return matcher.Identify(s, queries, matcher.DefaultRule)
 }
 

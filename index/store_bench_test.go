@@ -35,7 +35,7 @@ import (
 
 // Package-level sinks keep results alive, so the work is not optimised away.
 var (
-	sinkLookup matcher.Lookup
+	sinkLookup matcher.Identification
 	sinkStore  *index.DB
 )
 
@@ -431,7 +431,7 @@ func benchLookups(b *testing.B, name string, s *index.Content, qs [][]matcher.Qu
 			i := seed * 97
 			seed++
 			next.Unlock()
-			var res matcher.Lookup
+			var res matcher.Identification
 			for pb.Next() {
 				var err error
 				res, err = matcher.Identify(s, qs[i%len(qs)], matcher.DefaultRule)

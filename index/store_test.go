@@ -83,7 +83,7 @@ func addOne(t testing.TB, s *Content, it known.Item) uint64 {
 	return out[0].ID
 }
 
-func lookupOne(t testing.TB, s *Content, q matcher.Query) matcher.Lookup {
+func lookupOne(t testing.TB, s *Content, q matcher.Query) matcher.Identification {
 	t.Helper()
 	res, err := identify(s, []matcher.Query{q})
 	if err != nil {

@@ -40,7 +40,8 @@ func TestEmptyContentIsNoKnownItem(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := runCLI(t, "", "match", "--data", data, empty); code != 0 || !strings.Contains(out, "no match") {
+	// Empty content is no query either: an error, and no verdict.
+	if code, out, _ := runCLI(t, "", "match", "--data", data, empty); code != 1 || !strings.Contains(out, "empty") || strings.Contains(out, "no match") {
 		t.Errorf("an empty file: exit %d %q", code, out)
 	}
 }
