@@ -34,6 +34,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	maxUpload := fs.String("max-upload", envDefault("max-upload", "256MiB"), "largest upload (also the largest fetched URL body)")
 	workers := fs.String("batch-workers", envDefault("batch-workers", "0"), "lines of a batch worked on at once (0: 2 per CPU)")
 	noDihedral := fs.Bool("no-dihedral", envBool("no-dihedral"), "do not match PDQ through the query's rotations and flips")
+	noRegions := fs.Bool("no-regions", envBool("no-regions"), "do not look for the picture inside a photo (a frame, padding, caption bars, a screenshot) as query variants")
 	fetchTimeout := fs.String("fetch-timeout", envDefault("fetch-timeout", "30s"), "time limit of one URL fetch, redirects and body included")
 	fetchAllow := fs.String("fetch-allow", envDefault("fetch-allow", ""), "networks URL fetching may reach although not public (CIDR list, for trusted internal sources and tests)")
 	fetchPorts := fs.String("fetch-ports", envDefault("fetch-ports", "80,443"), "ports URL fetching may connect to")
@@ -144,7 +145,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	}
 	defer store.Close()
 	svc, err := service.New(service.Config{
-		DB: store, Fetcher: fetcher, NoDihedral: *noDihedral,
+		DB: store, Fetcher: fetcher, NoDihedral: *noDihedral, NoRegions: *noRegions,
 		Hasher:         matcher.HasherConfig{Limits: media.DefaultLimits, Decode: mode},
 		MaxUploadBytes: uploadLimit, BatchWorkers: nWorkers, Logger: log, Version: version,
 		InsecureNoAuth: *noAuth, RateLimit: rate, RateBurst: burst,
