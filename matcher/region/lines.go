@@ -20,14 +20,18 @@ const lineSamples = 128
 // lineProfile describes each line of one axis: rows (horizontal lines,
 // giving the top and bottom sides) or columns.
 type lineProfile struct {
-	n int
-	// samples reads the luma of line l at the profile's positions.
-	samples func(l int) []int32
-	step    []float32 // mean |L(l) - L(l-1)| over the samples: the jump into line l
-	wide    []float32 // share of samples where that jump is at least bigStep
-	along   []float32 // mean |L(l, q) - L(l, q+1)|: the detail along the line
-	mean    []float32 // mean luma
-	flat    []float32 // share of samples within colourTol of the mean
+	n, m  int       // n lines of m samples
+	lum   []uint8   // the samples: line l's at lum[l*m : l*m+m]
+	step  []float32 // mean |L(l) - L(l-1)| over the samples: the jump into line l
+	wide  []float32 // share of samples where that jump is at least bigStep
+	along []float32 // mean |L(l, q) - L(l, q+1)|: the detail along the line
+	mean  []float32 // mean luma
+	flat  []float32 // share of samples within colourTol of the mean
+	// dom is the share of samples where the jump across lines l-2..l
+	// clearly exceeds the jumps across the two lines before and after it:
+	// at a seam between two pictures nearly every sample does, inside a
+	// picture about a third by chance.
+	dom []float32
 }
 
 // lumaAt is a fast integer luma of the pixel at byte offset o.
@@ -45,112 +49,94 @@ func abs32(v int32) int32 {
 	return v
 }
 
-// newLineProfiles measures the rows and the columns of the input.
+// newLineProfiles measures the rows and the columns of the input in one
+// read of the sampled pixels each.
 func newLineProfiles(pix []byte, width, height, channels int) (rows, cols *lineProfile) {
 	stride := width * channels
-	rows = newLineProfile(height)
 	xs := spread(width-1, lineSamples)
 	ys := spread(height-1, lineSamples)
-	rows.samples = func(l int) []int32 {
-		out := make([]int32, len(xs))
-		for i, x := range xs {
-			out[i] = lumaAt(pix, l*stride+x*channels, channels)
-		}
-		return out
-	}
-	var cur, prev [lineSamples]int32
+	rows = newLineProfile(height, len(xs))
 	for y := 0; y < height; y++ {
 		row := pix[y*stride:]
-		var along, sum int32
+		out := rows.lum[y*rows.m:]
+		var along int32
 		for i, x := range xs {
 			v := lumaAt(row, x*channels, channels)
-			cur[i] = v
-			sum += v
+			out[i] = uint8(v)
 			along += abs32(v - lumaAt(row, (x+1)*channels, channels))
 		}
-		rows.fill(y, cur[:len(xs)], prev[:len(xs)], sum, along)
-		prev = cur
+		rows.along[y] = float32(along)
 	}
 	// Columns: whole sampled rows, read in memory order.
-	cols = newLineProfile(width)
-	cols.samples = func(l int) []int32 {
-		out := make([]int32, len(ys))
-		for i, y := range ys {
-			out[i] = lumaAt(pix, y*stride+l*channels, channels)
-		}
-		return out
-	}
-	stepSum := make([]int32, width)
-	wideN := make([]int32, width)
-	alongSum := make([]int32, width)
-	sums := make([]int32, width)
-	for _, y := range ys {
+	cols = newLineProfile(width, len(ys))
+	for i, y := range ys {
 		row, next := pix[y*stride:], pix[(y+1)*stride:]
-		last := int32(0)
 		for x := 0; x < width; x++ {
 			v := lumaAt(row, x*channels, channels)
-			sums[x] += v
-			alongSum[x] += abs32(v - lumaAt(next, x*channels, channels))
-			if x > 0 {
-				d := abs32(v - last)
-				stepSum[x] += d
-				if d >= bigStep {
-					wideN[x]++
-				}
-			}
-			last = v
+			cols.lum[x*cols.m+i] = uint8(v)
+			cols.along[x] += float32(abs32(v - lumaAt(next, x*channels, channels)))
 		}
 	}
-	m := float32(len(ys))
-	for x := 0; x < width; x++ {
-		cols.step[x] = float32(stepSum[x]) / m
-		cols.wide[x] = float32(wideN[x]) / m
-		cols.along[x] = float32(alongSum[x]) / m
-		cols.mean[x] = float32(sums[x]) / m
-	}
-	// The share near each column's mean takes a second pass over the
-	// same rows: cheaper than holding them.
-	near := make([]int32, width)
-	for _, y := range ys {
-		row := pix[y*stride:]
-		for x := 0; x < width; x++ {
-			if d := float32(lumaAt(row, x*channels, channels)) - cols.mean[x]; d <= colourTol && d >= -colourTol {
-				near[x]++
-			}
-		}
-	}
-	for x := 0; x < width; x++ {
-		cols.flat[x] = float32(near[x]) / m
-	}
+	rows.finish()
+	cols.finish()
 	return rows, cols
 }
 
-func newLineProfile(n int) *lineProfile {
-	return &lineProfile{n: n, step: make([]float32, n), wide: make([]float32, n),
-		along: make([]float32, n), mean: make([]float32, n), flat: make([]float32, n)}
+func newLineProfile(n, m int) *lineProfile {
+	return &lineProfile{n: n, m: m, lum: make([]uint8, n*m), step: make([]float32, n), wide: make([]float32, n),
+		along: make([]float32, n), mean: make([]float32, n), flat: make([]float32, n), dom: make([]float32, n)}
 }
 
-// fill records line l from its samples (cur) and the previous line's.
-func (p *lineProfile) fill(l int, cur, prev []int32, sum, along int32) {
-	m := float32(len(cur))
-	mean := float32(sum) / m
-	near := 0
-	var step int32
-	wide := 0
-	for i, v := range cur {
-		if d := float32(v) - mean; d <= colourTol && d >= -colourTol {
-			near++
+// samples returns line l's samples.
+func (p *lineProfile) samples(l int) []uint8 { return p.lum[l*p.m : l*p.m+p.m] }
+
+// domMargin is how much a jump must exceed its neighbours' to count: more
+// than JPEG noise on a flat area.
+const domMargin = 6
+
+// finish derives every line's figures from the samples (along holds sums).
+func (p *lineProfile) finish() {
+	if p.m == 0 {
+		return
+	}
+	m := float32(p.m)
+	jump := func(a, b []uint8, i int) int32 { return abs32(int32(a[i]) - int32(b[i])) }
+	for l := 0; l < p.n; l++ {
+		cur := p.samples(l)
+		p.along[l] /= m
+		var sum int32
+		for _, v := range cur {
+			sum += int32(v)
 		}
-		if l > 0 {
-			d := abs32(v - prev[i])
-			step += d
-			if d >= bigStep {
-				wide++
+		mean := float32(sum) / m
+		near, wide := 0, 0
+		var step int32
+		for i, v := range cur {
+			if d := float32(v) - mean; d <= colourTol && d >= -colourTol {
+				near++
+			}
+			if l > 0 {
+				d := abs32(int32(v) - int32(p.lum[(l-1)*p.m+i]))
+				step += d
+				if d >= bigStep {
+					wide++
+				}
 			}
 		}
+		p.step[l], p.wide[l] = float32(step)/m, float32(wide)/m
+		p.mean[l], p.flat[l] = mean, float32(near)/m
+		if l >= 4 && l+2 < p.n {
+			a, b, c, e := p.samples(l-4), p.samples(l-2), cur, p.samples(l+2)
+			hits := 0
+			for i := range cur {
+				j := jump(c, b, i)
+				if j > max(jump(b, a, i), jump(e, c, i))+domMargin {
+					hits++
+				}
+			}
+			p.dom[l] = float32(hits) / m
+		}
 	}
-	p.step[l], p.wide[l], p.along[l] = float32(step)/m, float32(wide)/m, float32(along)/m
-	p.mean[l], p.flat[l] = mean, float32(near)/m
 }
 
 // spread returns up to k positions evenly over [0, n).
@@ -256,42 +242,117 @@ func (p *lineProfile) padded() (a, b int, ok bool) {
 }
 
 // split finds where two pictures meet across the middle of this axis: a
-// seam across the whole image, or a thin uniform gap, with content on both
-// sides. It returns the end of the first picture and the start of the
-// second.
+// line across the whole image where nearly every sample jumps more than it
+// does just before and after it (the pictures touch there or at the edges
+// of a thin uniform gap), with content on both sides. It returns the end of
+// the first picture and the start of the second.
 func (p *lineProfile) split() (end, start int, ok bool) {
 	n := p.n
-	lo, hi := n*25/100, n*75/100
-	// A thin gap first: a run of uniform lines.
+	lo, hi := max(n*25/100, 4), min(n*75/100, n-3)
+	best := -1
 	for l := lo; l < hi; l++ {
-		if p.flat[l] < 0.97 {
-			continue
+		if best < 0 || p.dom[l] > p.dom[best] {
+			best = l
 		}
-		r := l
-		for r < n && p.flat[r] >= 0.97 {
-			r++
-		}
-		if r-l <= max(3, n/40) && l > 2 && r < n-2 && p.flat[l-2] < 0.7 && p.flat[r+1] < 0.7 {
-			return l, r, true
-		}
-		l = r
 	}
-	s := p.bestSeam(lo, hi, 5)
-	if s < 0 {
+	if best < 0 || p.dom[best] < splitDom {
 		return 0, 0, false
 	}
-	s = p.edgeOf(s)
-	// Both sides must be pictures, not a flat sky over a horizon.
-	if p.along[s-3] < 2 || p.along[s+2] < 2 || p.flat[s-3] > 0.8 || p.flat[s+2] > 0.8 {
+	// A tiled pattern (stripes, a grid, shelves) has many such lines; two
+	// pictures meet once. The edges of a gap lie within reach.
+	reach := max(3, n/40) + 4
+	for l := lo; l < hi; l++ {
+		if (l < best-reach || l > best+reach) && p.dom[l] >= 0.8*p.dom[best] {
+			return 0, 0, false
+		}
+	}
+	// The jump runs the whole length, not a strong edge along part of it.
+	if p.weakestQuarter(best) < 0.35 {
+		return 0, 0, false
+	}
+	// The boundary is the largest step among the lines the jump spans.
+	e := best
+	for _, l := range [2]int{best - 1, best + 1} {
+		if p.step[l] > p.step[e] {
+			e = l
+		}
+	}
+	end, start = e, e
+	// A thin uniform gap after or before the boundary, past a line or two
+	// that resizing blended.
+	gap := max(3, n/40) + 2
+	for off := 0; off < 3; off++ {
+		if r := p.flatRun(e+off, 1, gap); r > e+off {
+			start = r
+			if r+1 < n && p.step[r+1] > p.step[r] {
+				start = r + 1
+			}
+			break
+		}
+		if l := p.flatRun(e-1-off, -1, gap); l < e-1-off {
+			end = l + 1
+			if l > 0 && p.step[l] > p.step[l+1] {
+				end = l
+			}
+			break
+		}
+	}
+	a, b := end-3, start+2
+	if a < 0 || b >= n {
+		return 0, 0, false
+	}
+	// Two pictures that touch must both have content at the seam: a flat
+	// sky over a straight horizon jumps like that too. Across a thin gap
+	// one side may be flat: a horizon has no gap.
+	if start-end < 2 && (p.flat[a] > 0.8 || p.flat[b] > 0.8) {
 		return 0, 0, false
 	}
 	// A checkerboard's or a tiled pattern's edge flips the pattern: the
 	// lines either side are mirror images in luma. Two unrelated pictures
 	// are not.
-	if correlation(p.samples(s-3), p.samples(s+2)) < -0.3 {
+	if correlation(p.samples(a), p.samples(b)) < -0.7 {
 		return 0, 0, false
 	}
-	return s, s, true
+	return end, start, true
+}
+
+// splitDom is the share of samples that must jump at a split.
+const splitDom = 0.6
+
+// weakestQuarter is the smallest share of jumping samples (as dom counts
+// them) over the four quarters of line l.
+func (p *lineProfile) weakestQuarter(l int) float32 {
+	a, b, c, e := p.samples(l-4), p.samples(l-2), p.samples(l), p.samples(l+2)
+	var hits [4]int
+	for i := range c {
+		j := abs32(int32(c[i]) - int32(b[i]))
+		if j > max(abs32(int32(b[i])-int32(a[i])), abs32(int32(e[i])-int32(c[i])))+domMargin {
+			hits[i*4/len(c)]++
+		}
+	}
+	weakest := float32(1)
+	for q, h := range hits {
+		size := (q+1)*len(c)/4 - q*len(c)/4
+		weakest = min(weakest, float32(h)/float32(max(size, 1)))
+	}
+	return weakest
+}
+
+// flatRun follows uniform lines of one colour from l in direction dir (at
+// most limit of them) and returns the first line after them, or l when l is
+// not uniform. The run must end in content: a gap, not a margin.
+func (p *lineProfile) flatRun(l, dir, limit int) int {
+	if l < 0 || l >= p.n || p.flat[l] < 0.97 {
+		return l
+	}
+	r := l
+	for k := 0; k < limit && r >= 0 && r < p.n && p.flat[r] >= 0.97 && abs32(int32(p.mean[r]-p.mean[l])) <= colourTol; k++ {
+		r += dir
+	}
+	if r < 0 || r >= p.n || p.flat[r] >= 0.97 {
+		return l
+	}
+	return r
 }
 
 // fromLines proposes the padded pictures and the halves of splits the line
@@ -326,7 +387,7 @@ func fromLines(rows, cols *lineProfile, width, height int) []scored {
 }
 
 // correlation is Pearson's correlation of a and b, 0 when either is flat.
-func correlation(a, b []int32) float64 {
+func correlation(a, b []uint8) float64 {
 	var sa, sb float64
 	for i := range a {
 		sa, sb = sa+float64(a[i]), sb+float64(b[i])
