@@ -23,6 +23,7 @@ const (
 	PHash  = signals.PHash
 	DHash  = signals.DHash
 	AHash  = signals.AHash
+	SHA512 = signals.SHA512
 )
 
 // ErrUnknownSignalType is signals.ErrUnknownType.

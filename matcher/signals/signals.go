@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -32,6 +33,8 @@ const (
 	PHash
 	DHash
 	AHash
+	// SHA512 is sent by Tech Against Terrorism's TCAP beside SHA-256.
+	SHA512
 	maxType
 )
 
@@ -61,6 +64,7 @@ var signalInfos = [maxType]signalInfo{
 	PHash:  {name: "phash", bits: 64, threshold: 6, forPhotos: true},
 	DHash:  {name: "dhash", bits: 64, threshold: 4, forPhotos: true},
 	AHash:  {name: "ahash", bits: 64, threshold: 2, forPhotos: true},
+	SHA512: {name: "sha512", bits: 512, exact: true, decides: true, digest: sha512.New},
 }
 
 // Types returns every known signal type in registry order.
@@ -186,8 +190,8 @@ func typeNames() string {
 	return strings.Join(names, ", ")
 }
 
-// maxSignalBytes is the size of the largest signal value (SHA-256, PDQ).
-const maxSignalBytes = 32
+// maxSignalBytes is the size of the largest signal value (SHA-512).
+const maxSignalBytes = 64
 
 // Signal is one hash value of a given type. It is comparable, so it can be
 // used as a map key; the zero Signal is invalid.

@@ -25,8 +25,9 @@ func TestTypeRegistry(t *testing.T) {
 	f(PHash, "phash", 64, false, 6)
 	f(DHash, "dhash", 64, false, 4)
 	f(AHash, "ahash", 64, false, 2)
-	if got := len(Types()); got != 7 {
-		t.Fatalf("%d signal types, want 7", got)
+	f(SHA512, "sha512", 512, true, 0)
+	if got := len(Types()); got != 8 {
+		t.Fatalf("%d signal types, want 8", got)
 	}
 	if _, err := ParseType("vpdq"); !errors.Is(err, ErrUnknownType) {
 		t.Errorf("unknown type: err = %v", err)
@@ -135,7 +136,7 @@ func FuzzParse(f *testing.F) {
 // TestTypeNumbers pins the numbers the index writes to disk: changing one
 // would make every existing index read its postings as another type.
 func TestTypeNumbers(t *testing.T) {
-	want := map[Type]uint8{SHA256: 1, MD5: 2, SHA1: 3, PDQ: 4, PHash: 5, DHash: 6, AHash: 7}
+	want := map[Type]uint8{SHA256: 1, MD5: 2, SHA1: 3, PDQ: 4, PHash: 5, DHash: 6, AHash: 7, SHA512: 8}
 	for typ, n := range want {
 		if uint8(typ) != n {
 			t.Errorf("%s is %d on disk, was %d", typ, uint8(typ), n)

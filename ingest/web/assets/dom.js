@@ -43,6 +43,7 @@ export const signalTypes = {
   phash: { bits: 64, exact: false },
   dhash: { bits: 64, exact: false },
   ahash: { bits: 64, exact: false },
+  sha512: { bits: 512, exact: true },
 };
 
 /**
