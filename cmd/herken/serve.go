@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	stdlog "log"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/atkm/herken/index"
@@ -234,53 +232,4 @@ func serverTLS(certFile, keyFile, clientCA string) (*tls.Config, error) {
 		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
 	}
 	return cfg, nil
-}
-
-// parseDays reads "365d", "30d" or a Go duration ("720h").
-func parseDays(s string) (time.Duration, error) {
-	if d, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 {
-			return 0, errors.New("want a number of days such as 365d")
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	return time.ParseDuration(s)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// parseBytes reads sizes like 256MiB, 1GiB, 500KB or 1048576.
-func parseBytes(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, errors.New("want a positive size such as 256MiB")
-	}
-	return n * mult, nil
-}
-
-// envBool reads a boolean HERKEN_ variable ("1", "true").
-func envBool(name string) bool {
-	v, _ := strconv.ParseBool(envDefault(name, "false"))
-	return v
 }
