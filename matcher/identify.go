@@ -168,7 +168,7 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 		known, dist = closest(it.IndexedSignals(), v.Signal)
 	}
 	m := Match{
-		ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label, Reference: it.Reference,
+		ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label, Reference: it.Reference, Provenance: it.Provenance,
 		AddedAt: it.AddedAt, SignalType: t, Value: known.String(), Distance: dist,
 		Threshold: bank.Threshold(t), Variant: v.Name, Region: v.Region, KnownVariant: it.VariantOf(known),
 	}
@@ -317,7 +317,7 @@ func (id *identification) video(q Query) error {
 			via := h.mostVia()
 			res.Reading = r.describe(h.region, via)
 			m := Match{ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label,
-				Reference: it.Reference, AddedAt: it.AddedAt, SignalType: PDQ, Value: "vpdq",
+				Reference: it.Reference, Provenance: it.Provenance, AddedAt: it.AddedAt, SignalType: PDQ, Value: "vpdq",
 				Distance: h.dist, Threshold: bank.Threshold(PDQ), Variant: r.name, KnownVariant: via, Video: &res}
 			if r.class != "" {
 				m.Region = h.region

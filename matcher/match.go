@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/atkm/herken/matcher/known"
 	"github.com/atkm/herken/matcher/video"
 )
 
@@ -99,10 +100,20 @@ type Match struct {
 	// Video is the evidence of a video match (vPDQ): the shares of the
 	// query's and the known video's frames that matched.
 	Video *video.MatchResult `json:"video,omitempty"`
+	// Provenance is what the partner's list said of the known item.
+	Provenance *known.Provenance `json:"provenance,omitempty"`
 }
 
-// Explain says in words why the match holds, for an analyst.
+// Explain says in words why the match holds, for an analyst, and what the
+// partner that listed the known item said of it.
 func (m Match) Explain() string {
+	if m.Provenance == nil {
+		return m.explainSignal()
+	}
+	return m.explainSignal() + "; " + m.Provenance.Describe()
+}
+
+func (m Match) explainSignal() string {
 	if v := m.Video; v != nil {
 		return fmt.Sprintf("vpdq: %.0f%% of the query's %d frames and %.0f%% of the known video's %d frames match within %d bits",
 			v.QueryMatchPercent, v.QueryFrames, v.ComparedMatchPercent, v.ComparedFrames, m.Threshold)

@@ -152,7 +152,10 @@ type Item struct {
 	// bank holds the photo itself, so that cropped copies are found; a
 	// match through one names it.
 	Variants []ItemVariant `json:"variants,omitempty"`
-	Status   ItemStatus    `json:"status"`
+	// Provenance is what the partner's list said of the item, if it came
+	// from one.
+	Provenance *Provenance `json:"provenance,omitempty"`
+	Status     ItemStatus  `json:"status"`
 	// Retraction is set while the item is retracted.
 	Retraction *Retraction `json:"retraction,omitempty"`
 	// History lists earlier retractions and re-activations, oldest first.
@@ -210,6 +213,9 @@ func (it *Item) Validate() error {
 	}
 	if len(it.Label) > 1024 || len(it.Reference) > 1024 {
 		return invalidf("label and reference are limited to 1024 bytes")
+	}
+	if err := it.Provenance.validate(); err != nil {
+		return err
 	}
 	return it.validateVariants()
 }
