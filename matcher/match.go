@@ -115,8 +115,15 @@ func (m Match) Explain() string {
 
 func (m Match) explainSignal() string {
 	if v := m.Video; v != nil {
-		return fmt.Sprintf("vpdq: %.0f%% of the query's %d frames and %.0f%% of the known video's %d frames match within %d bits",
+		s := fmt.Sprintf("vpdq: %.0f%% of the query's %d frames and %.0f%% of the known video's %d frames match within %d bits",
 			v.QueryMatchPercent, v.QueryFrames, v.ComparedMatchPercent, v.ComparedFrames, m.Threshold)
+		if v.Contained {
+			s += " (the query holds the known video among other footage)"
+		}
+		if v.Reading != "" {
+			s += "; read as " + v.Reading
+		}
+		return s
 	}
 	if m.SignalType.Exact() {
 		return fmt.Sprintf("%s: identical", m.SignalType)

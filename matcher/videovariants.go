@@ -14,12 +14,18 @@ import (
 // tallies the frames as given, and the query matches when one reading
 // does. The query's readings travel as its Query.Variants: the variant's
 // Name says whether it is mirrored, its Region what part of the frame was
-// hashed (Kind bandKind: the frame without its bottom band). A known
+// hashed (Kind bandKind: the frame without its top and bottom bands;
+// movingKind: the part of it that moves). A known
 // video's readings are item variants named "frame N at T s: crop (...)",
 // so that a hit on one counts for the known frame N.
 
-// bandKind is the Region.Kind of a frame read without its bottom band.
+// bandKind is the Region.Kind of a frame read without its top and bottom
+// bands.
 const bandKind = "band"
+
+// movingKind is the Region.Kind of the part of a frame where the video
+// moves (video.ViewMoving).
+const movingKind = "moving"
 
 // videoVariantBudget is the most item variants a known video stores: the
 // index's limit on one item's variants (known.maxItemVariants). A longer
@@ -42,15 +48,17 @@ func (h *Hasher) videoOptions() video.Options {
 
 // VideoQueryVariants returns the readings of a query video's frames
 // besides as given, each distinct hash of quality >= 50 once: mirrored,
-// the picture inside the frame (as found and mirrored), and the frame
-// without its bottom band. Empty unless the frames were hashed with
-// video.QueryViews.
+// the picture inside the frame and the part of it that moves (each as
+// found and mirrored), and the frame without its top and bottom bands.
+// Empty unless the frames were hashed with video.QueryViews.
 func VideoQueryVariants(frames []video.Frame) []QueryVariant {
 	var out []QueryVariant
-	for _, kind := range []video.ViewKind{video.ViewMirrored, video.ViewRegion, video.ViewRegionMirrored, video.ViewBand} {
+	kinds := []video.ViewKind{video.ViewMirrored, video.ViewRegion, video.ViewRegionMirrored,
+		video.ViewMoving, video.ViewMovingMirrored, video.ViewBand}
+	for _, kind := range kinds {
 		for _, v := range video.UniqueViews(frames, kind, 0, video.MatchOptions{}) {
 			qv := QueryVariant{Name: "orig", Signal: mustSignal(PDQ, v.Hash[:]), Quality: v.Quality}
-			if kind == video.ViewMirrored || kind == video.ViewRegionMirrored {
+			if kind == video.ViewMirrored || kind == video.ViewRegionMirrored || kind == video.ViewMovingMirrored {
 				qv.Name = MirroredVariant
 			}
 			r := Region{X: v.Rect.Min.X, Y: v.Rect.Min.Y, Width: v.Rect.Dx(), Height: v.Rect.Dy()}
@@ -58,9 +66,14 @@ func VideoQueryVariants(frames []video.Frame) []QueryVariant {
 			case video.ViewRegion, video.ViewRegionMirrored:
 				r.Kind, r.Description = string(v.Region.Kind), v.Region.Explain()
 				qv.Region = &r
+			case video.ViewMoving, video.ViewMovingMirrored:
+				r.Kind = movingKind
+				r.Description = fmt.Sprintf("the part of the frames where the video moves, at %d,%d %d×%d (still or blurred bars around it)",
+					r.X, r.Y, r.Width, r.Height)
+				qv.Region = &r
 			case video.ViewBand:
 				r.Kind = bandKind
-				r.Description = fmt.Sprintf("each frame without its bottom %.0f%% (where a news ticker runs)", 100*video.BandCut)
+				r.Description = fmt.Sprintf("each frame without its top and bottom %.0f%% (where logos and news tickers are)", 100*video.BandCut)
 				qv.Region = &r
 			}
 			out = append(out, qv)
@@ -120,9 +133,9 @@ func knownViews(f *video.Frame) int {
 
 func knownViewName(v video.View) string {
 	if v.Kind == video.ViewBand {
-		return fmt.Sprintf("%s (bottom %.0f%% cut)", bandKind, 100*video.BandCut)
+		return fmt.Sprintf("%s (top and bottom %.0f%% cut)", bandKind, 100*video.BandCut)
 	}
-	return fmt.Sprintf("crop (%.1f%% off every side)", 100*video.CropFractions[v.Crop])
+	return video.Crops[v.Crop].String()
 }
 
 // knownVideo is what matching needs of a known video's hashes: its frames
@@ -194,7 +207,8 @@ func (kv *knownVideo) closest(q Signal, band bool) (target pdq.Hash, dist int, v
 }
 
 // videoReading is one reading of a query video: its frames as given,
-// mirrored, the picture inside them, or without their bottom band.
+// mirrored, the picture inside them, the part of them that moves, or
+// without their top and bottom bands.
 type videoReading struct {
 	name   string // the dihedral variant: "orig" or MirroredVariant
 	class  string // "", "region" or bandKind
@@ -214,8 +228,8 @@ func videoReadings(q Query) []*videoReading {
 		class := ""
 		if v.Region != nil {
 			class = "region"
-			if v.Region.Kind == bandKind {
-				class = bandKind
+			if v.Region.Kind == bandKind || v.Region.Kind == movingKind {
+				class = v.Region.Kind
 			}
 		}
 		key := [2]string{v.Name, class}
@@ -235,10 +249,10 @@ func videoReadings(q Query) []*videoReading {
 func (r *videoReading) describe(region *Region, known string) string {
 	var s string
 	switch r.class {
-	case "region":
-		s = "the picture inside the query's frames: " + region.Description
+	case "region", movingKind:
+		s = region.Description
 	case bandKind:
-		s = fmt.Sprintf("the frames without their bottom %.0f%% on both sides (where a news ticker runs)", 100*video.BandCut)
+		s = fmt.Sprintf("the frames without their top and bottom %.0f%%, on both sides (where logos and news tickers are)", 100*video.BandCut)
 	}
 	if r.name == MirroredVariant {
 		if s == "" {

@@ -50,6 +50,13 @@ var testVideos = []testVideo{
 	{"faststart.mp4", []string{"-i", "SRC", "-c:v", "copy", "-movflags", "+faststart", "OUT"}},
 	{"clip.mp4", []string{"-ss", "3", "-i", "SRC", "-t", "3", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "OUT"}},
 	{"anim.gif", []string{"-i", "SRC", "-filter_complex", "fps=5,split[a][b];[a]palettegen[p];[b][p]paletteuse", "OUT"}},
+	// Re-posts that vPDQ alone misses; views_test.go finds them.
+	{"mirrored.mp4", []string{"-i", "SRC", "-vf", "hflip", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "OUT"}},
+	{"pillarblur.mp4", []string{"-i", "SRC", "-filter_complex", "split[a][b];[a]scale=428:240,boxblur=16[bg];[bg][b]overlay=54:0",
+		"-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "OUT"}},
+	{"ticker.mp4", []string{"-i", "SRC", "-vf", "drawbox=x=0:y=ih*0.88:w=iw:h=ih*0.12:color=navy:t=fill,drawbox=x=w-mod(t*80\\,w):y=ih*0.9:w=60:h=12:color=white:t=fill",
+		"-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "OUT"}},
+	{"crop5.mp4", []string{"-i", "SRC", "-vf", "crop=288:216", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "OUT"}},
 }
 
 // videos generates the test videos and returns their folder.

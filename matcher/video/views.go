@@ -1,7 +1,9 @@
 package video
 
 import (
+	"fmt"
 	"image"
+	"strings"
 
 	"github.com/atkm/herken/matcher/pdq"
 	"github.com/atkm/herken/matcher/region"
@@ -18,26 +20,65 @@ type Views uint8
 const (
 	// QueryViews are a query's readings: each frame mirrored, the picture
 	// found inside it (region.Find: bars, a blurred or stretched fill, a
-	// frame) as found and mirrored, and the frame without its bottom band.
+	// frame) as found and mirrored, the part of it where the video moves
+	// (see activity) as found and mirrored, and the frame without its
+	// top and bottom bands.
 	QueryViews Views = 1 << iota
 	// KnownViews are a known video's readings, stored with its item: each
-	// frame cropped (CropFractions off every side) and without its bottom
-	// band, so that a cropped copy and a copy with a ticker compare like
-	// with like.
+	// frame cropped (Crops) and without its top
+	// and bottom bands, so that a cropped copy and a copy with a ticker or
+	// a logo compare like with like.
 	KnownViews
 )
 
-// BandCut is the share of a frame's height cut off its bottom by the band
-// view, on both sides of a comparison: news tickers and lower-third
-// captions run there (typically 8-15% of the height), and PDQ of the rest
-// is then the same with and without them.
+// BandCut is the share of a frame's height cut off its bottom and off its
+// top by the band view, on both sides of a comparison: news tickers and
+// lower-third captions run at the bottom (typically 8-15% of the height),
+// channel logos and watermarks in a top or bottom corner, and PDQ of the
+// rest is then the same with and without them.
 const BandCut = 0.2
 
-// CropFractions are the crops of a known frame stored as its views, as
-// shares of each side cut off every side. PDQ finds a copy cropped by
-// about 1% a side on its own, hardly one cropped by 2.5%; with these a
-// copy cropped by up to about 6% a side compares within a step of one.
-var CropFractions = []float64{0.025, 0.05}
+// Crop is a crop of a known frame stored as one of its views: the shares
+// of the width cut off the left and right and of the height off the top
+// and bottom.
+type Crop struct{ Left, Top, Right, Bottom float64 }
+
+// Crops are the crops of a known frame stored as its views. PDQ finds a
+// copy cropped by about 1% a side on its own, hardly one cropped by 2.5%
+// (bench/REPORT-video.md); a copy cropped by 5% of its width and height is
+// cut either evenly (the first crop) or at a corner (the four corner
+// crops), and one cut by 5% on every side is the second.
+var Crops = []Crop{
+	{0.025, 0.025, 0.025, 0.025},
+	{0.05, 0.05, 0.05, 0.05},
+	{0, 0, 0.05, 0.05},
+	{0.05, 0, 0, 0.05},
+	{0, 0.05, 0.05, 0},
+	{0.05, 0.05, 0, 0},
+}
+
+// String says which crop, for the evidence.
+func (c Crop) String() string {
+	if c.Left == c.Top && c.Top == c.Right && c.Right == c.Bottom {
+		return fmt.Sprintf("crop (%.1f%% off every side)", 100*c.Left)
+	}
+	var cut []string
+	for _, side := range []struct {
+		f    float64
+		name string
+	}{{c.Left, "left"}, {c.Top, "top"}, {c.Right, "right"}, {c.Bottom, "bottom"}} {
+		if side.f > 0 {
+			cut = append(cut, fmt.Sprintf("%.1f%% off the %s", 100*side.f, side.name))
+		}
+	}
+	return "crop (" + strings.Join(cut, ", ") + ")"
+}
+
+// rect is the crop of a w×h frame.
+func (c Crop) rect(w, h int) image.Rectangle {
+	px := func(f float64, n int) int { return int(f*float64(n) + 0.5) }
+	return image.Rect(px(c.Left, w), px(c.Top, h), w-px(c.Right, w), h-px(c.Bottom, h))
+}
 
 // ViewKind says which reading of a frame a View is.
 type ViewKind uint8
@@ -47,12 +88,15 @@ const (
 	ViewMirrored       ViewKind = iota + 1 // the frame mirrored left to right
 	ViewRegion                             // the picture found inside the frame
 	ViewRegionMirrored                     // that picture mirrored
-	ViewBand                               // the frame without its bottom BandCut
-	ViewCrop                               // the frame cropped by CropFractions[View.Crop] a side
+	ViewBand                               // the frame without its top and bottom BandCut
+	ViewCrop                               // the frame cropped by Crops[View.Crop]
+	ViewMoving                             // the part of the frame where the video moves (see activity)
+	ViewMovingMirrored                     // that part mirrored
 )
 
 var viewNames = map[ViewKind]string{ViewMirrored: "mirrored", ViewRegion: "region",
-	ViewRegionMirrored: "region mirrored", ViewBand: "band", ViewCrop: "crop"}
+	ViewRegionMirrored: "region mirrored", ViewBand: "band", ViewCrop: "crop",
+	ViewMoving: "moving", ViewMovingMirrored: "moving mirrored"}
 
 func (k ViewKind) String() string { return viewNames[k] }
 
@@ -67,15 +111,16 @@ type View struct {
 	// Region is the picture found in the frame (ViewRegion and
 	// ViewRegionMirrored).
 	Region *region.Region
-	// Crop indexes CropFractions (ViewCrop).
+	// Crop indexes Crops (ViewCrop).
 	Crop int
 }
 
 // viewer hashes the views of frames of one size; not safe for concurrent
 // use.
 type viewer struct {
-	views Views
-	pdq   *pdq.Hasher // with dihedral variants: the mirror costs a sign flip
+	views  Views
+	pdq    *pdq.Hasher // with dihedral variants: the mirror costs a sign flip
+	moving activity
 }
 
 func newViewer(views Views) *viewer {
@@ -107,15 +152,21 @@ func (v *viewer) of(pix []byte, w, h int, res pdq.Result) []View {
 				View{Kind: ViewRegion, Hash: rr.Hash, Quality: rr.Quality, Rect: r.Rect, Region: &r},
 				View{Kind: ViewRegionMirrored, Hash: rr.Dihedral[pdq.FlipY], Quality: rr.Quality, Rect: r.Rect, Region: &r})
 		}
+		if m, ok := v.moving.add(pix, w, h); ok {
+			mr := v.hash(region.Crop(pix, w, h, 3, m), m.Dx(), m.Dy())
+			out = append(out,
+				View{Kind: ViewMoving, Hash: mr.Hash, Quality: mr.Quality, Rect: m},
+				View{Kind: ViewMovingMirrored, Hash: mr.Dihedral[pdq.FlipY], Quality: mr.Quality, Rect: m})
+		}
 	}
-	// The band view's rows are a prefix of the frame: hashed in place.
-	if hb := bandHeight(h); hb >= pdq.MinSide {
-		b := v.hash(pix[:w*hb*3], w, hb)
-		out = append(out, View{Kind: ViewBand, Hash: b.Hash, Quality: b.Quality, Rect: image.Rect(0, 0, w, hb)})
+	// The band view's rows are contiguous in the frame: hashed in place.
+	if b := bandRect(w, h); b.Dy() >= pdq.MinSide {
+		bh := v.hash(pix[b.Min.Y*w*3:b.Max.Y*w*3], w, b.Dy())
+		out = append(out, View{Kind: ViewBand, Hash: bh.Hash, Quality: bh.Quality, Rect: b})
 	}
 	if v.views&KnownViews != 0 {
-		for i, f := range CropFractions {
-			r := cropRect(w, h, f)
+		for i, c := range Crops {
+			r := c.rect(w, h)
 			c := v.hash(region.Crop(pix, w, h, 3, r), r.Dx(), r.Dy())
 			out = append(out, View{Kind: ViewCrop, Hash: c.Hash, Quality: c.Quality, Rect: r, Crop: i})
 		}
@@ -131,13 +182,10 @@ func (v *viewer) hash(pix []byte, w, h int) pdq.Result {
 	return res
 }
 
-// bandHeight is the height of a frame of height h without its bottom band.
-func bandHeight(h int) int { return h - int(float64(h)*BandCut+0.5) }
-
-// cropRect is the frame cut by f of each side.
-func cropRect(w, h int, f float64) image.Rectangle {
-	dx, dy := int(float64(w)*f+0.5), int(float64(h)*f+0.5)
-	return image.Rect(dx, dy, w-dx, h-dy)
+// bandRect is the frame without its top and bottom bands.
+func bandRect(w, h int) image.Rectangle {
+	cut := int(float64(h)*BandCut + 0.5)
+	return image.Rect(0, cut, w, h-cut)
 }
 
 // framedPicture returns the picture region.Find sees inside a frame, when
