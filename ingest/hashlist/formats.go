@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
 )
 
 // csvColumns maps a header to the columns it names.
@@ -22,11 +24,14 @@ type csvColumns struct {
 	labelCol  int
 	refCol    int
 	qualCol   int
+	srcCol    int
+	srcIDCol  int
+	labelsCol int
 	numFields int
 }
 
 func findColumns(header []string) (csvColumns, error) {
-	c := csvColumns{typed: map[int]matcher.SignalType{}, typeCol: -1, valueCol: -1, categCol: -1, labelCol: -1, refCol: -1, qualCol: -1, numFields: len(header)}
+	c := csvColumns{typed: map[int]matcher.SignalType{}, typeCol: -1, valueCol: -1, categCol: -1, labelCol: -1, refCol: -1, qualCol: -1, srcCol: -1, srcIDCol: -1, labelsCol: -1, numFields: len(header)}
 	set := func(dst *int, i int) {
 		if *dst < 0 {
 			*dst = i
@@ -34,7 +39,7 @@ func findColumns(header []string) (csvColumns, error) {
 	}
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if t, err := matcher.ParseSignalType(normaliseType(name)); err == nil {
+		if t, err := signals.ParseForeignType(name); err == nil {
 			c.typed[i] = t
 			continue
 		}
@@ -51,6 +56,12 @@ func findColumns(header []string) (csvColumns, error) {
 			set(&c.refCol, i)
 		case "pdq_quality", "quality":
 			set(&c.qualCol, i)
+		case "source":
+			set(&c.srcCol, i)
+		case "source_id":
+			set(&c.srcIDCol, i)
+		case "labels":
+			set(&c.labelsCol, i)
 		}
 	}
 	if len(c.typed) == 0 && c.valueCol < 0 {
@@ -136,7 +147,19 @@ func (c csvColumns) meta(it *matcher.Item, field func(int) string, opts Options)
 	if err != nil {
 		return err
 	}
-	it.Categories = orDefault(cats, opts.Categories)
+	if src := field(c.srcCol); src != "" {
+		// Labels are a JSON array in one cell, as Export writes them: a
+		// label may hold any character. A cell that is not one is kept
+		// as one label: a partner's words never fail a line.
+		p := &known.Provenance{Source: src, SourceID: field(c.srcIDCol)}
+		if l := field(c.labelsCol); l != "" {
+			if json.Unmarshal([]byte(l), &p.Labels) != nil {
+				p.Labels = []string{l}
+			}
+		}
+		it.Provenance = p.Clip()
+	}
+	it.Categories = categorise(cats, it.Provenance, opts)
 	if q := field(c.qualCol); q != "" {
 		v, err := strconv.Atoi(q)
 		if err != nil || v < 0 || v > 100 {
@@ -145,13 +168,6 @@ func (c csvColumns) meta(it *matcher.Item, field func(int) string, opts Options)
 		it.PDQQuality = &v
 	}
 	return nil
-}
-
-func orDefault(cats, def []matcher.Category) []matcher.Category {
-	if len(cats) > 0 {
-		return cats
-	}
-	return slices.Clone(def)
 }
 
 // ndjsonLine is every shape of NDJSON line that Read accepts.
@@ -167,6 +183,8 @@ type ndjsonLine struct {
 	Label      string            `json:"label"`
 	Reference  string            `json:"reference"`
 	PDQQuality *int              `json:"pdq_quality"`
+	Provenance *known.Provenance `json:"provenance"`
+	Video      *known.VideoInfo  `json:"video"`
 }
 
 func readNDJSON(r io.Reader, opts Options, fn func(Record) error) error {
@@ -230,8 +248,11 @@ func ndjsonItem(line []byte, opts Options) (matcher.Item, error) {
 	if err != nil {
 		return it, err
 	}
-	it.Categories = orDefault(cats, opts.Categories)
-	it.Label, it.Reference, it.PDQQuality = l.Label, l.Reference, l.PDQQuality
+	if l.Provenance != nil && l.Provenance.Source != "" {
+		it.Provenance = l.Provenance.Clip()
+	}
+	it.Categories = categorise(cats, it.Provenance, opts)
+	it.Label, it.Reference, it.PDQQuality, it.Video = l.Label, l.Reference, l.PDQQuality, l.Video
 	return it, nil
 }
 

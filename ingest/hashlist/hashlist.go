@@ -24,7 +24,17 @@
 //     skipped.
 //   - vPDQ: the frame hashes of one known video in the reference's vPDQ
 //     text format ("frame,quality,pdq,timestamp" per line); the whole
-//     file is one item.
+//     file is one item. Its JSON-array form (python-threatexchange's
+//     "pdq_hex,quality,timestamp" strings) is read too, and detected.
+//   - pytx: python-threatexchange's dataset CSV (PyTXHeader), detected by
+//     its header; see partners.go.
+//   - tcap: Tech Against Terrorism's hash-list JSON (pages with a
+//     checkpoint, arrays or lines of entries); withdrawn entries become
+//     Records with Withdrawn set.
+//
+// Type names are read through signals.ParseForeign, the one alias table.
+// A source's own labels become the item's Provenance; Options.CategoryMap
+// turns labels into art. 2(7) categories.
 //
 // A line that cannot be read becomes a Record with Err set, naming the
 // line; reading goes on. A UTF-8 byte order mark before the first line is
@@ -45,6 +55,7 @@ import (
 	"strings"
 
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/signals"
 	"github.com/atkm/herken/matcher/video"
 )
 
@@ -57,6 +68,10 @@ const (
 	NDJSON Format = "ndjson"
 	Lines  Format = "lines"
 	VPDQ   Format = "vpdq"
+	// PyTX is python-threatexchange's dataset CSV (PyTXHeader).
+	PyTX Format = "pytx"
+	// TCAP is Tech Against Terrorism's hash-list JSON.
+	TCAP Format = "tcap"
 )
 
 // ParseFormat accepts "csv", "ndjson" (or "jsonl") and "lines" (or "txt").
@@ -70,13 +85,23 @@ func ParseFormat(s string) (Format, error) {
 		return Lines, nil
 	case "vpdq":
 		return VPDQ, nil
+	case "pytx":
+		return PyTX, nil
+	case "tcap":
+		return TCAP, nil
 	}
-	return "", fmt.Errorf("hashlist: unknown format %q (csv, ndjson, lines, vpdq)", s)
+	return "", fmt.Errorf("hashlist: unknown format %q (csv, ndjson, lines, vpdq, pytx, tcap)", s)
 }
 
 // Detect picks the format of a list from its file name and its first
 // non-blank line.
 func Detect(name string, firstLine []byte) Format {
+	l := bytes.TrimSpace(bytes.TrimPrefix(firstLine, bom))
+	if bytes.EqualFold(l, []byte(PyTXHeader)) {
+		// A .csv like any other, whose opinion "category" column is not
+		// an art. 2(7) category.
+		return PyTX
+	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":
 		return CSV
@@ -85,8 +110,11 @@ func Detect(name string, firstLine []byte) Format {
 	case ".vpdq":
 		return VPDQ
 	}
-	l := bytes.TrimSpace(bytes.TrimPrefix(firstLine, bom))
 	switch {
+	case bytes.HasPrefix(l, []byte("[")) && vpdqJSONStart.Match(l):
+		return VPDQ
+	case bytes.Contains(l, []byte(`"hash_digest"`)) || bytes.Contains(l, []byte(`"checkpoint"`)):
+		return TCAP
 	case vpdqLine.Match(l):
 		return VPDQ
 	case bytes.HasPrefix(l, []byte("{")):
@@ -97,6 +125,33 @@ func Detect(name string, firstLine []byte) Format {
 	return Lines
 }
 
+// DetectHead is Detect for the first bytes of a list (up to a few
+// kilobytes), so that JSON spread over lines is recognised: a TCAP page
+// or a vPDQ JSON array printed with indentation.
+func DetectHead(name string, head []byte) Format {
+	h := bytes.TrimSpace(bytes.TrimPrefix(head, bom))
+	compact := bytes.Join(bytes.Fields(h), nil)
+	switch {
+	case filepath.Ext(name) == "" || strings.EqualFold(filepath.Ext(name), ".json"):
+		if bytes.HasPrefix(compact, []byte("[")) && vpdqJSONStart.Match(compact) {
+			return VPDQ
+		}
+		if bytes.HasPrefix(compact, []byte("{")) || bytes.HasPrefix(compact, []byte("[{")) {
+			if bytes.Contains(compact, []byte(`"hash_digest"`)) || bytes.Contains(compact, []byte(`"checkpoint"`)) {
+				return TCAP
+			}
+		}
+	}
+	first := h
+	if i := bytes.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	return Detect(name, first)
+}
+
+// vpdqJSONStart recognises the start of a vPDQ JSON array.
+var vpdqJSONStart = regexp.MustCompile(`^\[\s*"[0-9a-fA-F]{64},`)
+
 // Options say how to read a list.
 type Options struct {
 	// Type is the signal type of values whose type the list does not
@@ -105,6 +160,14 @@ type Options struct {
 	// Categories are given to items that name none of their own (the bank's
 	// default categories apply when this is empty too).
 	Categories []matcher.Category
+	// Source names the partner in the items' provenance (default: the
+	// format's, "tcap" or "python-threatexchange").
+	Source string
+	// CategoryMap gives the art. 2(7) categories of items that name none
+	// of their own by a label of their provenance ("ideology=far-right",
+	// "tag=bomb-making", "collab=X"); the categories of every matching
+	// label are given. Items with no mapped label get Categories.
+	CategoryMap map[string][]matcher.Category
 }
 
 // Record is one item read from a list, or why its line was rejected.
@@ -112,6 +175,12 @@ type Record struct {
 	Line int
 	Item matcher.Item
 	Err  error
+	// Withdrawn says the source withdrew Item (its signals): it is to be
+	// retracted, never added.
+	Withdrawn *Withdrawal
+	// Page, when set, ends a page of a paged export; the record holds no
+	// item.
+	Page *Page
 }
 
 // vpdqLine recognises a line of the vPDQ text format.
@@ -119,7 +188,22 @@ var vpdqLine = regexp.MustCompile(`^\d+,\d+,[0-9a-fA-F]{64},[0-9.]+$`)
 
 // readVPDQ reads one known video's vPDQ frame hashes as one item.
 func readVPDQ(r io.Reader, opts Options, fn func(Record) error) error {
-	frames, err := video.ParseVPDQ(r)
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(1); err == nil && b[0] == '[' {
+		all, err := io.ReadAll(io.LimitReader(br, maxVPDQJSON+1))
+		if err != nil {
+			return fmt.Errorf("hashlist: %w", err)
+		}
+		if len(all) > maxVPDQJSON {
+			return fmt.Errorf("hashlist: a vPDQ JSON array over %d bytes", maxVPDQJSON)
+		}
+		frames, err := vpdqJSON(all)
+		if err != nil {
+			return fn(Record{Line: 1, Err: err})
+		}
+		return vpdqRecord(frames, opts, fn)
+	}
+	frames, err := video.ParseVPDQ(br)
 	var pe *video.ParseError
 	switch {
 	case errors.As(err, &pe):
@@ -127,10 +211,18 @@ func readVPDQ(r io.Reader, opts Options, fn func(Record) error) error {
 	case err != nil:
 		return fmt.Errorf("hashlist: %w", err)
 	}
+	return vpdqRecord(frames, opts, fn)
+}
+
+// maxVPDQJSON bounds a vPDQ JSON array read whole: about 100 bytes a
+// frame, a frame a second, a day of video.
+const maxVPDQJSON = 10 << 20
+
+func vpdqRecord(frames []video.Frame, opts Options, fn func(Record) error) error {
 	it := matcher.Item{Categories: slices.Clone(opts.Categories)}
 	it.Signals, it.Video = matcher.VideoItem(frames)
 	if len(it.Signals) == 0 {
-		return fn(Record{Line: 1, Err: errors.New("no frame of quality >= 50: nothing to match")})
+		return fn(Record{Line: 1, Err: errNoGoodFrame})
 	}
 	return fn(Record{Line: 1, Item: it})
 }
@@ -158,6 +250,10 @@ func Read(r io.Reader, f Format, opts Options, fn func(Record) error) error {
 		return readLines(r, opts, fn)
 	case VPDQ:
 		return readVPDQ(r, opts, fn)
+	case PyTX:
+		return readPyTX(r, opts, fn)
+	case TCAP:
+		return readTCAP(r, opts, fn)
 	}
 	return fmt.Errorf("hashlist: unknown format %q", f)
 }
@@ -217,7 +313,7 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 func parseValue(typeName, value string, opts Options) (matcher.Signal, error) {
 	value = strings.TrimSpace(value)
 	if typeName = strings.TrimSpace(typeName); typeName != "" {
-		t, err := matcher.ParseSignalType(normaliseType(typeName))
+		t, err := signals.ParseForeignType(typeName)
 		if err != nil {
 			return matcher.Signal{}, err
 		}
@@ -233,20 +329,4 @@ func parseValue(typeName, value string, opts Options) (matcher.Signal, error) {
 		return matcher.ParseSignal(matcher.SHA1, value)
 	}
 	return matcher.Signal{}, fmt.Errorf("hashlist: cannot tell the type of a %d-digit value: name it (type:value) or give --type", len(value))
-}
-
-// normaliseType maps the names other systems use to ours: "pdq_hash",
-// "HASH_MD5", "video_md5" (ThreatExchange's name for an MD5 of a video).
-func normaliseType(name string) string {
-	n := strings.ToLower(strings.TrimSpace(name))
-	n = strings.TrimSuffix(strings.TrimPrefix(n, "hash_"), "_hash")
-	switch n {
-	case "video_md5", "photo_md5", "md5sum":
-		return "md5"
-	case "sha-256", "sha256sum":
-		return "sha256"
-	case "sha-1":
-		return "sha1"
-	}
-	return n
 }
