@@ -28,7 +28,7 @@ func (s *Content) CreateBank(b known.Bank) (uint64, error) {
 			return err
 		}
 		return setJSON(txn, bankKey(b.Name), &b)
-	}, func() { s.banks[b.Name] = &b })
+	}, func() { s.banks[b.Name] = &b; s.bankList = nil })
 }
 
 // UpdateBank changes a bank with fn; its name cannot change.
@@ -50,7 +50,7 @@ func (s *Content) UpdateBank(name string, fn func(*known.Bank) error) (known.Ban
 		}
 		updated = *b
 		return setJSON(txn, bankKey(name), b)
-	}, func() { s.banks[name] = &updated })
+	}, func() { s.banks[name] = &updated; s.bankList = nil })
 	return updated, err
 }
 

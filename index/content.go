@@ -1,6 +1,8 @@
 package index
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,10 +29,14 @@ type Content struct {
 	*base
 	writeM sync.Mutex // serialises writers
 
-	mu      sync.RWMutex // held by lookups (read) and by writers applying to memory (write)
-	mem     *memory
-	banks   map[string]*known.Bank
-	version atomic.Uint64
+	mu    sync.RWMutex // held by lookups (read) and by writers applying to memory (write)
+	mem   *memory
+	banks map[string]*known.Bank
+	// bankList is banks as a slice for views, made when first asked
+	// for after a change (under mu).
+	bankList []*known.Bank
+	bankListMu sync.Mutex
+	version  atomic.Uint64
 
 	bg         sync.WaitGroup // background filter rebuilds, waited for by DB.Close
 	rebuilding [maxType]atomic.Bool
@@ -125,4 +131,42 @@ func (s *Content) WriteFilter(t signals.Type, w io.Writer) (FilterMeta, error) {
 		return FilterMeta{}, err
 	}
 	return meta, nil
+}
+
+// DCSOFilter builds the Bloom filter of the exact signal type t in DCSO's
+// format (prefilter.DCSO), the one CIRCL's hashlookup tools read: its keys
+// are the hex digests of active items as text, upper case unless lower is
+// set, at the filter's configured false-positive rate. It is built from
+// the store on each call, so retracted items are not in it.
+func (s *Content) DCSOFilter(t signals.Type, lower bool) (*prefilter.DCSO, FilterMeta, error) {
+	s.mu.RLock()
+	f, ok := s.mem.exact[t]
+	meta := FilterMeta{IndexVersion: s.version.Load()}
+	s.mu.RUnlock()
+	if !ok {
+		return nil, FilterMeta{}, fmt.Errorf("index: %s is not an exact signal type; filters exist for sha256, md5 and sha1", t)
+	}
+	meta.Meta = f.Meta()
+	// The in-memory filter's count bounds the active keys from above
+	// (retractions are not subtracted), which sizes the export.
+	d, err := prefilter.NewDCSO(uint64(max(meta.Count, 1000)), meta.FPRate)
+	if err != nil {
+		return nil, FilterMeta{}, err
+	}
+	var key []byte
+	err = s.eachPostingOfType(t, func(sig signals.Signal, active bool) {
+		if !active {
+			return
+		}
+		key = hex.AppendEncode(key[:0], sig.Bytes())
+		if !lower {
+			key = bytes.ToUpper(key)
+		}
+		d.Add(key)
+	})
+	if err != nil {
+		return nil, FilterMeta{}, fmt.Errorf("index: build the DCSO %s filter: %w", t, err)
+	}
+	meta.Count, meta.Bytes = uint(d.Count()), d.Bytes()
+	return d, meta, nil
 }

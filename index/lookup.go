@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -22,14 +23,25 @@ func (s *Content) View(fn func(known.State) error) error {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	v := viewPool.Get().(*view)
+	defer func() {
+		clear(v.items)
+		*v = view{items: v.items, hits: v.hits[:0]}
+		viewPool.Put(v)
+	}()
 	err := s.db.View(func(txn *badger.Txn) error {
-		return fn(&view{s: s, txn: txn, version: s.version.Load(), items: map[uint64]*known.Item{}})
+		v.s, v.txn, v.version = s, txn, s.version.Load()
+		return fn(v)
 	})
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil
 }
+
+// viewPool keeps views and their buffers between lookups: a lookup that
+// finds nothing then allocates almost nothing.
+var viewPool = sync.Pool{New: func() any { return &view{items: map[uint64]*known.Item{}} }}
 
 // view is the state View hands out: a read transaction and the memory
 // indexes under the store's read lock.
@@ -43,12 +55,19 @@ type view struct {
 
 func (v *view) Version() uint64 { return v.version }
 
+// Banks returns the banks; the slice is shared by views until the banks
+// change, and must not be changed.
 func (v *view) Banks() []*known.Bank {
-	out := make([]*known.Bank, 0, len(v.s.banks))
-	for _, b := range v.s.banks {
-		out = append(out, b)
+	s := v.s
+	s.bankListMu.Lock()
+	defer s.bankListMu.Unlock()
+	if s.bankList == nil {
+		s.bankList = make([]*known.Bank, 0, len(s.banks))
+		for _, b := range s.banks {
+			s.bankList = append(s.bankList, b)
+		}
 	}
-	return out
+	return s.bankList
 }
 
 func (v *view) item(id uint64) (*known.Item, error) {

@@ -159,7 +159,7 @@ func (s *Content) load() error {
 			mem.near[t] = &nearIndex{ix: b.Index(), owner: owners[t]}
 		}
 	}
-	s.mem, s.banks = mem, banks
+	s.mem, s.banks, s.bankList = mem, banks, nil
 	s.version.Store(version)
 	return nil
 }
