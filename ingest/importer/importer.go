@@ -32,7 +32,17 @@ type Summary struct {
 	Added    int         `json:"added"`
 	Present  int         `json:"already_present"`
 	Rejected []Rejection `json:"rejected"`
-	Version  uint64      `json:"index_version"`
+	// Withdrawn counts the items retracted because their source withdrew
+	// them; WithdrawnUnknown the withdrawals of entries the bank holds
+	// no active item for (never added since, nor before).
+	Withdrawn        int `json:"withdrawn"`
+	WithdrawnUnknown int `json:"withdrawn_unknown"`
+	// Checkpoint is the last checkpoint a paged export reported (TCAP's
+	// "checkpoint"), from which a later fetch resumes; Next is the page
+	// it announced after it, empty after the last page.
+	Checkpoint string `json:"checkpoint,omitempty"`
+	Next       string `json:"next,omitempty"`
+	Version    uint64 `json:"index_version"`
 }
 
 // Rejection names a line or file that was not imported (or imported only
@@ -74,20 +84,28 @@ func (im *Importer) List(ctx context.Context, name string, r io.Reader) error {
 	format := im.Format
 	if format == "" {
 		head, _ := br.Peek(4096)
-		first := bytes.TrimLeft(head, " \t\r\n")
-		if i := bytes.IndexByte(first, '\n'); i >= 0 {
-			first = first[:i]
-		}
-		format = hashlist.Detect(name, first)
+		format = hashlist.DetectHead(name, bytes.TrimLeft(head, " \t\r\n"))
 	}
 	err := hashlist.Read(br, format, im.Options, func(rec hashlist.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if rec.Page != nil {
+			// Items before the checkpoint are committed before it is
+			// reported, so a sync that stores it never skips one.
+			if err := im.Flush(); err != nil {
+				return err
+			}
+			im.sum.Checkpoint, im.sum.Next = rec.Page.Checkpoint, rec.Page.Next
+			return nil
+		}
 		im.sum.Read++
 		if rec.Err != nil {
 			im.reject(Rejection{Source: name, Line: rec.Line, Reason: rec.Err.Error()})
 			return nil
+		}
+		if rec.Withdrawn != nil {
+			return im.Withdraw(rec.Item.Signals, *rec.Withdrawn)
 		}
 		return im.add(rec.Item, Rejection{Source: name, Line: rec.Line})
 	})

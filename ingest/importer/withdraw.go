@@ -1,0 +1,70 @@
+package importer
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/atkm/herken/ingest/hashlist"
+	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+)
+
+// Withdraw retracts the bank's active items holding any of sigs, because
+// their source withdrew them: the reason reads "withdrawn by <source> on
+// <date>". The pending items are committed first, so that a list that adds
+// an entry and later withdraws it ends with the item retracted. An item
+// already retracted stays as it is, and a withdrawn entry the bank does
+// not hold is counted, never added: AddItems does not bring a retracted
+// item back, so a withdrawal holds against a later re-import of the same
+// list. A sync reuses it for the withdrawals it fetches.
+func (im *Importer) Withdraw(sigs []matcher.Signal, w hashlist.Withdrawal) error {
+	if err := im.Flush(); err != nil {
+		return err
+	}
+	ids, err := im.activeItems(sigs)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		im.sum.WithdrawnUnknown++
+		return nil
+	}
+	at := w.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	reason := fmt.Sprintf("withdrawn by %s on %s", w.Source, at.UTC().Format(time.DateOnly))
+	for _, id := range ids {
+		if _, err := im.store.Retract(id, reason, im.by); err != nil {
+			return err
+		}
+		im.sum.Withdrawn++
+	}
+	return nil
+}
+
+// activeItems returns the ids of the bank's active items holding one of
+// sigs exactly.
+func (im *Importer) activeItems(sigs []matcher.Signal) ([]uint64, error) {
+	var ids []uint64
+	err := im.store.View(func(st known.State) error {
+		for _, s := range sigs {
+			err := st.Find(s, 0, func(it *known.Item, dist int) error {
+				if it.Bank == im.bank && dist == 0 && it.Status == known.Active {
+					for _, id := range ids {
+						if id == it.ID {
+							return nil
+						}
+					}
+					ids = append(ids, it.ID)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ids, err
+}
