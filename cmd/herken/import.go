@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/atkm/herken/ingest/hashlist"
 	"github.com/atkm/herken/ingest/importer"
@@ -14,10 +16,12 @@ import (
 	"github.com/atkm/herken/matcher/media"
 )
 
-const importUsage = `--bank NAME [--category C] [--type T] [--format csv|ndjson|lines|vpdq] FILE|DIR...
+const importUsage = `--bank NAME [--category C] [--type T] [--format csv|ndjson|lines|vpdq|pytx|tcap]
+  [--source NAME] [--category-map LABEL:CATEGORIES]... FILE|DIR...
 
 A FILE is a hash list (CSV, NDJSON, one hash per line, or a video's vPDQ
-frame hashes; see the README) or a media file; a DIR is a folder of known
+frame hashes, python-threatexchange's dataset CSV, TCAP's hash-list JSON;
+see the README) or a media file; a DIR is a folder of known
 media, every file hashed with all applicable signals (videos: vPDQ too).
 - reads a hash list from standard input.`
 
@@ -29,6 +33,9 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 	typeName := fs.String("type", "", "signal type of bare hash values")
 	format := fs.String("format", "", "hash-list format (default: from the file name and first line)")
 	asJSON := fs.Bool("json", false, "write the summary as JSON")
+	source := fs.String("source", "", "the partner's name in the items' provenance (default: the format's)")
+	catMap := categoryMap{}
+	fs.Var(catMap, "category-map", "`LABEL:CATEGORIES` gives items without categories of their own whose provenance\nhas LABEL (e.g. ideology=far-right:threat,incitement); repeatable")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "media files hashed in parallel")
 	paths, err := parseFlags(fs, args)
 	if err != nil {
@@ -38,7 +45,7 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 		fs.Usage()
 		return usagef("import needs --bank and at least one FILE or DIR")
 	}
-	var opts hashlist.Options
+	opts := hashlist.Options{Source: *source, CategoryMap: catMap}
 	if opts.Categories, err = matcher.ParseCategories(*cats); err != nil {
 		return usagef("--category: %v", err)
 	}
@@ -151,6 +158,12 @@ func importFile(ctx context.Context, im *importer.Importer, path string, forced 
 func printSummary(io *stdio, sum importer.Summary) {
 	fmt.Fprintf(io.out, "read %d, added %d, already present %d, rejected %d (index version %d)\n",
 		sum.Read, sum.Added, sum.Present, len(sum.Rejected), sum.Version)
+	if sum.Withdrawn+sum.WithdrawnUnknown > 0 {
+		fmt.Fprintf(io.out, "withdrawn by the source: %d retracted, %d not held\n", sum.Withdrawn, sum.WithdrawnUnknown)
+	}
+	if sum.Checkpoint != "" {
+		fmt.Fprintf(io.out, "checkpoint %s (next page: %s)\n", sum.Checkpoint, cmp.Or(sum.Next, "none, the list is complete"))
+	}
 	for i, r := range sum.Rejected {
 		if i == 50 {
 			fmt.Fprintf(io.out, "... and %d more (use --json for all)\n", len(sum.Rejected)-50)
@@ -162,4 +175,26 @@ func printSummary(io *stdio, sum importer.Summary) {
 			fmt.Fprintf(io.out, "rejected %s: %s\n", r.Source, r.Reason)
 		}
 	}
+}
+
+// categoryMap is the repeatable --category-map flag: "LABEL:CATEGORIES",
+// split at the last colon (a label may hold colons, categories do not).
+type categoryMap map[string][]matcher.Category
+
+func (m categoryMap) String() string { return "" }
+
+func (m categoryMap) Set(v string) error {
+	i := strings.LastIndexByte(v, ':')
+	if i <= 0 {
+		return fmt.Errorf("want LABEL:CATEGORIES, e.g. ideology=far-right:threat")
+	}
+	cats, err := matcher.ParseCategories(v[i+1:])
+	if err != nil {
+		return err
+	}
+	if len(cats) == 0 {
+		return fmt.Errorf("%q maps to no category", v[:i])
+	}
+	m[v[:i]] = append(m[v[:i]], cats...)
+	return nil
 }
