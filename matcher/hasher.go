@@ -127,7 +127,8 @@ type Hashes struct {
 	// computed from: smaller than Width and Height when fast decoding
 	// scaled a JPEG down.
 	DecodedWidth, DecodedHeight int
-	// Signals are in registry order: the digests, then the photo signals.
+	// Signals are the digests, then the photo signals, each in registry
+	// order.
 	Signals []Signal
 	// PDQQuality is meaningful when Signals holds a PDQ signal.
 	PDQQuality int
