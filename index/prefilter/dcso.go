@@ -144,3 +144,6 @@ func ReadDCSO(r io.Reader) (*DCSO, error) {
 	}
 	return d, nil
 }
+
+// Bytes is the size of the file WriteTo writes.
+func (d *DCSO) Bytes() int64 { return 6*8 + int64(len(d.bits)) }

@@ -330,6 +330,13 @@ func (h *contentHandlers) filter(c *call) error {
 	if !t.Exact() {
 		return errorf(http.StatusBadRequest, "invalid_signal", "filters exist for the exact types sha256, md5 and sha1, not %s", t)
 	}
+	switch format := string(c.ctx.QueryArgs().Peek("format")); format {
+	case "", "herken":
+	case "dcso":
+		return h.dcsoFilter(c, t)
+	default:
+		return errorf(http.StatusBadRequest, "invalid_request", "format %q: want herken (the default) or dcso", format)
+	}
 	var buf strings.Builder
 	meta, err := h.content.WriteFilter(t, &buf)
 	if err != nil {

@@ -122,3 +122,46 @@ func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
 	ctx.SetContentType("application/json")
 	ctx.SetBody(append(b, '\n'))
 }
+
+// compatProblemAnswer is the answer to a failed request to an endpoint in
+// another tool's shape (hashlookup, HMA): their "message" beside herken's
+// Problem.
+type compatProblemAnswer struct {
+	Message string  `json:"message"`
+	Error   Problem `json:"error"`
+}
+
+// hashlookupRecord is hashlookup's record of a known digest
+// (adulau/hashlookup-server, bin/server.py), with herken's evidence.
+type hashlookupRecord struct {
+	MD5            string          `json:"MD5,omitempty"`
+	SHA1           string          `json:"SHA-1,omitempty"`
+	SHA256         string          `json:"SHA-256,omitempty"`
+	FileName       string          `json:"FileName,omitempty"`
+	KnownMalicious string          `json:"KnownMalicious"`
+	Source         string          `json:"source"`
+	Matches        []matcher.Match `json:"herken:matches"`
+	IndexVersion   uint64          `json:"herken:index_version"`
+}
+
+// hashlookupMissAnswer is hashlookup's answer for an unknown digest (404).
+type hashlookupMissAnswer struct {
+	Message string `json:"message"`
+	Query   string `json:"query"`
+}
+
+// hashlookupInfoAnswer is the answer of GET /info.
+type hashlookupInfoAnswer struct {
+	Version      string `json:"hashlookup-version"`
+	TotalKeys    int    `json:"stat:hashlookup_total_keys"`
+	IndexVersion uint64 `json:"herken:index_version"`
+	Banks        int    `json:"herken:banks"`
+}
+
+// hmaMatch is one match of HMA's lookup answer, with herken's evidence.
+type hmaMatch struct {
+	BankContentID uint64        `json:"bank_content_id"`
+	Distance      string        `json:"distance"`
+	Herken        matcher.Match `json:"herken"`
+	IndexVersion  uint64        `json:"herken_index_version"`
+}

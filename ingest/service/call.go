@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -65,10 +66,14 @@ func (c *call) itemID() (uint64, error) {
 }
 
 // upload returns a reader over the uploaded file, at most MaxUploadBytes:
-// the raw body, or the part named "file" of a multipart body. Nothing is
+// the raw body, or the first part of a multipart body named one of fields
+// ("file" when none is given). Nothing is
 // buffered to disk. It is cut when no byte arrives for the stream idle
 // timeout, never for its total time.
-func (c *call) upload() (io.Reader, string, error) {
+func (c *call) upload(fields ...string) (io.Reader, string, error) {
+	if len(fields) == 0 {
+		fields = []string{"file"}
+	}
 	body := c.streamBody(c.cfg.MaxUploadBytes, newIdleDeadline(c.ctx.Conn(), c.cfg.StreamIdleTimeout))
 	boundary := string(c.ctx.Request.Header.MultipartFormBoundary())
 	if boundary == "" {
@@ -86,11 +91,11 @@ func (c *call) upload() (io.Reader, string, error) {
 				return nil, "", ae
 			}
 			if err == io.EOF {
-				return nil, "", errorf(http.StatusBadRequest, "malformed_multipart", `the multipart body has no part named "file"`)
+				return nil, "", errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body has no part named %s", `"`+strings.Join(fields, `" or "`)+`"`)
 			}
 			return nil, "", errorf(http.StatusBadRequest, "malformed_multipart", "malformed multipart body: %v", err)
 		}
-		if part.FormName() == "file" {
+		if slices.Contains(fields, part.FormName()) {
 			return part, part.FileName(), nil
 		}
 		if _, err := io.Copy(io.Discard, part); err != nil {

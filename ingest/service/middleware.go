@@ -50,6 +50,10 @@ func (e errorAnswer) middleware(r *route, next handlerFunc) handlerFunc {
 				_, _ = io.Copy(io.Discard, c.stream)
 			}
 		}
+		if r.tool {
+			writeJSON(c.ctx, ae.status, compatProblemAnswer{Message: ae.Message, Error: ae.Problem})
+			return nil
+		}
 		writeJSON(c.ctx, ae.status, problemAnswer{Error: ae.Problem})
 		return nil
 	}

@@ -23,6 +23,9 @@ type route struct {
 	roles   []index.Role // who may call it; nil: anyone
 	handle  handlerFunc
 	serve   handlerFunc // handle behind the middleware
+	// tool marks an endpoint in another tool's shape (compat.go): its
+	// errors carry that tool's "message" too.
+	tool bool
 }
 
 // routeTable lists every endpoint. The OpenAPI document (openapi.json)
@@ -32,6 +35,7 @@ func routeTable(m *matchHandlers, ct *contentHandlers, a *accessHandlers, mt *me
 	r := func(method, path, name string, roles []index.Role, h handlerFunc) route {
 		return route{method: method, pattern: strings.Split(strings.Trim(path, "/"), "/"), name: name, roles: roles, handle: h}
 	}
+	tool := func(rt route) route { rt.tool = true; return rt }
 	return []route{
 		r("GET", "/healthz", "healthz", nil, ct.healthz),
 		r("GET", "/openapi.json", "openapi", nil, openapi),
@@ -59,6 +63,13 @@ func routeTable(m *matchHandlers, ct *contentHandlers, a *accessHandlers, mt *me
 		r("POST", "/v1/keys/{id}/revoke", "key_revoke", adminOnly, a.revokeKey),
 		r("GET", "/v1/audit", "audit", adminOnly, a.auditQuery),
 		r("GET", "/v1/whoami", "whoami", anyMatcher, a.whoami),
+		tool(r("GET", "/lookup/{type}/{hash}", "hashlookup_lookup", anyMatcher, m.hashlookupLookup)),
+		tool(r("POST", "/bulk/{type}", "hashlookup_bulk", anyMatcher, m.hashlookupBulk)),
+		tool(r("GET", "/info", "hashlookup_info", anyMatcher, m.hashlookupInfo)),
+		tool(r("GET", "/m/lookup", "hma_lookup", anyMatcher, m.hmaLookupGet)),
+		tool(r("POST", "/m/lookup", "hma_lookup", anyMatcher, m.hmaLookupPost)),
+		tool(r("GET", "/h/hash", "hma_hash", anyMatcher, m.hmaHashGet)),
+		tool(r("POST", "/h/hash", "hma_hash", anyMatcher, m.hmaHashPost)),
 		r("GET", "/", "ui", nil, page),
 		r("GET", "/ui/{file}", "ui_asset", nil, page),
 	}
