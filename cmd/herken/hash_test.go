@@ -165,7 +165,7 @@ func TestUsageErrors(t *testing.T) {
 	f(0, "help")
 	f(2, "frobnicate")
 	f(2, "hash")
-	f(2, "hash", "--signals", "sha512", "x")
+	f(2, "hash", "--signals", "sha384", "x")
 	f(2, "hash", "--workers", "0", "x")
 	f(2, "hash", "--no-such-flag", "x")
 	for _, cmd := range [][]string{{"hash", "x"}, {"match", "x"}, {"prescreen", "--filter", "f", "x"}} {

@@ -142,7 +142,7 @@ func TestImportMediaFolderAndBanks(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &items); err != nil || len(items) != 12 {
 		t.Fatalf("item list: %v, %d items", err, len(items))
 	}
-	if items[0].Label != "aaa-orig.jpg" || len(items[0].Signals) != 7 || items[0].PDQQuality == nil {
+	if items[0].Label != "aaa-orig.jpg" || len(items[0].Signals) != 8 /* 4 digests, 4 photo hashes */ || items[0].PDQQuality == nil {
 		t.Errorf("first item: %+v", items[0])
 	}
 	// A disabled bank matches nothing.
