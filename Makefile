@@ -11,8 +11,10 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Debian packages the build and the tests use: libjpeg-turbo for the exact
 # and fast JPEG decoder, djpeg (libjpeg-turbo-progs) as the reference the
 # tests and benchmarks compare against, chromium for the web page's browser
-# tests, ffmpeg (with ffprobe) to decode videos.
-APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs chromium ffmpeg
+# tests, ffmpeg (with ffprobe) to decode videos, python3-tz and
+# python3-requests for CIRCL's hashlookup-analyser, which the tests run
+# against herken's DCSO filters.
+APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs chromium ffmpeg python3-tz python3-requests
 DEMO_DIR    ?= demo-data
 
 .PHONY: all setup build test test-all test-turbo test-purego test-race bench bench-run bench-quick corpus accuracy negative identification fuzz fuzz-short crash loadtest screenshots lint demo clean
