@@ -279,20 +279,25 @@ func (p *lineProfile) split() (end, start int, ok bool) {
 	}
 	end, start = e, e
 	// A thin uniform gap after or before the boundary, past a line or two
-	// that resizing blended.
+	// that resizing blended. Its far edge is the largest step at or just
+	// past the end of the uniform lines when that step crosses most of the
+	// line (a picture's own flat margin may continue the gap), else where
+	// the uniform lines end.
 	gap := max(3, n/40) + 2
 	for off := 0; off < 3; off++ {
-		if r := p.flatRun(e+off, 1, gap); r > e+off {
-			start = r
-			if r+1 < n && p.step[r+1] > p.step[r] {
-				start = r + 1
+		if g := e + off; p.flatRun(g, 1, gap) > g {
+			r := p.flatRun(g, 1, gap)
+			start = p.largestStep(r, r+2)
+			if f := p.largestStep(g+1, r+2); p.wide[f] >= 0.5 {
+				start = f
 			}
 			break
 		}
-		if l := p.flatRun(e-1-off, -1, gap); l < e-1-off {
-			end = l + 1
-			if l > 0 && p.step[l] > p.step[l+1] {
-				end = l
+		if g := e - 1 - off; p.flatRun(g, -1, gap) < g {
+			l := p.flatRun(g, -1, gap)
+			end = p.largestStep(l, l+2)
+			if f := p.largestStep(l, g+1); p.wide[f] >= 0.5 {
+				end = f
 			}
 			break
 		}
@@ -310,7 +315,7 @@ func (p *lineProfile) split() (end, start int, ok bool) {
 	// A checkerboard's or a tiled pattern's edge flips the pattern: the
 	// lines either side are mirror images in luma. Two unrelated pictures
 	// are not.
-	if correlation(p.samples(a), p.samples(b)) < -0.7 {
+	if start-end < 2 && correlation(p.samples(a), p.samples(b)) < -0.7 {
 		return 0, 0, false
 	}
 	return end, start, true
@@ -338,22 +343,38 @@ func (p *lineProfile) weakestQuarter(l int) float32 {
 	return weakest
 }
 
+// largestStep is the line in [a, b) with the largest jump into it.
+func (p *lineProfile) largestStep(a, b int) int {
+	a, b = max(a, 1), min(b, p.n)
+	best := a
+	for l := a; l < b; l++ {
+		if p.step[l] > p.step[best] {
+			best = l
+		}
+	}
+	return best
+}
+
 // flatRun follows uniform lines of one colour from l in direction dir (at
 // most limit of them) and returns the first line after them, or l when l is
-// not uniform. The run must end in content: a gap, not a margin.
+// not uniform or the run goes on: a gap, not a margin. A uniform line of
+// another colour ends the run: a picture's flat sky next to the gap.
 func (p *lineProfile) flatRun(l, dir, limit int) int {
 	if l < 0 || l >= p.n || p.flat[l] < 0.97 {
 		return l
 	}
-	r := l
-	for k := 0; k < limit && r >= 0 && r < p.n && p.flat[r] >= 0.97 && abs32(int32(p.mean[r]-p.mean[l])) <= colourTol; k++ {
-		r += dir
+	for r := l + dir; r >= 0 && r < p.n && (r-l)*dir <= limit; r += dir {
+		d := p.mean[r] - p.mean[r-dir]
+		// The first line may be blended with the content before it.
+		if p.flat[r] < 0.97 || (r != l+dir && (d > gapTol || d < -gapTol)) {
+			return r
+		}
 	}
-	if r < 0 || r >= p.n || p.flat[r] >= 0.97 {
-		return l
-	}
-	return r
+	return l
 }
+
+// gapTol is the largest change of mean luma between two lines of one gap.
+const gapTol = 3
 
 // fromLines proposes the padded pictures and the halves of splits the line
 // profiles show, in input coordinates.
