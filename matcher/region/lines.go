@@ -211,6 +211,9 @@ func meanOf(v []float32, a, b int) float32 {
 // along them (a copy stretched across the lines). It returns the first and
 // last+1 lines of the picture, or ok false.
 func (p *lineProfile) padded() (a, b int, ok bool) {
+	if a, b, ok := p.centred(); ok {
+		return a, b, true
+	}
 	n := p.n
 	a = p.bestSeam(n*2/100, n*45/100, 3)
 	b = p.bestSeam(n*55/100, n*98/100, 3)
@@ -239,6 +242,62 @@ func (p *lineProfile) padded() (a, b int, ok bool) {
 		return 0, 0, false
 	}
 	return a, b, true
+}
+
+// centred finds a picture centred over padding on both ends of this axis
+// (how apps pad a picture to a phone's screen): two lines at mirrored
+// positions where most samples jump more than just before and after them,
+// calmer lines outside them than inside, and no line between them that
+// jumps as widely (a striped or tiled picture has many).
+func (p *lineProfile) centred() (a, b int, ok bool) {
+	n := p.n
+	slack := 2 + n/100
+	best := float32(padDom)
+	a, b = -1, -1
+	for x := max(4, n*2/100); x < n*45/100; x++ {
+		dx := p.domNear(x)
+		if dx < best {
+			continue
+		}
+		for y := n - x - slack; y <= n-x+slack; y++ {
+			if y < n*55/100 || y >= n-3 {
+				continue
+			}
+			if v := min(dx, p.domNear(y)); v >= best {
+				a, b, best = x, y, v
+			}
+		}
+	}
+	if a < 0 {
+		return 0, 0, false
+	}
+	a, b = p.largestStep(a-1, a+3), p.largestStep(b-1, b+3)
+	for l := a + 4; l < b-4; l++ {
+		if p.dom[l] >= best {
+			return 0, 0, false
+		}
+	}
+	inA, inS := meanOf(p.along, a+2, b-2), meanOf(p.step, a+3, b-2)
+	outA := (meanOf(p.along, 0, a-1)*float32(a) + meanOf(p.along, b+1, n)*float32(n-b)) / float32(a+n-b)
+	outS := (meanOf(p.step, 1, a-1)*float32(a) + meanOf(p.step, b+2, n)*float32(n-b)) / float32(a+n-b)
+	if outA > 0.6*inA && outS > 0.8*inS {
+		return 0, 0, false
+	}
+	return a, b, true
+}
+
+// padDom is the share of samples that must jump at both edges of a
+// centred picture: mirrored positions are evidence of their own.
+const padDom = 0.5
+
+// domNear is the largest dom among the lines whose jumps span the boundary
+// into line l.
+func (p *lineProfile) domNear(l int) float32 {
+	d := float32(0)
+	for k := max(l-1, 0); k <= min(l+2, p.n-1); k++ {
+		d = max(d, p.dom[k])
+	}
+	return d
 }
 
 // split finds where two pictures meet across the middle of this axis: a
