@@ -84,8 +84,10 @@ func VideoQueryVariants(frames []video.Frame) []QueryVariant {
 
 // VideoItemVariants returns the item variants of a known video: the band
 // and crop views of its unique frames of quality >= 50 (video.KnownViews),
-// named for the frame; a video with more unique frames than the budget
-// allows stores those of every k-th frame.
+// named for the frame. Within the budget of one item's variants, a video
+// with too many unique frames for every view keeps the band and the core
+// crops (video.CoreCrops) of each, and a longer one those of every k-th
+// frame.
 func VideoItemVariants(frames []video.Frame) []ItemVariant {
 	type unique struct {
 		n int
@@ -93,25 +95,30 @@ func VideoItemVariants(frames []video.Frame) []ItemVariant {
 	}
 	var us []unique
 	seen := map[pdq.Hash]bool{}
-	perFrame := 0
 	for i := range frames {
 		f := &frames[i]
 		if f.Quality < video.DefaultQuality || seen[f.Hash] {
 			continue
 		}
-		seen[f.Hash] = true
-		us = append(us, unique{len(seen), f})
-		perFrame = max(perFrame, knownViews(f))
+		seen[f.Hash] = true // numbered as VideoSignals lists them
+		if hasKnownViews(f) {
+			us = append(us, unique{len(seen), f})
+		}
 	}
-	if perFrame == 0 {
+	if len(us) == 0 {
 		return nil
 	}
-	step := (len(us)*perFrame + videoVariantBudget - 1) / videoVariantBudget
+	crops, step := len(video.Crops), 1
+	if len(us)*(1+crops) > videoVariantBudget {
+		crops = video.CoreCrops
+		step = (len(us)*(1+crops) + videoVariantBudget - 1) / videoVariantBudget
+	}
 	var out []ItemVariant
 	for k := 0; k < len(us); k += step {
 		u := us[k]
 		for _, v := range u.f.Views {
-			if (v.Kind != video.ViewBand && v.Kind != video.ViewCrop) || v.Quality < video.DefaultQuality {
+			keep := v.Kind == video.ViewBand || (v.Kind == video.ViewCrop && v.Crop < crops)
+			if !keep || v.Quality < video.DefaultQuality {
 				continue
 			}
 			name := fmt.Sprintf("frame %d at %.1f s: %s", u.n, u.f.Timestamp, knownViewName(v))
@@ -121,14 +128,13 @@ func VideoItemVariants(frames []video.Frame) []ItemVariant {
 	return out
 }
 
-func knownViews(f *video.Frame) int {
-	n := 0
+func hasKnownViews(f *video.Frame) bool {
 	for _, v := range f.Views {
 		if v.Kind == video.ViewBand || v.Kind == video.ViewCrop {
-			n++
+			return true
 		}
 	}
-	return n
+	return false
 }
 
 func knownViewName(v video.View) string {

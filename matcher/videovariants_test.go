@@ -2,6 +2,7 @@ package matcher_test
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"github.com/atkm/herken/fixtures"
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/knowntest"
+	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/video"
 )
 
 // TestVideoReadings identifies re-posts of a known video that vPDQ alone
@@ -108,5 +111,49 @@ func TestVideoReadings(t *testing.T) {
 	}
 	if ms := identify(query, content, unrelated); len(ms) != 0 {
 		t.Errorf("an unrelated video matched: %s", ms[0].Explanation)
+	}
+}
+
+// TestVideoItemVariantsBudget: a short known video stores every view of
+// every frame, named for its frame; a long one keeps the band and the core
+// crops, then those of every k-th frame, within one item's budget.
+func TestVideoItemVariantsBudget(t *testing.T) {
+	frames := func(n int) []video.Frame {
+		out := make([]video.Frame, n)
+		for i := range out {
+			var h pdq.Hash
+			binary.BigEndian.PutUint32(h[:], uint32(i+1))
+			out[i] = video.Frame{Number: i * 25, Quality: 90, Hash: h, Timestamp: float64(i)}
+			view := func(k video.ViewKind, crop int) video.View {
+				v := h
+				v[31] = byte(k)<<4 | byte(crop)
+				return video.View{Kind: k, Hash: v, Quality: 90, Crop: crop}
+			}
+			out[i].Views = append(out[i].Views, view(video.ViewBand, 0))
+			for c := range video.Crops {
+				out[i].Views = append(out[i].Views, view(video.ViewCrop, c))
+			}
+		}
+		return out
+	}
+	short := matcher.VideoItemVariants(frames(10))
+	if len(short) != 10*(1+len(video.Crops)) || !strings.HasPrefix(short[len(short)-1].Name, "frame 10 at 9.0 s: crop (") {
+		t.Errorf("10 frames: %d variants, the last %q", len(short), short[len(short)-1].Name)
+	}
+	for _, c := range []struct{ n, min, max int }{
+		{60, 60 * (1 + video.CoreCrops), 60 * (1 + video.CoreCrops)}, // every frame, the core views
+		{200, 180, 256}, // every k-th frame
+	} {
+		n := c.n
+		vs := matcher.VideoItemVariants(frames(n))
+		if len(vs) < c.min || len(vs) > c.max {
+			t.Errorf("%d frames: %d variants, want %d to %d", n, len(vs), c.min, c.max)
+		}
+		for _, v := range vs {
+			if strings.Contains(v.Name, "off the ") {
+				t.Errorf("%d frames: a corner or side crop kept: %s", n, v.Name)
+				break
+			}
+		}
 	}
 }

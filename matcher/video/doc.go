@@ -59,6 +59,25 @@
 // the hits to a Tally, and score each video it names with its stored count
 // of unique frames.
 //
+// # Views of a re-post
+//
+// A re-post changes every frame alike, and most such changes move a
+// frame's PDQ hash beyond the threshold: mirroring, bars or a blurred
+// fill around the picture, a crop of a few percent, a ticker or a logo.
+// With Options.Views, hashing also computes other readings of each
+// frame (View): for a query (QueryViews) the frame mirrored (from its own
+// DCT, no second hash), the picture region.Find sees inside it and the
+// part of it that holds sharp edges over the frames so far (activity:
+// black and blurred bars have none), each as found and mirrored, and the
+// frame without its top and bottom BandCut; for a known video
+// (KnownViews) the same band view and the Crops of each frame. herken's
+// matcher tallies each reading of the query on its own, so that a
+// mirrored video's frames count together as they should.
+//
+// MatchOptions.ContainedPercent adds a rule the reference does not have:
+// a query that holds most of a known video's frames (a copy after a few
+// seconds of other footage) matches even below QueryMatchPercent.
+//
 // # Concurrency
 //
 // All functions are safe for concurrent use; each hashing call runs its own

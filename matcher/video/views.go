@@ -47,7 +47,10 @@ type Crop struct{ Left, Top, Right, Bottom float64 }
 // copy cropped by about 1% a side on its own, hardly one cropped by 2.5%
 // (bench/REPORT-video.md); a copy cropped by 5% of its width and height is
 // cut either evenly (the first crop) or at a corner (the four corner
-// crops), and one cut by 5% on every side is the second.
+// crops), one cut by 5% on every side is the second, and one cut by 5% on
+// one side the last four. The first CoreCrops are the ones a known video
+// too long to store them all for every frame keeps (see
+// matcher.VideoItemVariants).
 var Crops = []Crop{
 	{0.025, 0.025, 0.025, 0.025},
 	{0.05, 0.05, 0.05, 0.05},
@@ -55,7 +58,14 @@ var Crops = []Crop{
 	{0.05, 0, 0, 0.05},
 	{0, 0.05, 0.05, 0},
 	{0.05, 0.05, 0, 0},
+	{0, 0.05, 0, 0},
+	{0, 0, 0, 0.05},
+	{0.05, 0, 0, 0},
+	{0, 0, 0.05, 0},
 }
+
+// CoreCrops is how many of Crops, from the first, a long known video keeps.
+const CoreCrops = 2
 
 // String says which crop, for the evidence.
 func (c Crop) String() string {
