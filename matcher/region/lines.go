@@ -252,18 +252,25 @@ func (p *lineProfile) padded() (a, b int, ok bool) {
 func (p *lineProfile) centred() (a, b int, ok bool) {
 	n := p.n
 	slack := 2 + n/100
-	best := float32(padDom)
+	best := float32(0)
 	a, b = -1, -1
+	// One edge may jump less widely (the picture's own flat edge meets
+	// the padding there) when the other jumps like a split.
 	for x := max(4, n*2/100); x < n*45/100; x++ {
 		dx := p.domNear(x)
-		if dx < best {
+		if dx < padWeak {
 			continue
 		}
 		for y := n - x - slack; y <= n-x+slack; y++ {
 			if y < n*55/100 || y >= n-3 {
 				continue
 			}
-			if v := min(dx, p.domNear(y)); v >= best {
+			dy := p.domNear(y)
+			v := min(dx, dy)
+			if v < padWeak || (v < padDom && max(dx, dy) < splitDom) {
+				continue
+			}
+			if v >= best || (a < 0) {
 				a, b, best = x, y, v
 			}
 		}
@@ -289,6 +296,9 @@ func (p *lineProfile) centred() (a, b int, ok bool) {
 // padDom is the share of samples that must jump at both edges of a
 // centred picture: mirrored positions are evidence of their own.
 const padDom = 0.5
+
+// padWeak is the least share at the weaker edge when the other is strong.
+const padWeak = 0.3
 
 // domNear is the largest dom among the lines whose jumps span the boundary
 // into line l.
