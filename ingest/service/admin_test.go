@@ -63,7 +63,7 @@ func TestBanksAndItems(t *testing.T) {
 	if err := json.Unmarshal(r.body, &item); err != nil {
 		t.Fatal(err)
 	}
-	if len(item.Signals) != 7 || item.Label != "poster" || item.Categories[0] != matcher.Instruction || *item.PDQQuality != 100 {
+	if len(item.Signals) != 8 || item.Label != "poster" || item.Categories[0] != matcher.Instruction || *item.PDQQuality != 100 {
 		t.Errorf("uploaded item: %+v", item)
 	}
 	id := strings.TrimSpace(string(mustJSON(item.ID)))

@@ -186,7 +186,7 @@ func TestAuditTrail(t *testing.T) {
 		}
 	}
 	m := byAction["match"]
-	if m.Decision != "match" || len(m.Signals) != 7 || len(m.Matched) != 1 || m.Status != 200 {
+	if m.Decision != "match" || len(m.Signals) != 8 || len(m.Matched) != 1 || m.Status != 200 {
 		t.Errorf("match record: %+v", m)
 	}
 	if u := byAction["match_url"]; u.URL != "http://10.1.2.3/private.jpg" || u.Decision != "error" || u.Status != 400 {

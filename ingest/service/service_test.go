@@ -195,7 +195,7 @@ func TestMatchUpload(t *testing.T) {
 	}
 	// A broken photo still has its digests matched, and says what failed.
 	r = do(t, "POST", s.url+"/v1/match", "", bytes.NewReader(photo[:len(photo)/2]))
-	if m := r.json(t); r.status != 200 || m["errors"] == nil || len(m["signals"].([]any)) != 3 {
+	if m := r.json(t); r.status != 200 || m["errors"] == nil || len(m["signals"].([]any)) != 4 {
 		t.Errorf("truncated photo: %d %s", r.status, r.body)
 	}
 	ct, body = multipartBody(t, "other", photo)
