@@ -196,16 +196,18 @@ func Build(ctx context.Context, cfg Config) (*Summary, error) {
 		return nil, err
 	}
 	if cfg.TilePDQ >= 0 {
+		var dropped []string
 		for i := range pics {
 			if len(pics[i]) < 2 {
 				continue
 			}
-			var tg []TileGroup
-			var err error
-			if pics[i], tg, err = dedupTiles(cfg.Out, pics[i], hashes[i], cfg.TilePDQ); err != nil {
-				return nil, err
-			}
+			kept, tg, d := dedupTiles(pics[i], hashes[i], cfg.TilePDQ)
+			pics[i] = kept
 			sum.TileGroups = append(sum.TileGroups, tg...)
+			dropped = append(dropped, d...)
+		}
+		if err := removeDropped(cfg.Out, pics, dropped); err != nil {
+			return nil, err
 		}
 	}
 	seen := map[string]bool{}

@@ -184,3 +184,36 @@ func TestBuildGroupsRepeatingTiles(t *testing.T) {
 		t.Errorf("%d tiles kept in the group, want 1", kept)
 	}
 }
+
+// Identical tiles of two sources share one file: when one source's tile
+// grouping drops it and the other keeps it, the file stays (a build once
+// listed a picture whose file it had removed).
+func TestDroppedTileFileSharedWithAKeptOneStays(t *testing.T) {
+	out := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(out, "pictures"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"pictures/flat.jpg", "pictures/motif.jpg", "pictures/motif2.jpg"} {
+		if err := os.WriteFile(filepath.Join(out, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var same tileHash // identical hashes: one group
+	a := []Picture{{File: "pictures/motif.jpg", Rect: image.Rect(0, 0, 8, 8)}, {File: "pictures/flat.jpg", Rect: image.Rect(8, 0, 16, 8)},
+		{File: "pictures/motif2.jpg", Rect: image.Rect(16, 0, 24, 8)}}
+	hs := []tileHash{same, same, same}
+	hs[0].quality = 90
+	keptA, groups, dropped := dedupTiles(a, hs, 80)
+	if len(keptA) != 1 || keptA[0].File != "pictures/motif.jpg" || len(groups) != 1 || len(dropped) != 2 {
+		t.Fatalf("kept %v, %d groups, dropped %v: want motif.jpg kept of a group of 3", keptA, len(groups), dropped)
+	}
+	b := []Picture{{File: "pictures/flat.jpg", Rect: image.Rect(0, 0, 8, 8)}} // another source's identical tile
+	if err := removeDropped(out, [][]Picture{keptA, b}, dropped); err != nil {
+		t.Fatal(err)
+	}
+	for f, want := range map[string]bool{"pictures/flat.jpg": true, "pictures/motif.jpg": true, "pictures/motif2.jpg": false} {
+		if _, err := os.Stat(filepath.Join(out, f)); (err == nil) != want {
+			t.Errorf("%s exists: %v, want %v", f, err == nil, want)
+		}
+	}
+}

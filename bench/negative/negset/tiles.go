@@ -2,6 +2,7 @@ package negset
 
 import (
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,29 +97,48 @@ func groupTiles(pics []Picture, hs []tileHash, loose int) []TileGroup {
 	return out
 }
 
-// dedupTiles removes from pics all but the kept member of each group of
-// near-duplicate tiles, deleting their files from out.
-func dedupTiles(out string, pics []Picture, hs []tileHash, loose int) ([]Picture, []TileGroup, error) {
-	groups := groupTiles(pics, hs, loose)
-	drop := map[string]bool{}
+// dedupTiles keeps of pics all but the non-kept members of each group of
+// near-duplicate tiles; it returns the kept pictures, the groups, and the
+// files of the pictures dropped (to be removed unless another kept
+// picture, identical, has the same file).
+func dedupTiles(pics []Picture, hs []tileHash, loose int) (kept []Picture, groups []TileGroup, dropped []string) {
+	groups = groupTiles(pics, hs, loose)
+	drop := map[image.Rectangle]bool{}
 	for _, g := range groups {
 		for k, m := range g.Members {
 			if k != g.Kept {
-				drop[m.File] = true
+				drop[m.Rect] = true
 			}
 		}
 	}
-	kept := pics[:0:0]
 	for _, p := range pics {
-		if !drop[p.File] {
+		if drop[p.Rect] {
+			dropped = append(dropped, p.File)
+		} else {
 			kept = append(kept, p)
-			continue
-		}
-		if err := os.Remove(filepath.Join(out, p.File)); err != nil && !os.IsNotExist(err) {
-			return nil, nil, fmt.Errorf("negset: %w", err)
 		}
 	}
-	return kept, groups, nil
+	return kept, groups, dropped
+}
+
+// removeDropped removes the files of dropped tiles that no kept picture
+// shares (identical tiles, a flat fill, share one file).
+func removeDropped(out string, pics [][]Picture, dropped []string) error {
+	keep := map[string]bool{}
+	for _, ps := range pics {
+		for _, p := range ps {
+			keep[p.File] = true
+		}
+	}
+	for _, f := range dropped {
+		if keep[f] {
+			continue
+		}
+		if err := os.Remove(filepath.Join(out, f)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("negset: %w", err)
+		}
+	}
+	return nil
 }
 
 var tilesHeader = []string{"group", "member", "kept", "package", "path", "x", "y", "w", "h", "quality", "links"}
