@@ -102,12 +102,21 @@ func (k *work) nearColour(i int, col [3]uint8, tol int) bool {
 func (k *work) innerTrim(b box) box {
 	var buf []int
 	// A side on the image's edge has no bubble around it: a uniform band
-	// there is the picture's own (a sky, a table).
+	// there is either the frame itself, which the picture's dark or light
+	// edge joined (the band has the frame's colour), or the picture's own
+	// sky or table, which stays.
 	onEdge := [4]bool{b.x0 == 0, b.y0 == 0, b.x1 == k.w, b.y1 == k.h}
+	var outside []int
 	for s := 0; s < 4; s++ {
-		if onEdge[s] {
-			continue
+		if !onEdge[s] {
+			outside = append(outside, k.line(b, s, -1, nil)...)
 		}
+	}
+	frame, framed := [3]uint8{}, len(outside) > 0
+	if framed {
+		frame = k.medianColour(outside)
+	}
+	for s := 0; s < 4; s++ {
 		limit := b.h() * 6 / 100
 		if s == left || s == right {
 			limit = b.w() * 6 / 100
@@ -118,7 +127,7 @@ func (k *work) innerTrim(b box) box {
 			idx := k.line(b, s, 0, buf)
 			buf = idx
 			col := k.medianColour(idx)
-			if n > 0 && !sameColour(col, ref) {
+			if (n > 0 && !sameColour(col, ref)) || (onEdge[s] && (!framed || !sameColour(col, frame))) {
 				break
 			}
 			match := 0

@@ -284,6 +284,9 @@ func (p *lineProfile) centred() (a, b int, ok bool) {
 			return 0, 0, false
 		}
 	}
+	if meanOf(p.flat, 0, a-1) >= 0.8 || meanOf(p.flat, b+1, n) >= 0.8 {
+		return 0, 0, false // uniform bars: the working copy finds those exactly
+	}
 	inA, inS := meanOf(p.along, a+2, b-2), meanOf(p.step, a+3, b-2)
 	outA := (meanOf(p.along, 0, a-1)*float32(a) + meanOf(p.along, b+1, n)*float32(n-b)) / float32(a+n-b)
 	outS := (meanOf(p.step, 1, a-1)*float32(a) + meanOf(p.step, b+2, n)*float32(n-b)) / float32(a+n-b)
