@@ -88,5 +88,140 @@ func (k *work) toFull(c cand, f *fullLuma) image.Rectangle {
 	if c.sides[right] {
 		r.Max.X = f.refine(false, r.Max.X, rx, my0, my1, f.width)
 	}
+	return f.trimMargins(r.Canon(), c.sides)
+}
+
+// uniformLine reports whether the full-resolution line p (a row when
+// horizontal, else a column) is one luma over [a, b): the margin of a chat
+// bubble or a frame's inner stroke, not a picture's edge.
+func (f *fullLuma) uniformLine(horizontal bool, p, a, b int) bool {
+	n := b - a
+	if n <= 0 {
+		return false
+	}
+	stride := max(1, n/refineSamples)
+	var hist [256]int
+	cnt := 0
+	for q := a; q < b; q += stride {
+		if horizontal {
+			hist[f.at(q, p)]++
+		} else {
+			hist[f.at(p, q)]++
+		}
+		cnt++
+	}
+	// The most common luma and its neighbours hold nearly every sample.
+	bestSum := 0
+	for v := 0; v < 256; v++ {
+		sum := 0
+		for d := max(0, v-6); d <= min(255, v+6); d++ {
+			sum += hist[d]
+		}
+		bestSum = max(bestSum, sum)
+	}
+	return bestSum*100 >= 94*cnt
+}
+
+// wideStep is the share of samples over [a, b) whose luma differs by at
+// least bigStep between lines p and q.
+func (f *fullLuma) wideStep(horizontal bool, p, q, a, b int) float64 {
+	lim := f.width
+	if horizontal {
+		lim = f.height
+	}
+	if p < 0 || q < 0 || p >= lim || q >= lim || b <= a {
+		return 0
+	}
+	stride := max(1, (b-a)/refineSamples)
+	n, wide := 0, 0
+	for i := a; i < b; i += stride {
+		var d int
+		if horizontal {
+			d = f.at(i, p) - f.at(i, q)
+		} else {
+			d = f.at(p, i) - f.at(q, i)
+		}
+		if d >= bigStep || d <= -bigStep {
+			wide++
+		}
+		n++
+	}
+	return float64(wide) / float64(n)
+}
+
+// trimMargins moves the trimmed sides inward past a chat bubble's margin
+// that the working copy smeared into the picture. A bubble's margin is thin
+// (at most 1% of the image's size), of one luma on at least two sides, and
+// ends in a straight step across the side. A picture's own dark or flat
+// edge (a fundus photo's black corners, the night around the moon) fades
+// into it or runs on, and stays.
+func (f *fullLuma) trimMargins(r image.Rectangle, sides [4]bool) image.Rectangle {
+	reach := 2 + max(f.width, f.height)/100
+	mx0, mx1 := r.Min.X+r.Dx()/10, r.Max.X-r.Dx()/10
+	my0, my1 := r.Min.Y+r.Dy()/10, r.Max.Y-r.Dy()/10
+	type run struct {
+		n, luma int
+	}
+	// margin counts the uniform lines from line p in direction dir.
+	margin := func(horizontal bool, p, dir, a, b int) run {
+		q := p
+		for f.uniformLine(horizontal, q, a, b) {
+			if q += dir; (q-p)*dir > reach {
+				return run{} // still uniform: the picture's own
+			}
+		}
+		if q == p || f.wideStep(horizontal, q-dir, q+dir, a, b) < 0.6 {
+			// No margin, or one that fades into the picture (a dark
+			// corner), not a bubble's straight inner edge.
+			return run{}
+		}
+		if horizontal {
+			return run{(q - p) * dir, f.at((a+b)/2, p)}
+		}
+		return run{(q - p) * dir, f.at(p, (a+b)/2)}
+	}
+	var runs [4]run
+	if sides[top] {
+		runs[top] = margin(true, r.Min.Y, 1, mx0, mx1)
+	}
+	if sides[bottom] {
+		runs[bottom] = margin(true, r.Max.Y-1, -1, mx0, mx1)
+	}
+	if sides[left] {
+		runs[left] = margin(false, r.Min.X, 1, my0, my1)
+	}
+	if sides[right] {
+		runs[right] = margin(false, r.Max.X-1, -1, my0, my1)
+	}
+	var ref *run
+	alike := 0
+	for s := range runs {
+		if runs[s].n == 0 {
+			continue
+		}
+		if ref == nil {
+			ref = &runs[s]
+		}
+		if l := runs[s].luma - ref.luma; l <= colourTol && l >= -colourTol {
+			alike++
+		}
+	}
+	if alike < 2 {
+		return r
+	}
+	// The picture starts at the largest step next to the last margin line,
+	// whichever side of a blended line it falls.
+	if n := runs[top].n; n > 0 {
+		r.Min.Y = f.refine(true, r.Min.Y+n, 1, mx0, mx1, f.height)
+	}
+	if n := runs[bottom].n; n > 0 {
+		r.Max.Y = f.refine(true, r.Max.Y-n, 1, mx0, mx1, f.height)
+	}
+	if n := runs[left].n; n > 0 {
+		r.Min.X = f.refine(false, r.Min.X+n, 1, my0, my1, f.width)
+	}
+	if n := runs[right].n; n > 0 {
+		r.Max.X = f.refine(false, r.Max.X-n, 1, my0, my1, f.width)
+	}
 	return r.Canon()
 }
