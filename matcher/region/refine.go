@@ -122,6 +122,35 @@ func (f *fullLuma) uniformLine(horizontal bool, p, a, b int) bool {
 	return bestSum*100 >= 94*cnt
 }
 
+// medianLine is the median luma of line p over [a, b), or -1 outside the
+// image.
+func (f *fullLuma) medianLine(horizontal bool, p, a, b int) int {
+	lim := f.width
+	if horizontal {
+		lim = f.height
+	}
+	if p < 0 || p >= lim || b <= a {
+		return -1
+	}
+	stride := max(1, (b-a)/refineSamples)
+	var hist [256]int
+	n := 0
+	for i := a; i < b; i += stride {
+		if horizontal {
+			hist[f.at(i, p)]++
+		} else {
+			hist[f.at(p, i)]++
+		}
+		n++
+	}
+	for v, c := 0, 0; v < 256; v++ {
+		if c += hist[v]; 2*c > n {
+			return v
+		}
+	}
+	return 255
+}
+
 // wideStep is the share of samples over [a, b) whose luma differs by at
 // least bigStep between lines p and q.
 func (f *fullLuma) wideStep(horizontal bool, p, q, a, b int) float64 {
@@ -151,8 +180,9 @@ func (f *fullLuma) wideStep(horizontal bool, p, q, a, b int) float64 {
 
 // trimMargins moves the trimmed sides inward past a chat bubble's margin
 // that the working copy smeared into the picture. A bubble's margin is thin
-// (at most 1% of the image's size), of one luma on at least two sides, and
-// ends in a straight step across the side. A picture's own dark or flat
+// (at most 1% of the image's size), ends in a straight step across the
+// side, and its luma is witnessed on another side (that side's margin, or
+// the bubble just outside it). A picture's own dark or flat
 // edge (a fundus photo's black corners, the night around the moon) fades
 // into it or runs on, and stays.
 func (f *fullLuma) trimMargins(r image.Rectangle, sides [4]bool) image.Rectangle {
@@ -193,21 +223,27 @@ func (f *fullLuma) trimMargins(r image.Rectangle, sides [4]bool) image.Rectangle
 	if sides[right] {
 		runs[right] = margin(false, r.Max.X-1, -1, my0, my1)
 	}
-	var ref *run
-	alike := 0
+	// Each margin needs a witness of its luma: another side's margin, or
+	// the line just outside another side whose margin the working copy
+	// already removed.
+	var outside [4]int
+	outside[top], outside[bottom] = f.medianLine(true, r.Min.Y-1, mx0, mx1), f.medianLine(true, r.Max.Y, mx0, mx1)
+	outside[left], outside[right] = f.medianLine(false, r.Min.X-1, my0, my1), f.medianLine(false, r.Max.X, my0, my1)
+	near := func(a, b int) bool { return a-b <= colourTol && b-a <= colourTol }
 	for s := range runs {
 		if runs[s].n == 0 {
 			continue
 		}
-		if ref == nil {
-			ref = &runs[s]
+		witness := false
+		for o := range runs {
+			if o != s && sides[o] && ((runs[o].n > 0 && near(runs[o].luma, runs[s].luma)) ||
+				(runs[o].n == 0 && outside[o] >= 0 && near(outside[o], runs[s].luma))) {
+				witness = true
+			}
 		}
-		if l := runs[s].luma - ref.luma; l <= colourTol && l >= -colourTol {
-			alike++
+		if !witness {
+			runs[s] = run{}
 		}
-	}
-	if alike < 2 {
-		return r
 	}
 	// The picture starts at the largest step next to the last margin line,
 	// whichever side of a blended line it falls.
