@@ -166,6 +166,67 @@ func sameColour(a, b [3]uint8) bool {
 	return true
 }
 
+// cutAtGaps removes from b a small part (a chat's text bubble) that joined
+// the picture across a thin gap of the surroundings' colour: JPEG ringing
+// between two bubbles a few pixels apart leaves no flat background there.
+// The part removed holds solid content (a line mostly unlike the
+// surroundings), so a picture's own sky of that colour is never cut off.
+func (k *work) cutAtGaps(b box) box {
+	var outside []int
+	onEdge := [4]bool{b.x0 == 0, b.y0 == 0, b.x1 == k.w, b.y1 == k.h}
+	for s := 0; s < 4; s++ {
+		if !onEdge[s] {
+			outside = append(outside, k.line(b, s, -1, nil)...)
+		}
+	}
+	if len(outside) == 0 {
+		return b
+	}
+	col := k.medianColour(outside)
+	var buf []int
+	for _, s := range [4]int{top, bottom, left, right} {
+		depth := b.h()
+		if s == left || s == right {
+			depth = b.w()
+		}
+		solid, gap := false, 0
+		for d := 0; d < depth*40/100; d++ {
+			buf = k.line(b, s, d, buf)
+			near := 0
+			for _, i := range buf {
+				if k.nearColour(i, col, colourTol) {
+					near++
+				}
+			}
+			if near*2 < len(buf) {
+				solid, gap = true, 0
+				continue
+			}
+			if near*100 < 95*len(buf) || !solid {
+				gap = 0
+				continue
+			}
+			// Two gap lines after solid content (a picture's own thin
+			// line of that colour is one): cut there.
+			if gap++; gap < 2 {
+				continue
+			}
+			switch s {
+			case top:
+				b.y0 += d
+			case bottom:
+				b.y1 -= d
+			case left:
+				b.x0 += d
+			default:
+				b.x1 -= d
+			}
+			break
+		}
+	}
+	return b
+}
+
 // straight reports whether side s of b is a picture's edge: along most of
 // its length the pixels just inside differ from those just outside. A
 // subject's outline against a wall or a skyline against the sky touches
@@ -196,7 +257,7 @@ func (k *work) fromComponents() []cand {
 	total := k.w * k.h
 	var out []cand
 	for _, c := range k.components(total * 12 / 100) {
-		b := k.innerTrim(c.b)
+		b := k.innerTrim(k.cutAtGaps(c.b))
 		var sides [4]bool
 		inset := [4]int{b.x0, b.y0, k.w - b.x1, k.h - b.y1}
 		for s := 0; s < 4; s++ {
