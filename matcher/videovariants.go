@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/atkm/herken/matcher/known"
 	"github.com/atkm/herken/matcher/pdq"
 	"github.com/atkm/herken/matcher/video"
 )
@@ -28,9 +29,9 @@ const bandKind = "band"
 const movingKind = "moving"
 
 // videoVariantBudget is the most item variants a known video stores: the
-// index's limit on one item's variants (known.maxItemVariants). A longer
-// video stores the views of every k-th unique frame.
-const videoVariantBudget = 256
+// limit on one video item's variants. A longer video stores the views of
+// every k-th unique frame.
+const videoVariantBudget = known.MaxVideoVariants
 
 // videoOptions are the hasher's video options with the views its config
 // asks for: a query's when it finds regions, a known item's when it

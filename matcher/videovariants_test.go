@@ -11,6 +11,7 @@ import (
 
 	"github.com/atkm/herken/fixtures"
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
 	"github.com/atkm/herken/matcher/knowntest"
 	"github.com/atkm/herken/matcher/pdq"
 	"github.com/atkm/herken/matcher/video"
@@ -140,9 +141,11 @@ func TestVideoItemVariantsBudget(t *testing.T) {
 	if len(short) != 10*(1+len(video.Crops)) || !strings.HasPrefix(short[len(short)-1].Name, "frame 10 at 9.0 s: crop (") {
 		t.Errorf("10 frames: %d variants, the last %q", len(short), short[len(short)-1].Name)
 	}
+	budget := known.MaxVideoVariants
+	core := budget / (1 + video.CoreCrops) // frames whose core views fit
 	for _, c := range []struct{ n, min, max int }{
-		{60, 60 * (1 + video.CoreCrops), 60 * (1 + video.CoreCrops)}, // every frame, the core views
-		{200, 180, 256}, // every k-th frame
+		{core, core * (1 + video.CoreCrops), core * (1 + video.CoreCrops)}, // every frame, the core views
+		{3 * core, budget * 2 / 3, budget},                                 // every k-th frame
 	} {
 		n := c.n
 		vs := matcher.VideoItemVariants(frames(n))

@@ -36,13 +36,22 @@ func (it *Item) VariantOf(s signals.Signal) string {
 	return ""
 }
 
-// maxItemVariants bounds the variants one item stores: each is one more
-// hash every query is compared with.
-const maxItemVariants = 256
+// MaxPhotoVariants and MaxVideoVariants bound the variants one item
+// stores: each is one more hash every query is compared with, and the
+// item is read whole at every hit. A video stores views of each of its
+// unique frames, so it may hold more.
+const (
+	MaxPhotoVariants = 256
+	MaxVideoVariants = 4096
+)
 
 func (it *Item) validateVariants() error {
-	if len(it.Variants) > maxItemVariants {
-		return invalidf("item has %d variants; at most %d are kept", len(it.Variants), maxItemVariants)
+	limit := MaxPhotoVariants
+	if it.Video != nil {
+		limit = MaxVideoVariants
+	}
+	if len(it.Variants) > limit {
+		return invalidf("item has %d variants; at most %d are kept", len(it.Variants), limit)
 	}
 	for _, v := range it.Variants {
 		if !v.Signal.Type.Valid() || v.Signal.Type.Exact() {
