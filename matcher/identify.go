@@ -45,11 +45,7 @@ func (r Rule) withDefaults() Rule {
 func Identify(known KnownContent, queries []Query, rule Rule) (Identification, error) {
 	res := Identification{Matches: []Match{}}
 	err := known.View(func(st KnownState) error {
-		id := identification{st: st, rule: rule.withDefaults(), banks: map[string]*Bank{},
-			best: map[matchKey]int{}, candidates: map[matchKey]int{}, res: &res}
-		for _, b := range st.Banks() {
-			id.banks[b.Name] = b
-		}
+		id := identification{st: st, rule: rule.withDefaults(), banks: st.Banks(), res: &res}
 		res.IndexVersion = st.Version()
 		for _, q := range queries {
 			if err := id.query(q); err != nil {
@@ -81,11 +77,21 @@ type matchKey struct {
 type identification struct {
 	st    KnownState
 	rule  Rule
-	banks map[string]*Bank
+	banks []*Bank // few: searched in order
 	// best and candidates index res.Matches and res.Candidates by item and
 	// signal type: the closest hit of each is kept.
 	best, candidates map[matchKey]int
 	res              *Identification
+}
+
+// bank returns the named bank.
+func (id *identification) bank(name string) (*Bank, bool) {
+	for _, b := range id.banks {
+		if b.Name == name {
+			return b, true
+		}
+	}
+	return nil, false
 }
 
 // radius is the largest threshold of any enabled bank for type t, -1 when
@@ -158,7 +164,7 @@ func (id *identification) skip(s Signal, reason string) {
 // offer applies the decision rule to a hit of variant v of a query on
 // item it at distance dist.
 func (id *identification) offer(v QueryVariant, it *Item, dist int) {
-	bank, ok := id.banks[it.Bank]
+	bank, ok := id.bank(it.Bank)
 	t := v.Signal.Type
 	if !ok || !bank.Enabled || it.Status != Active || dist > bank.Threshold(t) {
 		return
@@ -183,30 +189,33 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 	switch {
 	case !t.Decides():
 		m.Reason = fmt.Sprintf("%s alone never identifies an item: unrelated pictures collide too often", t)
-		keep(id.candidates, &id.res.Candidates, m)
+		keep(&id.candidates, &id.res.Candidates, m)
 	case t == PDQ && m.KnownVariant == "" && it.PDQQuality != nil && id.lowQuality(*it.PDQQuality):
 		m.Reason = fmt.Sprintf("the known item's pdq hash has quality %d, below the minimum of %d: hashes of flat or featureless images come close to unrelated ones",
 			*it.PDQQuality, id.rule.MinPDQQuality)
-		keep(id.candidates, &id.res.Candidates, m)
+		keep(&id.candidates, &id.res.Candidates, m)
 	case dist > m.Threshold:
 		m.Reason = fmt.Sprintf("a variant of the query matches only within %d bits", m.Threshold)
-		keep(id.candidates, &id.res.Candidates, m)
+		keep(&id.candidates, &id.res.Candidates, m)
 	default:
-		keep(id.best, &id.res.Matches, m)
+		keep(&id.best, &id.res.Matches, m)
 	}
 }
 
 // keep records m in list unless a closer hit of the same item and signal
 // type is there already (best indexes list by item and type).
-func keep(best map[matchKey]int, list *[]Match, m Match) {
+func keep(best *map[matchKey]int, list *[]Match, m Match) {
 	key := matchKey{m.ItemID, m.SignalType}
-	if i, ok := best[key]; ok {
+	if *best == nil {
+		*best = map[matchKey]int{}
+	}
+	if i, ok := (*best)[key]; ok {
 		if (*list)[i].Distance > m.Distance {
 			(*list)[i] = m
 		}
 		return
 	}
-	best[key] = len(*list)
+	(*best)[key] = len(*list)
 	*list = append(*list, m)
 }
 
@@ -269,7 +278,7 @@ func (id *identification) video(q Query) error {
 		found[ri] = map[uint64]*readingHits{}
 		for _, f := range r.frames {
 			err := id.st.Find(f.Signal, radius, func(it *Item, _ int) error {
-				bank, ok := id.banks[it.Bank]
+				bank, ok := id.bank(it.Bank)
 				if it.Video == nil || !ok || !bank.Enabled || it.Status != Active {
 					return nil
 				}
@@ -302,7 +311,7 @@ func (id *identification) video(q Query) error {
 		}
 	}
 	for itemID, it := range videos {
-		bank := id.banks[it.Bank]
+		bank, _ := id.bank(it.Bank)
 		var best *Match
 		for ri, r := range readings {
 			h := found[ri][itemID]
@@ -334,6 +343,9 @@ func (id *identification) video(q Query) error {
 		if i, ok := id.best[key]; ok {
 			id.res.Matches[i] = *best // the video evidence replaces a frame's
 			continue
+		}
+		if id.best == nil {
+			id.best = map[matchKey]int{}
 		}
 		id.best[key] = len(id.res.Matches)
 		id.res.Matches = append(id.res.Matches, *best)
