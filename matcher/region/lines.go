@@ -158,6 +158,12 @@ func (p *lineProfile) uniformEdge() bool {
 	return p.n > 4 && (min(p.flat[0], p.flat[1]) >= 0.9 || min(p.flat[p.n-1], p.flat[p.n-2]) >= 0.9)
 }
 
+// uniformEnds reports whether the outermost lines at both ends are one
+// colour: a frame on this axis too.
+func (p *lineProfile) uniformEnds() bool {
+	return p.n > 4 && min(p.flat[0], p.flat[1]) >= 0.9 && min(p.flat[p.n-1], p.flat[p.n-2]) >= 0.9
+}
+
 // seam scores a jump into line l (or smeared over l and l+1 by resizing)
 // against the jumps a few lines away, or 0 when it is no seam: it must
 // cross most of the line.
@@ -284,9 +290,6 @@ func (p *lineProfile) centred() (a, b int, ok bool) {
 			return 0, 0, false
 		}
 	}
-	if meanOf(p.flat, 0, a-1) >= 0.8 || meanOf(p.flat, b+1, n) >= 0.8 {
-		return 0, 0, false // uniform bars: the working copy finds those exactly
-	}
 	inA, inS := meanOf(p.along, a+2, b-2), meanOf(p.step, a+3, b-2)
 	outA := (meanOf(p.along, 0, a-1)*float32(a) + meanOf(p.along, b+1, n)*float32(n-b)) / float32(a+n-b)
 	outS := (meanOf(p.step, 1, a-1)*float32(a) + meanOf(p.step, b+2, n)*float32(n-b)) / float32(a+n-b)
@@ -311,6 +314,21 @@ func (p *lineProfile) domNear(l int) float32 {
 		d = max(d, p.dom[k])
 	}
 	return d
+}
+
+// padScore ranks a padded picture over [a, b): above the working copy's
+// candidates, unless the padding is uniform bars, which the working copy
+// places on all four sides: then after them, so that theirs is kept.
+func (p *lineProfile) padScore(a, b int) float64 {
+	if p.bars(a, b) {
+		return 0.95
+	}
+	return 1.5
+}
+
+// bars reports whether the lines outside [a, b) are uniform.
+func (p *lineProfile) bars(a, b int) bool {
+	return meanOf(p.flat, 0, a-1) >= 0.8 || meanOf(p.flat, b+1, p.n) >= 0.8
 }
 
 // split finds where two pictures meet across the middle of this axis: a
@@ -462,11 +480,13 @@ func fromLines(rows, cols *lineProfile, width, height int) []scored {
 		}
 		out = append(out, scored{r, score})
 	}
-	if a, b, ok := rows.padded(); ok {
-		add(0, a, width, b, KindPadding, "padding above and below", 1.5)
+	// Uniform bars with a uniform edge across them too are a border: the
+	// working copy's box has all four sides, this one two.
+	if a, b, ok := rows.padded(); ok && !(rows.bars(a, b) && cols.uniformEnds()) {
+		add(0, a, width, b, KindPadding, "padding above and below", rows.padScore(a, b))
 	}
-	if a, b, ok := cols.padded(); ok {
-		add(a, 0, b, height, KindPadding, "padding left and right", 1.5)
+	if a, b, ok := cols.padded(); ok && !(cols.bars(a, b) && rows.uniformEnds()) {
+		add(a, 0, b, height, KindPadding, "padding left and right", cols.padScore(a, b))
 	}
 	if e, s, ok := rows.split(); ok {
 		add(0, 0, width, e, KindSplit, "", 1.4)
