@@ -121,6 +121,12 @@ func (id *identification) query(q Query) error {
 		id.skip(q.Signal, fmt.Sprintf("pdq quality %d is below the minimum of %d: hashes of flat or featureless images match each other, so they are not matched",
 			q.Quality, id.rule.MinPDQQuality))
 		return nil
+	case id.lowQuality(q.Quality):
+		// A 64-bit hash of a featureless picture (bright sky over darker
+		// ground hashes to ffffffff00000000) says little: gated as PDQ is.
+		id.skip(q.Signal, fmt.Sprintf("%s of a picture whose pdq quality is %d, below the minimum of %d: the hashes of featureless pictures hold too little to point at anything",
+			t, q.Quality, id.rule.MinPDQQuality))
+		return nil
 	}
 	return id.near(q)
 }

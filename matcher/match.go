@@ -16,8 +16,9 @@ const DefaultMinPDQQuality = 50
 // Query is one signal to look up, with what is known about it.
 type Query struct {
 	Signal Signal
-	// Quality is the PDQ quality of the query hash, or -1 when unknown
-	// (a bare hash); unknown quality is not gated.
+	// Quality is the PDQ quality of the query hash, or for a 64-bit hash
+	// the PDQ quality of the picture it was computed from; -1 when
+	// unknown (a bare hash), which is not gated.
 	Quality int
 	// Variants are other readings of a PDQ query picture, each also looked
 	// up: its dihedral rotations and flips, and the pictures found inside

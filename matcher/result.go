@@ -40,8 +40,12 @@ func Queries(h *Hashes, dihedral bool) []Query {
 	out := make([]Query, 0, len(h.Signals))
 	for _, s := range h.Signals {
 		q := Query{Signal: s, Quality: -1}
-		if s.Type == PDQ {
+		if _, ok := h.Signal(PDQ); ok && s.Type.Photo() {
+			// The 64-bit hashes carry the picture's PDQ quality too: a
+			// featureless picture's hashes are low in information.
 			q.Quality = h.PDQQuality
+		}
+		if s.Type == PDQ {
 			q.Variants = h.PDQVariants(dihedral)
 		}
 		out = append(out, q)

@@ -153,6 +153,12 @@ func testSixtyFourBit(t *testing.T, fill Filler) {
 			t.Errorf("candidate reason %q", c.Reason)
 		}
 	}
+	// The 64-bit hash of a featureless picture is gated as PDQ is, with the
+	// reason: not even a candidate.
+	l = identify(t, k, matcher.DefaultRule, matcher.Query{Signal: ph, Quality: 10})
+	if len(l.Matches)+len(l.Candidates) != 0 || len(l.Skipped) != 1 || !strings.Contains(l.Skipped[0].Reason, "featureless") {
+		t.Fatalf("64-bit hash of a featureless picture: %+v", l)
+	}
 	// With the PDQ hash of "both" matching, its pHash hit corroborates.
 	l = identify(t, k, matcher.DefaultRule,
 		matcher.Query{Signal: Flip(p, 200), Quality: 90}, matcher.Query{Signal: ph, Quality: -1})
