@@ -42,11 +42,10 @@ func lumaAt(pix []byte, o, channels int) int32 {
 	return (77*int32(pix[o]) + 150*int32(pix[o+1]) + 29*int32(pix[o+2])) >> 8
 }
 
+// abs32 is branch-free: the sign of a jump between samples is as good as
+// random, and a mispredicted branch costs more than the arithmetic.
 func abs32(v int32) int32 {
-	if v < 0 {
-		return -v
-	}
-	return v
+	return (v ^ (v >> 31)) - (v >> 31)
 }
 
 // newLineProfiles measures the rows and the columns of the input in one
@@ -95,46 +94,65 @@ func (p *lineProfile) samples(l int) []uint8 { return p.lum[l*p.m : l*p.m+p.m] }
 const domMargin = 6
 
 // finish derives every line's figures from the samples (along holds sums).
+// It works in integers over the samples, with each sample's jump across two
+// lines computed once: dom compares every such jump with two others.
 func (p *lineProfile) finish() {
 	if p.m == 0 {
 		return
 	}
-	m := float32(p.m)
-	jump := func(a, b []uint8, i int) int32 { return abs32(int32(a[i]) - int32(b[i])) }
-	for l := 0; l < p.n; l++ {
-		cur := p.samples(l)
-		p.along[l] /= m
-		var sum int32
-		for _, v := range cur {
-			sum += int32(v)
+	n, m := p.n, p.m
+	fm := float32(m)
+	// j2[l*m+i] is |L(l, i) - L(l-2, i)|, the jump dom counts.
+	j2 := make([]uint8, n*m)
+	for l := 2; l < n; l++ {
+		cur, back, out := p.lum[l*m:l*m+m], p.lum[(l-2)*m:(l-2)*m+m], j2[l*m:l*m+m]
+		for i := range out {
+			d := int32(cur[i]) - int32(back[i])
+			out[i] = uint8((d ^ (d >> 31)) - (d >> 31))
 		}
-		mean := float32(sum) / m
-		near, wide := 0, 0
-		var step int32
-		for i, v := range cur {
-			if d := float32(v) - mean; d <= colourTol && d >= -colourTol {
+	}
+	for l := 0; l < n; l++ {
+		cur := p.lum[l*m : l*m+m]
+		p.along[l] /= fm
+		var sum, step int32
+		wide := 0
+		if l > 0 {
+			prev := p.lum[(l-1)*m : l*m]
+			prev = prev[:len(cur)]
+			for i, v := range cur {
+				sum += int32(v)
+				d := int32(v) - int32(prev[i])
+				d = (d ^ (d >> 31)) - (d >> 31)
+				step += d
+				// Branch-free: whether a sample jumps is as good as random.
+				wide += int(uint32(bigStep-1-d) >> 31)
+			}
+		} else {
+			for _, v := range cur {
+				sum += int32(v)
+			}
+		}
+		// Within colourTol of the mean: |v*m - sum| <= colourTol*m.
+		lo := max((sum-colourTol*int32(m)+int32(m)-1)/int32(m), 0)
+		hi := (sum + colourTol*int32(m)) / int32(m)
+		near := 0
+		for _, v := range cur {
+			if uint32(int32(v)-lo) <= uint32(hi-lo) {
 				near++
 			}
-			if l > 0 {
-				d := abs32(int32(v) - int32(p.lum[(l-1)*p.m+i]))
-				step += d
-				if d >= bigStep {
-					wide++
-				}
-			}
 		}
-		p.step[l], p.wide[l] = float32(step)/m, float32(wide)/m
-		p.mean[l], p.flat[l] = mean, float32(near)/m
-		if l >= 4 && l+2 < p.n {
-			a, b, c, e := p.samples(l-4), p.samples(l-2), cur, p.samples(l+2)
+		p.step[l], p.wide[l] = float32(step)/fm, float32(wide)/fm
+		p.mean[l], p.flat[l] = float32(sum)/fm, float32(near)/fm
+		if l >= 4 && l+2 < n {
+			a, c, e := j2[(l-2)*m:(l-1)*m], j2[l*m:l*m+m], j2[(l+2)*m:(l+3)*m]
+			a, e = a[:len(c)], e[:len(c)]
 			hits := 0
-			for i := range cur {
-				j := jump(c, b, i)
-				if j > max(jump(b, a, i), jump(e, c, i))+domMargin {
-					hits++
-				}
+			for i, j := range c {
+				// Branch-free: 1 when j > max(a, e) + domMargin.
+				jj := int32(j) - domMargin
+				hits += int(uint32((int32(a[i])-jj)&(int32(e[i])-jj)) >> 31)
 			}
-			p.dom[l] = float32(hits) / m
+			p.dom[l] = float32(hits) / fm
 		}
 	}
 }

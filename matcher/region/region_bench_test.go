@@ -32,6 +32,23 @@ func BenchmarkFind(b *testing.B) {
 			sinkRegions = Find(m.Pix, m.Width, m.Height, m.Channels)
 		}
 	})
+	// The unframed photo (its uniform sky edge passes the early exit).
+	u, _ := reencode(b, post{img: scale(o.img, 1152, 723)}, false, 1, 85)
+	b.Run("op=find-unframed", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(u.Pix)))
+		for b.Loop() {
+			sinkRegions = Find(u.Pix, u.Width, u.Height, u.Channels)
+		}
+	})
+	b.Run("op=lines", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rows, cols := newLineProfiles(u.Pix, u.Width, u.Height, u.Channels)
+			sinkRegions = sinkRegions[:0]
+			_ = fromLines(rows, cols, u.Width, u.Height)
+		}
+	})
 	b.Run("op=pdq", func(b *testing.B) {
 		h := pdq.NewHasher(pdq.Options{})
 		b.ReportAllocs()
