@@ -3,6 +3,7 @@ package region
 import (
 	"image"
 	"math"
+	"sync"
 )
 
 // Line profiles read the input at full resolution, at a fixed number of
@@ -49,12 +50,15 @@ func abs32(v int32) int32 {
 }
 
 // newLineProfiles measures the rows and the columns of the input in one
-// read of the sampled pixels each.
-func newLineProfiles(pix []byte, width, height, channels int) (rows, cols *lineProfile) {
+// read of the sampled pixels each. The profiles come from profilePool:
+// give them back with release once the regions they found are copied out.
+func newLineProfiles(pix []byte, width, height, channels int) *profilePair {
 	stride := width * channels
+	ps := profilePool.Get().(*profilePair)
+	var rows, cols *lineProfile
 	xs := spread(width-1, lineSamples)
 	ys := spread(height-1, lineSamples)
-	rows = newLineProfile(height, len(xs))
+	rows = ps.rows.reset(height, len(xs))
 	for y := 0; y < height; y++ {
 		row := pix[y*stride:]
 		out := rows.lum[y*rows.m:]
@@ -67,23 +71,69 @@ func newLineProfiles(pix []byte, width, height, channels int) (rows, cols *lineP
 		rows.along[y] = float32(along)
 	}
 	// Columns: whole sampled rows, read in memory order.
-	cols = newLineProfile(width, len(ys))
+	cols = ps.cols.reset(width, len(ys))
+	acc := grow(&ps.acc, width)
+	clear(acc)
+	m := cols.m
 	for i, y := range ys {
-		row, next := pix[y*stride:], pix[(y+1)*stride:]
+		row, next := pix[y*stride:y*stride+stride], pix[(y+1)*stride:(y+1)*stride+stride]
+		if channels == 3 {
+			for x := 0; x < width; x++ {
+				o := 3 * x
+				v := (77*int32(row[o]) + 150*int32(row[o+1]) + 29*int32(row[o+2])) >> 8
+				u := (77*int32(next[o]) + 150*int32(next[o+1]) + 29*int32(next[o+2])) >> 8
+				cols.lum[x*m+i] = uint8(v)
+				acc[x] += abs32(v - u)
+			}
+			continue
+		}
 		for x := 0; x < width; x++ {
-			v := lumaAt(row, x*channels, channels)
-			cols.lum[x*cols.m+i] = uint8(v)
-			cols.along[x] += float32(abs32(v - lumaAt(next, x*channels, channels)))
+			v := int32(row[x])
+			cols.lum[x*m+i] = uint8(v)
+			acc[x] += abs32(v - int32(next[x]))
 		}
 	}
-	rows.finish()
-	cols.finish()
-	return rows, cols
+	for x, a := range acc {
+		cols.along[x] = float32(a)
+	}
+	rows.finish(&ps.j2)
+	cols.finish(&ps.j2)
+	return ps
 }
 
-func newLineProfile(n, m int) *lineProfile {
-	return &lineProfile{n: n, m: m, lum: make([]uint8, n*m), step: make([]float32, n), wide: make([]float32, n),
-		along: make([]float32, n), mean: make([]float32, n), flat: make([]float32, n), dom: make([]float32, n)}
+// profilePair holds one Find's line profiles and scratch, reused across
+// calls through profilePool: a 1 MP photo's profiles are half a megabyte.
+type profilePair struct {
+	rows, cols lineProfile
+	acc        []int32
+	j2         []uint8
+}
+
+var profilePool = sync.Pool{New: func() any { return new(profilePair) }}
+
+// release returns the profiles to the pool; they must not be used after.
+func (ps *profilePair) release() { profilePool.Put(ps) }
+
+// grow returns (*s)[:n], reallocating only when the capacity is short.
+func grow[T any](s *[]T, n int) []T {
+	if cap(*s) < n {
+		*s = make([]T, n)
+	}
+	*s = (*s)[:n]
+	return *s
+}
+
+// reset sizes the profile for n lines of m samples, reusing its memory.
+// Every figure is written afresh by newLineProfiles and finish, except
+// dom's first and last lines, which are cleared here.
+func (p *lineProfile) reset(n, m int) *lineProfile {
+	p.n, p.m = n, m
+	grow(&p.lum, n*m)
+	for _, f := range []*[]float32{&p.step, &p.wide, &p.along, &p.mean, &p.flat, &p.dom} {
+		grow(f, n)
+	}
+	clear(p.dom)
+	return p
 }
 
 // samples returns line l's samples.
@@ -96,14 +146,15 @@ const domMargin = 6
 // finish derives every line's figures from the samples (along holds sums).
 // It works in integers over the samples, with each sample's jump across two
 // lines computed once: dom compares every such jump with two others.
-func (p *lineProfile) finish() {
+func (p *lineProfile) finish(scratch *[]uint8) {
 	if p.m == 0 {
 		return
 	}
 	n, m := p.n, p.m
 	fm := float32(m)
-	// j2[l*m+i] is |L(l, i) - L(l-2, i)|, the jump dom counts.
-	j2 := make([]uint8, n*m)
+	// j2[l*m+i] is |L(l, i) - L(l-2, i)|, the jump dom counts (its first
+	// two lines are never read).
+	j2 := grow(scratch, n*m)
 	for l := 2; l < n; l++ {
 		cur, back, out := p.lum[l*m:l*m+m], p.lum[(l-2)*m:(l-2)*m+m], j2[l*m:l*m+m]
 		for i := range out {

@@ -67,9 +67,11 @@ func Find(pix []byte, width, height, channels int) []Region {
 	if width < 32 || height < 32 || (channels != 1 && channels != 3) || len(pix) != width*height*channels {
 		return nil
 	}
-	rows, cols := newLineProfiles(pix, width, height, channels)
-	lined := fromLines(rows, cols, width, height)
-	if len(lined) == 0 && !rows.uniformEdge() && !cols.uniformEdge() {
+	ps := newLineProfiles(pix, width, height, channels)
+	lined := fromLines(&ps.rows, &ps.cols, width, height)
+	edge := ps.rows.uniformEdge() || ps.cols.uniformEdge()
+	ps.release()
+	if len(lined) == 0 && !edge {
 		// Nothing at the edges and nothing across the middle: no frame.
 		return nil
 	}

@@ -44,9 +44,9 @@ func BenchmarkFind(b *testing.B) {
 	b.Run("op=lines", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			rows, cols := newLineProfiles(u.Pix, u.Width, u.Height, u.Channels)
-			sinkRegions = sinkRegions[:0]
-			_ = fromLines(rows, cols, u.Width, u.Height)
+			ps := newLineProfiles(u.Pix, u.Width, u.Height, u.Channels)
+			_ = fromLines(&ps.rows, &ps.cols, u.Width, u.Height)
+			ps.release()
 		}
 	})
 	b.Run("op=pdq", func(b *testing.B) {
