@@ -24,6 +24,8 @@
 //	                           while the item is active, 0 once retracted
 //	bi/<bank>\x00<id>          the bank's item list
 //	k/<key id>                 an API key's record, JSON (APIKeys)
+//	src/<source>               a synced source's state, JSON (Content):
+//	                           its checkpoint; never its credentials
 //	a/<hour>/<ns><seq>         an audit record, JSON (AuditLog): hour is
 //	                           YYYYMMDDHH, ns and seq 8 and 4 bytes
 //
