@@ -1,12 +1,17 @@
-// Command identification measures how often herken would name a known item
-// for a picture that is not a copy of it (issue 14, item 1): every pair of
-// the negative corpus (built by go run ./bench/negative) is compared, each
-// picture hashed as a bank holds it and looked up through every query
-// variant, and the report gives the per-pair false-match rate per signal,
-// the false pairs of a candidate decision rule with their 95% bound, and
+// Command identification measures herken's decision rule (issue 14): how
+// often it would name a known item for a picture that is not a copy of it,
+// and how many re-posted copies it finds. Every pair of the negative
+// corpus (go run ./bench/negative) is compared through the full query path
+// of a match (the whole picture, its dihedral variants, the regions found
+// inside it as found and mirrored) against each picture as a bank holds it,
+// with a PDQ-only bank and with a media bank (each picture with its stored
+// crops); the evaluation corpus (go run ./bench/corpus) gives the recall of
+// each candidate rule. The rule chosen is the one of at most --max-false
+// false pairs in either bank that finds the most re-posts; the report
+// lists every false pair, the 95% bound, the per-pair rate per signal and
 // the false identifications to expect per query at banks of 1M and 10M.
 //
-//	go run -tags turbojpeg ./bench/identification --negative DIR --out bench/REPORT-identification.md
+//	go run -tags turbojpeg ./bench/identification --negative DIR --corpus DIR --out bench/REPORT-identification.md
 package main
 
 import (
@@ -102,21 +107,41 @@ func run(ctx context.Context, args []string) error {
 		}
 		recTime = time.Since(t0)
 	}
-	rule, why := choose(res, rec, *whole, *variant, *minQ, *maxFalse)
-	var mediaRules []decide.Rule
+	// The candidate rules, as herken has them (one variant threshold for
+	// query variants and stored crops) and with a threshold of their own
+	// for stored crops (Rule.Crop), an alternative measured for the lead.
+	var grid []decide.Rule
+	for _, w := range wholes {
+		for _, v := range variants {
+			if v <= w {
+				grid = append(grid, decide.Rule{Whole: w, Variant: v, MinQuality: *minQ})
+			}
+		}
+	}
+	for _, c := range variants {
+		grid = append(grid, decide.Rule{Whole: 31, Variant: 31, MinQuality: *minQ, Crop: c})
+	}
 	var mediaPairs []falsepairs.MediaPair
 	crops := 0
 	if *media {
-		for _, v := range []int{rule.Variant, 8, 12, 16, 20, 24, 31} {
-			r := decide.Rule{Whole: rule.Whole, Variant: v, MinQuality: *minQ}
-			if !slices.Contains(mediaRules, r) {
-				mediaRules = append(mediaRules, r)
-			}
-		}
-		if mediaPairs, crops, err = res.MediaPairs(ctx, mediaRules, runtime.GOMAXPROCS(0)); err != nil {
+		if mediaPairs, crops, err = res.MediaPairs(ctx, grid, runtime.GOMAXPROCS(0)); err != nil {
 			return err
 		}
 	}
+	mediaFalse := func(r decide.Rule) int {
+		i := slices.Index(grid, r)
+		if i < 0 || !*media {
+			return 0
+		}
+		n := 0
+		for _, mp := range mediaPairs {
+			if mp.Matched[i] {
+				n++
+			}
+		}
+		return n
+	}
+	rule, why := choose(res, rec, mediaFalse, *whole, *variant, *minQ, *maxFalse)
 	elapsed := time.Since(start)
 	cmd := *command
 	if cmd == "" {
@@ -142,14 +167,14 @@ func run(ctx context.Context, args []string) error {
 	p("## The rule\n\n**Whole picture within %d bits, a query variant (dihedral, region as found or mirrored) or a stored crop within %d bits, PDQ quality ≥ %d on the query and the known side.** %s\n\n",
 		rule.Whole, min(rule.Whole, rule.Variant), rule.MinQuality, why)
 	if rec != nil {
-		writeChoice(p, res, rec, *minQ, *maxFalse)
+		writeChoice(p, res, rec, mediaFalse, *minQ, *maxFalse)
 		p("\n## Recall under the rule\n\n")
 		rec.WriteMarkdown(&b, rule)
 		p("\n")
 	}
 	res.WriteMarkdown(&b, rule)
 	if *media {
-		writeMedia(p, res, mediaRules, mediaPairs, crops)
+		writeMedia(p, res, grid, rule, mediaPairs, crops)
 	}
 	writeCorpus(p, pics, groups, tiles)
 	res.WriteListed(&b)
@@ -275,10 +300,12 @@ var (
 )
 
 // choose picks the rule: the thresholds given, or else the candidate rule
-// of at most maxFalse false pairs on the negative corpus that finds the
-// most re-posts with a PDQ-only bank (then the fewest false pairs, then
-// the lower thresholds). Without a recall corpus it keeps today's rule.
-func choose(res *falsepairs.Result, rec *recall.Result, whole, variant, minQ, maxFalse int) (decide.Rule, string) {
+// (as herken has them: one variant threshold) of at most maxFalse false
+// pairs on the negative corpus with a PDQ-only bank and with a media bank
+// that finds the most re-posts with a PDQ-only bank, then the most crops
+// with a media bank, then has the fewest false pairs, then the lowest
+// thresholds. Without a recall corpus it keeps today's rule.
+func choose(res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.Rule) int, whole, variant, minQ, maxFalse int) (decide.Rule, string) {
 	def := decide.DefaultRule()
 	def.MinQuality = minQ
 	if whole > 0 || variant > 0 || rec == nil {
@@ -290,35 +317,59 @@ func choose(res *falsepairs.Result, rec *recall.Result, whole, variant, minQ, ma
 		}
 		return def, "Given on the command line (or today's rule: no recall corpus to choose by)."
 	}
-	best, bestRecall, bestFalse := decide.Rule{}, -1.0, 0
+	type score struct {
+		repost, crops float64
+		false         int
+	}
+	better := func(a, b score) bool {
+		const eps = 1e-12
+		switch {
+		case a.repost > b.repost+eps:
+			return true
+		case a.repost < b.repost-eps:
+			return false
+		case a.crops > b.crops+eps:
+			return true
+		case a.crops < b.crops-eps:
+			return false
+		}
+		return a.false < b.false
+	}
+	var best decide.Rule
+	bs := score{repost: -1}
 	for _, w := range wholes {
 		for _, v := range variants {
 			if v > w {
 				continue
 			}
 			r := decide.Rule{Whole: w, Variant: v, MinQuality: minQ}
-			f := len(res.RulePairs(r))
-			if f > maxFalse {
+			f, mf := len(res.RulePairs(r)), mediaFalse(r)
+			if f > maxFalse || mf > maxFalse {
 				continue
 			}
 			all, _ := rec.RepostRecall(r)
-			if all > bestRecall+1e-12 || (all > bestRecall-1e-12 && f < bestFalse) {
-				best, bestRecall, bestFalse = r, all, f
+			s := score{all, rec.GroupRecall(r, true, cropGroups...), f + mf}
+			if better(s, bs) {
+				best, bs = r, s
 			}
 		}
 	}
-	if bestRecall < 0 {
+	if bs.repost < 0 {
 		return def, fmt.Sprintf("No candidate rule keeps to %d false pairs; today's rule is reported.", maxFalse)
 	}
-	return best, fmt.Sprintf("Chosen by measurement: of the candidate rules with at most %d false pairs on the negative corpus (below), the one that finds the most re-posted copies with a PDQ-only bank (%.1f%%), then the fewest false pairs (%d), then the lowest thresholds.",
-		maxFalse, 100*bestRecall, bestFalse)
+	return best, fmt.Sprintf("Chosen by measurement: of the candidate rules with at most %d false pairs on the negative corpus, both with a PDQ-only bank and with a media bank (tables below), the one that finds the most re-posted copies with a PDQ-only bank (%.1f%%), then the most crops with a media bank (%.1f%%), then the fewest false pairs (%d in both banks), then the lowest thresholds.",
+		maxFalse, 100*bs.repost, 100*bs.crops, bs.false)
 }
 
-// writeChoice tabulates the candidate rules: false pairs and re-post
-// recall with a PDQ-only bank.
-func writeChoice(p func(string, ...any), res *falsepairs.Result, rec *recall.Result, minQ, maxFalse int) {
-	p("Candidate rules: false pairs on the negative corpus / share of re-posted copies found with a PDQ-only bank (all re-post families together; the worst family in brackets). ")
-	p("Rows: the whole picture's threshold; columns: the variant threshold (capped by the row's). Rules with more than %d false pairs are out.\n\n| whole \\ variant | ", maxFalse)
+// cropGroups are the transform groups of crops (issue 14, item 3).
+var cropGroups = []string{"media-crop", "crop"}
+
+// writeChoice tabulates the candidate rules: false pairs with a PDQ-only
+// and a media bank, re-post recall with a PDQ-only bank and crop recall
+// with a media bank.
+func writeChoice(p func(string, ...any), res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.Rule) int, minQ, maxFalse int) {
+	p("Candidate rules, each cell: false pairs on the negative corpus with a PDQ-only bank / with a media bank; share of re-posted copies found with a PDQ-only bank (all re-post families together) / of crops found with a media bank. ")
+	p("Rows: the whole picture's threshold; columns: the variant threshold (query variants and stored crops alike, as herken has it; capped by the row's). Rules with more than %d false pairs in either bank are out.\n\n| whole \\ variant | ", maxFalse)
 	for _, v := range variants {
 		p("%d | ", v)
 	}
@@ -331,21 +382,34 @@ func writeChoice(p func(string, ...any), res *falsepairs.Result, rec *recall.Res
 				continue
 			}
 			r := decide.Rule{Whole: w, Variant: v, MinQuality: minQ}
-			all, worst := rec.RepostRecall(r)
-			p("%d / %.1f%% (%.0f%%) | ", len(res.RulePairs(r)), 100*all, 100*worst)
+			all, _ := rec.RepostRecall(r)
+			p("%d / %d; %.1f%% / %.1f%% | ", len(res.RulePairs(r)), mediaFalse(r), 100*all, 100*rec.GroupRecall(r, true, cropGroups...))
 		}
 		p("\n")
+	}
+	p("\nThe same with a threshold of its own for stored crops (not in herken today: matcher.Rule has one VariantPDQThreshold for both), the whole picture and query variants within 31:\n\n")
+	p("| crop threshold | false pairs, media bank | crops found, media bank | watermarks found, media bank | re-posts found, PDQ-only bank |\n|---:|---:|---:|---:|---:|\n")
+	for _, c := range variants {
+		r := decide.Rule{Whole: 31, Variant: 31, MinQuality: minQ, Crop: c}
+		all, _ := rec.RepostRecall(r)
+		p("| %d | %d | %.1f%% | %.1f%% | %.1f%% |\n", c, mediaFalse(r), 100*rec.GroupRecall(r, true, cropGroups...),
+			100*rec.GroupRecall(r, true, "media-watermark", "overlay"), 100*all)
 	}
 }
 
 // writeMedia reports the false pairs with a media bank: each picture
-// stored with its crops.
-func writeMedia(p func(string, ...any), res *falsepairs.Result, rules []decide.Rule, pairs []falsepairs.MediaPair, crops int) {
-	p("\n## False pairs with a media bank\n\nThe bank holds each picture of the negative corpus with its stored crops (matcher.HasherConfig.ItemVariants: %d crops, %.0f a picture); ", crops, float64(crops)/float64(max(1, len(res.Pictures))))
+// stored with its crops, for the chosen rule and the others of its whole
+// threshold, and lists every false pair under the chosen rule.
+func writeMedia(p func(string, ...any), res *falsepairs.Result, grid []decide.Rule, rule decide.Rule, pairs []falsepairs.MediaPair, crops int) {
+	p("\n## False pairs with a media bank\n\nThe bank holds each picture of the negative corpus with its stored crops (matcher.HasherConfig.ItemVariants: %d crops of PDQ quality ≥ 50, %.0f a picture); ", crops, float64(crops)/float64(max(1, len(res.Pictures))))
 	p("every query hash of every picture is looked up among them with index/hamming's multi-index search, and the pairs found are decided exactly (package decide).\n\n")
-	p("| rule (whole, variant/crop) | false pairs | rate | 95%% upper bound | per query at 1M (bound) |\n|---|---:|---:|---:|---:|\n")
+	p("| rule (whole, variant, crop) | false pairs | rate | 95%% upper bound | per query at 1M (bound) | at 10M (bound) |\n|---|---:|---:|---:|---:|---:|\n")
 	n := float64(res.Pairs)
-	for ri, r := range rules {
+	chosen := slices.Index(grid, rule)
+	for ri, r := range grid {
+		if r.Whole != rule.Whole && r.Crop == 0 {
+			continue
+		}
 		k := int64(0)
 		for _, mp := range pairs {
 			if mp.Matched[ri] {
@@ -353,26 +417,39 @@ func writeMedia(p func(string, ...any), res *falsepairs.Result, rules []decide.R
 			}
 		}
 		up := falsepairs.PoissonUpper(k, 0.95)
-		p("| %d, %d | %d | %.2g | %.2g | %.3g (%.3g) |\n", r.Whole, min(r.Whole, r.Variant), k, float64(k)/n, up/n, float64(k)/n*1e6, up/n*1e6)
+		crop := min(r.Whole, r.Variant)
+		if r.Crop > 0 {
+			crop = min(r.Whole, r.Crop)
+		}
+		mark := ""
+		if ri == chosen {
+			mark = " **(chosen)**"
+		}
+		p("| %d, %d, %d%s | %d | %.2g | %.2g | %.3g (%.3g) | %.3g (%.3g) |\n", r.Whole, min(r.Whole, r.Variant), crop, mark, k, float64(k)/n, up/n,
+			float64(k)/n*1e6, up/n*1e6, float64(k)/n*1e7, up/n*1e7)
 	}
-	var chosen []falsepairs.MediaPair
+	if chosen < 0 {
+		return
+	}
+	var list []falsepairs.MediaPair
 	for _, mp := range pairs {
-		if mp.Matched[0] {
-			chosen = append(chosen, mp)
+		if mp.Matched[chosen] {
+			list = append(list, mp)
 		}
 	}
-	if len(chosen) > 0 {
-		p("\nEvery false pair under the rule (%d, %d):\n\n| # | query picture | known picture | distance | query hash | through |\n|---:|---|---|---:|---|---|\n", rules[0].Whole, min(rules[0].Whole, rules[0].Variant))
-		for i, mp := range chosen {
+	if len(list) > 0 {
+		p("\nEvery false pair under the chosen rule:\n\n| # | query picture | known picture | distance | query hash | through |\n|---:|---|---|---:|---|---|\n")
+		for i, mp := range list {
 			a, b := mp.A, mp.B
-			if !mp.AB {
-				a, b = b, a
+			h, hba := res.DecidePair(a, b, rule)
+			if !h.Matched || (hba.Matched && hba.Distance < h.Distance) {
+				a, b, h = b, a, hba
 			}
 			through := "its own hash"
-			if mp.Hit.Crop >= 0 {
-				through = fmt.Sprintf("stored crop %d", mp.Hit.Crop)
+			if h.Crop >= 0 {
+				through = fmt.Sprintf("stored crop %d", h.Crop)
 			}
-			p("| %d | `%s` | `%s` | %d | %s | %s |\n", i+1, res.Pictures[a].Name, res.Pictures[b].Name, mp.Hit.Distance, mp.Hit.Class, through)
+			p("| %d | `%s` | `%s` | %d | %s | %s |\n", i+1, res.Pictures[a].Name, res.Pictures[b].Name, h.Distance, h.Class, through)
 		}
 	}
 	p("\n")

@@ -125,6 +125,10 @@ type Rule struct {
 	Whole      int // the bank's threshold: the picture as given
 	Variant    int // a query variant or a stored crop, also bounded by Whole
 	MinQuality int // the quality gate of query and known hashes
+	// Crop, when set, bounds a hit through a stored crop instead of
+	// Variant (also bounded by Whole): a rule herken does not have, which
+	// the bench measures as an alternative. 0: Variant, as herken does.
+	Crop int
 }
 
 // DefaultRule is herken's rule as configured today.
@@ -186,6 +190,12 @@ func Decide(q Query, k *Known, r Rule) Hit {
 		t := r.Whole
 		if crop >= 0 || v.Class != Whole {
 			t = min(t, r.Variant)
+		}
+		if crop >= 0 && r.Crop > 0 {
+			t = min(r.Whole, r.Crop)
+			if v.Class != Whole {
+				t = min(t, r.Variant)
+			}
 		}
 		if crop < 0 && r.gated(k.Quality) || d > t {
 			continue

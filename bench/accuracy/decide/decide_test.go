@@ -88,7 +88,7 @@ func TestDecideAgreesWithIdentify(t *testing.T) {
 			add(data)
 		}
 	}
-	rules := []Rule{{31, 31, 50}, {31, 16, 50}, {28, 22, 50}, {24, 10, 50}, {31, 4, 50}, {31, 31, 80}}
+	rules := []Rule{{31, 31, 50, 0}, {31, 16, 50, 0}, {28, 22, 50, 0}, {24, 10, 50, 0}, {31, 4, 50, 0}, {31, 31, 80, 0}}
 	var seen [NumClasses]int
 	crops, agree := 0, 0
 	for _, media := range []bool{false, true} {
@@ -165,5 +165,24 @@ func TestMinByClassPredictsDecide(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Rule.Crop bounds a hit through a stored crop apart from query variants:
+// a crop 12 bits from the query matches under Crop 12, not under Crop 11,
+// while a region 12 bits from the known hash still matches under Variant.
+func TestCropThreshold(t *testing.T) {
+	q := Query{{Hash: Hash{0, 0, 0, 0}, Quality: 90, Class: Whole}}
+	k := Known{PDQ: Hash{^uint64(0), 0, 0, 0}, HasPDQ: true, Quality: 90, Crops: []Hash{{0xfff, 0, 0, 0}}}
+	for crop, want := range map[int]bool{12: true, 11: false, 0: true} {
+		if got := Decide(q, &k, Rule{Whole: 31, Variant: 31, MinQuality: 50, Crop: crop}).Matched; got != want {
+			t.Errorf("crop threshold %d: matched %v, want %v", crop, got, want)
+		}
+	}
+	region := Query{{Hash: Hash{^uint64(0), 0xffff, 0, 0}, Quality: 90, Class: Whole},
+		{Hash: Hash{0xfff, 0, 0, 0}, Quality: 90, Class: Region}}
+	k2 := Known{PDQ: Hash{0, 0, 0, 0}, HasPDQ: true, Quality: 90}
+	if !Decide(region, &k2, Rule{Whole: 31, Variant: 12, MinQuality: 50, Crop: 4}).Matched {
+		t.Error("a region 12 bits away does not match under Variant 12")
 	}
 }

@@ -132,3 +132,11 @@ func (r *Result) MediaPairs(ctx context.Context, rules []decide.Rule, workers in
 	}
 	return out, len(owner), nil
 }
+
+// DecidePair decides picture a's query against picture b's bank entry
+// (with its crops) under rule, and b's against a's.
+func (r *Result) DecidePair(a, b int, rule decide.Rule) (ab, ba decide.Hit) {
+	x, y := &r.hs[a], &r.hs[b]
+	ka, kb := x.known(), y.known()
+	return decide.Decide(x.query(), &kb, rule), decide.Decide(y.query(), &ka, rule)
+}

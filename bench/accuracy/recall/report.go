@@ -148,3 +148,20 @@ func (r *Result) WriteMarkdown(w io.Writer, rule decide.Rule) {
 		}
 	}
 }
+
+// GroupRecall is the share of the copies of the given transform groups
+// found under rule, with the media bank when media is set.
+func (r *Result) GroupRecall(rule decide.Rule, media bool, groups ...string) float64 {
+	g := r.ByGroup(r.Count(rule, media, false))
+	found, n := 0, 0
+	for _, name := range groups {
+		if x := g[name]; x != nil {
+			found += x.Found
+			n += x.Copies
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(found) / float64(n)
+}
