@@ -47,6 +47,7 @@ func commands() []command {
 		{"match", "check files or hashes against the index, with the evidence", runMatch},
 		{"init", "create an empty index in a data folder", runInit},
 		{"import", "import hash lists or folders of known media into a bank", runImport},
+		{"sync", "fetch a configured partner list's updates and withdrawals into its bank", runSync},
 		{"export", "write a bank's active items as CSV, NDJSON or python-threatexchange CSV", runExport},
 		{"bank", "list, show, create and change banks", bankCommand().run},
 		{"item", "list, show, add, retract and re-activate items", itemCommand().run},

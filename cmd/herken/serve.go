@@ -50,6 +50,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	pprofAddr := fs.String("pprof-listen", envDefault("pprof-listen", ""), "serve Go's profiler (net/http/pprof) on this loopback address, for profiling under load")
 	idle := fs.String("stream-idle-timeout", envDefault("stream-idle-timeout", "60s"), "cut an upload or batch that makes no progress (no byte sent or read) for this long; a stream that moves is never cut")
 	bodyMemory := fs.String("body-memory", envDefault("body-memory", "1GiB"), "memory that uploads held for decoding may take at once (a video counts twice); past it requests get 429")
+	syncConfig := fs.String("sync-config", envDefault("sync-config", ""), "sync the partner sources this file configures, each on its interval (see herken sync -h)")
 	retention := fs.String("audit-retention", envDefault("audit-retention", "365d"), "how long the audit log keeps its records (at most 365d)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -152,6 +153,11 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
+	stopSync, err := startSync(ctx, *syncConfig, store.Content(), log)
+	if err != nil {
+		return err
+	}
+	defer stopSync()
 	if *pprofAddr != "" {
 		stop, err := servePprof(*pprofAddr, log)
 		if err != nil {

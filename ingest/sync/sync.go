@@ -19,6 +19,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,7 +100,10 @@ func (s *Syncer) Run(ctx context.Context, src Source) (Result, error) {
 	}
 	a := &applier{ctx: ctx, s: s, src: src, res: Result{Source: src.Name, Rejected: []Rejection{}, Checkpoint: st.Checkpoint}}
 	f := newFetcher(s.Getenv)
-	if src.format != hashlist.TCAP || src.isFile() {
+	if src.format == hashlist.TCAP && src.isFile() {
+		return a.res, a.tcapFile(f, st.Checkpoint)
+	}
+	if src.format != hashlist.TCAP {
 		// A whole list: read it all each time; re-applying is idempotent.
 		body, err := f.get(ctx, src, "")
 		if err != nil {
@@ -157,6 +161,79 @@ func (s *Syncer) Run(ctx context.Context, src Source) (Result, error) {
 			return a.res, nil
 		}
 	}
+}
+
+// tcapFile applies a file of TCAP pages (an export saved page after
+// page): the pages up to the stored checkpoint were applied by an earlier
+// run and are skipped, so a re-read neither re-adds nor re-withdraws them;
+// each later page is applied whole, then its checkpoint stored.
+func (a *applier) tcapFile(f *fetcher, stored string) error {
+	body, err := f.get(a.ctx, a.src, "")
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	var buf []hashlist.Record
+	apply := func() error {
+		for _, r := range buf {
+			if err := a.record(r); err != nil {
+				return err
+			}
+		}
+		buf = buf[:0]
+		return a.flush()
+	}
+	err = hashlist.Read(body, hashlist.TCAP, a.src.opts, func(r hashlist.Record) error {
+		if r.Page == nil {
+			buf = append(buf, r)
+			return nil
+		}
+		a.page++
+		if stored != "" && !checkpointAfter(r.Page.Checkpoint, stored) {
+			buf = buf[:0]
+			return nil
+		}
+		if err := apply(); err != nil {
+			return err
+		}
+		a.res.Pages, a.res.Checkpoint = a.res.Pages+1, r.Page.Checkpoint
+		st := index.SourceState{Name: a.src.Name, Checkpoint: r.Page.Checkpoint, LastRun: a.s.now().UTC(), Complete: r.Page.Next == ""}
+		if err := a.s.Store.SetSourceState(st); err != nil {
+			return err
+		}
+		if a.s.Progress != nil {
+			a.s.Progress(a.res)
+		}
+		return nil
+	})
+	if err != nil {
+		return a.fail(a.ctx, err)
+	}
+	// Entries after the last page (or a file of bare entries) carry no
+	// checkpoint: they are applied on every run.
+	return apply()
+}
+
+// checkpointAfter tells whether TCAP checkpoint c ("<updated_on>,<id>",
+// the last entry of its page, pages in ascending order) comes after
+// stored. Checkpoints that are not of that shape are taken as new.
+func checkpointAfter(c, stored string) bool {
+	ct, cid, ok1 := parseCheckpoint(c)
+	st, sid, ok2 := parseCheckpoint(stored)
+	if !ok1 || !ok2 {
+		return true
+	}
+	return ct > st || ct == st && cid > sid
+}
+
+func parseCheckpoint(c string) (float64, int64, bool) {
+	ts, id, ok := strings.Cut(c, ",")
+	if !ok {
+		return 0, 0, false
+	}
+	t, err1 := strconv.ParseFloat(strings.TrimSpace(ts), 64)
+	n, err2 := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+	return t, n, err1 == nil && err2 == nil
 }
 
 // applier applies one run's records in order.

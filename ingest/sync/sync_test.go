@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -321,5 +323,69 @@ func TestInterruptedSync(t *testing.T) {
 				t.Fatalf("resumed from %q, want the first page's checkpoint", ts.afters[0])
 			}
 		})
+	}
+}
+
+// TestSchedule: the scheduler syncs a source at once, and returns when
+// its context ends.
+func TestSchedule(t *testing.T) {
+	ts := newTCAPServer(t)
+	ts.serveFirstPages()
+	s := newStore(t)
+	cfg := &Config{Sources: []Source{source(t, ts)}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		syncer(s).Schedule(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, err := s.SourceState("tat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Complete {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled sync did not complete")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if a := find(t, s, md5A); a.Status != known.Active {
+		t.Fatalf("%+v", a)
+	}
+}
+
+// TestConfigRefusals: a sources file's mistakes are named.
+func TestConfigRefusals(t *testing.T) {
+	for _, c := range []struct{ cfg, want string }{
+		{`{"sources":[]}`, "names no source"},
+		{`{"sources":[{"name":"a","bank":"b","kind":"tcap","url":"http://partner.example/list"}]}`, "http is refused"},
+		{`{"sources":[{"name":"a","bank":"b","kind":"xml","url":"https://p.example/"}]}`, `kind "xml"`},
+		{`{"sources":[{"name":"a","bank":"b","kind":"tcap","url":"https://p.example/","interval":"1s"}]}`, "interval"},
+		{`{"sources":[{"name":"a","bank":"b","kind":"tcap","url":"https://p.example/","password":"x"}]}`, "unknown field"},
+		{`{"sources":[{"name":"a","bank":"b","kind":"tcap","url":"https://p.example/"},{"name":"a","bank":"b","kind":"tcap","url":"https://p.example/"}]}`, "twice"},
+	} {
+		if _, err := ParseConfig([]byte(c.cfg)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.cfg, err, c.want)
+		}
+	}
+}
+
+// TestPrivateRefused: a source on a loopback address is refused unless
+// the sources file allows private addresses.
+func TestPrivateRefused(t *testing.T) {
+	ts := newTCAPServer(t)
+	ts.serveFirstPages()
+	s := newStore(t)
+	src := source(t, ts)
+	src.AllowPrivate = false
+	_, err := syncer(s).Run(context.Background(), src)
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("loopback source: %v", err)
 	}
 }
