@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/atkm/herken/matcher/known"
 	"github.com/atkm/herken/matcher/pdq"
 	"github.com/atkm/herken/matcher/video"
 )
@@ -64,6 +65,9 @@ func Identify(known KnownContent, queries []Query, rule Rule) (Identification, e
 	}
 	slices.SortFunc(res.Matches, byDistance)
 	slices.SortFunc(res.Candidates, byDistance)
+	slices.SortFunc(res.Suppressed, byDistance)
+	slices.SortFunc(res.Shadow, byDistance)
+	slices.SortFunc(res.Allowed, byDistance)
 	res.Explain()
 	return res, nil
 }
@@ -81,7 +85,12 @@ type identification struct {
 	// best and candidates index res.Matches and res.Candidates by item and
 	// signal type: the closest hit of each is kept.
 	best, candidates map[matchKey]int
-	res              *Identification
+	// hits are every match the rule stands behind, through every reading
+	// of the query (not only the closest of each item): an allow-list
+	// item suppresses a match only when it covers every reading through
+	// which the item matched (modes.go).
+	hits []Match
+	res  *Identification
 }
 
 // bank returns the named bank.
@@ -204,6 +213,7 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 		m.Reason = fmt.Sprintf("a variant of the query matches only within %d bits", m.Threshold)
 		keep(&id.candidates, &id.res.Candidates, m)
 	default:
+		id.hits = append(id.hits, m)
 		keep(&id.best, &id.res.Matches, m)
 	}
 }
@@ -225,21 +235,33 @@ func keep(best *map[matchKey]int, list *[]Match, m Match) {
 	*list = append(*list, m)
 }
 
-// settle moves the candidates that corroborate a match (64-bit hits of an
-// item a deciding signal identified) to the matches, and drops candidates
-// of items already matched by the same signal type.
+// settle applies the banks' modes (modes.go: allow-lists suppress, shadow
+// banks' matches are set apart), then moves the candidates that
+// corroborate a match (64-bit hits of an item a deciding signal
+// identified) to the matches or the shadow matches, and drops candidates
+// of items already matched by the same signal type, of suppressed items,
+// and of allow and shadow banks (near misses of them decide nothing).
 func (id *identification) settle() {
-	matched := map[uint64]bool{}
+	id.applyModes()
+	matched, shadowed := map[uint64]bool{}, map[uint64]bool{}
 	for _, m := range id.res.Matches {
 		matched[m.ItemID] = true
 	}
+	for _, m := range id.res.Shadow {
+		shadowed[m.ItemID] = m.Reason == ""
+	}
 	kept := id.res.Candidates[:0]
 	for _, c := range id.res.Candidates {
+		bank, _ := id.bank(c.Bank)
 		switch _, dup := id.best[matchKey{c.ItemID, c.SignalType}]; {
 		case dup:
 		case matched[c.ItemID] && !c.SignalType.Decides():
 			c.Reason = ""
 			id.res.Matches = append(id.res.Matches, c)
+		case shadowed[c.ItemID] && !c.SignalType.Decides():
+			c.Reason = ""
+			id.res.Shadow = append(id.res.Shadow, c)
+		case bank == nil || bank.EffectiveMode() != known.Block:
 		default:
 			kept = append(kept, c)
 		}
@@ -348,6 +370,7 @@ func (id *identification) video(q Query) error {
 		key := matchKey{it.ID, PDQ}
 		if i, ok := id.best[key]; ok {
 			id.res.Matches[i] = *best // the video evidence replaces a frame's
+			id.hits = append(id.hits, *best)
 			continue
 		}
 		if id.best == nil {
@@ -355,6 +378,7 @@ func (id *identification) video(q Query) error {
 		}
 		id.best[key] = len(id.res.Matches)
 		id.res.Matches = append(id.res.Matches, *best)
+		id.hits = append(id.hits, *best)
 	}
 	return nil
 }

@@ -92,8 +92,11 @@ type Match struct {
 	// KnownVariant names the stored part of the known item that matched
 	// (a crop of it), when not the item as a whole.
 	KnownVariant string `json:"known_variant,omitempty"`
-	// Reason says why a candidate is not a match (candidates only).
+	// Reason says why a candidate is not a match, or which allow-list
+	// item suppressed a match.
 	Reason string `json:"reason,omitempty"`
+	// SuppressedBy is the allow-list item that suppressed the match.
+	SuppressedBy uint64 `json:"suppressed_by,omitempty"`
 	// Explanation is Explain's text, for clients that show it.
 	Explanation string `json:"explanation"`
 	// QueryQuality is the PDQ quality of the query hash, when known.
@@ -108,10 +111,14 @@ type Match struct {
 // Explain says in words why the match holds, for an analyst, and what the
 // partner that listed the known item said of it.
 func (m Match) Explain() string {
-	if m.Provenance == nil {
-		return m.explainSignal()
+	s := m.explainSignal()
+	if m.Provenance != nil {
+		s += "; " + m.Provenance.Describe()
 	}
-	return m.explainSignal() + "; " + m.Provenance.Describe()
+	if m.SuppressedBy != 0 {
+		s += "; " + m.Reason
+	}
+	return s
 }
 
 func (m Match) explainSignal() string {
@@ -169,7 +176,16 @@ type Identification struct {
 	// 64-bit hashes point at, or PDQ hits the decision rule does not
 	// stand behind. Each says why it is not a match.
 	Candidates []Match `json:"candidates,omitempty"`
-	Skipped    []Skip  `json:"skipped,omitempty"`
+	// Suppressed are matches an allow-list item suppressed: the same
+	// reading of the query matched content known to be harmless. Each
+	// names the item in its Reason and SuppressedBy.
+	Suppressed []Match `json:"suppressed,omitempty"`
+	// Allowed are the matches of allow banks' items.
+	Allowed []Match `json:"allowed,omitempty"`
+	// Shadow are the matches of banks in shadow mode: shown to analysts,
+	// never to crawlers and providers (the service removes them).
+	Shadow  []Match `json:"shadow,omitempty"`
+	Skipped []Skip  `json:"skipped,omitempty"`
 	// IndexVersion identifies the state of the index that answered, so
 	// that the result can be reproduced and audited.
 	IndexVersion uint64 `json:"index_version"`
@@ -187,7 +203,9 @@ func (l *Identification) Explain() {
 	for i := range l.Matches {
 		l.Matches[i].Explanation = l.Matches[i].Explain()
 	}
-	for i := range l.Candidates {
-		l.Candidates[i].Explanation = l.Candidates[i].Explain()
+	for _, list := range [][]Match{l.Candidates, l.Suppressed, l.Allowed, l.Shadow} {
+		for i := range list {
+			list[i].Explanation = list[i].Explain()
+		}
 	}
 }

@@ -78,8 +78,52 @@ type Bank struct {
 	Enabled bool `json:"enabled"`
 	// Thresholds overrides the default threshold per perceptual signal type.
 	Thresholds map[signals.Type]int `json:"thresholds,omitempty"`
-	CreatedAt  time.Time            `json:"created_at"`
-	CreatedBy  string               `json:"created_by,omitempty"`
+	// Mode says what a match of the bank's items does (see BankMode);
+	// empty is Block, as for every bank stored before modes existed.
+	Mode      BankMode  `json:"mode,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	// PromotedBy and PromotedAt record the admin who turned the bank
+	// from shadow mode into a blocking bank.
+	PromotedBy string     `json:"promoted_by,omitempty"`
+	PromotedAt *time.Time `json:"promoted_at,omitempty"`
+}
+
+// BankMode is what a match of a bank's items does.
+type BankMode string
+
+// The modes.
+const (
+	// Block: a match is reported to every caller (the default).
+	Block BankMode = "block"
+	// Allow: the bank lists content known to be harmless (a broadcaster's
+	// logo, a flag); a match of it suppresses the other banks' matches of
+	// the same reading of the query, and is never a match itself.
+	Allow BankMode = "allow"
+	// Shadow: a match is recorded and shown to analysts, never reported
+	// as a match to crawlers and providers, until an admin promotes the
+	// bank to Block.
+	Shadow BankMode = "shadow"
+)
+
+// BankModes lists the modes.
+func BankModes() []BankMode { return []BankMode{Block, Allow, Shadow} }
+
+// ParseBankMode parses a mode's name.
+func ParseBankMode(s string) (BankMode, error) {
+	m := BankMode(strings.ToLower(strings.TrimSpace(s)))
+	if !slices.Contains(BankModes(), m) {
+		return "", invalidf("unknown bank mode %q (known: block, allow, shadow)", s)
+	}
+	return m, nil
+}
+
+// EffectiveMode is the bank's mode, Block when none is set.
+func (b *Bank) EffectiveMode() BankMode {
+	if b.Mode == "" {
+		return Block
+	}
+	return b.Mode
 }
 
 // Threshold is the largest distance at which a signal of type t matches an
@@ -110,6 +154,9 @@ func (b *Bank) Validate() error {
 		if v < 0 || v > t.Bits()/2 {
 			return invalidf("bank %s: %s threshold %d is outside 0..%d", b.Name, t, v, t.Bits()/2)
 		}
+	}
+	if b.Mode != "" && !slices.Contains(BankModes(), b.Mode) {
+		return invalidf("bank %s: unknown mode %q (known: block, allow, shadow)", b.Name, b.Mode)
 	}
 	return nil
 }

@@ -63,3 +63,24 @@ func TestProvenanceClip(t *testing.T) {
 		t.Error("a provenance without a source passed")
 	}
 }
+
+func TestBankMode(t *testing.T) {
+	b := Bank{Name: "trial", Mode: "watch"}
+	if err := b.Validate(); err == nil || !strings.Contains(err.Error(), `unknown mode "watch"`) {
+		t.Errorf("unknown mode: %v", err)
+	}
+	for _, m := range BankModes() {
+		if b := (Bank{Name: "trial", Mode: m}); b.Validate() != nil || b.EffectiveMode() != m {
+			t.Errorf("mode %s refused", m)
+		}
+	}
+	if (&Bank{Name: "old"}).EffectiveMode() != Block {
+		t.Error("a bank without a mode does not block")
+	}
+	if m, err := ParseBankMode(" Allow "); err != nil || m != Allow {
+		t.Errorf("ParseBankMode: %v %v", m, err)
+	}
+	if _, err := ParseBankMode("off"); err == nil {
+		t.Error("ParseBankMode accepted off")
+	}
+}

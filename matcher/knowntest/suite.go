@@ -28,6 +28,9 @@ func Run(t *testing.T, fill Filler) {
 	t.Run("QualityGate", func(t *testing.T) { testQualityGate(t, fill) })
 	t.Run("ItemVariant", func(t *testing.T) { testItemVariant(t, fill) })
 	t.Run("AgainstBruteForce", func(t *testing.T) { testAgainstBruteForce(t, fill) })
+	t.Run("AllowList", func(t *testing.T) { testAllowList(t, fill) })
+	t.Run("AllowListPerReading", func(t *testing.T) { testAllowListPerReading(t, fill) })
+	t.Run("ShadowBank", func(t *testing.T) { testShadowBank(t, fill) })
 }
 
 // PDQ returns a fixed PDQ signal for tests.
