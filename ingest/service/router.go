@@ -52,6 +52,7 @@ func routeTable(m *matchHandlers, ct *contentHandlers, a *accessHandlers, mt *me
 		r("GET", "/v1/banks/{bank}", "bank", analystRoles, ct.getBank),
 		r("PATCH", "/v1/banks/{bank}", "bank_update", adminOnly, ct.updateBank),
 		r("GET", "/v1/banks/{bank}/items", "items", analystRoles, ct.listItems),
+		r("GET", "/v1/banks/{bank}/export", "export", analystRoles, ct.exportBank),
 		r("POST", "/v1/banks/{bank}/items", "item_add", adminOnly, ct.addItem),
 		r("POST", "/v1/banks/{bank}/items/upload", "item_upload", adminOnly, ct.uploadItem),
 		r("POST", "/v1/banks/{bank}/import", "import", adminOnly, ct.importList),
