@@ -51,15 +51,22 @@ func (a *authenticator) check(c *call, roles []index.Role) error {
 	}
 	c.ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="herken"`)
 	auth := c.ctx.Request.Header.Peek("Authorization")
+	var k index.APIKey
+	var err error
 	if len(auth) == 0 {
-		return errorf(http.StatusUnauthorized, "missing_key", "send an API key: Authorization: Bearer hk_...")
+		if k, err = a.certificateKey(c); k.ID == "" && err == nil {
+			return errorf(http.StatusUnauthorized, "missing_key", "send an API key: Authorization: Bearer hk_... (or a client certificate whose CN is a key id)")
+		}
+	} else {
+		token, ok := bearerToken(auth)
+		if !ok {
+			return errorf(http.StatusUnauthorized, "malformed_key", "the Authorization header must be: Bearer hk_...")
+		}
+		k, err = a.keys.Authenticate(string(token))
 	}
-	token, ok := bearerToken(auth)
-	if !ok {
-		return errorf(http.StatusUnauthorized, "malformed_key", "the Authorization header must be: Bearer hk_...")
-	}
-	k, err := a.keys.Authenticate(string(token))
 	switch {
+	case errors.Is(err, errUnknownCertificate):
+		return errorf(http.StatusUnauthorized, "unknown_key", "the client certificate's CN %q is no API key id", k.Name)
 	case errors.Is(err, index.ErrKeyMalformed):
 		return errorf(http.StatusUnauthorized, "malformed_key", "that is not a herken API key")
 	case errors.Is(err, index.ErrKeyRevoked):
@@ -80,6 +87,36 @@ func (a *authenticator) check(c *call, roles []index.Role) error {
 	}
 	return errorf(http.StatusForbidden, "forbidden_role", "a %s key may not call %s %s (roles that may: %s)",
 		k.Role, c.ctx.Method(), c.ctx.Path(), strings.Join(names, ", "))
+}
+
+var errUnknownCertificate = errors.New("service: client certificate names no key")
+
+// certificateKey returns the key a verified client certificate names, for
+// a tool that cannot send an Authorization header: the Subject CN of the
+// certificate the TLS handshake verified against the server's client CAs
+// (--tls-client-ca) is the key's public id, and the key's role, revocation
+// and expiry apply as to the key itself. Only a verified chain counts: a
+// certificate the handshake merely received names nobody. Without one,
+// it returns the zero key and no error.
+func (a *authenticator) certificateKey(c *call) (index.APIKey, error) {
+	st := c.ctx.TLSConnectionState()
+	if st == nil || len(st.VerifiedChains) == 0 || len(st.VerifiedChains[0]) == 0 {
+		return index.APIKey{}, nil
+	}
+	cn := st.VerifiedChains[0][0].Subject.CommonName
+	for _, k := range a.keys.List() {
+		if k.ID != cn {
+			continue
+		}
+		switch {
+		case k.RevokedAt != nil:
+			return k, index.ErrKeyRevoked
+		case k.ExpiresAt != nil && !time.Now().Before(*k.ExpiresAt):
+			return k, index.ErrKeyExpired
+		}
+		return k, nil
+	}
+	return index.APIKey{Name: cn}, errUnknownCertificate
 }
 
 // bearerToken returns the token of an Authorization header of the Bearer
