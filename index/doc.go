@@ -24,6 +24,9 @@
 //	                           while the item is active, 0 once retracted
 //	bi/<bank>\x00<id>          the bank's item list
 //	k/<key id>                 an API key's record, JSON (APIKeys)
+//	fb/<id>                    analysts' feedback on an item's matches,
+//	                           JSON (Content): verdict counts and the last
+//	                           verdict; not known content (no version bump)
 //	src/<source>               a synced source's state, JSON (Content):
 //	                           its checkpoint; never its credentials
 //	a/<hour>/<ns><seq>         an audit record, JSON (AuditLog): hour is

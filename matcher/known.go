@@ -8,6 +8,8 @@ import "github.com/atkm/herken/matcher/known"
 type (
 	// Bank is known.Bank.
 	Bank = known.Bank
+	// BankMode is known.BankMode.
+	BankMode = known.BankMode
 	// Item is known.Item.
 	Item = known.Item
 	// ItemVariant is known.ItemVariant.
@@ -32,6 +34,10 @@ type (
 
 // The item statuses and categories, as in package known.
 const (
+	Block  = known.Block
+	Allow  = known.Allow
+	Shadow = known.Shadow
+
 	Active    = known.Active
 	Retracted = known.Retracted
 
@@ -44,6 +50,9 @@ const (
 
 // Categories lists every category in the regulation's order.
 func Categories() []Category { return known.Categories() }
+
+// ParseBankMode is known.ParseBankMode.
+func ParseBankMode(s string) (BankMode, error) { return known.ParseBankMode(s) }
 
 // ParseCategories is known.ParseCategories.
 func ParseCategories(s string) ([]Category, error) { return known.ParseCategories(s) }

@@ -84,3 +84,23 @@ func TestBankMode(t *testing.T) {
 		t.Error("ParseBankMode accepted off")
 	}
 }
+
+func TestFeedbackCounts(t *testing.T) {
+	var f Feedback
+	for _, s := range []string{"confirmed", "false-positive", "False positive"} {
+		v, err := ParseVerdict(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Add(FeedbackEntry{Verdict: v, Note: s})
+	}
+	if f.Confirmed != 1 || f.FalsePositive != 2 || f.Last.Note != "False positive" {
+		t.Errorf("feedback %+v", f)
+	}
+	if _, err := ParseVerdict("unsure"); err == nil {
+		t.Error("ParseVerdict accepted unsure")
+	}
+	if e := (FeedbackEntry{Verdict: Confirmed, Note: strings.Repeat("x", 1025)}); e.Validate() == nil {
+		t.Error("a note of 1025 bytes was accepted")
+	}
+}
