@@ -190,7 +190,7 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 	}
 	m := Match{
 		ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label, Reference: it.Reference, Provenance: it.Provenance,
-		AddedAt: it.AddedAt, SignalType: t, Value: known.String(), Distance: dist,
+		AddedAt: it.AddedAt, SignalType: t, Value: known.String(), QueryValue: v.Signal.String(), Distance: dist,
 		Threshold: bank.Threshold(t), Variant: v.Name, Region: v.Region, KnownVariant: it.VariantOf(known),
 	}
 	if v.Quality >= 0 && t == PDQ {
@@ -243,9 +243,12 @@ func keep(best *map[matchKey]int, list *[]Match, m Match) {
 // and of allow and shadow banks (near misses of them decide nothing).
 func (id *identification) settle() {
 	id.applyModes()
-	matched, shadowed := map[uint64]bool{}, map[uint64]bool{}
+	matched, shadowed, suppressed := map[uint64]bool{}, map[uint64]bool{}, map[uint64]bool{}
 	for _, m := range id.res.Matches {
 		matched[m.ItemID] = true
+	}
+	for _, m := range id.res.Suppressed {
+		suppressed[m.ItemID] = true
 	}
 	for _, m := range id.res.Shadow {
 		shadowed[m.ItemID] = m.Reason == ""
@@ -261,7 +264,7 @@ func (id *identification) settle() {
 		case shadowed[c.ItemID] && !c.SignalType.Decides():
 			c.Reason = ""
 			id.res.Shadow = append(id.res.Shadow, c)
-		case bank == nil || bank.EffectiveMode() != known.Block:
+		case bank == nil || bank.EffectiveMode() != known.Block || suppressed[c.ItemID]:
 		default:
 			kept = append(kept, c)
 		}

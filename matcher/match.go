@@ -79,6 +79,10 @@ type Match struct {
 	// SignalType and Value are the known item's signal that matched.
 	SignalType SignalType `json:"signal_type"`
 	Value      string     `json:"value"`
+	// QueryValue is the query's own signal that matched: the hash of the
+	// reading (the picture, a variant, a region) that came close, so that
+	// an analyst can allow-list exactly that reading. Empty for videos.
+	QueryValue string `json:"query_value,omitempty"`
 	// Distance is the Hamming distance (0 for exact signals); Threshold
 	// is the bank's threshold it was held against.
 	Distance  int `json:"distance"`

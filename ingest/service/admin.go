@@ -36,6 +36,7 @@ type bankRequest struct {
 	Categories  []matcher.Category `json:"categories"`
 	Enabled     *bool              `json:"enabled"`
 	Thresholds  map[string]int     `json:"thresholds"`
+	Mode        *string            `json:"mode"`
 }
 
 func (r bankRequest) apply(b *matcher.Bank) error {
@@ -50,6 +51,13 @@ func (r bankRequest) apply(b *matcher.Bank) error {
 	}
 	if r.Enabled != nil {
 		b.Enabled = *r.Enabled
+	}
+	if r.Mode != nil {
+		m, err := matcher.ParseBankMode(*r.Mode)
+		if err != nil {
+			return err
+		}
+		b.Mode = m
 	}
 	for name, v := range r.Thresholds {
 		t, err := matcher.ParseSignalType(name)
@@ -110,11 +118,22 @@ func (h *contentHandlers) updateBank(c *call) error {
 	if req.Name != nil && *req.Name != c.params["bank"] {
 		return errorf(http.StatusBadRequest, "invalid_request", "a bank cannot be renamed")
 	}
-	b, err := h.content.UpdateBank(c.params["bank"], req.apply)
+	var from matcher.BankMode
+	b, err := h.content.UpdateBank(c.params["bank"], func(b *matcher.Bank) error {
+		from = b.EffectiveMode()
+		if err := req.apply(b); err != nil {
+			return err
+		}
+		promote(b, from, c.actor())
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	c.audit.Detail = "updated bank " + b.Name
+	if from != b.EffectiveMode() {
+		c.audit.Detail = fmt.Sprintf("changed bank %s from %s to %s mode", b.Name, from, b.EffectiveMode())
+	}
 	writeJSON(c.ctx, http.StatusOK, b)
 	return nil
 }
@@ -239,7 +258,11 @@ func (h *contentHandlers) getItem(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.ctx, http.StatusOK, itemAnswer{Item: it})
+	f, err := h.content.Feedback(id)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.ctx, http.StatusOK, itemAnswer{Item: it, Feedback: &f})
 	return nil
 }
 

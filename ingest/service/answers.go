@@ -9,6 +9,7 @@ import (
 
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
 )
 
 // The answers, one type per shape of answer; openapi.json describes each
@@ -65,6 +66,8 @@ type batchSummary struct {
 type itemAnswer struct {
 	matcher.Item
 	Notes []string `json:"notes,omitempty"`
+	// Feedback is what analysts said of the item's matches (GET only).
+	Feedback *known.Feedback `json:"feedback,omitempty"`
 }
 
 // itemsAnswer is a page of a bank's items; next_after continues it.

@@ -101,6 +101,7 @@ func (h *matchHandlers) runBatch(ctx context.Context, body io.Reader, w *bufio.W
 					r, rec := h.batchLine(ctx, n, line)
 					putBuffer(line) // nothing in r or rec refers to it
 					rec.KeyID, rec.Role, rec.Action = who.ID, string(who.Role), "batch"
+					h.screenLine(who.Role, &r, &rec)
 					h.audit.Record(rec)
 					results <- r
 					return nil

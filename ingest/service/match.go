@@ -70,6 +70,7 @@ func (h *matchHandlers) matchUpload(c *call) error {
 		return err
 	}
 	c.decided(resp.Signals, resp.Identification)
+	h.screenCall(c, &resp.Identification)
 	writeJSON(c.ctx, http.StatusOK, resp)
 	return nil
 }
@@ -90,6 +91,7 @@ func (h *matchHandlers) matchURL(c *call) error {
 		return err
 	}
 	c.decided(resp.Signals, resp.Identification)
+	h.screenCall(c, &resp.Identification)
 	writeJSON(c.ctx, http.StatusOK, resp)
 	return nil
 }
@@ -208,6 +210,7 @@ func (h *matchHandlers) lookup(c *call, queries []matcher.Query) error {
 		sigs[i] = q.Signal
 	}
 	c.decided(sigs, l)
+	h.screenCall(c, &l)
 	writeJSON(c.ctx, http.StatusOK, lookupAnswer{Matched: len(l.Matches) > 0, Identification: l})
 	return nil
 }

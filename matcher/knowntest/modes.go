@@ -35,6 +35,9 @@ func testAllowList(t *testing.T, fill Filler) {
 	s := l.Suppressed[0]
 	allowID := l.Allowed[0].ItemID
 	want := "suppressed by allow-list item " + strconv.FormatUint(allowID, 10) + ": 'public broadcaster logo'"
+	if s.QueryValue != Flip(p, 6).String() {
+		t.Errorf("suppressed match names the query's hash %q, want %q", s.QueryValue, Flip(p, 6))
+	}
 	if s.Label != "bad entry" || s.SuppressedBy != allowID || !strings.HasPrefix(s.Reason, want) || !strings.Contains(s.Explanation, want) {
 		t.Errorf("suppressed match %+v, want reason starting %q", s, want)
 	}
