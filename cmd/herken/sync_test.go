@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/atkm/herken/index"
 )
 
 // TestSyncFromFile: herken sync reads a source's TCAP export from a file
@@ -45,5 +51,53 @@ func TestSyncFromFile(t *testing.T) {
 	code, _, errOut = runCLI(t, "", "sync", "--data", data, "--config", cfgPath, "nope")
 	if code != 2 || !strings.Contains(errOut, `no source "nope"`) || !strings.Contains(errOut, "tat") {
 		t.Fatalf("unknown source: exit %d %s", code, errOut)
+	}
+}
+
+// TestServeSync: herken serve --sync-config syncs each source at start
+// (and then on its interval) and stops with the server; a source whose
+// bank does not exist stops serve from starting, naming it.
+func TestServeSync(t *testing.T) {
+	data := newDataDir(t)
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("..", "..", "ingest", "hashlist", "testdata", "tcap_page1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listPath, cfgPath, badPath := filepath.Join(dir, "tcap.json"), filepath.Join(dir, "ok.json"), filepath.Join(dir, "bad.json")
+	os.WriteFile(listPath, b, 0o600)
+	os.WriteFile(cfgPath, []byte(`{"sources":[{"name":"tat","bank":"demo","kind":"tcap","url":"`+listPath+`","interval":"1h"}]}`), 0o600)
+	os.WriteFile(badPath, []byte(`{"sources":[{"name":"tat","bank":"nope","kind":"tcap","url":"`+listPath+`"}]}`), 0o600)
+	s, err := openStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := startSync(context.Background(), badPath, s.Content(), log); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("a source of a missing bank: %v", err)
+	}
+	stop, err := startSync(context.Background(), cfgPath, s.Content(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, err := s.Content().SourceState("tat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Checkpoint == "1704901040.25555,2822" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled sync did not run")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	items, err := s.Content().Items(index.ItemFilter{Bank: "demo"})
+	if err != nil || len(items) != 4 || items[0].AddedBy != "sync:tat" {
+		t.Fatalf("after the scheduled sync: %d items, %v", len(items), err)
 	}
 }
