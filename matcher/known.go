@@ -10,6 +10,12 @@ type (
 	Bank = known.Bank
 	// BankMode is known.BankMode.
 	BankMode = known.BankMode
+	// Verdict is known.Verdict.
+	Verdict = known.Verdict
+	// FeedbackEntry is known.FeedbackEntry.
+	FeedbackEntry = known.FeedbackEntry
+	// Feedback is known.Feedback.
+	Feedback = known.Feedback
 	// Item is known.Item.
 	Item = known.Item
 	// ItemVariant is known.ItemVariant.
@@ -50,6 +56,9 @@ const (
 
 // Categories lists every category in the regulation's order.
 func Categories() []Category { return known.Categories() }
+
+// ParseVerdict is known.ParseVerdict.
+func ParseVerdict(s string) (Verdict, error) { return known.ParseVerdict(s) }
 
 // ParseBankMode is known.ParseBankMode.
 func ParseBankMode(s string) (BankMode, error) { return known.ParseBankMode(s) }

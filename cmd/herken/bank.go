@@ -20,9 +20,10 @@ func bankCommand() group {
 		{name: "list", summary: "list the banks", usage: readThrough, define: bankList},
 		{name: "show", summary: "show one bank", usage: "NAME " + readThrough, define: bankShow},
 		{name: "create", summary: "create a bank", define: bankCreate, api: api,
-			usage: "NAME [--description TEXT] [--source TEXT] [--category C[,C]] [--threshold TYPE=N[,TYPE=N]] [--disabled] [--json]"},
-		{name: "update", summary: "change a bank's description, source, categories or thresholds", define: bankUpdate, api: api,
-			usage: "NAME [--description TEXT] [--source TEXT] [--category C[,C]] [--threshold TYPE=N[,TYPE=N]] [--json]\n\nOnly the flags given change."},
+			usage: "NAME [--description TEXT] [--source TEXT] [--category C[,C]] [--threshold TYPE=N[,TYPE=N]] [--mode block|allow|shadow] [--disabled] [--json]"},
+		{name: "update", summary: "change a bank's description, source, categories, thresholds or mode", define: bankUpdate, api: api,
+			usage: "NAME [--description TEXT] [--source TEXT] [--category C[,C]] [--threshold TYPE=N[,TYPE=N]] [--mode block|allow|shadow] [--json]\n\nOnly the flags given change."},
+		{name: "promote", summary: "turn a shadow bank into a blocking one, recording who did", usage: "NAME [--json]", define: bankPromote, api: api},
 		{name: "enable", summary: "let a bank's items match", usage: "NAME [--json]", define: bankEnabler(true), api: api},
 		{name: "disable", summary: "keep a bank's items but match none of them", usage: "NAME [--json]", define: bankEnabler(false), api: api},
 	}, doc: `While herken serve holds the index, list and show read through it with
@@ -105,7 +106,17 @@ func bankFieldFlags(fs *flag.FlagSet) func(b *matcher.Bank) error {
 	source := fs.String("source", "", "where the list comes from (an exchange, a partner, a team)")
 	cats := fs.String("category", "", "default categories of the bank's items: "+strings.Join(categoryNames(), ", "))
 	thresholds := fs.String("threshold", "", "per-type match thresholds, e.g. pdq=24,phash=8")
+	mode := fs.String("mode", "", modeDoc)
 	return func(b *matcher.Bank) error {
+		if flagSet(fs, "mode") {
+			from := b.EffectiveMode()
+			m, err := matcher.ParseBankMode(*mode)
+			if err != nil {
+				return usagef("--mode: %v", err)
+			}
+			b.Mode = m
+			promoted(b, from)
+		}
 		if flagSet(fs, "description") {
 			b.Description = *desc
 		}
@@ -227,7 +238,10 @@ func printBanks(io *stdio, banks []matcher.Bank, asJSON bool) error {
 }
 
 func printBank(io *stdio, b matcher.Bank) {
-	fmt.Fprintf(io.out, "bank %s\n  enabled:     %v\n", b.Name, b.Enabled)
+	fmt.Fprintf(io.out, "bank %s\n  enabled:     %v\n  mode:        %s\n", b.Name, b.Enabled, b.EffectiveMode())
+	if b.PromotedAt != nil {
+		fmt.Fprintf(io.out, "  promoted:    %s by %s\n", b.PromotedAt.Format("2006-01-02 15:04:05Z"), b.PromotedBy)
+	}
 	if b.Description != "" {
 		fmt.Fprintf(io.out, "  description: %s\n", b.Description)
 	}

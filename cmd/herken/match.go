@@ -224,6 +224,7 @@ func printResult(w io.Writer, name string, r matcher.Result, inputErr error) {
 			fmt.Fprintf(w, "    %s\n", m.Explain())
 		}
 	}
+	printSetApart(w, r.Identification)
 	for _, sk := range r.Skipped {
 		fmt.Fprintf(w, "  not matched by %s: %s\n", sk.SignalType, sk.Reason)
 	}
