@@ -34,9 +34,9 @@ type Content struct {
 	banks map[string]*known.Bank
 	// bankList is banks as a slice for views, made when first asked
 	// for after a change (under mu).
-	bankList []*known.Bank
+	bankList   []*known.Bank
 	bankListMu sync.Mutex
-	version  atomic.Uint64
+	version    atomic.Uint64
 
 	bg         sync.WaitGroup // background filter rebuilds, waited for by DB.Close
 	rebuilding [maxType]atomic.Bool

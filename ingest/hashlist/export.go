@@ -168,4 +168,3 @@ func (x *Writer) pytx(it known.Item) error {
 	}
 	return nil
 }
-
