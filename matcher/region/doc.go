@@ -16,7 +16,11 @@
 // sample jumps more than it does just before and after (inside a picture
 // about a third do, by chance): once across the middle for a split, at
 // mirrored positions for a picture centred over padding. A pattern of such
-// lines (stripes, a grid) is refused. When the profiles find nothing and no
+// lines (stripes, a grid) is refused. Within the band of a picture padded
+// on one axis the profiles are taken again across the other: a landscape
+// picture centred on a square over a blurred copy of itself is padded on
+// all four sides, and its left and right seams only show within the band.
+// When the profiles find nothing and no
 // edge of the image is uniform, Find returns at once: an unframed photo
 // costs only the profiles.
 //

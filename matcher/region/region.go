@@ -71,6 +71,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 	lined := fromLines(&ps.rows, &ps.cols, width, height)
 	edge := ps.rows.uniformEdge() || ps.cols.uniformEdge()
 	ps.release()
+	lined = append(lined, crossPadded(pix, width, height, channels, lined)...)
 	if len(lined) == 0 && !edge {
 		// Nothing at the edges and nothing across the middle: no frame.
 		return nil
