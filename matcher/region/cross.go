@@ -1,0 +1,55 @@
+package region
+
+import "image"
+
+// crossPadded looks, inside each band a padded picture spans (rows over
+// padding above and below, or columns over padding left and right), for
+// padding on the other axis too: a landscape picture centred on a square
+// or a phone's canvas over a blurred copy of itself has padding on all four
+// sides. Over the whole image the seams on the other axis are weak (the
+// padding above and below does not jump there), within the band they are
+// as clear as the first pair. It returns the pictures so bounded, ranked
+// just above the band they were found in.
+func crossPadded(pix []byte, width, height, channels int, found []scored) []scored {
+	var out []scored
+	for _, f := range found {
+		if f.Kind != KindPadding {
+			continue
+		}
+		r := f.Rect
+		var sub []byte
+		w, h := r.Dx(), r.Dy()
+		switch {
+		case r.Dx() == width && r.Dy() < height:
+			// Whole rows are contiguous: no copy.
+			sub = pix[r.Min.Y*width*channels : r.Max.Y*width*channels]
+		case r.Dy() == height && r.Dx() < width:
+			sub = Crop(pix, width, height, channels, r)
+		default:
+			continue
+		}
+		if w < 32 || h < 32 {
+			continue
+		}
+		ps := newLineProfiles(sub, w, h, channels)
+		var in image.Rectangle
+		ok := false
+		if r.Dx() == width {
+			var a, b int
+			if a, b, ok = ps.cols.padded(); ok {
+				in = image.Rect(a, r.Min.Y, b, r.Max.Y)
+			}
+		} else {
+			var a, b int
+			if a, b, ok = ps.rows.padded(); ok {
+				in = image.Rect(r.Min.X, a, r.Max.X, b)
+			}
+		}
+		ps.release()
+		if !ok || in.Dx()*in.Dy()*100 < 15*width*height || in.Dx() > 5*in.Dy() || in.Dy() > 5*in.Dx() {
+			continue
+		}
+		out = append(out, scored{Region{Rect: in, Kind: KindPadding, Size: f.Size, Margin: "padding on all sides"}, f.score + 0.05})
+	}
+	return out
+}
