@@ -4,6 +4,7 @@
 import { el, fill, groupByItem, date, bytes } from './dom.js';
 import { can } from './session.js';
 import { openItem } from './item.js';
+import { actions, setApart } from './safeguards.js';
 
 /**
  * renderResult shows resp (a MatchResult or LookupResult) in box. source
@@ -30,21 +31,24 @@ export function renderResult(box, resp, source) {
   }
   if (matched) {
     parts.push(el('h2', {}, items.length === 1 ? 'The known item' : `The ${items.length} known items`));
-    parts.push(el('div', { class: 'matches' }, items.map(matchCard)));
+    parts.push(el('div', { class: 'matches' }, items.map((g) => matchCard(g, resp.matches))));
   }
   const candidates = groupByItem(resp.candidates);
   if (candidates.length) {
     parts.push(el('h2', { id: 'candidates-h' }, 'Candidates: not matches'));
     parts.push(el('p', { class: 'muted' }, 'herken does not stand behind these: each says why. ' +
       'Look at them yourself before acting on any.'));
-    parts.push(el('div', { class: 'matches candidates', 'aria-labelledby': 'candidates-h' }, candidates.map(matchCard)));
+    parts.push(el('div', { class: 'matches candidates', 'aria-labelledby': 'candidates-h' }, candidates.map((g) => matchCard(g))));
   }
+  parts.push(...setApart(resp, (g) => matchCard(g, g.suppressed_by ? resp.suppressed : resp.shadow)));
   outlineRegions(resp, items);
   if (resp.signals && resp.signals.length) parts.push(hashTable(resp));
   fill(box, ...parts);
 }
 
-function matchCard(g) {
+// matchCard shows one item's evidence; given the matches it came from, it
+// offers an analyst a verdict and allow-listing (safeguards.js).
+function matchCard(g, matches) {
   const title = can('banks')
     ? el('button', { type: 'button', class: 'link', 'data-item': g.item_id, onclick: () => openItem(g.item_id) }, `Item ${g.item_id}`)
     : el('span', {}, `Item ${g.item_id}`);
@@ -58,7 +62,8 @@ function matchCard(g) {
     ]),
     el('p', { class: 'evidence-h' }, 'Evidence'),
     el('ul', { class: 'evidence' }, g.evidence.map((line) => el('li', {}, line))),
-    g.reasons ? el('p', { class: 'warning' }, 'Not a match: ', g.reasons.join('; ')) : null);
+    g.reasons ? el('p', { class: 'warning' }, 'Not a match: ', g.reasons.join('; ')) : null,
+    matches ? actions(g.item_id, matches) : null);
 }
 
 /**

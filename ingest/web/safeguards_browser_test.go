@@ -1,0 +1,68 @@
+package web_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/matcher"
+)
+
+// TestSafeguardsPage drives the safeguards on the page against a real
+// service: an analyst records a false-positive verdict on a match and
+// allow-lists the content in one step from the match card; the same file
+// then matches nothing and the page names the allow-list item; a shadow
+// bank's match is shown to the analyst as a shadow match, not a match.
+func TestSafeguardsPage(t *testing.T) {
+	e := startEnv(t)
+	for _, b := range []matcher.Bank{
+		{Name: "harmless", Enabled: true, Mode: matcher.Allow, Categories: []matcher.Category{matcher.Incitement}},
+		{Name: "trial", Enabled: true, Mode: matcher.Shadow, Categories: []matcher.Category{matcher.Threat}},
+	} {
+		if _, err := e.store.CreateBank(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addPhoto(t, e.store, "trial", unknownJPEG, "RO-TRIAL-7", matcher.Threat)
+	ctx := browser(t, 1366, 900)
+	errs := consoleErrors(t, ctx)
+	do(t, ctx, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.ID("signin-key")))
+	signIn(t, ctx, e.analystKey)
+	waitText(t, ctx, "#who-role", "analyst")
+
+	checkFile(t, ctx, knownJPEG)
+	waitVerdict(t, ctx, "MATCH")
+	card := fmt.Sprintf(`#check-result article[data-item-id="%d"]`, e.knownID)
+	setValue(t, ctx, card+" .fb-note", "public broadcaster logo")
+	do(t, ctx, chromedp.Click(chromedp.CSS(card+" .fb-false_positive")))
+	waitText(t, ctx, card+" .fb-message", "Recorded: false positive")
+	if f, err := e.store.Feedback(e.knownID); err != nil || f.FalsePositive != 1 || f.Last.Note != "public broadcaster logo" {
+		t.Fatalf("feedback stored: %+v %v", f, err)
+	}
+	waitFor(t, ctx, card+" .allow-add", fmt.Sprintf(`!document.querySelector(%q).disabled`, card+" .allow-add"), "enabled")
+	do(t, ctx, chromedp.Click(chromedp.CSS(card+" .allow-add")))
+	waitText(t, ctx, card+" .fb-message", "Allow-listed as item")
+	allowed, err := e.store.Items(index.ItemFilter{Bank: "harmless"})
+	if err != nil || len(allowed) != 1 || allowed[0].Label != "public broadcaster logo" {
+		t.Fatalf("allow-list items: %+v %v", allowed, err)
+	}
+
+	checkFile(t, ctx, knownJPEG)
+	waitVerdict(t, ctx, "NO MATCH")
+	want := fmt.Sprintf("suppressed by allow-list item %d: 'public broadcaster logo'", allowed[0].ID)
+	waitText(t, ctx, "#check-result", want)
+	waitText(t, ctx, "#check-result", "Suppressed by an allow-list")
+
+	checkFile(t, ctx, unknownJPEG)
+	waitVerdict(t, ctx, "NO MATCH")
+	waitText(t, ctx, "#check-result", "Shadow matches")
+	if text := textOf(t, ctx, "#check-result"); !strings.Contains(text, "RO-TRIAL-7") || !strings.Contains(text, "in bank trial") {
+		t.Errorf("the shadow match is not shown: %s", text)
+	}
+	if got := errs(); len(got) > 0 {
+		t.Errorf("console errors: %v", got)
+	}
+}
