@@ -18,13 +18,23 @@ func TestKnownContentConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		out, _, err := s.AddItems(items)
+		fresh := make([]known.Item, len(items))
+		for i, it := range items {
+			it.Quarantine = nil // quarantined after adding, as the service does
+			fresh[i] = it
+		}
+		out, _, err := s.AddItems(fresh)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, o := range out {
 			if o.Err != nil || !o.Added {
 				t.Fatalf("item %d (%s): %+v", i, items[i].Label, o)
+			}
+			if q := items[i].Quarantine; q != nil {
+				if _, err := s.Quarantine(o.ID, *q); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if items[i].Status == known.Retracted {
 				if _, err := s.Retract(o.ID, "test", "suite"); err != nil {

@@ -68,6 +68,7 @@ func Identify(known KnownContent, queries []Query, rule Rule) (Identification, e
 	slices.SortFunc(res.Suppressed, byDistance)
 	slices.SortFunc(res.Shadow, byDistance)
 	slices.SortFunc(res.Allowed, byDistance)
+	slices.SortFunc(res.Quarantined, byDistance)
 	res.Explain()
 	return res, nil
 }
@@ -90,7 +91,20 @@ type identification struct {
 	// item suppresses a match only when it covers every reading through
 	// which the item matched (modes.go).
 	hits []Match
-	res  *Identification
+	// quarantined holds the reason of each quarantined item hit.
+	quarantined map[uint64]string
+	res         *Identification
+}
+
+// noteQuarantine remembers a quarantined item's reason for applyModes.
+func (id *identification) noteQuarantine(it *Item) {
+	if it.Quarantine == nil {
+		return
+	}
+	if id.quarantined == nil {
+		id.quarantined = map[uint64]string{}
+	}
+	id.quarantined[it.ID] = it.Quarantine.Describe()
 }
 
 // bank returns the named bank.
@@ -213,6 +227,7 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 		m.Reason = fmt.Sprintf("a variant of the query matches only within %d bits", m.Threshold)
 		keep(&id.candidates, &id.res.Candidates, m)
 	default:
+		id.noteQuarantine(it)
 		id.hits = append(id.hits, m)
 		keep(&id.best, &id.res.Matches, m)
 	}
@@ -240,7 +255,8 @@ func keep(best *map[matchKey]int, list *[]Match, m Match) {
 // corroborate a match (64-bit hits of an item a deciding signal
 // identified) to the matches or the shadow matches, and drops candidates
 // of items already matched by the same signal type, of suppressed items,
-// and of allow and shadow banks (near misses of them decide nothing).
+// of quarantined items, and of allow and shadow banks (near misses of
+// them decide nothing).
 func (id *identification) settle() {
 	id.applyModes()
 	matched, shadowed, suppressed := map[uint64]bool{}, map[uint64]bool{}, map[uint64]bool{}
@@ -249,6 +265,9 @@ func (id *identification) settle() {
 	}
 	for _, m := range id.res.Suppressed {
 		suppressed[m.ItemID] = true
+	}
+	for item := range id.quarantined {
+		suppressed[item] = true // its 64-bit hits corroborate nothing
 	}
 	for _, m := range id.res.Shadow {
 		shadowed[m.ItemID] = m.Reason == ""
@@ -374,6 +393,7 @@ func (id *identification) video(q Query) error {
 		if i, ok := id.best[key]; ok {
 			id.res.Matches[i] = *best // the video evidence replaces a frame's
 			id.hits = append(id.hits, *best)
+			id.noteQuarantine(it)
 			continue
 		}
 		if id.best == nil {
@@ -382,6 +402,7 @@ func (id *identification) video(q Query) error {
 		id.best[key] = len(id.res.Matches)
 		id.res.Matches = append(id.res.Matches, *best)
 		id.hits = append(id.hits, *best)
+		id.noteQuarantine(it)
 	}
 	return nil
 }

@@ -16,6 +16,8 @@ type (
 	FeedbackEntry = known.FeedbackEntry
 	// Feedback is known.Feedback.
 	Feedback = known.Feedback
+	// Quarantine is known.Quarantine.
+	Quarantine = known.Quarantine
 	// Item is known.Item.
 	Item = known.Item
 	// ItemVariant is known.ItemVariant.

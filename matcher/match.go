@@ -188,8 +188,12 @@ type Identification struct {
 	Allowed []Match `json:"allowed,omitempty"`
 	// Shadow are the matches of banks in shadow mode: shown to analysts,
 	// never to crawlers and providers (the service removes them).
-	Shadow  []Match `json:"shadow,omitempty"`
-	Skipped []Skip  `json:"skipped,omitempty"`
+	Shadow []Match `json:"shadow,omitempty"`
+	// Quarantined are the matches of items quarantined for a flood of
+	// matches, each with the reason: shown to analysts, never to crawlers
+	// and providers (the service removes them).
+	Quarantined []Match `json:"quarantined,omitempty"`
+	Skipped     []Skip  `json:"skipped,omitempty"`
 	// IndexVersion identifies the state of the index that answered, so
 	// that the result can be reproduced and audited.
 	IndexVersion uint64 `json:"index_version"`
@@ -207,7 +211,7 @@ func (l *Identification) Explain() {
 	for i := range l.Matches {
 		l.Matches[i].Explanation = l.Matches[i].Explain()
 	}
-	for _, list := range [][]Match{l.Candidates, l.Suppressed, l.Allowed, l.Shadow} {
+	for _, list := range [][]Match{l.Candidates, l.Suppressed, l.Allowed, l.Shadow, l.Quarantined} {
 		for i := range list {
 			list[i].Explanation = list[i].Explain()
 		}

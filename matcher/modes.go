@@ -33,7 +33,8 @@ func readingOf(m Match) reading {
 // matched through any reading no allow item covers (a screenshot holding a
 // broadcaster's logo beside a known picture still matches the picture);
 // its evidence is then the closest such reading. The matches of shadow
-// banks go to Shadow, suppressed ones with their reason.
+// banks go to Shadow, suppressed ones with their reason; the matches of
+// quarantined items (a flood of matches) go to Quarantined.
 func (id *identification) applyModes() {
 	allowed := map[reading]Match{}
 	for _, h := range id.hits {
@@ -63,6 +64,9 @@ func (id *identification) applyModes() {
 			id.res.Shadow = append(id.res.Shadow, m)
 		case m.SuppressedBy != 0:
 			id.res.Suppressed = append(id.res.Suppressed, m)
+		case id.quarantined[m.ItemID] != "":
+			m.Reason = id.quarantined[m.ItemID]
+			id.res.Quarantined = append(id.res.Quarantined, m)
 		default:
 			id.res.Matches = append(id.res.Matches, m)
 		}

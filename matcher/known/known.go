@@ -205,6 +205,9 @@ type Item struct {
 	Status     ItemStatus  `json:"status"`
 	// Retraction is set while the item is retracted.
 	Retraction *Retraction `json:"retraction,omitempty"`
+	// Quarantine is set while the item's matches are held back for a
+	// flood of matches (see Quarantine).
+	Quarantine *Quarantine `json:"quarantine,omitempty"`
 	// History lists earlier retractions and re-activations, oldest first.
 	History []StatusChange `json:"history,omitempty"`
 }

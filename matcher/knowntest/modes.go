@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/known"
@@ -127,4 +128,28 @@ func flipRange(s matcher.Signal, from, n int) matcher.Signal {
 	}
 	out, _ := matcher.NewSignal(s.Type, b)
 	return out
+}
+
+// testQuarantine: a quarantined item's matches are held back with the
+// reason, its 64-bit hits corroborate nothing, and an allow-list still
+// suppresses it first.
+func testQuarantine(t *testing.T, fill Filler) {
+	p := PDQ(t)
+	ph, err := matcher.ParseSignal(matcher.PHash, "f0e1d2c3b4a59687")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flooded := item("a", "flooded", p, ph)
+	flooded.Quarantine = &matcher.Quarantine{Inputs: 501, Limit: 500, Window: time.Hour}
+	k := fill(t, []matcher.Bank{bank("a")}, []matcher.Item{flooded, item("a", "other", Flip(p, 128))})
+	l := identify(t, k, matcher.DefaultRule, matcher.Query{Signal: Flip(p, 3), Quality: 90}, matcher.Query{Signal: ph, Quality: -1})
+	if len(l.Matches)+len(l.Candidates) != 0 || len(l.Quarantined) != 1 || l.Quarantined[0].Label != "flooded" {
+		t.Fatalf("quarantined item: matches %v candidates %v quarantined %v", labels(l.Matches), labels(l.Candidates), labels(l.Quarantined))
+	}
+	if r := l.Quarantined[0].Reason; !strings.HasPrefix(r, "quarantined candidate: the item matched 501 distinct inputs within 1h0m0s, over the flood limit of 500") {
+		t.Errorf("reason %q", r)
+	}
+	if l := identify(t, k, matcher.DefaultRule, matcher.Query{Signal: Flip(p, 125), Quality: 90}); len(l.Matches) != 1 || l.Matches[0].Label != "other" {
+		t.Errorf("another item of the bank: %v", labels(l.Matches))
+	}
 }

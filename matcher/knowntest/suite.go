@@ -13,7 +13,8 @@ import (
 
 // Filler returns known content holding banks and items, as a fresh
 // implementation under test. Items come without ids; an item whose Status
-// is Retracted must be added and then retracted. Labels are unique, so
+// is Retracted must be added and then retracted, and one with a
+// Quarantine added and then quarantined (its time may change). Labels are unique, so
 // the suite finds items by label.
 type Filler func(t *testing.T, banks []matcher.Bank, items []matcher.Item) matcher.KnownContent
 
@@ -31,6 +32,7 @@ func Run(t *testing.T, fill Filler) {
 	t.Run("AllowList", func(t *testing.T) { testAllowList(t, fill) })
 	t.Run("AllowListPerReading", func(t *testing.T) { testAllowListPerReading(t, fill) })
 	t.Run("ShadowBank", func(t *testing.T) { testShadowBank(t, fill) })
+	t.Run("Quarantine", func(t *testing.T) { testQuarantine(t, fill) })
 }
 
 // PDQ returns a fixed PDQ signal for tests.
