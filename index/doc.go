@@ -27,6 +27,8 @@
 //	fb/<id>                    analysts' feedback on an item's matches,
 //	                           JSON (Content): verdict counts and the last
 //	                           verdict; not known content (no version bump)
+//	q/<id>                     an item in quarantine (empty value); the
+//	                           quarantine itself is in the item's record
 //	src/<source>               a synced source's state, JSON (Content):
 //	                           its checkpoint; never its credentials
 //	a/<hour>/<ns><seq>         an audit record, JSON (AuditLog): hour is

@@ -45,6 +45,8 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	plaintext := fs.Bool("allow-plaintext", envBool("allow-plaintext"), "listen without TLS on a non-loopback address (behind a TLS-terminating proxy)")
 	rateLimit := fs.String("rate-limit", envDefault("rate-limit", "0"), "requests a second per key (0: no limit)")
 	rateBurst := fs.String("rate-burst", envDefault("rate-burst", "0"), "burst of requests per key (0: the rate, rounded up)")
+	floodLimit := fs.String("flood-limit", envDefault("flood-limit", strconv.Itoa(service.DefaultFloodLimit)),
+		"quarantine an item that matches more distinct inputs than this within an hour (-1: never)")
 	minFree := fs.String("min-free-disk", envDefault("min-free-disk", "256MiB"), "free disk space below which writes are refused")
 	decode := decodeFlag(fs)
 	pprofAddr := fs.String("pprof-listen", envDefault("pprof-listen", ""), "serve Go's profiler (net/http/pprof) on this loopback address, for profiling under load")
@@ -112,6 +114,10 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	if err != nil || burst < 0 {
 		return usagef("--rate-burst: want a number >= 0")
 	}
+	flood, err := strconv.Atoi(*floodLimit)
+	if err != nil || flood == 0 || flood < -1 {
+		return usagef("--flood-limit: want a number of distinct inputs >= 1, or -1 for never")
+	}
 	keep, err := parseDays(*retention)
 	if err != nil {
 		return usagef("--audit-retention: %v", err)
@@ -147,7 +153,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 		DB: store, Fetcher: fetcher, NoDihedral: *noDihedral, NoRegions: *noRegions,
 		Hasher:         matcher.HasherConfig{Limits: media.DefaultLimits, Decode: mode},
 		MaxUploadBytes: uploadLimit, BatchWorkers: nWorkers, Logger: log, Version: version,
-		InsecureNoAuth: *noAuth, RateLimit: rate, RateBurst: burst,
+		InsecureNoAuth: *noAuth, RateLimit: rate, RateBurst: burst, FloodLimit: flood,
 		StreamIdleTimeout: idleD, BodyMemory: bodyBudget,
 	})
 	if err != nil {

@@ -25,6 +25,7 @@ type contentHandlers struct {
 	// but always decoding exactly.
 	itemHasher *matcher.Hasher
 	budget     *bodyBudget
+	flood      *floodGuard // told of releases from quarantine
 }
 
 // bankRequest is the body of POST /v1/banks and PATCH /v1/banks/{bank}.

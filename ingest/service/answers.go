@@ -76,6 +76,13 @@ type itemsAnswer struct {
 	NextAfter string         `json:"next_after"`
 }
 
+// quarantineAnswer lists the items in quarantine and the flood limit.
+type quarantineAnswer struct {
+	Items  []matcher.Item `json:"items"`
+	Limit  int            `json:"flood_limit"`
+	Window string         `json:"flood_window"`
+}
+
 // banksAnswer lists the banks. One bank is answered as matcher.Bank.
 type banksAnswer struct {
 	Banks []matcher.Bank `json:"banks"`

@@ -82,7 +82,7 @@ func classify(err error) *apiError {
 		return errorf(http.StatusNotFound, "item_not_found", "%s", err)
 	case errors.Is(err, index.ErrBankExists):
 		return errorf(http.StatusConflict, "bank_exists", "%s", err)
-	case errors.Is(err, index.ErrAlreadyRetracted), errors.Is(err, index.ErrNotRetracted):
+	case errors.Is(err, index.ErrAlreadyRetracted), errors.Is(err, index.ErrNotRetracted), errors.Is(err, index.ErrNotQuarantined):
 		return errorf(http.StatusConflict, "status_conflict", "%s", err)
 	case errors.Is(err, index.ErrNoReason):
 		return errorf(http.StatusBadRequest, "reason_required", "%s", err)

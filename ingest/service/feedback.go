@@ -88,3 +88,42 @@ func (h *contentHandlers) allow(c *call) error {
 	}
 	return nil
 }
+
+// release answers POST /v1/items/{id}/release {"reason": "..."}: an
+// analyst ends an item's quarantine; its matches are reported again, and
+// the flood guard spares it for ReleaseGrace.
+func (h *contentHandlers) release(c *call) error {
+	id, err := c.itemID()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := c.decodeJSON(&req); err != nil {
+		return err
+	}
+	it, err := h.content.Release(id, req.Reason, c.actor())
+	if err != nil {
+		return err
+	}
+	h.flood.forget(id)
+	c.audit.Matched = []uint64{id}
+	c.audit.Detail = fmt.Sprintf("released item %d from quarantine: %s", id, req.Reason)
+	writeJSON(c.ctx, http.StatusOK, itemAnswer{Item: it})
+	return nil
+}
+
+// quarantine answers GET /v1/quarantine: the items in quarantine, for
+// the analysts who release or retract them.
+func (h *contentHandlers) quarantine(c *call) error {
+	items, err := h.content.QuarantinedItems()
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []matcher.Item{}
+	}
+	writeJSON(c.ctx, http.StatusOK, quarantineAnswer{Items: items, Limit: h.flood.limit, Window: FloodWindow.String()})
+	return nil
+}

@@ -61,6 +61,8 @@ func routeTable(m *matchHandlers, ct *contentHandlers, a *accessHandlers, mt *me
 		r("POST", "/v1/items/{id}/retract", "item_retract", analystRoles, ct.changeStatus(true)),
 		r("POST", "/v1/items/{id}/reactivate", "item_reactivate", analystRoles, ct.changeStatus(false)),
 		r("POST", "/v1/items/{id}/feedback", "item_feedback", analystRoles, ct.feedback),
+		r("POST", "/v1/items/{id}/release", "item_release", analystRoles, ct.release),
+		r("GET", "/v1/quarantine", "quarantine", analystRoles, ct.quarantine),
 		r("GET", "/v1/keys", "keys", adminOnly, a.listKeys),
 		r("POST", "/v1/keys", "key_create", adminOnly, a.createKey),
 		r("POST", "/v1/keys/{id}/revoke", "key_revoke", adminOnly, a.revokeKey),

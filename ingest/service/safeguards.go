@@ -10,17 +10,21 @@ import (
 )
 
 // seesSafeguards reports whether a role is shown what the safeguards set
-// apart: the matches of shadow banks and of allow-lists. Crawlers and
+// apart: the matches of shadow banks, of allow-lists and of quarantined
+// items. Crawlers and
 // providers act on matches, so they see only the matches herken stands
 // behind and the ones an allow-list suppressed (a reason not to act).
 func seesSafeguards(role index.Role) bool {
 	return role == index.RoleAnalyst || role == index.RoleAdmin
 }
 
-// screen counts what the safeguards set apart in l, removes from it what
-// role may not see, and returns the words the audit record keeps of it,
-// so that a shadow bank's matches are recorded while it is on trial.
-func (h *matchHandlers) screen(role index.Role, l *matcher.Identification) string {
+// screen counts the input (its signals) against the flood limit of the
+// items it matched, counts what the safeguards set apart in l, removes
+// from it what role may not see, and returns the words the audit record
+// keeps of it, so that a shadow bank's matches are recorded while it is
+// on trial.
+func (h *matchHandlers) screen(role index.Role, sigs []matcher.Signal, l *matcher.Identification) string {
+	h.flood.observe(sigs, l.Matches)
 	for _, m := range l.Shadow {
 		h.metrics.set.GetOrCreateCounter(fmt.Sprintf(`herken_shadow_matches_total{bank=%q}`, m.Bank)).Inc()
 	}
@@ -34,8 +38,11 @@ func (h *matchHandlers) screen(role index.Role, l *matcher.Identification) strin
 	if len(l.Suppressed) > 0 {
 		notes = append(notes, "suppressed by allow-lists: "+itemList(l.Suppressed, true))
 	}
+	if len(l.Quarantined) > 0 {
+		notes = append(notes, "quarantined: "+itemList(l.Quarantined, false))
+	}
 	if !seesSafeguards(role) {
-		l.Shadow, l.Allowed = nil, nil
+		l.Shadow, l.Allowed, l.Quarantined = nil, nil, nil
 	}
 	return strings.Join(notes, "; ")
 }
@@ -62,7 +69,7 @@ func itemList(ms []matcher.Match, by bool) string {
 // screenCall screens l for the caller and notes it in the call's audit
 // record.
 func (h *matchHandlers) screenCall(c *call, l *matcher.Identification) {
-	if note := h.screen(c.who.Role, l); note != "" {
+	if note := h.screen(c.who.Role, c.audit.Signals, l); note != "" {
 		c.audit.Detail = strings.TrimPrefix(c.audit.Detail+"; "+note, "; ")
 	}
 }
@@ -72,10 +79,10 @@ func (h *matchHandlers) screenLine(role index.Role, r *batchLineAnswer, rec *ind
 	var note string
 	switch res := r.Result.(type) {
 	case matchAnswer:
-		note = h.screen(role, &res.Identification)
+		note = h.screen(role, rec.Signals, &res.Identification)
 		r.Result = res
 	case lookupAnswer:
-		note = h.screen(role, &res.Identification)
+		note = h.screen(role, rec.Signals, &res.Identification)
 		r.Result = res
 	}
 	if note != "" {

@@ -84,6 +84,10 @@ type Config struct {
 	// of RateBurst (0: no limit).
 	RateLimit float64
 	RateBurst int
+	// FloodLimit is how many distinct inputs an item may match within an
+	// hour before it is quarantined (default DefaultFloodLimit; negative:
+	// never).
+	FloodLimit int
 }
 
 // Service answers the HTTP API. It is the router and the middleware
@@ -160,7 +164,8 @@ func New(cfg Config) (*Service, error) {
 	s.metrics.set.NewGauge("herken_held_body_bytes", func() float64 { return float64(s.budget.inUse()) })
 	s.match = &matchHandlers{cfg: &s.cfg, log: cfg.Logger, matcher: m, hasher: h, budget: s.budget,
 		metrics: s.metrics, content: db.Content(), audit: db.AuditLog()}
-	content := &contentHandlers{cfg: &s.cfg, content: db.Content(), itemHasher: ih, budget: s.budget}
+	s.match.flood = newFloodGuard(cfg.FloodLimit, db.Content().Quarantine, cfg.Logger, s.metrics)
+	content := &contentHandlers{cfg: &s.cfg, content: db.Content(), itemHasher: ih, budget: s.budget, flood: s.match.flood}
 	access := &accessHandlers{keys: db.APIKeys(), audit: db.AuditLog()}
 	auth := &authenticator{keys: db.APIKeys(), insecure: cfg.InsecureNoAuth}
 	// Outermost first: the request is counted and audited as answered,
