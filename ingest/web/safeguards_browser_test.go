@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -62,6 +63,38 @@ func TestSafeguardsPage(t *testing.T) {
 	if text := textOf(t, ctx, "#check-result"); !strings.Contains(text, "RO-TRIAL-7") || !strings.Contains(text, "in bank trial") {
 		t.Errorf("the shadow match is not shown: %s", text)
 	}
+	if got := errs(); len(got) > 0 {
+		t.Errorf("console errors: %v", got)
+	}
+}
+
+// TestQuarantinePage: an analyst signing in is alerted to an item
+// quarantined for a flood, sees its matches as quarantined candidates
+// with the reason, and releases it from the alert; it then matches again.
+func TestQuarantinePage(t *testing.T) {
+	e := startEnv(t)
+	if _, err := e.store.Quarantine(e.knownID, matcher.Quarantine{Inputs: 501, Limit: 500, Window: time.Hour, By: "flood guard"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t, 1366, 900)
+	errs := consoleErrors(t, ctx)
+	do(t, ctx, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.ID("signin-key")))
+	signIn(t, ctx, e.analystKey)
+	waitText(t, ctx, "#quarantine-alert", "An item is in quarantine")
+	waitText(t, ctx, "#quarantine-alert", "501 distinct inputs")
+
+	checkFile(t, ctx, knownJPEG)
+	waitVerdict(t, ctx, "NO MATCH")
+	waitText(t, ctx, "#check-result", "Quarantined candidates")
+	waitText(t, ctx, "#check-result", "quarantined candidate: the item matched 501 distinct inputs within 1h0m0s")
+
+	do(t, ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#quarantine-alert button.release[data-item="%d"]`, e.knownID))))
+	waitText(t, ctx, "#quarantine-alert", "a reason")
+	setValue(t, ctx, "#quarantine-alert .release-reason", "a real copy, re-posted widely")
+	do(t, ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#quarantine-alert button.release[data-item="%d"]`, e.knownID))))
+	waitText(t, ctx, "#quarantine-alert", "Released")
+	checkFile(t, ctx, knownJPEG)
+	waitVerdict(t, ctx, "MATCH")
 	if got := errs(); len(got) > 0 {
 		t.Errorf("console errors: %v", got)
 	}

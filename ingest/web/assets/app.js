@@ -8,6 +8,7 @@ import { setupCheck, resetCheck } from './check.js';
 import { setupBatch, resetBatch } from './batch.js';
 import { setupBanks, loadBanks, resetBanks } from './banks.js';
 import { setupItemDialog } from './item.js';
+import { showQuarantine } from './safeguards.js';
 
 const views = ['signin', 'check', 'batch', 'banks'];
 
@@ -38,6 +39,7 @@ async function signIn(key, quiet) {
   $('who').hidden = false;
   $('signin-key').value = '';
   show('check');
+  showQuarantine();
   if (!quiet) $('main').focus();
 }
 

@@ -40,7 +40,8 @@ export function renderResult(box, resp, source) {
       'Look at them yourself before acting on any.'));
     parts.push(el('div', { class: 'matches candidates', 'aria-labelledby': 'candidates-h' }, candidates.map((g) => matchCard(g))));
   }
-  parts.push(...setApart(resp, (g) => matchCard(g, g.suppressed_by ? resp.suppressed : resp.shadow)));
+  const apart = [...(resp.suppressed || []), ...(resp.shadow || []), ...(resp.quarantined || [])];
+  parts.push(...setApart(resp, (g) => matchCard(g, apart)));
   outlineRegions(resp, items);
   if (resp.signals && resp.signals.length) parts.push(hashTable(resp));
   fill(box, ...parts);

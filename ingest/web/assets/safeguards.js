@@ -3,7 +3,7 @@
 // one step, adding the query's own hashes to a chosen allow bank; and the
 // sections of a result for matches the safeguards set apart.
 
-import { el, fill, groupByItem, signalTypes } from './dom.js';
+import { $, el, fill, groupByItem, signalTypes, date } from './dom.js';
 import { api, json } from './api.js';
 import { can } from './session.js';
 
@@ -96,6 +96,12 @@ export function setApart(resp, card) {
     parts.push(el('h2', { id: 'suppressed-h' }, 'Suppressed by an allow-list: not matches'));
     parts.push(el('div', { class: 'matches suppressed', 'aria-labelledby': 'suppressed-h' }, suppressed.map(card)));
   }
+  const quarantined = groupByItem(resp.quarantined);
+  if (quarantined.length) {
+    parts.push(el('h2', { id: 'quarantined-h' }, 'Quarantined candidates: not matches'));
+    parts.push(el('p', { class: 'muted' }, 'These items matched a flood of distinct inputs and are held back: crawlers and providers are told of no match until an analyst releases or retracts the item.'));
+    parts.push(el('div', { class: 'matches quarantined', 'aria-labelledby': 'quarantined-h' }, quarantined.map(card)));
+  }
   const shadow = groupByItem(resp.shadow);
   if (shadow.length) {
     parts.push(el('h2', { id: 'shadow-h' }, 'Shadow matches: what a bank on trial would match'));
@@ -103,4 +109,45 @@ export function setApart(resp, card) {
     parts.push(el('div', { class: 'matches shadow', 'aria-labelledby': 'shadow-h' }, shadow.map(card)));
   }
   return parts;
+}
+
+/**
+ * showQuarantine alerts analysts and admins to the items quarantined for
+ * a flood of matches, each with a release (with a reason) beside it.
+ */
+export async function showQuarantine() {
+  const box = $('quarantine-alert');
+  if (!box) return;
+  box.hidden = true;
+  if (!can('banks')) return;
+  let q;
+  try {
+    q = await api('GET', '/v1/quarantine');
+  } catch {
+    return;
+  }
+  if (!q.items.length) return;
+  const rows = q.items.map((it) => {
+    const reason = el('input', { type: 'text', class: 'release-reason', placeholder: 'Why it may match again', 'aria-label': `Reason to release item ${it.id}` });
+    const msg = el('span', { class: 'release-message', role: 'status' });
+    const release = el('button', {
+      type: 'button', class: 'release', 'data-item': it.id,
+      onclick: async () => {
+        try {
+          await json('POST', `/v1/items/${it.id}/release`, { reason: reason.value });
+          fill(msg, `Released: item ${it.id} matches again.`);
+          release.disabled = true;
+        } catch (e) {
+          fill(msg, el('span', { class: 'error' }, e.message));
+        }
+      },
+    }, 'Release');
+    return el('li', {}, el('strong', {}, `Item ${it.id}`), ` in bank ${it.bank} (${it.label || 'no label'}): `,
+      `${it.quarantine.inputs} distinct inputs within the hour, quarantined ${date(it.quarantine.at)}. `, reason, release, msg);
+  });
+  fill(box, el('h2', { id: 'quarantine-h' }, `${q.items.length === 1 ? 'An item is' : q.items.length + ' items are'} in quarantine`),
+    el('p', {}, `Each matched more than ${q.flood_limit} distinct inputs within ${q.flood_window}: a bad entry in a list floods like this. `,
+      'Release it if its matches are right, or retract it.'),
+    el('ul', {}, rows));
+  box.hidden = false;
 }
