@@ -27,6 +27,8 @@ func itemCommand() group {
 			define: itemStatusChanger("retract"), api: api},
 		{name: "reactivate", summary: "let a retracted item match again, with the reason recorded", usage: "ID --reason TEXT [--json]",
 			define: itemStatusChanger("reactivate"), api: api},
+		{name: "release", summary: "end an item's quarantine for a flood of matches, with the reason recorded", usage: "ID --reason TEXT [--json]",
+			define: itemRelease, api: api},
 		{name: "feedback", summary: "record an analyst's verdict on a match of an item", define: itemFeedback, api: api,
 			usage: "ID --verdict confirmed|false_positive [--note TEXT] [--json]\n\nThe verdicts are counted with the item; the answer shows the counts."},
 	}, doc: `While herken serve holds the index, list and show read through it with

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/atkm/herken/matcher"
@@ -83,5 +84,31 @@ func printSetApart(w io.Writer, l matcher.Identification) {
 	}
 	for _, m := range l.Shadow {
 		fmt.Fprintf(w, "  shadow match (bank %s is in shadow mode): item %d (%s): %s\n", m.Bank, m.ItemID, m.Label, m.Explain())
+	}
+}
+
+// itemRelease is "herken item release ID --reason TEXT": an item
+// quarantined for a flood of matches matches again.
+func itemRelease(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
+	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	reason := fs.String("reason", "", "why its matches are right (required; recorded)")
+	return func(_ context.Context, pos []string) error {
+		id, err := itemID("release", pos)
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(*reason) == "" {
+			return usagef("item release needs --reason")
+		}
+		s, err := openStore(*data)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		it, err := s.Content().Release(id, *reason, actor())
+		if err != nil {
+			return err
+		}
+		return showItem(io, it, *asJSON)
 	}
 }

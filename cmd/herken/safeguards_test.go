@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/matcher"
 )
 
@@ -63,5 +65,22 @@ func TestSafeguardVerbs(t *testing.T) {
 	}
 	if out := run(1, "item", "feedback", "99", "--verdict", "confirmed"); !strings.Contains(out, "not found") {
 		t.Errorf("feedback on a missing item: %s", out)
+	}
+	if out := run(1, "item", "release", "1", "--reason", "checked"); !strings.Contains(out, "not quarantined") {
+		t.Errorf("release of an item not in quarantine: %s", out)
+	}
+	if out := run(2, "item", "release", "1"); !strings.Contains(out, "--reason") {
+		t.Errorf("release without a reason: %s", out)
+	}
+	db, err := index.Open(data, index.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Content().Quarantine(1, matcher.Quarantine{Inputs: 600, Limit: 500, Window: time.Hour, By: "flood guard"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if out := run(0, "item", "release", "1", "--reason", "a real copy"); !strings.Contains(out, "released") || !strings.Contains(out, "a real copy") {
+		t.Errorf("release: %s", out)
 	}
 }
