@@ -27,6 +27,15 @@ type AuditRecord struct {
 	Decision string           `json:"decision"` // match, no_match, error, or done for admin actions
 	Matched  []uint64         `json:"matched_items,omitempty"`
 	Detail   string           `json:"detail,omitempty"`
+	// The items whose matches the safeguards held back, by why: a shadow
+	// bank's, suppressed by an allow-list, quarantined for a flood. Kept
+	// apart from Matched so that statistics count them.
+	Shadow      []uint64 `json:"shadow_items,omitempty"`
+	Suppressed  []uint64 `json:"suppressed_items,omitempty"`
+	Quarantined []uint64 `json:"quarantined_items,omitempty"`
+	// Verdict is an analyst's verdict on a match (confirmed,
+	// false_positive), for item_feedback.
+	Verdict string `json:"verdict,omitempty"`
 }
 
 // DefaultAuditRetention is the longest the audit log may keep personal

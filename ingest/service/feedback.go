@@ -33,7 +33,7 @@ func (h *contentHandlers) feedback(c *call) error {
 	if err != nil {
 		return err
 	}
-	c.audit.Matched = []uint64{id}
+	c.audit.Matched, c.audit.Verdict = []uint64{id}, string(v)
 	c.audit.Detail = fmt.Sprintf("feedback on item %d: %s: %s", id, v, req.Note)
 	writeJSON(c.ctx, http.StatusOK, f)
 	return nil

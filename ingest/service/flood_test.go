@@ -111,6 +111,9 @@ func TestFloodQuarantine(t *testing.T) {
 	if d := auditDetails(t, s, admin, "action=item_release"); !strings.Contains(d, "released item 1 from quarantine: checked: a real copy") {
 		t.Errorf("release not audited: %s", d)
 	}
+	if d := auditDetails(t, s, admin, "action=lookup"); !strings.Contains(d, `"quarantined_items":[1]`) {
+		t.Errorf("quarantined matches not in the audit records")
+	}
 	if d := auditDetails(t, s, admin, "action=lookup"); !strings.Contains(d, "quarantined: 1 (bank demo)") {
 		t.Errorf("quarantined matches not audited")
 	}

@@ -18,19 +18,22 @@ func seesSafeguards(role index.Role) bool {
 	return role == index.RoleAnalyst || role == index.RoleAdmin
 }
 
-// screen counts the input (its signals) against the flood limit of the
-// items it matched, counts what the safeguards set apart in l, removes
-// from it what role may not see, and returns the words the audit record
-// keeps of it, so that a shadow bank's matches are recorded while it is
-// on trial.
-func (h *matchHandlers) screen(role index.Role, sigs []matcher.Signal, l *matcher.Identification) string {
-	h.flood.observe(sigs, l.Matches)
+// screen counts the input (the record's signals) against the flood limit
+// of the items it matched, counts what the safeguards set apart in l,
+// notes it in the audit record (so that a shadow bank's matches are
+// recorded while it is on trial, and statistics count what was held
+// back), and removes from l what role may not see.
+func (h *matchHandlers) screen(role index.Role, rec *index.AuditRecord, l *matcher.Identification) {
+	h.flood.observe(rec.Signals, l.Matches)
 	for _, m := range l.Shadow {
 		h.metrics.set.GetOrCreateCounter(fmt.Sprintf(`herken_shadow_matches_total{bank=%q}`, m.Bank)).Inc()
 	}
 	for _, m := range l.Suppressed {
 		h.metrics.set.GetOrCreateCounter(fmt.Sprintf(`herken_suppressed_matches_total{bank=%q}`, m.Bank)).Inc()
 	}
+	rec.Shadow = matchedItems(rec.Shadow, l.Shadow)
+	rec.Suppressed = matchedItems(rec.Suppressed, l.Suppressed)
+	rec.Quarantined = matchedItems(rec.Quarantined, l.Quarantined)
 	var notes []string
 	if len(l.Shadow) > 0 {
 		notes = append(notes, "shadow matches: "+itemList(l.Shadow, false))
@@ -41,10 +44,12 @@ func (h *matchHandlers) screen(role index.Role, sigs []matcher.Signal, l *matche
 	if len(l.Quarantined) > 0 {
 		notes = append(notes, "quarantined: "+itemList(l.Quarantined, false))
 	}
+	if len(notes) > 0 {
+		rec.Detail = strings.TrimPrefix(rec.Detail+"; "+strings.Join(notes, "; "), "; ")
+	}
 	if !seesSafeguards(role) {
 		l.Shadow, l.Allowed, l.Quarantined = nil, nil, nil
 	}
-	return strings.Join(notes, "; ")
 }
 
 // itemList names the items of ms once each, "5 (bank b)" or with the
@@ -66,27 +71,21 @@ func itemList(ms []matcher.Match, by bool) string {
 	return strings.Join(out, ", ")
 }
 
-// screenCall screens l for the caller and notes it in the call's audit
+// screenCall screens l for the caller, noting it in the call's audit
 // record.
 func (h *matchHandlers) screenCall(c *call, l *matcher.Identification) {
-	if note := h.screen(c.who.Role, c.audit.Signals, l); note != "" {
-		c.audit.Detail = strings.TrimPrefix(c.audit.Detail+"; "+note, "; ")
-	}
+	h.screen(c.who.Role, &c.audit, l)
 }
 
 // screenLine screens a batch line's answer for the batch's caller.
 func (h *matchHandlers) screenLine(role index.Role, r *batchLineAnswer, rec *index.AuditRecord) {
-	var note string
 	switch res := r.Result.(type) {
 	case matchAnswer:
-		note = h.screen(role, rec.Signals, &res.Identification)
+		h.screen(role, rec, &res.Identification)
 		r.Result = res
 	case lookupAnswer:
-		note = h.screen(role, rec.Signals, &res.Identification)
+		h.screen(role, rec, &res.Identification)
 		r.Result = res
-	}
-	if note != "" {
-		rec.Detail = strings.TrimPrefix(rec.Detail+"; "+note, "; ")
 	}
 }
 

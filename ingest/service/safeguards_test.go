@@ -95,6 +95,9 @@ func TestAllowListEndToEnd(t *testing.T) {
 			t.Errorf("allow-list matches shown: %v (analyst: %v)", seen, key == analyst)
 		}
 	}
+	if d := auditDetails(t, s, admin, "action=match"); !strings.Contains(d, `"suppressed_items":[1]`) {
+		t.Errorf("the audit records do not list the suppressed match: %s", d)
+	}
 	if d := auditDetails(t, s, admin, "action=match"); !strings.Contains(d, "suppressed by allow-lists: 1 (bank demo, by "+jsonNumber(allowID)+")") {
 		t.Errorf("the audit log does not record the suppression: %s", d)
 	}
@@ -136,6 +139,9 @@ func TestShadowBankEndToEnd(t *testing.T) {
 	}
 	if r := doKey(t, admin, "GET", s.url+"/metrics", ""); !strings.Contains(string(r.body), `herken_shadow_matches_total{bank="trial"} 4`) {
 		t.Errorf("shadow matches are not counted: %s", r.body)
+	}
+	if d := auditDetails(t, s, admin, "action=lookup"); !strings.Contains(d, `"shadow_items":[1]`) {
+		t.Errorf("the audit records do not list the shadow match: %s", d)
 	}
 	if d := auditDetails(t, s, admin, "action=lookup"); !strings.Contains(d, "shadow matches: 1 (bank trial)") {
 		t.Errorf("the audit log does not record the shadow match: %s", d)
@@ -189,6 +195,9 @@ func TestFeedbackEndToEnd(t *testing.T) {
 	}
 	if f := it.Feedback; f.Confirmed != 1 || f.FalsePositive != 2 || f.Last.Note != "checked: false_positive" || f.Last.By != "key:"+analystRec.ID {
 		t.Errorf("feedback with the item: %+v %+v", f, f.Last)
+	}
+	if d := auditDetails(t, s, admin, "action=item_feedback"); !strings.Contains(d, `"verdict":"false_positive"`) || !strings.Contains(d, `"verdict":"confirmed"`) {
+		t.Errorf("the verdict is not in the audit records: %s", d)
 	}
 	if d := auditDetails(t, s, admin, "action=item_feedback"); !strings.Contains(d, "feedback on item 1: false_positive: checked: false_positive") {
 		t.Errorf("feedback is not audited: %s", d)
