@@ -88,7 +88,13 @@ func (k *work) toFull(c cand, f *fullLuma) image.Rectangle {
 	if c.sides[right] {
 		r.Max.X = f.refine(false, r.Max.X, rx, my0, my1, f.width)
 	}
-	return f.trimMargins(r.Canon(), c.sides)
+	r = f.trimMargins(r.Canon(), c.sides)
+	if c.kind == KindScreenshot {
+		var sides [4]bool
+		r, sides = f.closeBubble(r, c.sides)
+		r = f.trimBands(r, sides)
+	}
+	return r
 }
 
 // uniformLine reports whether the full-resolution line p (a row when

@@ -1,0 +1,326 @@
+package region
+
+import "image"
+
+// closeBubble finds the fourth side of a picture in a chat bubble whose
+// other three sides are straight: the bubble's strip under the picture
+// (a timestamp, a caption, the next message close below) joins the
+// picture into one component that runs on to the image's edge. The side is
+// the first line, going from the opposite side across the picture, where
+// the picture ends in a straight step and the next few lines are mostly
+// the bubble's colour, as witnessed just outside the opposite side; sparse
+// marks (a timestamp's digits) are allowed on them. It returns the sides
+// now bounded.
+func (f *fullLuma) closeBubble(r image.Rectangle, sides [4]bool) (image.Rectangle, [4]bool) {
+	open, n := -1, 0
+	for s, ok := range sides {
+		if ok {
+			n++
+		} else {
+			open = s
+		}
+	}
+	if n != 3 {
+		return r, sides
+	}
+	horizontal := open == top || open == bottom
+	mx0, mx1 := r.Min.X+r.Dx()/10, r.Max.X-r.Dx()/10
+	my0, my1 := r.Min.Y+r.Dy()/10, r.Max.Y-r.Dy()/10
+	a, b := mx0, mx1
+	if !horizontal {
+		a, b = my0, my1
+	}
+	// from, to: the line range to scan, from the closed side; dir the step.
+	var from, to, dir, witness int
+	switch open {
+	case bottom:
+		from, to, dir = r.Min.Y+r.Dx()/5, r.Max.Y-3, 1
+		witness = f.medianLine(true, r.Min.Y-1, a, b)
+	case top:
+		from, to, dir = r.Max.Y-1-r.Dx()/5, r.Min.Y+3, -1
+		witness = f.medianLine(true, r.Max.Y, a, b)
+	case right:
+		from, to, dir = r.Min.X+r.Dy()/5, r.Max.X-3, 1
+		witness = f.medianLine(false, r.Min.X-1, a, b)
+	default:
+		from, to, dir = r.Max.X-1-r.Dy()/5, r.Min.X+3, -1
+		witness = f.medianLine(false, r.Max.X, a, b)
+	}
+	// The bubble's colour: just outside the opposite side, or the edge
+	// line of another side that is one colour (a margin kept there).
+	cands := []int{witness}
+	for o := range sides {
+		if sides[o] {
+			if l := f.edgeLine(r, o); l >= 0 {
+				cands = append(cands, l)
+			}
+		}
+	}
+	for p := from; (to-p)*dir > 0; p += dir {
+		for _, w := range cands {
+			if w < 0 || f.nearShare(horizontal, p, a, b, w) < bubbleShare ||
+				f.nearShare(horizontal, p+dir, a, b, w) < bubbleShare ||
+				f.nearShare(horizontal, p+2*dir, a, b, w) < bubbleShare {
+				continue
+			}
+			// The picture ends here in a straight step (over one line,
+			// or two that resizing blended).
+			if max(f.wideStep(horizontal, p-dir, p, a, b), f.wideStep(horizontal, p-2*dir, p, a, b)) < 0.6 {
+				continue
+			}
+			// A frame of the bubble's colour is no bubble: the image
+			// ends in another colour that way.
+			last := 0
+			if dir > 0 {
+				last = f.height - 1
+				if !horizontal {
+					last = f.width - 1
+				}
+			}
+			if !f.distinctFrom(horizontal, p+2*dir, last, a, b) {
+				continue
+			}
+			switch open {
+			case bottom:
+				r.Max.Y = f.refine(true, p, 1, a, b, f.height)
+			case top:
+				r.Min.Y = f.refine(true, p+1, 1, a, b, f.height)
+			case right:
+				r.Max.X = f.refine(false, p, 1, a, b, f.width)
+			default:
+				r.Min.X = f.refine(false, p+1, 1, a, b, f.width)
+			}
+			sides[open] = true
+			return r, sides
+		}
+	}
+	return r, sides
+}
+
+// bubbleShare is the share of a line that must have the bubble's colour:
+// the rest may be a timestamp's digits.
+const bubbleShare = 0.85
+
+// nearShare is the share of samples of line p over [a, b) within colourTol
+// of luma.
+func (f *fullLuma) nearShare(horizontal bool, p, a, b, luma int) float64 {
+	lim := f.width
+	if horizontal {
+		lim = f.height
+	}
+	if p < 0 || p >= lim || b <= a {
+		return 0
+	}
+	stride := max(1, (b-a)/refineSamples)
+	n, near := 0, 0
+	for i := a; i < b; i += stride {
+		var v int
+		if horizontal {
+			v = f.at(i, p)
+		} else {
+			v = f.at(p, i)
+		}
+		if v-luma <= colourTol && luma-v <= colourTol {
+			near++
+		}
+		n++
+	}
+	return float64(near) / float64(n)
+}
+
+// trimBands removes from each trimmed side a bubble's band that the
+// working copy kept: the strip under a chat photo that holds its
+// timestamp is too wide for trimMargins and not uniform. A band is a run
+// of lines from the side inward, at most 15% of the region, mostly of the
+// colour just outside the opposite side (the bubble's), ending in a
+// straight step into the picture.
+func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
+	mx0, mx1 := r.Min.X+r.Dx()/10, r.Max.X-r.Dx()/10
+	my0, my1 := r.Min.Y+r.Dy()/10, r.Max.Y-r.Dy()/10
+	out := r
+	reach := 2 + max(f.width, f.height)/100
+	for s, ok := range sides {
+		if !ok || !sides[(s+2)%4] {
+			continue
+		}
+		horizontal := s == top || s == bottom
+		a, b := mx0, mx1
+		// Marks are looked for along the whole side, but its ends: a
+		// timestamp sits in a corner of the strip.
+		lo, hi := r.Min.X+r.Dx()/30, r.Max.X-r.Dx()/30
+		if !horizontal {
+			lo, hi = r.Min.Y+r.Dy()/30, r.Max.Y-r.Dy()/30
+		}
+		var edge, dir, witness, limit int
+		switch s {
+		case top:
+			edge, dir, witness, limit = r.Min.Y, 1, f.medianLine(true, r.Max.Y, a, b), r.Dy()*15/100
+		case bottom:
+			edge, dir, witness, limit = r.Max.Y-1, -1, f.medianLine(true, r.Min.Y-1, a, b), r.Dy()*15/100
+		case left:
+			a, b = my0, my1
+			edge, dir, witness, limit = r.Min.X, 1, f.medianLine(false, r.Max.X, a, b), r.Dx()*15/100
+		default:
+			a, b = my0, my1
+			edge, dir, witness, limit = r.Max.X-1, -1, f.medianLine(false, r.Min.X-1, a, b), r.Dx()*15/100
+		}
+		// The bubble's colour: just outside the opposite side, or the
+		// edge line of another side that is one colour (the bubble's
+		// margin the working copy kept there too).
+		cands := []int{witness}
+		for o := range sides {
+			if o != s && sides[o] {
+				if l := f.edgeLine(r, o); l >= 0 {
+					cands = append(cands, l)
+				}
+			}
+		}
+		p, found := edge, false
+		for _, w := range cands {
+			if w < 0 {
+				continue
+			}
+			// The outermost line may be blended with what is outside.
+			p = edge
+			if f.nearShare(horizontal, p, a, b, w) < bubbleShare {
+				p += dir
+			}
+			marks := 0
+			for (p-edge)*dir <= limit {
+				ns := f.nearShare(horizontal, p, a, b, w)
+				if ns < bubbleShare {
+					break
+				}
+				if f.marked(horizontal, p, lo, hi, w) {
+					marks++
+				}
+				p += dir
+			}
+			// A band wider than a bubble's margin holds marks (the
+			// time): a picture's own plain border, inside a frame of
+			// another colour, stays.
+			wide := (p-edge)*dir > reach
+			if (p-edge)*dir >= 3 && (p-edge)*dir <= limit && (!wide || marks >= 2) &&
+				max(f.wideStep(horizontal, p-dir, p, a, b), f.wideStep(horizontal, p-dir, p+dir, a, b)) >= 0.6 {
+				found = true
+				break
+			}
+		}
+		// The band stands out of what is just outside the side.
+		// (Two lines either way: JPEG's halved chroma blends the edge.)
+		if !found || !f.distinctFrom(horizontal, edge+2*dir, edge-2*dir, a, b) {
+			continue
+		}
+		switch s {
+		case top:
+			out.Min.Y = f.refine(true, p, 1, a, b, f.height)
+		case bottom:
+			out.Max.Y = f.refine(true, p+1, 1, a, b, f.height)
+		case left:
+			out.Min.X = f.refine(false, p, 1, a, b, f.width)
+		default:
+			out.Max.X = f.refine(false, p+1, 1, a, b, f.width)
+		}
+	}
+	return out
+}
+
+// edgeLine is the median luma of the outermost line of side s of r, over
+// its middle, when that line is one colour; else -1.
+func (f *fullLuma) edgeLine(r image.Rectangle, s int) int {
+	horizontal := s == top || s == bottom
+	a, b := r.Min.X+r.Dx()/10, r.Max.X-r.Dx()/10
+	p := r.Min.Y
+	switch s {
+	case bottom:
+		p = r.Max.Y - 1
+	case left:
+		a, b, p = r.Min.Y+r.Dy()/10, r.Max.Y-r.Dy()/10, r.Min.X
+	case right:
+		a, b, p = r.Min.Y+r.Dy()/10, r.Max.Y-r.Dy()/10, r.Max.X-1
+	}
+	// The second line: the outermost may be blended with what is outside.
+	if s == top || s == left {
+		p++
+	} else {
+		p--
+	}
+	m := f.medianLine(horizontal, p, a, b)
+	if m < 0 || f.nearShare(horizontal, p, a, b, m) < bubbleShare {
+		return -1
+	}
+	return m
+}
+
+// medianRGB is the per-channel median colour of line p over [a, b) (grey
+// repeated for one channel), or ok false outside the image.
+func (f *fullLuma) medianRGB(horizontal bool, p, a, b int) (col [3]int, ok bool) {
+	lim := f.width
+	if horizontal {
+		lim = f.height
+	}
+	if p < 0 || p >= lim || b <= a {
+		return col, false
+	}
+	stride := max(1, (b-a)/refineSamples)
+	var hist [3][256]int
+	n := 0
+	for i := a; i < b; i += stride {
+		x, y := p, i
+		if horizontal {
+			x, y = i, p
+		}
+		o := (y*f.width + x) * f.channels
+		for c := 0; c < 3; c++ {
+			hist[c][f.pix[o+min(c, f.channels-1)]]++
+		}
+		n++
+	}
+	for c := 0; c < 3; c++ {
+		for v, s := 0, 0; v < 256; v++ {
+			if s += hist[c][v]; 2*s > n {
+				col[c] = v
+				break
+			}
+		}
+	}
+	return col, true
+}
+
+// sameRGB reports whether two colours are one after JPEG re-encoding.
+func sameRGB(a, b [3]int) bool {
+	for c := range a {
+		if d := a[c] - b[c]; d > colourTol || d < -colourTol {
+			return false
+		}
+	}
+	return true
+}
+
+// distinctFrom reports whether the band at line p differs in colour from
+// line q (the image's last line that way, or the line just outside the
+// region): a bubble stands out of the chat around it, while a dark or
+// light edge of the picture next to a frame of that colour does not.
+func (f *fullLuma) distinctFrom(horizontal bool, p, q, a, b int) bool {
+	band, ok1 := f.medianRGB(horizontal, p, a, b)
+	out, ok2 := f.medianRGB(horizontal, q, a, b)
+	return ok1 && ok2 && !sameRGB(band, out)
+}
+
+// marked reports whether line p over [a, b), read pixel by pixel, has a
+// few pixels unlike luma: small text on a band of that colour.
+func (f *fullLuma) marked(horizontal bool, p, a, b, luma int) bool {
+	off := 0
+	for i := a; i < b; i++ {
+		var v int
+		if horizontal {
+			v = f.at(i, p)
+		} else {
+			v = f.at(p, i)
+		}
+		if v-luma > 2*colourTol || luma-v > 2*colourTol {
+			off++
+		}
+	}
+	return off >= 2 && off*100 <= 30*(b-a)
+}
