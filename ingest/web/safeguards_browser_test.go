@@ -57,6 +57,10 @@ func TestSafeguardsPage(t *testing.T) {
 	waitText(t, ctx, "#check-result", want)
 	waitText(t, ctx, "#check-result", "Suppressed by an allow-list")
 
+	do(t, ctx, chromedp.Click(chromedp.CSS(`nav button[data-view="banks"]`)))
+	waitText(t, ctx, "#view-banks", "shadow: shown to analysts only, until promoted")
+	waitText(t, ctx, "#view-banks", "allow-list: suppresses other banks' matches")
+
 	checkFile(t, ctx, unknownJPEG)
 	waitVerdict(t, ctx, "NO MATCH")
 	waitText(t, ctx, "#check-result", "Shadow matches")

@@ -45,7 +45,7 @@ function showBanks() {
   fill($('bank-table').tBodies[0], shown.length ? shown.map((b) => el('tr', { class: b.name === bank ? 'chosen' : '' },
     el('th', { scope: 'row' }, el('button', { type: 'button', class: 'link', 'aria-pressed': String(b.name === bank),
       title: b.description || '', onclick: () => loadItems(b.name) }, b.name)),
-    el('td', {}, b.enabled ? 'enabled' : 'disabled'),
+    el('td', {}, (b.enabled ? 'enabled' : 'disabled') + modeNote[b.mode || 'block']),
     el('td', {}, b.source || '—'),
     el('td', {}, (b.categories || []).join(', ') || '—')))
     : el('tr', {}, el('td', { colspan: 4 }, banks.length ? 'No bank fits the search.' : 'There are no banks yet.')));
@@ -117,3 +117,10 @@ export function resetBanks() {
   fill($('status'));
   fill($('items-count'));
 }
+
+// modeNote says what a bank's mode does, after enabled or disabled.
+const modeNote = {
+  block: '',
+  allow: ' · allow-list: suppresses other banks\' matches',
+  shadow: ' · shadow: shown to analysts only, until promoted',
+};
