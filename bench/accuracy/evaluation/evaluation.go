@@ -29,9 +29,22 @@ import (
 	"github.com/atkm/herken/matcher/pdq"
 )
 
-// Signals are the signal types evaluated, perceptual first; the digests are
-// the baseline every perceptual hash should beat.
-var Signals = []matcher.SignalType{matcher.PDQ, matcher.PHash, matcher.DHash, matcher.AHash, matcher.SHA256, matcher.MD5}
+// Signals are the signal types evaluated, taken from the registry so that
+// a new type is evaluated without a word here: the perceptual ones first,
+// then the digests.
+var Signals = registryOrder()
+
+func registryOrder() []matcher.SignalType {
+	var perceptual, exact []matcher.SignalType
+	for _, t := range matcher.SignalTypes() {
+		if t.Exact() {
+			exact = append(exact, t)
+		} else {
+			perceptual = append(perceptual, t)
+		}
+	}
+	return append(perceptual, exact...)
+}
 
 // Config says what to evaluate.
 type Config struct {

@@ -20,8 +20,17 @@ import (
 	"github.com/atkm/herken/matcher/media"
 )
 
-// PerceptualSignals are the signals with a curve and a threshold.
-var PerceptualSignals = []matcher.SignalType{matcher.PDQ, matcher.PHash, matcher.DHash, matcher.AHash}
+// PerceptualSignals are the signals with a curve and a threshold: the
+// registry's perceptual types.
+var PerceptualSignals = func() []matcher.SignalType {
+	var out []matcher.SignalType
+	for _, t := range Signals {
+		if !t.Exact() {
+			out = append(out, t)
+		}
+	}
+	return out
+}()
 
 // Machine describes where the evaluation ran.
 type Machine struct {
