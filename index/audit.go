@@ -153,8 +153,15 @@ func (a *AuditLog) stop() {
 
 // Expire removes from disk every audit record older than the retention
 // period, whole hours at a time, so that no record outlives it by more
-// than an hour. The log runs it every ten minutes by itself.
+// than an hour, after reducing every complete hour to its statistics.
+// The log runs it every ten minutes by itself.
 func (a *AuditLog) Expire() error {
+	// Complete hours are reduced to their statistics first (stats.go),
+	// so that the counts outlive the records; an hour is reduced once it
+	// ended a few minutes ago, when its last records are surely written.
+	if err := a.aggregateHours(auditHourPrefix(a.opts.Now().Add(-5 * time.Minute))); err != nil {
+		return err
+	}
 	cutoff := auditHourPrefix(a.opts.Now().Add(-a.opts.AuditRetention))
 	var expired [][]byte
 	err := a.db.View(func(txn *badger.Txn) error {

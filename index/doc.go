@@ -29,6 +29,9 @@
 //	                           verdict; not known content (no version bump)
 //	q/<id>                     an item in quarantine (empty value); the
 //	                           quarantine itself is in the item's record
+//	st/<hour>                  one complete hour of the audit log reduced to
+//	                           counts and item ids, JSON (stats.go): kept
+//	                           after the records expire; hour is YYYYMMDDHH
 //	src/<source>               a synced source's state, JSON (Content):
 //	                           its checkpoint; never its credentials
 //	a/<hour>/<ns><seq>         an audit record, JSON (AuditLog): hour is
