@@ -63,6 +63,7 @@ func routeTable(m *matchHandlers, ct *contentHandlers, a *accessHandlers, mt *me
 		r("POST", "/v1/items/{id}/feedback", "item_feedback", analystRoles, ct.feedback),
 		r("POST", "/v1/items/{id}/release", "item_release", analystRoles, ct.release),
 		r("GET", "/v1/quarantine", "quarantine", analystRoles, ct.quarantine),
+		r("GET", "/v1/report", "report", analystRoles, ct.report),
 		r("GET", "/v1/keys", "keys", adminOnly, a.listKeys),
 		r("POST", "/v1/keys", "key_create", adminOnly, a.createKey),
 		r("POST", "/v1/keys/{id}/revoke", "key_revoke", adminOnly, a.revokeKey),

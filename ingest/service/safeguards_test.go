@@ -208,3 +208,42 @@ func jsonNumber(n uint64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestReportEndpoint: the report counts today's checks live, as JSON or
+// CSV, for analysts and admins only, and refuses a malformed period.
+func TestReportEndpoint(t *testing.T) {
+	s := start(t, Config{})
+	s.addKnown(t)
+	analyst, _ := newKey(t, s, index.RoleAnalyst)
+	crawler, _ := newKey(t, s, index.RoleCrawler)
+	for i := range 3 {
+		value := knownMD5
+		if i == 2 {
+			value = strings.Repeat("0", 32)
+		}
+		doKey(t, crawler, "POST", s.url+"/v1/lookup", `{"signals":[{"type":"md5","value":"`+value+`"}]}`)
+	}
+	time.Sleep(600 * time.Millisecond) // the log is written in batches
+	today := time.Now().UTC().Format("2006-01-02")
+	r := doKey(t, analyst, "GET", s.url+"/v1/report?from="+today+"&to="+today, "")
+	var rep index.Report
+	if err := json.Unmarshal(r.body, &rep); err != nil || r.status != 200 {
+		t.Fatalf("report: %d %s", r.status, r.body)
+	}
+	if rep.Inputs != 3 || rep.InputsByChannel["hash"] != 3 || rep.Matches != 2 || rep.ItemsMatched != 1 || rep.Banks["demo"].Matches != 2 {
+		t.Errorf("report: %s", r.body)
+	}
+	r = doKey(t, analyst, "GET", s.url+"/v1/report?from="+today+"&to="+today+"&format=csv", "")
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(string(r.body), today+","+today+",total,,3,0,0,3,0,2,1,") {
+		t.Errorf("csv: %d %s", r.status, r.body)
+	}
+	for _, q := range []string{"", "from=2026-11-01", "from=yesterday&to=2026-11-01", "from=2026-11-02&to=2026-11-01", "from=2026-11-01&to=2026-11-02&format=xml"} {
+		if r := doKey(t, analyst, "GET", s.url+"/v1/report?"+q, ""); r.status != 400 || r.errorCode(t) != "invalid_request" {
+			t.Errorf("%q: %d %s", q, r.status, r.body)
+		}
+	}
+	if r := doKey(t, crawler, "GET", s.url+"/v1/report?from="+today+"&to="+today, ""); r.status != 403 {
+		t.Errorf("a crawler reads the report: %d", r.status)
+	}
+}
