@@ -53,6 +53,7 @@ func commands() []command {
 		{"item", "list, show, add, retract and re-activate items", itemCommand().run},
 		{"keys", "create, list and revoke API keys", keysCommand().run},
 		{"audit", "read the audit log", runAudit},
+		{"report", "the transparency statistics of a period, per bank and category", runReport},
 		{"prescreen", "check files offline against a downloaded filter of known digests", runPrescreen},
 		{"version", "print the version and the active decoders", runVersion},
 	}

@@ -84,3 +84,34 @@ func TestSafeguardVerbs(t *testing.T) {
 		t.Errorf("release: %s", out)
 	}
 }
+
+// TestReportCommand: herken report counts what herken match and item
+// retract did today, as text, JSON and CSV, and refuses a bad period.
+func TestReportCommand(t *testing.T) {
+	data := newDataDir(t)
+	run := func(wantCode int, args ...string) string {
+		t.Helper()
+		code, out, errOut := runCLI(t, "", append(args, "--data", data)...)
+		if code != wantCode {
+			t.Fatalf("%v: exit %d, want %d: %s%s", args, code, wantCode, out, errOut)
+		}
+		return out + errOut
+	}
+	run(0, "item", "add", "--bank", "demo", "--signal", "md5:"+abcMD5, "--label", "x")
+	run(0, "item", "retract", "1", "--reason", "complaint upheld")
+	today := time.Now().UTC().Format("2006-01-02")
+	out := run(0, "report", "--from", today, "--to", today)
+	if !strings.Contains(out, "retractions: 1") || !strings.Contains(out, "complaint upheld") || !strings.Contains(out, "demo") {
+		t.Errorf("report: %s", out)
+	}
+	var rep index.Report
+	if err := json.Unmarshal([]byte(run(0, "report", "--from", today, "--to", today, "--json")), &rep); err != nil || rep.Retractions != 1 || rep.Banks["demo"].Retractions != 1 {
+		t.Errorf("report --json: %+v %v", rep, err)
+	}
+	if out := run(0, "report", "--from", today, "--to", today, "--csv"); !strings.Contains(out, today+","+today+",bank,demo,") {
+		t.Errorf("report --csv: %s", out)
+	}
+	for _, args := range [][]string{{"report"}, {"report", "--from", "2026-11-02", "--to", "2026-11-01"}, {"report", "--from", "nov", "--to", "2026-11-01"}} {
+		run(2, args...)
+	}
+}
