@@ -2,6 +2,9 @@ package web_test
 
 import (
 	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +102,62 @@ func TestQuarantinePage(t *testing.T) {
 	waitText(t, ctx, "#quarantine-alert", "Released")
 	checkFile(t, ctx, knownJPEG)
 	waitVerdict(t, ctx, "MATCH")
+	if got := errs(); len(got) > 0 {
+		t.Errorf("console errors: %v", got)
+	}
+}
+
+// TestReportPage: the report view counts the day's activity and draws
+// its charts in SVG; with -screenshots DIR it writes report.png.
+func TestReportPage(t *testing.T) {
+	e := startEnv(t)
+	md5, _ := e.knownHashes.Signal(matcher.MD5)
+	call := func(key, method, path, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, e.url+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s %s: %d", method, path, resp.StatusCode)
+		}
+	}
+	for _, v := range []string{md5.String(), md5.String(), strings.Repeat("0", 32)} {
+		call(e.crawlerKey, "POST", "/v1/lookup", `{"signals":[{"type":"md5","value":"`+v+`"}]}`)
+	}
+	call(e.analystKey, "POST", fmt.Sprintf("/v1/items/%d/feedback", e.knownID), `{"verdict":"false_positive","note":"a logo"}`)
+	time.Sleep(600 * time.Millisecond) // the audit log is written in batches
+
+	ctx := browser(t, 1366, 768)
+	errs := consoleErrors(t, ctx)
+	do(t, ctx, chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.ID("signin-key")))
+	signIn(t, ctx, e.analystKey)
+	waitText(t, ctx, "#who-role", "analyst")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`nav button[data-view="report"]`)))
+	waitText(t, ctx, "#report-totals", "3 (upload 0, URL 0, hash 3, batch 0)")
+	for sel, want := range map[string]string{
+		"#report-totals":    "2, of 1 distinct items",
+		"#chart-categories": "incitement",
+		"#chart-banks":      "demo",
+		"#chart-fp":         "100% (1 of 1)",
+	} {
+		waitText(t, ctx, sel, want)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#chart-days svg rect").length`); n < 1 || n > 31 {
+		t.Errorf("%d day columns", n)
+	}
+	if *screenshots != "" {
+		buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(*screenshots, "report.png"), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if got := errs(); len(got) > 0 {
 		t.Errorf("console errors: %v", got)
 	}

@@ -9,12 +9,13 @@ import { setupBatch, resetBatch } from './batch.js';
 import { setupBanks, loadBanks, resetBanks } from './banks.js';
 import { setupItemDialog } from './item.js';
 import { showQuarantine } from './safeguards.js';
+import { setupReport, loadReport } from './report.js';
 
-const views = ['signin', 'check', 'batch', 'banks'];
+const views = ['signin', 'check', 'batch', 'banks', 'report'];
 
 function show(view) {
   if (view === 'batch' && !can('batch')) view = 'check';
-  if (view === 'banks' && !can('banks')) view = 'check';
+  if ((view === 'banks' || view === 'report') && !can('banks')) view = 'check';
   for (const v of views) $('view-' + v).hidden = v !== view;
   for (const b of $('nav').querySelectorAll('button')) {
     if (b.dataset.view === view) b.setAttribute('aria-current', 'page');
@@ -22,6 +23,7 @@ function show(view) {
   }
   document.body.dataset.view = view;
   if (view === 'banks') loadBanks();
+  if (view === 'report') loadReport();
 }
 
 async function signIn(key, quiet) {
@@ -88,6 +90,7 @@ async function init() {
   setupCheck();
   setupBatch();
   setupBanks();
+  setupReport();
   setupItemDialog();
   $('signin-form').addEventListener('submit', submitSignIn);
   $('sign-out').addEventListener('click', () => signOut());
