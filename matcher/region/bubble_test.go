@@ -75,3 +75,34 @@ func TestFindChatBubbleWithTime(t *testing.T) {
 		t.Fatalf("only %d landscape fixtures", n)
 	}
 }
+
+// TestFindSmallChatPhoto finds a landscape photo shown at about half the
+// phone's width: under 15% of the screen, the floor for other kinds, but
+// the chat's marks around it are evidence enough.
+func TestFindSmallChatPhoto(t *testing.T) {
+	origs := loadOriginals(t)
+	h := pdq.NewHasher(pdq.Options{Dihedral: true})
+	n := 0
+	for i, o := range origs {
+		w, ht := dims(o.img)
+		if w*10 < ht*14 || i%3 != 0 || n == 3 {
+			continue // landscape photos only: they cover the least
+		}
+		n++
+		p := chatBubble(o.img, color.RGBA{0xec, 0xe5, 0xdd, 255}, pureWht, darkText, 0.56)
+		m, truth := reencode(t, p, false, 2.0/3, 85)
+		if a := truth[0].Dx() * truth[0].Dy() * 100 / (m.Width * m.Height); a >= 15 {
+			t.Fatalf("%s covers %d%% of the screen; the test wants under 15%%", o.name, a)
+		}
+		rs := Find(m.Pix, m.Width, m.Height, m.Channels)
+		d, at := bestDistance(t, h, m, rs, o.hash)
+		if d > matchThreshold {
+			t.Errorf("%s: best region %v is %d bits away; truth %v, regions %v", o.name, at, d, truth[0], rects(rs))
+			continue
+		}
+		t.Logf("%s: %v at %d bits (truth %v)", o.name, at, d, truth[0])
+	}
+	if n < 3 {
+		t.Fatalf("only %d landscape fixtures", n)
+	}
+}

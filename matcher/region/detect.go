@@ -353,7 +353,7 @@ func (k *work) classify(b box, sides [4]bool) (cand, bool) {
 			n++
 		}
 	}
-	if n == 0 || !k.plausible(b) {
+	if n == 0 || !k.plausible(b, screenshotArea) {
 		return cand{}, false
 	}
 	dom, marks, _ := k.marginStats(b)
@@ -376,15 +376,24 @@ func (k *work) classify(b box, sides [4]bool) (cand, bool) {
 	default:
 		return cand{}, false
 	}
+	// A photo in a chat is often a small part of the phone's screen; the
+	// app's marks around it are the evidence. Anything else stays at 15%.
+	if cd.kind != KindScreenshot && !k.plausible(b, 15) {
+		return cand{}, false
+	}
 	cd.score += 1
 	return cd, true
 }
 
-// plausible reports whether b can be a whole picture: at least 15% of the
-// image, at most 5:1, and at most 94% of it: a region nearly the whole image
-// hashes like the image, so it would add a lookup and no recall.
-func (k *work) plausible(b box) bool {
-	if b.w() <= 0 || b.h() <= 0 || b.area()*100 < 15*k.w*k.h {
+// screenshotArea is the least share of the image, in percent, a picture
+// in a screenshot covers.
+const screenshotArea = 8
+
+// plausible reports whether b can be a whole picture: at least least% of
+// the image, at most 5:1, and at most 94% of it: a region nearly the whole
+// image hashes like the image, so it would add a lookup and no recall.
+func (k *work) plausible(b box, least int) bool {
+	if b.w() <= 0 || b.h() <= 0 || b.area()*100 < least*k.w*k.h {
 		return false
 	}
 	if b.w() > 5*b.h() || b.h() > 5*b.w() {

@@ -44,12 +44,17 @@
 //  5. Each side is refined at full resolution to the line of largest step,
 //     then past a chat bubble's thin margin (one luma, witnessed on another
 //     side, ending in a straight step). A text bubble joined to the photo
-//     across a thin gap of the chat's colour is cut off first.
+//     across a thin gap of the chat's colour is cut off first. In a
+//     screenshot, a side left open (the bubble's strip with the time, and
+//     the next message, joined the photo) is closed where the bubble's
+//     colour starts, and a wider band of it holding marks is trimmed
+//     (bubble.go); never where that colour is also the frame's.
 //
 // A trimmed region must stand on evidence: at least two trimmed sides, or one
-// side whose margin carries text (a caption). A region covers at least 15% of
-// the image and is never the whole image. Find returns at most MaxRegions,
-// best first.
+// side whose margin carries text (a caption). A region covers at least 15%
+// of the image (8% for a photo in a screenshot, whose app's marks are
+// evidence of their own) and is never the whole image. Find returns at most
+// MaxRegions, best first.
 //
 // Find and Crop are safe for concurrent use: they keep no state between
 // calls.

@@ -119,7 +119,7 @@ func (k *work) fromSeams(have []cand) []cand {
 					c.b = box{a, 0, b, k.h}
 					c.sides[left], c.sides[right] = true, true
 				}
-				if k.plausible(c.b) {
+				if k.plausible(c.b, 15) {
 					out = append(out, c)
 				}
 			}
@@ -161,7 +161,7 @@ func (k *work) fromSeams(have []cand) []cand {
 			halves[0].sides[right], halves[1].sides[left] = true, true
 		}
 		for _, c := range halves {
-			if k.plausible(c.b) {
+			if k.plausible(c.b, 15) {
 				out = append(out, c)
 			}
 		}
