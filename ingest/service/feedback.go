@@ -35,6 +35,18 @@ func (h *contentHandlers) feedback(c *call) error {
 	}
 	c.audit.Matched, c.audit.Verdict = []uint64{id}, string(v)
 	c.audit.Detail = fmt.Sprintf("feedback on item %d: %s: %s", id, v, req.Note)
+	if q, ok := known.QuarantineFor(f); ok && v == known.FalsePositive {
+		// Verdicts feed the quarantine: enough doubt holds the item's
+		// matches back until an analyst releases or retracts it.
+		it, err := h.content.Quarantine(id, q)
+		if err != nil {
+			return err
+		}
+		if it.Quarantine != nil && it.Quarantine.FalsePositives > 0 {
+			h.flood.alert(id, "analysts' false-positive verdicts", "false_positives", f.FalsePositive, "confirmed", f.Confirmed)
+			c.audit.Detail += fmt.Sprintf("; item quarantined: %d false-positive verdicts against %d confirmations", f.FalsePositive, f.Confirmed)
+		}
+	}
 	writeJSON(c.ctx, http.StatusOK, f)
 	return nil
 }

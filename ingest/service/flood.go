@@ -105,10 +105,18 @@ func (g *floodGuard) observe(sigs []matcher.Signal, ms []matcher.Match) {
 			g.log.Error("flood guard: the item could not be quarantined", "item", id, "err", err)
 			continue
 		}
-		g.metrics.set.GetOrCreateCounter("herken_quarantines_total").Inc()
-		g.log.Warn("flood guard: item quarantined: its matches are held back until an analyst releases or retracts it",
-			"item", id, "distinct_inputs", n, "limit", g.limit, "window", FloodWindow.String())
+		g.alert(id, "a flood of matches", "distinct_inputs", n, "limit", g.limit, "window", FloodWindow.String())
 	}
+}
+
+// alert tells admins of a quarantine (log and metric), whatever caused it.
+func (g *floodGuard) alert(id uint64, cause string, attrs ...any) {
+	if g == nil {
+		return
+	}
+	g.metrics.set.GetOrCreateCounter("herken_quarantines_total").Inc()
+	g.log.Warn("item quarantined: its matches are held back until an analyst releases or retracts it",
+		append([]any{"item", id, "cause", cause}, attrs...)...)
 }
 
 // forget starts an item's count afresh after an analyst released it, and

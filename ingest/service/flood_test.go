@@ -81,7 +81,7 @@ func TestFloodQuarantine(t *testing.T) {
 		!strings.HasPrefix(res.Quarantined[0].Reason, "quarantined candidate: the item matched 21 distinct inputs within 1h0m0s, over the flood limit of 20") {
 		t.Fatalf("analyst's view: %+v %v", res, err)
 	}
-	if !strings.Contains(logs.String(), "flood guard: item quarantined") || !strings.Contains(logs.String(), "distinct_inputs=21") {
+	if !strings.Contains(logs.String(), "item quarantined") || !strings.Contains(logs.String(), "distinct_inputs=21") {
 		t.Errorf("no alert in the log: %s", logs.String())
 	}
 	if r := doKey(t, admin, "GET", s.url+"/metrics", ""); !strings.Contains(string(r.body), "herken_quarantines_total 1") {

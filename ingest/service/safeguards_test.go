@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -201,6 +202,35 @@ func TestFeedbackEndToEnd(t *testing.T) {
 	}
 	if d := auditDetails(t, s, admin, "action=item_feedback"); !strings.Contains(d, "feedback on item 1: false_positive: checked: false_positive") {
 		t.Errorf("feedback is not audited: %s", d)
+	}
+}
+
+// TestFeedbackQuarantines: analysts' false-positive verdicts feed the
+// quarantine: three that outnumber the confirmations hold the item's
+// matches back from crawlers, with the reason for analysts.
+func TestFeedbackQuarantines(t *testing.T) {
+	s := start(t, Config{})
+	s.addKnown(t)
+	analyst, _ := newKey(t, s, index.RoleAnalyst)
+	crawler, _ := newKey(t, s, index.RoleCrawler)
+	lookup := func(key string) map[string]any {
+		t.Helper()
+		return doKey(t, key, "POST", s.url+"/v1/lookup", `{"signals":[{"type":"md5","value":"`+knownMD5+`"}]}`).json(t)
+	}
+	for i, v := range []string{"false_positive", "confirmed", "false_positive", "false_positive"} {
+		if m := lookup(crawler); m["matched"] != true {
+			t.Fatalf("before verdict %d: %v", i, m)
+		}
+		if r := doKey(t, analyst, "POST", s.url+"/v1/items/1/feedback", `{"verdict":"`+v+`"}`); r.status != 200 {
+			t.Fatalf("feedback: %d %s", r.status, r.body)
+		}
+	}
+	// Three false positives against one confirmation: quarantined.
+	if m := lookup(crawler); m["matched"] != false {
+		t.Errorf("crawler after the verdicts: %v", m)
+	}
+	if m := lookup(analyst); !strings.Contains(fmt.Sprint(m["quarantined"]), "false-positive verdicts") {
+		t.Errorf("analyst after the verdicts: %v", m)
 	}
 }
 
