@@ -211,7 +211,7 @@ demo: build
 # screenshots writes PNGs of the web page's main views at 1366x768 to
 # docs/screenshots (headless Chromium against a real service).
 screenshots: setup
-	$(GO) test -count=1 -run '^TestScreenshots$$' ./ingest/web/ -args -screenshots=$(CURDIR)/docs/screenshots
+	$(GO) test -count=1 -run '^(TestScreenshots|TestReportPage)$$' ./ingest/web/ -args -screenshots=$(CURDIR)/docs/screenshots
 
 clean:
 	rm -rf bin $(DEMO_DIR)

@@ -155,7 +155,10 @@ func (m Match) explainSignal() string {
 	if m.KnownVariant != "" {
 		s += fmt.Sprintf(" against a stored %s of the known item", m.KnownVariant)
 	}
-	if !m.SignalType.Decides() {
+	switch {
+	case !m.SignalType.Decides() && m.Reason == "":
+		s += "; corroborates the match" // a 64-bit hit of an item a deciding signal matched
+	case !m.SignalType.Decides():
 		s += fmt.Sprintf("; %s alone never identifies an item", m.SignalType)
 	}
 	return s
