@@ -41,13 +41,13 @@ FORCE:
 # test is what CI runs on every change, sized to finish in about 15
 # minutes on two busy cores from a fresh clone: the whole suite on the
 # production build (libjpeg-turbo), the pure-Go decoder where the decoder
-# matters (matcher/...), the race detector on the concurrent packages
+# matters (the decoders and the golden hashes: matcher, matcher/media), the race detector on the concurrent packages
 # (-short), a short fuzz of each target, and lint. test-all runs every
 # package in all three builds; the long fuzz, crash, load, cluster and
 # browser runs have their own targets. Sub-makes see the packages setup
 # installed.
 RACE_PKGS   = ./cmd/... ./index/... ./ingest/... ./matcher/...
-PUREGO_PKGS = ./matcher/...
+PUREGO_PKGS = ./matcher/ ./matcher/media/
 test: setup
 	$(MAKE) --no-print-directory test-turbo TAGS=turbojpeg
 	$(MAKE) --no-print-directory test-purego
