@@ -17,14 +17,18 @@ type Rule struct {
 	// matched at all (default DefaultMinPDQQuality; negative: no gate).
 	MinPDQQuality int
 	// VariantPDQThreshold bounds the PDQ distance of a match found
-	// through a variant of the query or of the known item (default
-	// VariantPDQThreshold); the bank's own threshold bounds it too.
-	VariantPDQThreshold int
+	// through a variant of the query (default VariantPDQThreshold), and
+	// ItemVariantPDQThreshold one found through a stored crop of a known
+	// photo (default ItemVariantPDQThreshold); the bank's own threshold
+	// bounds both too.
+	VariantPDQThreshold     int
+	ItemVariantPDQThreshold int
 }
 
 // DefaultRule is the decision rule herken applies unless configured
 // otherwise.
-var DefaultRule = Rule{MinPDQQuality: DefaultMinPDQQuality, VariantPDQThreshold: VariantPDQThreshold}
+var DefaultRule = Rule{MinPDQQuality: DefaultMinPDQQuality, VariantPDQThreshold: VariantPDQThreshold,
+	ItemVariantPDQThreshold: ItemVariantPDQThreshold}
 
 func (r Rule) withDefaults() Rule {
 	if r.MinPDQQuality == 0 {
@@ -32,6 +36,9 @@ func (r Rule) withDefaults() Rule {
 	}
 	if r.VariantPDQThreshold == 0 {
 		r.VariantPDQThreshold = VariantPDQThreshold
+	}
+	if r.ItemVariantPDQThreshold == 0 {
+		r.ItemVariantPDQThreshold = ItemVariantPDQThreshold
 	}
 	return r
 }
@@ -211,9 +218,12 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 		quality := v.Quality
 		m.QueryQuality = &quality
 	}
-	variant := m.KnownVariant != "" || v.Region != nil || (v.Name != "" && v.Name != "orig")
+	variant := v.Region != nil || (v.Name != "" && v.Name != "orig")
 	if variant && t == PDQ {
 		m.Threshold = min(m.Threshold, id.rule.VariantPDQThreshold)
+	}
+	if m.KnownVariant != "" && t == PDQ {
+		m.Threshold = min(m.Threshold, id.rule.ItemVariantPDQThreshold)
 	}
 	switch {
 	case !t.Decides():
@@ -224,7 +234,7 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 			*it.PDQQuality, id.rule.MinPDQQuality)
 		keep(&id.candidates, &id.res.Candidates, m)
 	case dist > m.Threshold:
-		m.Reason = fmt.Sprintf("a variant of the query matches only within %d bits", m.Threshold)
+		m.Reason = fmt.Sprintf("a variant matches only within %d bits", m.Threshold)
 		keep(&id.candidates, &id.res.Candidates, m)
 	default:
 		id.noteQuarantine(it)

@@ -15,8 +15,8 @@ import (
 )
 
 // TestCroppedCopyFoundThroughItemVariants adds a photo as a known item
-// with its crops' hashes and checks that a copy with 7% cut off the left
-// and 4% off the top, re-encoded, is a match through a stored crop, named
+// with its crops' hashes and checks that a copy with 6% cut off the left
+// and 3% off the top, re-encoded, is a match through a stored crop, named
 // in the evidence, while the item without variants does not match it.
 func TestCroppedCopyFoundThroughItemVariants(t *testing.T) {
 	data, err := os.ReadFile(fixtures.Path("pdq/debian/opencv-doc/usr/share/doc/opencv-doc/examples/data/baboon.jpg"))
@@ -41,7 +41,7 @@ func TestCroppedCopyFoundThroughItemVariants(t *testing.T) {
 	b := src.Bounds()
 	crop := src.(interface {
 		SubImage(image.Rectangle) image.Image
-	}).SubImage(image.Rect(b.Min.X+b.Dx()*7/100, b.Min.Y+b.Dy()*4/100, b.Max.X, b.Max.Y))
+	}).SubImage(image.Rect(b.Min.X+b.Dx()*6/100, b.Min.Y+b.Dy()*3/100, b.Max.X, b.Max.Y))
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, crop, &jpeg.Options{Quality: 85}); err != nil {
 		t.Fatal(err)
