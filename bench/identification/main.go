@@ -303,8 +303,8 @@ var (
 // (as herken has them: one variant threshold) of at most maxFalse false
 // pairs on the negative corpus with a PDQ-only bank and with a media bank
 // that finds the most re-posts with a PDQ-only bank, then the most crops
-// with a media bank, then has the fewest false pairs, then the lowest
-// thresholds. Without a recall corpus it keeps today's rule.
+// with a media bank, then the most copies of every kind, then has the
+// fewest false pairs, then the highest thresholds. Without a recall corpus it keeps today's rule.
 func choose(res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.Rule) int, whole, variant, minQ, maxFalse int) (decide.Rule, string) {
 	def := decide.DefaultRule()
 	def.MinQuality = minQ
@@ -318,8 +318,8 @@ func choose(res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.R
 		return def, "Given on the command line (or today's rule: no recall corpus to choose by)."
 	}
 	type score struct {
-		repost, crops float64
-		false         int
+		repost, crops, all float64
+		false              int
 	}
 	better := func(a, b score) bool {
 		const eps = 1e-12
@@ -332,13 +332,19 @@ func choose(res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.R
 			return true
 		case a.crops < b.crops-eps:
 			return false
+		case a.all > b.all+eps:
+			return true
+		case a.all < b.all-eps:
+			return false
 		}
 		return a.false < b.false
 	}
 	var best decide.Rule
 	bs := score{repost: -1}
-	for _, w := range wholes {
-		for _, v := range variants {
+	// The highest thresholds first: among rules equal in every count, the
+	// one closest to PDQ's reference threshold is kept.
+	for _, w := range slices.Backward(wholes) {
+		for _, v := range slices.Backward(variants) {
 			if v > w {
 				continue
 			}
@@ -347,8 +353,8 @@ func choose(res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.R
 			if f > maxFalse || mf > maxFalse {
 				continue
 			}
-			all, _ := rec.RepostRecall(r)
-			s := score{all, rec.GroupRecall(r, true, cropGroups...), f + mf}
+			repost, _ := rec.RepostRecall(r)
+			s := score{repost, rec.GroupRecall(r, true, cropGroups...), rec.AllRecall(r), f + mf}
 			if better(s, bs) {
 				best, bs = r, s
 			}
@@ -357,8 +363,8 @@ func choose(res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.R
 	if bs.repost < 0 {
 		return def, fmt.Sprintf("No candidate rule keeps to %d false pairs; today's rule is reported.", maxFalse)
 	}
-	return best, fmt.Sprintf("Chosen by measurement: of the candidate rules with at most %d false pairs on the negative corpus, both with a PDQ-only bank and with a media bank (tables below), the one that finds the most re-posted copies with a PDQ-only bank (%.1f%%), then the most crops with a media bank (%.1f%%), then the fewest false pairs (%d in both banks), then the lowest thresholds.",
-		maxFalse, 100*bs.repost, 100*bs.crops, bs.false)
+	return best, fmt.Sprintf("Chosen by measurement: of the candidate rules with at most %d false pairs on the negative corpus, both with a PDQ-only bank and with a media bank (tables below), the one that finds the most re-posted copies with a PDQ-only bank (%.1f%%), then the most crops with a media bank (%.1f%%), then the most copies of every kind with a PDQ-only bank (%.1f%%), then the fewest false pairs (%d in both banks), then the highest thresholds.",
+		maxFalse, 100*bs.repost, 100*bs.crops, 100*bs.all, bs.false)
 }
 
 // cropGroups are the transform groups of crops (issue 14, item 3).

@@ -165,3 +165,16 @@ func (r *Result) GroupRecall(rule decide.Rule, media bool, groups ...string) flo
 	}
 	return float64(found) / float64(n)
 }
+
+// AllRecall is the share of every copy found with the PDQ-only bank.
+func (r *Result) AllRecall(rule decide.Rule) float64 {
+	found, n := 0, 0
+	for _, x := range r.Count(rule, false, false) {
+		found += x.Found
+		n += x.Copies
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(found) / float64(n)
+}
