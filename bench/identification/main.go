@@ -50,7 +50,8 @@ func run(ctx context.Context, args []string) error {
 	corpus := fs.String("corpus", "", "the evaluation corpus folder (go run ./bench/corpus build), for recall under the rule")
 	out := fs.String("out", "bench/REPORT-identification.md", "the markdown report to write")
 	whole := fs.Int("whole", 0, "the rule's PDQ threshold for the whole picture (default: chosen, or 31 without --corpus)")
-	variant := fs.Int("variant", 0, "the rule's PDQ threshold for query variants and stored crops (default: chosen, or matcher.VariantPDQThreshold)")
+	variant := fs.Int("variant", 0, "the rule's PDQ threshold for query variants (default: chosen, or matcher.VariantPDQThreshold)")
+	crop := fs.Int("crop", 0, "the rule's PDQ threshold for stored crops (default: chosen, or matcher.ItemVariantPDQThreshold)")
 	minQ := fs.Int("min-quality", matcher.DefaultMinPDQQuality, "the PDQ quality gate of query and bank hashes")
 	maxFalse := fs.Int("max-false", 5, "the most false pairs a chosen rule may have")
 	media := fs.Bool("media", true, "also count false pairs with a media bank (each picture with its crops)")
@@ -63,8 +64,8 @@ func run(ctx context.Context, args []string) error {
 	if *neg == "" {
 		return errors.New("--negative is required")
 	}
-	if *whole < 0 || *whole > 64 || *variant < 0 || *variant > 64 || *minQ < 0 || *minQ > 100 {
-		return errors.New("--whole and --variant must be within 0-64 and --min-quality within 0-100")
+	if *whole < 0 || *whole > 64 || *variant < 0 || *variant > 64 || *crop < 0 || *crop > 64 || *minQ < 0 || *minQ > 100 {
+		return errors.New("--whole, --variant and --crop must be within 0-64 and --min-quality within 0-100")
 	}
 	pics, err := negset.ReadManifest(*neg)
 	if err != nil {
@@ -110,16 +111,18 @@ func run(ctx context.Context, args []string) error {
 	// The candidate rules, as herken has them (one variant threshold for
 	// query variants and stored crops) and with a threshold of their own
 	// for stored crops (Rule.Crop), an alternative measured for the lead.
+	// The candidate rules: a threshold for the whole picture (the bank's),
+	// one for query variants and one for stored crops
+	// (matcher.Rule.VariantPDQThreshold, ItemVariantPDQThreshold).
 	var grid []decide.Rule
 	for _, w := range wholes {
 		for _, v := range variants {
-			if v <= w {
-				grid = append(grid, decide.Rule{Whole: w, Variant: v, MinQuality: *minQ})
+			for _, c := range variants {
+				if v <= w && c <= w {
+					grid = append(grid, decide.Rule{Whole: w, Variant: v, MinQuality: *minQ, Crop: c})
+				}
 			}
 		}
-	}
-	for _, c := range variants {
-		grid = append(grid, decide.Rule{Whole: 31, Variant: 31, MinQuality: *minQ, Crop: c})
 	}
 	var mediaPairs []falsepairs.MediaPair
 	crops := 0
@@ -128,20 +131,21 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	mediaFalse := func(r decide.Rule) int {
-		i := slices.Index(grid, r)
-		if i < 0 || !*media {
-			return 0
-		}
-		n := 0
+	counted := map[decide.Rule]int{}
+	for i, r := range grid {
 		for _, mp := range mediaPairs {
 			if mp.Matched[i] {
-				n++
+				counted[r]++
 			}
 		}
-		return n
 	}
-	rule, why := choose(res, rec, mediaFalse, *whole, *variant, *minQ, *maxFalse)
+	mediaFalse := func(r decide.Rule) int {
+		if r.Crop == 0 {
+			r.Crop = r.Variant
+		}
+		return counted[r]
+	}
+	rule, why := choose(res, rec, mediaFalse, *whole, *variant, *crop, *minQ, *maxFalse)
 	elapsed := time.Since(start)
 	cmd := *command
 	if cmd == "" {
@@ -164,8 +168,8 @@ func run(ctx context.Context, args []string) error {
 		p(", evaluation corpus hashed in %.0fs", recTime.Seconds())
 	}
 	p(", %.0fs in all\n\n", elapsed.Seconds())
-	p("## The rule\n\n**Whole picture within %d bits, a query variant (dihedral, region as found or mirrored) or a stored crop within %d bits, PDQ quality ≥ %d on the query and the known side.** %s\n\n",
-		rule.Whole, min(rule.Whole, rule.Variant), rule.MinQuality, why)
+	p("## The rule\n\n**Whole picture within %d bits, a query variant (dihedral, region as found or mirrored) within %d bits, a stored crop of a known photo within %d bits, PDQ quality ≥ %d on the query and the known side** (matcher.Rule: the bank's threshold, VariantPDQThreshold, ItemVariantPDQThreshold, MinPDQQuality). %s\n\n",
+		rule.Whole, min(rule.Whole, rule.Variant), min(rule.Whole, rule.Crop), rule.MinQuality, why)
 	if rec != nil {
 		writeChoice(p, res, rec, mediaFalse, *minQ, *maxFalse)
 		p("\n## Recall under the rule\n\n")
@@ -182,8 +186,8 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	k := int64(len(res.RulePairs(rule)))
-	fmt.Printf("%d pictures, %d pairs; rule whole<=%d variant<=%d quality>=%d: %d false pairs (rate %.3g, 95%% bound %.3g); report in %s\n",
-		len(pics), res.Pairs, rule.Whole, min(rule.Whole, rule.Variant), *minQ, k, float64(k)/float64(res.Pairs),
+	fmt.Printf("%d pictures, %d pairs; rule whole<=%d variant<=%d crop<=%d quality>=%d: %d false pairs (rate %.3g, 95%% bound %.3g); report in %s\n",
+		len(pics), res.Pairs, rule.Whole, min(rule.Whole, rule.Variant), min(rule.Whole, rule.Crop), *minQ, k, float64(k)/float64(res.Pairs),
 		falsepairs.PoissonUpper(k, 0.95)/float64(res.Pairs), *out)
 	return nil
 }
@@ -300,20 +304,23 @@ var (
 )
 
 // choose picks the rule: the thresholds given, or else the candidate rule
-// (as herken has them: one variant threshold) of at most maxFalse false
+// (whole picture, query variants, stored crops) of at most maxFalse false
 // pairs on the negative corpus with a PDQ-only bank and with a media bank
 // that finds the most re-posts with a PDQ-only bank, then the most crops
 // with a media bank, then the most copies of every kind, then has the
 // fewest false pairs, then the highest thresholds. Without a recall corpus it keeps today's rule.
-func choose(res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.Rule) int, whole, variant, minQ, maxFalse int) (decide.Rule, string) {
+func choose(res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.Rule) int, whole, variant, crop, minQ, maxFalse int) (decide.Rule, string) {
 	def := decide.DefaultRule()
 	def.MinQuality = minQ
-	if whole > 0 || variant > 0 || rec == nil {
+	if whole > 0 || variant > 0 || crop > 0 || rec == nil {
 		if whole > 0 {
 			def.Whole = whole
 		}
 		if variant > 0 {
 			def.Variant = variant
+		}
+		if crop > 0 {
+			def.Crop = crop
 		}
 		return def, "Given on the command line (or today's rule: no recall corpus to choose by)."
 	}
@@ -345,18 +352,23 @@ func choose(res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.R
 	// one closest to PDQ's reference threshold is kept.
 	for _, w := range slices.Backward(wholes) {
 		for _, v := range slices.Backward(variants) {
-			if v > w {
+			if v > w || len(res.RulePairs(decide.Rule{Whole: w, Variant: v, MinQuality: minQ})) > maxFalse {
 				continue
 			}
-			r := decide.Rule{Whole: w, Variant: v, MinQuality: minQ}
-			f, mf := len(res.RulePairs(r)), mediaFalse(r)
-			if f > maxFalse || mf > maxFalse {
-				continue
-			}
-			repost, _ := rec.RepostRecall(r)
-			s := score{repost, rec.GroupRecall(r, true, cropGroups...), rec.AllRecall(r), f + mf}
-			if better(s, bs) {
-				best, bs = r, s
+			for _, c := range slices.Backward(variants) {
+				if c > w {
+					continue
+				}
+				r := decide.Rule{Whole: w, Variant: v, MinQuality: minQ, Crop: c}
+				f, mf := len(res.RulePairs(r)), mediaFalse(r)
+				if mf > maxFalse {
+					continue
+				}
+				repost, _ := rec.RepostRecall(r)
+				s := score{repost, rec.GroupRecall(r, true, cropGroups...), rec.AllRecall(r), f + mf}
+				if better(s, bs) {
+					best, bs = r, s
+				}
 			}
 		}
 	}
@@ -375,7 +387,7 @@ var cropGroups = []string{"media-crop", "crop"}
 // with a media bank.
 func writeChoice(p func(string, ...any), res *falsepairs.Result, rec *recall.Result, mediaFalse func(decide.Rule) int, minQ, maxFalse int) {
 	p("Candidate rules, each cell: false pairs on the negative corpus with a PDQ-only bank / with a media bank; share of re-posted copies found with a PDQ-only bank (all re-post families together) / of crops found with a media bank. ")
-	p("Rows: the whole picture's threshold; columns: the variant threshold (query variants and stored crops alike, as herken has it; capped by the row's). Rules with more than %d false pairs in either bank are out.\n\n| whole \\ variant | ", maxFalse)
+	p("Rows: the whole picture's threshold; columns: one threshold for query variants and stored crops alike (capped by the row's); the table after it holds them apart. Rules with more than %d false pairs in either bank are out.\n\n| whole \\ variant | ", maxFalse)
 	for _, v := range variants {
 		p("%d | ", v)
 	}
@@ -393,7 +405,7 @@ func writeChoice(p func(string, ...any), res *falsepairs.Result, rec *recall.Res
 		}
 		p("\n")
 	}
-	p("\nThe same with a threshold of its own for stored crops (not in herken today: matcher.Rule has one VariantPDQThreshold for both), the whole picture and query variants within 31:\n\n")
+	p("\nThe same with a threshold of its own for stored crops (matcher.Rule.ItemVariantPDQThreshold), the whole picture and query variants within 31:\n\n")
 	p("| crop threshold | false pairs, media bank | crops found, media bank | watermarks found, media bank | re-posts found, PDQ-only bank |\n|---:|---:|---:|---:|---:|\n")
 	for _, c := range variants {
 		r := decide.Rule{Whole: 31, Variant: 31, MinQuality: minQ, Crop: c}
@@ -413,7 +425,7 @@ func writeMedia(p func(string, ...any), res *falsepairs.Result, grid []decide.Ru
 	n := float64(res.Pairs)
 	chosen := slices.Index(grid, rule)
 	for ri, r := range grid {
-		if r.Whole != rule.Whole && r.Crop == 0 {
+		if r.Whole != rule.Whole || r.Variant != rule.Variant {
 			continue
 		}
 		k := int64(0)
@@ -423,10 +435,7 @@ func writeMedia(p func(string, ...any), res *falsepairs.Result, grid []decide.Ru
 			}
 		}
 		up := falsepairs.PoissonUpper(k, 0.95)
-		crop := min(r.Whole, r.Variant)
-		if r.Crop > 0 {
-			crop = min(r.Whole, r.Crop)
-		}
+		crop := min(r.Whole, r.Crop)
 		mark := ""
 		if ri == chosen {
 			mark = " **(chosen)**"

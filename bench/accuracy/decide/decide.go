@@ -125,15 +125,17 @@ type Rule struct {
 	Whole      int // the bank's threshold: the picture as given
 	Variant    int // a query variant or a stored crop, also bounded by Whole
 	MinQuality int // the quality gate of query and known hashes
-	// Crop, when set, bounds a hit through a stored crop instead of
-	// Variant (also bounded by Whole): a rule herken does not have, which
-	// the bench measures as an alternative. 0: Variant, as herken does.
+	// Crop bounds a hit through a stored crop (also bounded by Whole, and
+	// by Variant when the query hash is a variant too), as
+	// matcher.Rule.ItemVariantPDQThreshold does; 0: Variant, one threshold
+	// for both (herken's rule before they were measured apart).
 	Crop int
 }
 
 // DefaultRule is herken's rule as configured today.
 func DefaultRule() Rule {
-	return Rule{Whole: matcher.PDQ.DefaultThreshold(), Variant: matcher.VariantPDQThreshold, MinQuality: matcher.DefaultMinPDQQuality}
+	return Rule{Whole: matcher.PDQ.DefaultThreshold(), Variant: matcher.VariantPDQThreshold,
+		Crop: matcher.ItemVariantPDQThreshold, MinQuality: matcher.DefaultMinPDQQuality}
 }
 
 func (r Rule) gated(q int) bool { return q >= 0 && r.MinQuality > 0 && q < r.MinQuality }

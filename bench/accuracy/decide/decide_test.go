@@ -88,7 +88,8 @@ func TestDecideAgreesWithIdentify(t *testing.T) {
 			add(data)
 		}
 	}
-	rules := []Rule{{31, 31, 50, 0}, {31, 16, 50, 0}, {28, 22, 50, 0}, {24, 10, 50, 0}, {31, 4, 50, 0}, {31, 31, 80, 0}}
+	rules := []Rule{{31, 31, 50, 0}, {31, 16, 50, 0}, {28, 22, 50, 0}, {24, 10, 50, 0}, {31, 4, 50, 0}, {31, 31, 80, 0},
+		{31, 31, 50, 22}, {31, 12, 50, 28}, {31, 31, 50, 4}}
 	var seen [NumClasses]int
 	crops, agree := 0, 0
 	for _, media := range []bool{false, true} {
@@ -101,7 +102,11 @@ func TestDecideAgreesWithIdentify(t *testing.T) {
 			for _, r := range rules {
 				mem := knowntest.NewMemory([]matcher.Bank{{Name: "b", Enabled: true,
 					Thresholds: map[matcher.SignalType]int{matcher.PDQ: r.Whole}}}, []matcher.Item{it})
-				mr := matcher.Rule{MinPDQQuality: r.MinQuality, VariantPDQThreshold: r.Variant}
+				crop := r.Crop
+				if crop == 0 {
+					crop = r.Variant
+				}
+				mr := matcher.Rule{MinPDQQuality: r.MinQuality, VariantPDQThreshold: r.Variant, ItemVariantPDQThreshold: crop}
 				for qi, q := range queries {
 					res, err := matcher.Identify(mem, mqueries[qi], mr)
 					if err != nil {

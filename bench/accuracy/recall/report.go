@@ -92,7 +92,11 @@ func (r *Result) WriteMarkdown(w io.Writer, rule decide.Rule) {
 		copies += len(c.Targets)
 	}
 	p("%d originals, %d derived copies (%d known pictures shown); ", len(r.Originals), len(r.Copies), copies)
-	p("rule: the whole picture within %d, a query variant (dihedral, region) or a stored crop within %d, PDQ quality ≥ %d on both sides.", rule.Whole, min(rule.Whole, rule.Variant), rule.MinQuality)
+	crop := rule.Crop
+	if crop == 0 {
+		crop = rule.Variant
+	}
+	p("rule: the whole picture within %d, a query variant (dihedral, region) within %d, a stored crop within %d, PDQ quality ≥ %d on both sides.", rule.Whole, min(rule.Whole, rule.Variant), min(rule.Whole, crop), rule.MinQuality)
 	if r.Media != nil {
 		p(" The media bank stores %d crops (%.0f per original).", r.Crops, float64(r.Crops)/float64(max(1, len(r.Originals))))
 	}
