@@ -100,6 +100,7 @@ var childExited func(*os.ProcessState)
 // child is an ffprobe or ffmpeg process.
 type child struct {
 	*exec.Cmd
+	ctx   context.Context // the child is killed when it ends
 	watch stderrWatch
 	limit int64 // the address-space limit start is to set, if positive
 }
@@ -108,7 +109,7 @@ type child struct {
 // It is killed when ctx ends.
 func command(ctx context.Context, prog string, args []string, s source, opts Options) *child {
 	name, args, after := limitCommand(prog, args, opts.MaxMemory)
-	c := &child{Cmd: exec.CommandContext(ctx, name, args...), limit: after}
+	c := &child{Cmd: exec.CommandContext(ctx, name, args...), ctx: ctx, limit: after}
 	cmd := c.Cmd
 	cmd.WaitDelay = waitDelay
 	// Two malloc arenas instead of eight per core: they are reserved
@@ -124,6 +125,9 @@ func command(ctx context.Context, prog string, args []string, s source, opts Opt
 // start starts the child and sets its memory limit if command could not.
 func (c *child) start() error {
 	if err := c.Start(); err != nil {
+		if ctxErr := contextError(c.ctx); ctxErr != nil {
+			return ctxErr // the time ran out, or the caller left, before it started
+		}
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("%w: %v", ErrFFmpegMissing, err)
 		}
