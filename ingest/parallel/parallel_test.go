@@ -62,3 +62,22 @@ func TestOrderedMapStops(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestFor: every index is visited once, and a cancelled context starts
+// nothing.
+func TestFor(t *testing.T) {
+	var seen [100]atomic.Int32
+	For(context.Background(), 3, len(seen), func(i int) { seen[i].Add(1) })
+	for i := range seen {
+		if n := seen[i].Load(); n != 1 {
+			t.Fatalf("index %d visited %d times", i, n)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var calls atomic.Int32
+	For(ctx, 2, 10, func(int) { calls.Add(1) })
+	if calls.Load() != 0 {
+		t.Errorf("%d calls after cancel", calls.Load())
+	}
+}

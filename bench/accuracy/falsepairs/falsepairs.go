@@ -26,6 +26,7 @@ import (
 	"sync"
 
 	"github.com/atkm/herken/bench/accuracy/decide"
+	"github.com/atkm/herken/ingest/parallel"
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/pdq"
 )
@@ -263,7 +264,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	n := len(cfg.Pictures)
 	hs := make([]hashed, n)
 	errs := make([]error, n)
-	parallel(ctx, cfg.Workers, n, func(i int) { hs[i], errs[i] = hashOne(ctx, cfg, cfg.Pictures[i].File) })
+	parallel.For(ctx, cfg.Workers, n, func(i int) { hs[i], errs[i] = hashOne(ctx, cfg, cfg.Pictures[i].File) })
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -477,23 +478,4 @@ func (p *Pair) name(a, b *hashed, iab, iba int) {
 	if iba >= 0 {
 		p.VariantBA = b.vars[iba].name
 	}
-}
-
-// parallel calls f(0..n-1) on up to workers goroutines, stopping early when
-// ctx ends.
-func parallel(ctx context.Context, workers, n int, f func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/atkm/herken/bench/accuracy/decide"
 	"github.com/atkm/herken/index/hamming"
+	"github.com/atkm/herken/ingest/parallel"
 )
 
 // MediaPair is a pair of pictures that some rule matches when the bank
@@ -72,7 +73,7 @@ func (r *Result) MediaPairs(ctx context.Context, rules []decide.Rule, workers in
 		cand[key{p.A, p.B}] = true
 	}
 	minQ := r.MinQuality
-	parallel(ctx, max(1, workers), len(r.hs), func(i int) {
+	parallel.For(ctx, max(1, workers), len(r.hs), func(i int) {
 		h := &r.hs[i]
 		if len(h.vars) == 0 || h.vars[0].q < minQ {
 			return // Identify skips the query

@@ -27,6 +27,7 @@ import (
 	"github.com/atkm/herken/bench/accuracy/decide"
 	"github.com/atkm/herken/bench/corpus/builder"
 	"github.com/atkm/herken/bench/corpus/transform"
+	"github.com/atkm/herken/ingest/parallel"
 	"github.com/atkm/herken/matcher"
 )
 
@@ -88,7 +89,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		byID[o.ID()] = i
 	}
 	errs := make([]error, len(origs))
-	parallel(ctx, cfg.Workers, len(origs), func(i int) {
+	parallel.For(ctx, cfg.Workers, len(origs), func(i int) {
 		data, err := os.ReadFile(filepath.Join(cfg.Corpus, origs[i].File))
 		if err != nil {
 			errs[i] = err
@@ -137,7 +138,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.Copies = append(r.Copies, c)
 	}
 	errs = make([]error, len(r.Copies))
-	parallel(ctx, cfg.Workers, len(r.Copies), func(i int) {
+	parallel.For(ctx, cfg.Workers, len(r.Copies), func(i int) {
 		data, err := os.ReadFile(filepath.Join(cfg.Corpus, r.Copies[i].File))
 		if err != nil {
 			errs[i] = err
@@ -185,7 +186,7 @@ func (r *Result) Count(rule decide.Rule, media, cross bool) map[string]*Counts {
 		out[t] = &Counts{}
 	}
 	var mu sync.Mutex
-	parallel(context.Background(), runtime.GOMAXPROCS(0), len(r.Copies), func(i int) {
+	parallel.For(context.Background(), runtime.GOMAXPROCS(0), len(r.Copies), func(i int) {
 		c := &r.Copies[i]
 		var local Counts
 		for _, t := range c.Targets {
@@ -231,23 +232,4 @@ func contains(s []int, v int) bool {
 		}
 	}
 	return false
-}
-
-// parallel calls f(0..n-1) on up to workers goroutines, stopping early when
-// ctx ends.
-func parallel(ctx context.Context, workers, n int, f func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }

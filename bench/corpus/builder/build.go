@@ -25,9 +25,9 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/atkm/herken/bench/corpus/transform"
+	"github.com/atkm/herken/ingest/parallel"
 	"github.com/atkm/herken/matcher/media"
 )
 
@@ -110,7 +110,7 @@ func Build(ctx context.Context, cfg Config) (*Summary, error) {
 		return nil, errors.New("builder: no JPEG or PNG files in the sources")
 	}
 	preps := make([]prepared, len(cands))
-	parallel(ctx, cfg.Workers, len(cands), func(i int) {
+	parallel.For(ctx, cfg.Workers, len(cands), func(i int) {
 		preps[i] = prepare(cands[i], cfg)
 	})
 	if err := ctx.Err(); err != nil {
@@ -185,7 +185,7 @@ func Build(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	derived := make([][]Derived, len(sum.Originals))
 	errs := make([]error, len(sum.Originals))
-	parallel(ctx, cfg.Workers, len(sum.Originals), func(i int) {
+	parallel.For(ctx, cfg.Workers, len(sum.Originals), func(i int) {
 		o := sum.Originals[i]
 		derived[i], errs[i] = writeOriginal(cfg, o, data[o.SHA256], partner[o.SHA256], data[partner[o.SHA256].SHA256])
 	})
@@ -339,23 +339,4 @@ func (p *prepared) nearDuplicate(q *prepared) bool {
 		d += math.Abs(p.thumb[i] - q.thumb[i])
 	}
 	return d/float64(len(p.thumb)) < 4
-}
-
-// parallel calls f(0..n-1) on up to workers goroutines, stopping early when
-// ctx ends.
-func parallel(ctx context.Context, workers, n int, f func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }

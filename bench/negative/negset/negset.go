@@ -41,10 +41,10 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/atkm/herken/bench/corpus/builder"
 	"github.com/atkm/herken/bench/corpus/transform"
+	"github.com/atkm/herken/ingest/parallel"
 	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
 )
@@ -165,7 +165,7 @@ func Build(ctx context.Context, cfg Config) (*Summary, error) {
 		return nil, errors.New("negset: no pictures in the sources")
 	}
 	cands := make([]Candidate, len(files))
-	parallel(ctx, cfg.Workers, len(files), func(i int) { cands[i] = examine(files[i], cfg) })
+	parallel.For(ctx, cfg.Workers, len(files), func(i int) { cands[i] = examine(files[i], cfg) })
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func Build(ctx context.Context, cfg Config) (*Summary, error) {
 	pics := make([][]Picture, len(kept))
 	hashes := make([][]tileHash, len(kept))
 	errs := make([]error, len(kept))
-	parallel(ctx, cfg.Workers, len(kept), func(i int) { pics[i], hashes[i], errs[i] = cut(kept[i], cfg) })
+	parallel.For(ctx, cfg.Workers, len(kept), func(i int) { pics[i], hashes[i], errs[i] = cut(kept[i], cfg) })
 	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
 		return nil, err
 	}
@@ -418,23 +418,4 @@ func cut(c Candidate, cfg Config) ([]Picture, []tileHash, error) {
 		hs = append(hs, th)
 	}
 	return out, hs, nil
-}
-
-// parallel calls f(0..n-1) on up to workers goroutines, stopping early when
-// ctx ends.
-func parallel(ctx context.Context, workers, n int, f func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
