@@ -58,8 +58,13 @@ func run(ctx context.Context, args []string) error {
 	command := fs.String("command", "", "the command line to print in the report (default: this one)")
 	buildCommand := fs.String("build-command", "go run ./bench/negative build --out DIR", "the command that built the negative corpus, for the report")
 	corpusCommand := fs.String("corpus-command", "go run ./bench/corpus build --out DIR", "the command that built the evaluation corpus, for the report")
+	recallOnly := fs.Bool("recall-only", false, "measure recall on --corpus only, under the rule given (or herken's), and print the table")
+	groupsFlag := fs.String("groups", "", "with --recall-only: comma-separated transform groups to keep (repost-frame,crop,...)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *recallOnly {
+		return recallOnlyRun(ctx, *corpus, *groupsFlag, *whole, *variant, *crop, *minQ, *media)
 	}
 	if *neg == "" {
 		return errors.New("--negative is required")
@@ -468,4 +473,34 @@ func writeMedia(p func(string, ...any), res *falsepairs.Result, grid []decide.Ru
 		}
 	}
 	p("\n")
+}
+
+// recallOnlyRun measures recall on the evaluation corpus alone, under the
+// rule given (herken's own where a threshold is 0), and prints the table:
+// the quick loop for tuning region finding and stored crops, without the
+// negative corpus's hour.
+func recallOnlyRun(ctx context.Context, corpus, groups string, whole, variant, crop, minQ int, media bool) error {
+	if corpus == "" {
+		return errors.New("--recall-only needs --corpus")
+	}
+	cfg := recall.Config{Corpus: corpus, NoMedia: !media}
+	if groups != "" {
+		cfg.Groups = strings.Split(groups, ",")
+	}
+	rec, err := recall.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	rule := decide.Rule{Whole: 31, Variant: matcher.VariantPDQThreshold, Crop: matcher.ItemVariantPDQThreshold, MinQuality: minQ}
+	if whole > 0 {
+		rule.Whole = whole
+	}
+	if variant > 0 {
+		rule.Variant = variant
+	}
+	if crop > 0 {
+		rule.Crop = crop
+	}
+	rec.WriteMarkdown(os.Stdout, rule)
+	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/atkm/herken/bench/accuracy/decide"
@@ -37,6 +38,9 @@ type Config struct {
 	Workers int    // runtime.GOMAXPROCS(0) when 0
 	// NoMedia leaves the media bank out (its crops take a while to hash).
 	NoMedia bool
+	// Groups, when not empty, keeps only the copies of these transform
+	// groups (repost-frame, crop, ...): a quicker loop while tuning.
+	Groups []string
 }
 
 // Copy is one derived copy with its query hashes.
@@ -123,6 +127,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.Groups[t.Name] = t.Group
 	}
 	for _, d := range ders {
+		if len(cfg.Groups) > 0 && !slices.Contains(cfg.Groups, r.Groups[d.Transform]) {
+			continue
+		}
 		if !seen[d.Transform] {
 			seen[d.Transform] = true
 			r.Transforms = append(r.Transforms, d.Transform)
