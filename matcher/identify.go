@@ -205,26 +205,20 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 	if !ok || !bank.Enabled || it.Status != Active || dist > bank.Threshold(t) {
 		return
 	}
-	known := v.Signal
+	known, knownVariant := v.Signal, ""
 	if !t.Exact() {
-		known, dist = closest(it.IndexedSignals(), v.Signal)
+		known, dist, knownVariant = id.judged(it, v, bank)
 	}
 	m := Match{
 		ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label, Reference: it.Reference, Provenance: it.Provenance,
 		AddedAt: it.AddedAt, SignalType: t, Value: known.String(), QueryValue: v.Signal.String(), Distance: dist,
-		Threshold: bank.Threshold(t), Variant: v.Name, Region: v.Region, KnownVariant: it.VariantOf(known),
+		Threshold: bank.Threshold(t), Variant: v.Name, Region: v.Region, KnownVariant: knownVariant,
 	}
 	if v.Quality >= 0 && t == PDQ {
 		quality := v.Quality
 		m.QueryQuality = &quality
 	}
-	variant := v.Region != nil || (v.Name != "" && v.Name != "orig")
-	if variant && t == PDQ {
-		m.Threshold = min(m.Threshold, id.rule.VariantPDQThreshold)
-	}
-	if m.KnownVariant != "" && t == PDQ {
-		m.Threshold = min(m.Threshold, id.rule.ItemVariantPDQThreshold)
-	}
+	m.Threshold = id.threshold(v, knownVariant, bank)
 	switch {
 	case !t.Decides():
 		m.Reason = fmt.Sprintf("%s alone never identifies an item: unrelated pictures collide too often", t)
@@ -301,18 +295,71 @@ func (id *identification) settle() {
 	id.res.Candidates = kept
 }
 
-// closest returns the signal of q's type in sigs nearest to q.
-func closest(sigs []Signal, q Signal) (Signal, int) {
-	best, bestDist := q, q.Type.Bits()+1
-	for _, s := range sigs {
+// threshold is the distance within which query variant v identifies an
+// item through one of its signals: the bank's, lowered for a PDQ query
+// variant (a region, a dihedral variant) and again when the item's signal
+// is a stored crop (knownVariant names it).
+func (id *identification) threshold(v QueryVariant, knownVariant string, bank *Bank) int {
+	t := v.Signal.Type
+	th := bank.Threshold(t)
+	if t != PDQ {
+		return th
+	}
+	if v.Region != nil || (v.Name != "" && v.Name != "orig") {
+		th = min(th, id.rule.VariantPDQThreshold)
+	}
+	if knownVariant != "" {
+		th = min(th, id.rule.ItemVariantPDQThreshold)
+	}
+	return th
+}
+
+// judged returns the signal of item it that v is judged against, with its
+// distance and, for a stored crop, its name: of the item's signals of v's
+// type (its own hash, then its stored crops), the nearest one within its
+// own threshold, or, when none is, the nearest. Judging by the nearest
+// alone would turn an identification by the item's own hash (within 31
+// bits, say) into a candidate whenever a stored crop happened to lie
+// closer but beyond the crops' lower threshold. The item's own hash of a
+// quality below the gate identifies nothing (offer makes it a candidate).
+func (id *identification) judged(it *Item, v QueryVariant, bank *Bank) (known Signal, dist int, variant string) {
+	q := v.Signal
+	near := judgement{signal: q, dist: q.Type.Bits() + 1}
+	pass := judgement{dist: -1}
+	consider := func(s Signal, name string) {
 		if s.Type != q.Type {
-			continue
+			return
 		}
-		if d, err := s.Distance(q); err == nil && d < bestDist {
-			best, bestDist = s, d
+		d, err := s.Distance(q)
+		if err != nil {
+			return
+		}
+		if d < near.dist {
+			near = judgement{s, d, name}
+		}
+		gated := name == "" && q.Type == PDQ && it.PDQQuality != nil && id.lowQuality(*it.PDQQuality)
+		if !gated && d <= id.threshold(v, name, bank) && (pass.dist < 0 || d < pass.dist) {
+			pass = judgement{s, d, name}
 		}
 	}
-	return best, bestDist
+	for _, s := range it.Signals {
+		consider(s, "")
+	}
+	for _, iv := range it.Variants {
+		consider(iv.Signal, iv.Name)
+	}
+	if pass.dist >= 0 {
+		return pass.signal, pass.dist, pass.variant
+	}
+	return near.signal, near.dist, near.variant
+}
+
+// A judgement is one of an item's signals with its distance from a query
+// variant and, for a stored crop, the crop's name.
+type judgement struct {
+	signal  Signal
+	dist    int
+	variant string
 }
 
 // video matches a video query as vPDQ does, reading by reading (see

@@ -225,6 +225,24 @@ func testItemVariant(t *testing.T, fill Filler) {
 	if !strings.Contains(l.Matches[0].Explanation, "crop: 10% off the left") {
 		t.Errorf("explanation %q", l.Matches[0].Explanation)
 	}
+
+	// A query 28 bits from the item's own hash (within the whole
+	// picture's 31) and 25 from a stored crop (beyond the crops' 22) is
+	// identified by the own hash: the nearer crop must not turn it into a
+	// candidate.
+	q := Flip(p, 28)
+	b := append([]byte{}, q.Bytes()...)
+	for i := 100; i < 125; i++ {
+		b[i/8] ^= 1 << (i % 8)
+	}
+	near, _ := matcher.NewSignal(matcher.PDQ, b)
+	it = item("a", "photo", p)
+	it.Variants = []matcher.ItemVariant{{Name: "crop: 2.5% off the top", Signal: near}}
+	k = fill(t, []matcher.Bank{bank("a")}, []matcher.Item{it})
+	l = identify(t, k, matcher.DefaultRule, matcher.Query{Signal: q, Quality: 90})
+	if len(l.Matches) != 1 || l.Matches[0].KnownVariant != "" || l.Matches[0].Distance != 28 || len(l.Candidates) != 0 {
+		t.Fatalf("own hash within 31 behind a nearer crop beyond 22: matches %+v candidates %+v", l.Matches, l.Candidates)
+	}
 }
 
 // testAgainstBruteForce compares identification through the

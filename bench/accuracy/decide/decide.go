@@ -6,12 +6,13 @@
 //
 // The rule, as matcher.Identify applies it to PDQ: a query hash (the whole
 // picture, a dihedral variant, or a region found inside it, as found or
-// mirrored) of quality below the gate is not looked up; the known item's
-// hash nearest to a query hash (its own PDQ hash or a stored crop's) is
-// what is judged; a hit on the item's own hash of quality below the gate
-// is only a candidate; the whole picture as given matches within the
-// bank's threshold, and a hit through a query variant or a stored crop
-// within min(bank threshold, variant threshold).
+// mirrored) of quality below the gate is not looked up; the whole picture
+// as given matches the item's own hash within the bank's threshold, a
+// query variant within min(bank threshold, variant threshold), and a
+// stored crop of the item within the crop threshold (and the variant
+// threshold for a query variant); the item's own hash of quality below the
+// gate identifies nothing; of the item's hashes within their thresholds
+// the nearest is the evidence, its own hash first among equals.
 //
 // Everything here is a plain value; functions are safe for concurrent use.
 package decide
@@ -165,41 +166,32 @@ func Decide(q Query, k *Known, r Rule) Hit {
 			continue
 		}
 		// The index finds the item when any of its hashes is within the
-		// bank's threshold; Identify then judges the item's hash nearest
-		// to the query hash (its own first among equals).
+		// bank's threshold; Identify then judges the item's hashes that
+		// lie within their own thresholds (the own hash's, a stored
+		// crop's, lower) and keeps the nearest of them.
+		own := r.Whole
+		if v.Class != Whole {
+			own = min(own, r.Variant)
+		}
+		crops := min(r.Whole, r.Variant)
+		if r.Crop > 0 {
+			crops = min(r.Whole, r.Crop)
+			if v.Class != Whole {
+				crops = min(crops, r.Variant)
+			}
+		}
 		d, crop := 1<<10, -1
-		if k.HasPDQ {
-			d = Distance(&v.Hash, &k.PDQ)
+		if k.HasPDQ && !r.gated(k.Quality) {
+			if x := Distance(&v.Hash, &k.PDQ); x <= own {
+				d = x
+			}
 		}
 		for c := range k.Crops {
-			if x := Distance(&v.Hash, &k.Crops[c]); x < d {
+			if x := Distance(&v.Hash, &k.Crops[c]); x <= crops && x < d {
 				d, crop = x, c
 			}
 		}
 		if d > r.Whole {
-			continue
-		}
-		if crop < 0 {
-			// Identify names the crop whose hash is the nearest one, even
-			// when it equals the item's own.
-			for c := range k.Crops {
-				if k.Crops[c] == k.PDQ {
-					crop = c
-					break
-				}
-			}
-		}
-		t := r.Whole
-		if crop >= 0 || v.Class != Whole {
-			t = min(t, r.Variant)
-		}
-		if crop >= 0 && r.Crop > 0 {
-			t = min(r.Whole, r.Crop)
-			if v.Class != Whole {
-				t = min(t, r.Variant)
-			}
-		}
-		if crop < 0 && r.gated(k.Quality) || d > t {
 			continue
 		}
 		if d < best.Distance {
