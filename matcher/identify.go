@@ -148,9 +148,13 @@ func (id *identification) query(q Query) error {
 		v := QueryVariant{Signal: q.Signal, Quality: -1}
 		return id.st.Find(q.Signal, 0, func(it *Item, _ int) error { id.offer(v, it, 0); return nil })
 	case t == PDQ && id.lowQuality(q.Quality):
+		// The whole picture and its rotations and flips (of the same
+		// quality) are not looked up; a region found inside it, a
+		// detailed picture inside a large flat frame, has a quality of
+		// its own and is.
 		id.skip(q.Signal, fmt.Sprintf("pdq quality %d is below the minimum of %d: hashes of flat or featureless images match each other, so they are not matched",
 			q.Quality, id.rule.MinPDQQuality))
-		return nil
+		return id.near(q, true)
 	case id.lowQuality(q.Quality):
 		// A 64-bit hash of a featureless picture (bright sky over darker
 		// ground hashes to ffffffff00000000) says little: gated as PDQ is.
@@ -158,14 +162,14 @@ func (id *identification) query(q Query) error {
 			t, q.Quality, id.rule.MinPDQQuality))
 		return nil
 	}
-	return id.near(q)
+	return id.near(q, false)
 }
 
 // near looks a perceptual signal up as given and through each of its
 // variants (dihedral rotations and flips, regions found inside the
-// picture); a region whose hash is of too low a quality is skipped, and
-// says so.
-func (id *identification) near(q Query) error {
+// picture), or through its regions only; a region whose hash is of too
+// low a quality is skipped, and says so.
+func (id *identification) near(q Query, regionsOnly bool) error {
 	radius := id.radius(q.Signal.Type)
 	if radius < 0 {
 		return nil
@@ -175,6 +179,9 @@ func (id *identification) near(q Query) error {
 		whole.Name = "orig"
 	}
 	for _, v := range append([]QueryVariant{whole}, q.Variants...) {
+		if regionsOnly && v.Region == nil {
+			continue
+		}
 		if v.Region != nil && id.lowQuality(v.Quality) {
 			id.skip(v.Signal, fmt.Sprintf("%s: pdq quality %d is below the minimum of %d", v.Region.Description, v.Quality, id.rule.MinPDQQuality))
 			continue

@@ -210,6 +210,15 @@ func testQualityGate(t *testing.T, fill Filler) {
 	if len(l.Matches) != 0 || len(l.Skipped) != 1 || !strings.Contains(l.Skipped[0].Reason, region.Description) {
 		t.Fatalf("region quality gate: %+v", l)
 	}
+	// A detailed picture inside a large flat frame: the whole post is of
+	// low quality, and so are its rotations, but the region found inside
+	// it has a quality of its own and is looked up.
+	l = identify(t, k, matcher.DefaultRule, matcher.Query{Signal: Flip(p, 100), Quality: 30,
+		Variants: []matcher.QueryVariant{{Name: "rot90", Signal: Flip(p, 2), Quality: 30},
+			{Name: "orig", Signal: Flip(p, 5), Quality: 80, Region: region}}})
+	if len(l.Matches) != 1 || l.Matches[0].Region == nil || l.Matches[0].Distance != 5 || len(l.Skipped) != 1 {
+		t.Fatalf("region of a low-quality post: %+v", l)
+	}
 }
 
 func testItemVariant(t *testing.T, fill Filler) {

@@ -156,13 +156,15 @@ type Hit struct {
 func Decide(q Query, k *Known, r Rule) Hit {
 	best := Hit{Distance: 1 << 10, Crop: -1}
 	// Identify skips a PDQ query whose whole picture is below the gate
-	// with all its variants, regions included.
-	if len(q) == 0 || r.gated(q[0].Quality) || (!k.HasPDQ && len(k.Crops) == 0) {
+	// with its dihedral variants (of the same quality), but looks its
+	// regions up, each gated on its own quality.
+	if len(q) == 0 || (!k.HasPDQ && len(k.Crops) == 0) {
 		return best
 	}
+	wholeGated := r.gated(q[0].Quality)
 	for i := range q {
 		v := &q[i]
-		if r.gated(v.Quality) {
+		if r.gated(v.Quality) || wholeGated && v.Class != Region {
 			continue
 		}
 		// The index finds the item when any of its hashes is within the
@@ -209,12 +211,13 @@ func Decide(q Query, k *Known, r Rule) Hit {
 func MinByClass(q Query, k *Known, minQuality int) [NumClasses]int {
 	out := [NumClasses]int{1 << 10, 1 << 10, 1 << 10}
 	r := Rule{MinQuality: minQuality}
-	if len(q) == 0 || r.gated(q[0].Quality) || !k.HasPDQ || r.gated(k.Quality) {
+	if len(q) == 0 || !k.HasPDQ || r.gated(k.Quality) {
 		return out
 	}
+	wholeGated := r.gated(q[0].Quality)
 	for i := range q {
 		v := &q[i]
-		if r.gated(v.Quality) {
+		if r.gated(v.Quality) || wholeGated && v.Class != Region {
 			continue
 		}
 		out[v.Class] = min(out[v.Class], Distance(&v.Hash, &k.PDQ))

@@ -425,12 +425,16 @@ func dist4(a, b *[4]uint64) int {
 // direction is the distance of a's query variants to b's bank entry, per
 // signal, with the nearest PDQ variant, the PDQ distance over variants
 // passing the query's gate, and per class under the rule's gates (the
-// whole query's quality, the variant's and the bank hash's).
+// variant's quality, the bank hash's, and for the whole picture and its
+// dihedral variants the whole query's).
 func direction(a, b *hashed, minQ int) (d [4]int, gated int, class [decide.NumClasses]int, bestIdx int) {
 	d = [4]int{NoMatch, NoMatch, NoMatch, NoMatch}
 	class = [decide.NumClasses]int{NoMatch, NoMatch, NoMatch}
 	gated, bestIdx = NoMatch, -1
-	ruled := len(a.vars) > 0 && a.vars[0].q >= minQ && b.bankQ >= minQ
+	// The rule gates the bank hash, each query variant, and the whole
+	// query's dihedral variants with it (regions keep their own quality).
+	ruled := len(a.vars) > 0 && b.bankQ >= minQ
+	wholeOK := len(a.vars) > 0 && a.vars[0].q >= minQ
 	for vi := range a.vars {
 		v := &a.vars[vi]
 		if v.hasPDQ && b.bankHas {
@@ -440,7 +444,7 @@ func direction(a, b *hashed, minQ int) (d [4]int, gated int, class [decide.NumCl
 			}
 			if v.q >= minQ {
 				gated = min(gated, x)
-				if ruled {
+				if ruled && (wholeOK || v.class == decide.Region) {
 					class[v.class] = min(class[v.class], x)
 				}
 			}

@@ -175,8 +175,8 @@ type Counts struct {
 	// False counts the copies that matched an original they do not show.
 	False int
 	// WholeGated counts the known pictures shown in copies whose whole
-	// picture's PDQ quality is below the gate: Identify then looks up none
-	// of the copy's variants, regions included.
+	// picture's PDQ quality is below the gate: Identify then looks up
+	// only the regions found inside it, each of its own quality.
 	WholeGated int
 }
 

@@ -138,7 +138,7 @@ func (r *Result) WriteMarkdown(w io.Writer, rule decide.Rule) {
 		}
 		p("| %s | %s | %s | %s | %s |\n", f.Group, target, pct(x.Found, x.Copies), m, meets)
 	}
-	p("\nPer transform (found through: w = the whole picture, d = a dihedral variant, r = a region; c = through a stored crop; false = copies that matched an original they do not show; gated = known pictures shown in copies whose whole picture has a PDQ quality below the gate, of which Identify looks up no variant and no region):\n\n")
+	p("\nPer transform (found through: w = the whole picture, d = a dihedral variant, r = a region; c = through a stored crop; false = copies that matched an original they do not show; gated = known pictures shown in copies whose whole picture has a PDQ quality below the gate, of which Identify looks up only the regions):\n\n")
 	p("| transform | group | PDQ-only bank | w/d/r | false | gated | media bank | w/d/r, c | false |\n|---|---|---:|---|---:|---:|---:|---|---:|\n")
 	ts := slices.Clone(r.Transforms)
 	for _, t := range ts {
