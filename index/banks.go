@@ -13,15 +13,17 @@ import (
 
 // CreateBank stores a new bank as given; it matches only if b.Enabled.
 // It returns the new index version.
-func (s *Content) CreateBank(b known.Bank) (uint64, error) {
+func (s *Content) CreateBank(b known.Bank) (uint64, error) { return s.createBank(nil, b) }
+
+func (s *Content) createBank(at *At, b known.Bank) (uint64, error) {
 	if err := b.Validate(); err != nil {
 		return 0, err
 	}
-	b.CreatedAt = s.opts.Now().UTC()
 	if b.Categories == nil {
 		b.Categories = []known.Category{}
 	}
-	return s.update(func(txn *badger.Txn) error {
+	return s.updateAt(at, func(txn *badger.Txn) error {
+		b.CreatedAt = s.at.Time
 		if _, err := txn.Get(bankKey(b.Name)); err == nil {
 			return fmt.Errorf("%w: %s", ErrBankExists, b.Name)
 		} else if !errors.Is(err, badger.ErrKeyNotFound) {
@@ -33,8 +35,12 @@ func (s *Content) CreateBank(b known.Bank) (uint64, error) {
 
 // UpdateBank changes a bank with fn; its name cannot change.
 func (s *Content) UpdateBank(name string, fn func(*known.Bank) error) (known.Bank, error) {
+	return s.updateBank(nil, name, fn)
+}
+
+func (s *Content) updateBank(at *At, name string, fn func(*known.Bank) error) (known.Bank, error) {
 	var updated known.Bank
-	_, err := s.update(func(txn *badger.Txn) error {
+	_, err := s.updateAt(at, func(txn *badger.Txn) error {
 		b, err := readBank(txn, name)
 		if err != nil {
 			return err

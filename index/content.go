@@ -37,6 +37,11 @@ type Content struct {
 	bankList   []*known.Bank
 	bankListMu sync.Mutex
 	version    atomic.Uint64
+	// at is the version and time of the write in progress (under writeM).
+	at At
+	// replica is set once the content follows a replicated log: then
+	// only writes at a place in that log change it (applied.go).
+	replica atomic.Bool
 
 	bg         sync.WaitGroup // background filter rebuilds, waited for by DB.Close
 	rebuilding [maxType]atomic.Bool
@@ -46,6 +51,13 @@ type Content struct {
 // version, then, with lookups held off, applies the committed change to
 // memory. Writers are serialised.
 func (s *Content) update(fn func(txn *badger.Txn) error, apply func()) (uint64, error) {
+	return s.updateAt(nil, fn, apply)
+}
+
+// updateAt is update for a write at a given place of a replicated log
+// (applied.go), or, with at nil, for a write of this node alone: the next
+// version, now. fn reads the write's time from s.at.
+func (s *Content) updateAt(at *At, fn func(txn *badger.Txn) error, apply func()) (uint64, error) {
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
@@ -55,7 +67,10 @@ func (s *Content) update(fn func(txn *badger.Txn) error, apply func()) (uint64, 
 	s.writeM.Lock()
 	defer s.writeM.Unlock()
 	current := s.version.Load()
-	version := current + 1
+	if err := s.place(at, current); err != nil {
+		return current, err
+	}
+	version := s.at.Version
 	err := s.db.Update(func(txn *badger.Txn) error {
 		if err := fn(txn); err != nil {
 			return err

@@ -44,9 +44,13 @@ var errUnchanged = errors.New("index: nothing changed")
 // without categories get their bank's. It returns one Outcome per item and
 // the new index version, unchanged when no item was added.
 func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
+	return s.addItems(nil, items)
+}
+
+func (s *Content) addItems(at *At, items []known.Item) ([]Outcome, uint64, error) {
 	out := make([]Outcome, len(items))
 	var added []known.Item
-	version, err := s.update(func(txn *badger.Txn) error {
+	version, err := s.updateAt(at, func(txn *badger.Txn) error {
 		added = added[:0]
 		// Duplicates are looked up in a read transaction: an iterator of
 		// the write transaction would sort its pending writes every time.
@@ -93,7 +97,7 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 				return fmt.Errorf("index: item ids exhausted")
 			}
 			it.ID = next
-			it.AddedAt = s.opts.Now().UTC()
+			it.AddedAt = s.at.Time
 			it.Status = known.Active
 			it.Retraction, it.History = nil, nil
 			if err := setJSON(txn, itemKey(it.ID), &it); err != nil {
@@ -243,21 +247,21 @@ func readItem(txn *badger.Txn, id uint64) (*known.Item, error) {
 
 // Retract stops an item from matching, at once, recording why and by whom.
 func (s *Content) Retract(id uint64, reason, by string) (known.Item, error) {
-	return s.setStatus(id, known.Retracted, reason, by)
+	return s.setStatus(nil, id, known.Retracted, reason, by)
 }
 
 // Reactivate lets a retracted item match again, recording why and by whom.
 func (s *Content) Reactivate(id uint64, reason, by string) (known.Item, error) {
-	return s.setStatus(id, known.Active, reason, by)
+	return s.setStatus(nil, id, known.Active, reason, by)
 }
 
-func (s *Content) setStatus(id uint64, status known.ItemStatus, reason, by string) (known.Item, error) {
+func (s *Content) setStatus(at *At, id uint64, status known.ItemStatus, reason, by string) (known.Item, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return known.Item{}, ErrNoReason
 	}
 	var it *known.Item
-	_, err := s.update(func(txn *badger.Txn) error {
+	_, err := s.updateAt(at, func(txn *badger.Txn) error {
 		var err error
 		if it, err = readItem(txn, id); err != nil {
 			return err
@@ -268,7 +272,7 @@ func (s *Content) setStatus(id uint64, status known.ItemStatus, reason, by strin
 		case status == known.Active && it.Status != known.Retracted:
 			return fmt.Errorf("%w: %d", ErrNotRetracted, id)
 		}
-		change := known.Retraction{Reason: reason, By: by, At: s.opts.Now().UTC()}
+		change := known.Retraction{Reason: reason, By: by, At: s.at.Time}
 		it.Status = status
 		it.History = append(it.History, known.StatusChange{Status: status, Retraction: change})
 		it.Retraction = nil
