@@ -1,0 +1,266 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/matcher/known"
+)
+
+// StaleAfter is how long a replica may go without hearing from the
+// stream before it calls itself stale. The Applier asks the stream for
+// its last sequence every second.
+const StaleAfter = 3 * time.Second
+
+// Result is the outcome of applying one change on this replica.
+type Result struct {
+	Seq      uint64
+	Bank     known.Bank
+	Outcomes []index.Outcome
+	Item     known.Item
+	// Err is the apply's refusal (index.ErrBankExists, ...): every
+	// replica refused the change alike.
+	Err error
+}
+
+// Applier applies the stream of changes, in order, to one index.
+type Applier struct {
+	c       *Cluster
+	content *index.Content
+
+	streamLast  atomic.Uint64 // the stream's last sequence, as last seen
+	lastContact atomic.Int64  // unix nanoseconds of the last answer of the stream
+
+	mu       sync.Mutex
+	waiters  map[string]chan Result // by message id, for writers of this replica
+	progress chan struct{}          // closed and replaced after each apply
+	failure  error                  // why applying stopped, until it moves again
+}
+
+// NewApplier returns an Applier feeding content, which from then on
+// follows this cluster's stream only (index.Content.Follow): a folder
+// that holds content of its own, or followed another incarnation of the
+// stream, is refused.
+func (c *Cluster) NewApplier(content *index.Content) (*Applier, error) {
+	if err := content.Follow(c.logID); err != nil {
+		return nil, err
+	}
+	a := &Applier{c: c, content: content, waiters: map[string]chan Result{}, progress: make(chan struct{})}
+	a.lastContact.Store(time.Now().UnixNano())
+	return a, nil
+}
+
+// Run applies changes until ctx ends, following the stream through
+// disconnections: each time it (re)starts reading after the sequence the
+// index holds.
+func (a *Applier) Run(ctx context.Context) {
+	go a.poll(ctx)
+	for ctx.Err() == nil {
+		err := a.follow(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		a.setFailure(err)
+		a.c.log.Warn("cluster: applying the stream stopped; resuming", "applied", a.content.Version(), "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// follow reads the stream from the sequence after the index's version and
+// applies each message, until an error or ctx ends.
+func (a *Applier) follow(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, a.c.opts.Timeout)
+	cons, err := a.c.js.OrderedConsumer(cctx, StreamName, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   a.content.Version() + 1,
+	})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("cluster: reading the stream: %w", err)
+	}
+	msgs, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("cluster: reading the stream: %w", err)
+	}
+	stop := context.AfterFunc(ctx, msgs.Stop)
+	defer stop()
+	defer msgs.Stop()
+	for {
+		msg, err := msgs.Next()
+		if err != nil {
+			return err
+		}
+		if err := a.apply(msg); err != nil {
+			return err
+		}
+	}
+}
+
+// apply applies one message, or returns why it cannot be applied now.
+func (a *Applier) apply(msg jetstream.Msg) error {
+	md, err := msg.Metadata()
+	if err != nil {
+		return fmt.Errorf("cluster: a message without metadata: %w", err)
+	}
+	seq := md.Sequence.Stream
+	a.contact(seq + md.NumPending)
+	if seq <= a.content.Version() {
+		return nil // applied before a reconnection
+	}
+	ch, err := decodeChange(msg.Data())
+	if err != nil {
+		return fmt.Errorf("cluster: change %d: %w", seq, err)
+	}
+	at := index.At{Version: seq, Time: md.Timestamp}
+	res := Result{Seq: seq}
+	switch ch.Op {
+	case OpCreateBank:
+		if res.Err = a.content.CreateBankAt(at, *ch.Bank); res.Err == nil {
+			res.Bank, res.Err = a.content.Bank(ch.Bank.Name)
+		}
+	case OpSetBank:
+		res.Bank, res.Err = a.content.SetBankAt(at, *ch.Bank)
+	case OpAddItems:
+		res.Outcomes, res.Err = a.content.AddItemsAt(at, ch.Items)
+	case OpRetract:
+		res.Item, res.Err = a.content.RetractAt(at, ch.ID, ch.Reason, ch.By)
+	case OpReactivate:
+		res.Item, res.Err = a.content.ReactivateAt(at, ch.ID, ch.Reason, ch.By)
+	}
+	if a.content.Version() < seq {
+		// Not a refusal: this node failed (I/O, a full disk). The change
+		// is applied again when reading resumes.
+		return fmt.Errorf("cluster: applying change %d: %w", seq, res.Err)
+	}
+	a.setFailure(nil)
+	a.mu.Lock()
+	if w, ok := a.waiters[msg.Headers().Get(nats.MsgIdHdr)]; ok {
+		w <- res
+	}
+	close(a.progress)
+	a.progress = make(chan struct{})
+	a.mu.Unlock()
+	return nil
+}
+
+// expect registers a writer of this replica waiting for the change with
+// message id id.
+func (a *Applier) expect(id string) chan Result {
+	ch := make(chan Result, 1)
+	a.mu.Lock()
+	a.waiters[id] = ch
+	a.mu.Unlock()
+	return ch
+}
+
+func (a *Applier) forget(id string) {
+	a.mu.Lock()
+	delete(a.waiters, id)
+	a.mu.Unlock()
+}
+
+// WaitApplied waits until this replica has applied sequence seq.
+func (a *Applier) WaitApplied(ctx context.Context, seq uint64) error {
+	for {
+		a.mu.Lock()
+		p := a.progress
+		a.mu.Unlock()
+		if a.content.Version() >= seq {
+			return nil
+		}
+		select {
+		case <-p:
+		case <-ctx.Done():
+			return fmt.Errorf("cluster: waiting for sequence %d (applied %d): %w", seq, a.content.Version(), ctx.Err())
+		}
+	}
+}
+
+func (a *Applier) contact(last uint64) {
+	a.lastContact.Store(time.Now().UnixNano())
+	for {
+		old := a.streamLast.Load()
+		if last <= old || a.streamLast.CompareAndSwap(old, last) {
+			return
+		}
+	}
+}
+
+func (a *Applier) setFailure(err error) {
+	a.mu.Lock()
+	a.failure = err
+	a.mu.Unlock()
+}
+
+// poll asks the stream for its last sequence every second, so that a
+// replica knows its lag, and when it last heard from the cluster, also
+// while no change arrives.
+func (a *Applier) poll(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !a.c.nc.IsConnected() {
+			continue
+		}
+		if last, err := a.c.lastSeq(ctx); err == nil {
+			a.contact(last)
+		}
+	}
+}
+
+// Status is a replica's place in the stream, for operators.
+type Status struct {
+	AppliedSeq uint64 `json:"applied_seq"`
+	// StreamLastSeq is the stream's last sequence when last heard of.
+	StreamLastSeq uint64 `json:"stream_last_seq"`
+	// Lag is how many changes this replica has yet to apply, as far as it
+	// knows.
+	Lag                 uint64  `json:"lag"`
+	Connected           bool    `json:"connected"`
+	SecondsSinceContact float64 `json:"seconds_since_contact"`
+	// Stale is set while the replica is cut off from the stream: it
+	// answers from its last state.
+	Stale bool   `json:"stale"`
+	Error string `json:"error,omitempty"`
+}
+
+// Status returns the replica's status.
+func (a *Applier) Status() Status {
+	st := Status{AppliedSeq: a.content.Version(), StreamLastSeq: a.streamLast.Load(), Connected: a.c.nc.IsConnected()}
+	if st.StreamLastSeq > st.AppliedSeq {
+		st.Lag = st.StreamLastSeq - st.AppliedSeq
+	}
+	since := time.Since(time.Unix(0, a.lastContact.Load()))
+	st.SecondsSinceContact = since.Seconds()
+	st.Stale = !st.Connected || since > StaleAfter
+	a.mu.Lock()
+	if a.failure != nil && !errors.Is(a.failure, context.Canceled) {
+		st.Error = a.failure.Error()
+	}
+	a.mu.Unlock()
+	return st
+}
+
+// Writable returns ErrUnavailable while writes cannot reach the cluster.
+func (a *Applier) Writable() error {
+	if !a.c.nc.IsConnected() {
+		return fmt.Errorf("%w: not connected to NATS", ErrUnavailable)
+	}
+	return nil
+}

@@ -1,0 +1,308 @@
+package cluster_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/atkm/herken/cluster"
+	"github.com/atkm/herken/cluster/clustertest"
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
+)
+
+// replica is one herken replica of a test: its own Badger folder, its
+// own connection, its Applier running.
+type replica struct {
+	dir     string
+	db      *index.DB
+	cl      *cluster.Cluster
+	applier *cluster.Applier
+	writer  *cluster.Writer
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+func startReplica(t *testing.T, dir string, urls ...string) *replica {
+	t.Helper()
+	db, err := index.Open(dir, index.Options{Create: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cl, err := cluster.Connect(ctx, urls, cluster.Options{Name: "test " + dir, Timeout: 2 * time.Second})
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	a, err := cl.NewApplier(db.Content())
+	if err != nil {
+		cl.Close()
+		db.Close()
+		t.Fatal(err)
+	}
+	r := &replica{dir: dir, db: db, cl: cl, applier: a, writer: cl.Writer(a), done: make(chan struct{})}
+	var runCtx context.Context
+	runCtx, r.stop = context.WithCancel(context.Background())
+	go func() { a.Run(runCtx); close(r.done) }()
+	t.Cleanup(r.close)
+	return r
+}
+
+func (r *replica) close() {
+	if r.stop == nil {
+		return
+	}
+	r.stop()
+	<-r.done
+	r.cl.Close()
+	r.db.Close()
+	r.stop = nil
+}
+
+func randomPDQ(rng *rand.Rand) signals.Signal {
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = byte(rng.UintN(256))
+	}
+	s, err := signals.New(signals.PDQ, b)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// matches reports whether content matches sig, and the version that
+// answered.
+func matches(t *testing.T, c *index.Content, sig signals.Signal) (bool, uint64) {
+	t.Helper()
+	res, err := matcher.Identify(c, []matcher.Query{{Signal: sig, Quality: -1}}, matcher.DefaultRule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(res.Matches) > 0, res.IndexVersion
+}
+
+// waitFor polls cond every millisecond until it holds or d passes; it
+// returns how long it took.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > d {
+			t.Fatalf("%s: not within %s", what, d)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+func TestReplicasApplyTheSameStream(t *testing.T) {
+	nats := clustertest.Start(t, 3)
+	base := t.TempDir()
+	a := startReplica(t, filepath.Join(base, "a"), nats.URLs()...)
+	b := startReplica(t, filepath.Join(base, "b"), nats.URL(2), nats.URL(1))
+
+	bank := known.Bank{Name: "terror", Enabled: true, Categories: []known.Category{known.Incitement}}
+	seq, err := a.writer.CreateBank(bank)
+	if err != nil || seq != 1 {
+		t.Fatalf("create bank: seq %d, %v", seq, err)
+	}
+	if _, err := b.writer.CreateBank(bank); !errors.Is(err, index.ErrBankExists) {
+		t.Fatalf("the same bank through b: %v, want ErrBankExists", err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	sig := randomPDQ(rng)
+	out, version, err := a.writer.AddItems([]known.Item{{Bank: "terror", Signals: []signals.Signal{sig}, Label: "first"}})
+	if err != nil || !out[0].Added || out[0].ID != 1 || version != 3 {
+		t.Fatalf("add through a: %+v version %d %v", out, version, err)
+	}
+	if ok, v := matches(t, a.db.Content(), sig); !ok || v != 3 {
+		t.Fatalf("a does not match its own write at once (read-your-writes): %v at %d", ok, v)
+	}
+	waitFor(t, 5*time.Second, "the item matching on b", func() bool { ok, _ := matches(t, b.db.Content(), sig); return ok })
+
+	if _, err := b.writer.Retract(1, "a wrong hash", "key:test"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := matches(t, b.db.Content(), sig); ok {
+		t.Fatal("b still matches the item it retracted")
+	}
+	waitFor(t, 5*time.Second, "the retraction on a", func() bool { ok, _ := matches(t, a.db.Content(), sig); return !ok })
+
+	// Freshness: from the acknowledgement of a write through one replica
+	// to its effect on the other, over a few hundred writes, alternating
+	// additions and retractions.
+	n := 200
+	if testing.Short() {
+		n = 60
+	}
+	var adds, retracts []time.Duration
+	for i := range n {
+		w, other := a, b
+		if i%2 == 1 {
+			w, other = b, a
+		}
+		s := randomPDQ(rng)
+		out, _, err := w.writer.AddItems([]known.Item{{Bank: "terror", Signals: []signals.Signal{s}}})
+		if err != nil || !out[0].Added {
+			t.Fatalf("add %d: %+v %v", i, out, err)
+		}
+		adds = append(adds, waitFor(t, 5*time.Second, "an addition on the other replica", func() bool {
+			ok, _ := matches(t, other.db.Content(), s)
+			return ok
+		}))
+		if i%4 == 0 {
+			if _, err := w.writer.Retract(out[0].ID, "freshness", "key:test"); err != nil {
+				t.Fatal(err)
+			}
+			retracts = append(retracts, waitFor(t, 5*time.Second, "a retraction on the other replica", func() bool {
+				ok, _ := matches(t, other.db.Content(), s)
+				return !ok
+			}))
+		}
+	}
+	t.Logf("freshness over %d additions: p50 %s p99 %s max %s; %d retractions: p50 %s p99 %s",
+		len(adds), percentile(adds, .5), percentile(adds, .99), percentile(adds, 1),
+		len(retracts), percentile(retracts, .5), percentile(retracts, .99))
+
+	// Both replicas hold the same items under the same ids and versions.
+	waitFor(t, 5*time.Second, "b catching up", func() bool { return b.db.Content().Version() == a.db.Content().Version() })
+	itemsA, err := a.db.Content().Items(index.ItemFilter{Bank: "terror", Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	itemsB, _ := b.db.Content().Items(index.ItemFilter{Bank: "terror", Limit: 10000})
+	if len(itemsA) != n+1 || len(itemsB) != n+1 {
+		t.Fatalf("replicas hold %d and %d items, want %d", len(itemsA), len(itemsB), n+1)
+	}
+	sameItems(t, itemsA, itemsB)
+
+	// A restarted replica resumes from its applied sequence: it applies
+	// what it missed and nothing twice.
+	before := b.db.Content().Version()
+	b.close()
+	for i := range 5 {
+		if _, _, err := a.writer.AddItems([]known.Item{{Bank: "terror", Signals: []signals.Signal{randomPDQ(rng)}, Label: fmt.Sprint("while b is down ", i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b = startReplica(t, b.dir, nats.URL(0))
+	if v := b.db.Content().Version(); v != before {
+		t.Fatalf("b reopened at version %d, want %d", v, before)
+	}
+	last := a.db.Content().Version()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.applier.WaitApplied(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	itemsB, _ = b.db.Content().Items(index.ItemFilter{Bank: "terror", Limit: 10000})
+	itemsA, _ = a.db.Content().Items(index.ItemFilter{Bank: "terror", Limit: 10000})
+	if len(itemsB) != n+6 || len(itemsA) != n+6 {
+		t.Fatalf("after the restart b holds %d items, a %d; want %d", len(itemsB), len(itemsA), n+6)
+	}
+	sameItems(t, itemsA, itemsB)
+	if st := b.applier.Status(); st.AppliedSeq != last || st.Lag != 0 || st.Stale {
+		t.Fatalf("status after catching up: %+v (stream at %d)", st, last)
+	}
+}
+
+func TestCutOffReplicaIsStaleAndRefusesWrites(t *testing.T) {
+	nats := clustertest.Start(t, 3)
+	proxy := clustertest.NewProxy(t, nats.URL(0))
+	base := t.TempDir()
+	a := startReplica(t, filepath.Join(base, "a"), nats.URL(1))
+	b := startReplica(t, filepath.Join(base, "b"), proxy.URL())
+	if _, err := a.writer.CreateBank(known.Bank{Name: "b1", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	sig := randomPDQ(rng)
+	if _, _, err := a.writer.AddItems([]known.Item{{Bank: "b1", Signals: []signals.Signal{sig}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "b applying", func() bool { return b.db.Content().Version() == 2 })
+
+	proxy.Cut()
+	// Changes made while b is cut off.
+	later := randomPDQ(rng)
+	if _, _, err := a.writer.AddItems([]known.Item{{Bank: "b1", Signals: []signals.Signal{later}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "b saying it is stale", func() bool { return b.applier.Status().Stale })
+	if ok, v := matches(t, b.db.Content(), sig); !ok || v != 2 {
+		t.Fatalf("a cut-off replica stops answering from its last state: %v at %d", ok, v)
+	}
+	if _, _, err := b.writer.AddItems([]known.Item{{Bank: "b1", Signals: []signals.Signal{randomPDQ(rng)}}}); !errors.Is(err, cluster.ErrUnavailable) {
+		t.Fatalf("a write on a cut-off replica: %v, want ErrUnavailable", err)
+	}
+	if err := b.applier.Writable(); !errors.Is(err, cluster.ErrUnavailable) {
+		t.Fatalf("Writable on a cut-off replica: %v", err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	st := b.applier.Status()
+	if st.Connected || st.SecondsSinceContact < 1 || st.AppliedSeq != 2 {
+		t.Fatalf("status while cut off: %+v", st)
+	}
+
+	proxy.Restore()
+	waitFor(t, 15*time.Second, "b catching up after the cut", func() bool {
+		ok, _ := matches(t, b.db.Content(), later)
+		return ok
+	})
+	waitFor(t, 5*time.Second, "b no longer stale", func() bool { return !b.applier.Status().Stale })
+	if _, _, err := b.writer.AddItems([]known.Item{{Bank: "b1", Signals: []signals.Signal{randomPDQ(rng)}}}); err != nil {
+		t.Fatalf("a write after the cut: %v", err)
+	}
+}
+
+func TestFolderWithContentOfItsOwnIsRefused(t *testing.T) {
+	nats := clustertest.Start(t, 1)
+	dir := filepath.Join(t.TempDir(), "single")
+	db, err := index.Open(dir, index.Options{Create: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Content().CreateBank(known.Bank{Name: "x", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := cluster.Connect(ctx, nats.URLs(), cluster.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := cl.NewApplier(db.Content()); !errors.Is(err, index.ErrOtherLog) {
+		t.Fatalf("a folder with content of its own as a replica: %v", err)
+	}
+}
+
+// sameItems fails unless two replicas' items are alike in every field.
+func sameItems(t *testing.T, a, b []known.Item) {
+	t.Helper()
+	for i := range a {
+		ja, _ := json.Marshal(a[i])
+		jb, _ := json.Marshal(b[i])
+		if string(ja) != string(jb) {
+			t.Fatalf("item %d differs between replicas:\n%s\n%s", i, ja, jb)
+		}
+	}
+}

@@ -1,0 +1,206 @@
+// Package clustertest runs real NATS JetStream clusters on loopback for
+// tests: embedded nats-server nodes routed to each other, each with its
+// own storage folder and fixed ports, so that a node stopped and started
+// again rejoins with its data. Proxy puts a loopback TCP relay in front of
+// a node that a test can cut, as a network would.
+//
+// Only tests link it (and with it the NATS server). A NATS and a Proxy may
+// be used from concurrent goroutines.
+package clustertest
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// NATS is a cluster of embedded NATS servers with JetStream.
+type NATS struct {
+	t     testing.TB
+	mu    sync.Mutex
+	opts  []*server.Options
+	nodes []*server.Server
+}
+
+// FreePort returns a loopback TCP port free at the time of the call.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Start starts n routed nodes (n = 1: a single server, no cluster) and
+// stops them at the test's end.
+func Start(t testing.TB, n int) *NATS {
+	t.Helper()
+	c := &NATS{t: t}
+	dir := t.TempDir()
+	routes := make([]string, n)
+	clusterPorts := make([]int, n)
+	for i := range n {
+		clusterPorts[i] = FreePort(t)
+		routes[i] = fmt.Sprintf("nats-route://127.0.0.1:%d", clusterPorts[i])
+	}
+	for i := range n {
+		o := &server.Options{
+			ServerName: fmt.Sprintf("n%d", i+1),
+			Host:       "127.0.0.1",
+			Port:       FreePort(t),
+			JetStream:  true,
+			StoreDir:   filepath.Join(dir, fmt.Sprintf("n%d", i+1)),
+			NoLog:      true,
+			NoSigs:     true,
+			// Small limits: a test machine's memory is shared.
+			JetStreamMaxMemory: 64 << 20,
+			JetStreamMaxStore:  1 << 30,
+		}
+		if n > 1 {
+			o.Cluster = server.ClusterOpts{Name: "herken-test", Host: "127.0.0.1", Port: clusterPorts[i],
+				// Clients keep to the URLs they were given, so that a
+				// test's proxy stays in their way.
+				NoAdvertise: true}
+			o.Routes = server.RoutesFromStr(strings.Join(routes, ","))
+		}
+		c.opts = append(c.opts, o)
+		c.nodes = append(c.nodes, nil)
+	}
+	for i := range n {
+		c.StartNode(i)
+	}
+	t.Cleanup(c.Shutdown)
+	return c
+}
+
+// StartNode starts node i (again), with its folder and ports.
+func (c *NATS) StartNode(i int) {
+	c.t.Helper()
+	o := *c.opts[i]
+	s, err := server.NewServer(&o)
+	if err != nil {
+		c.t.Fatalf("nats node %d: %v", i, err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(20 * time.Second) {
+		c.t.Fatalf("nats node %d did not start", i)
+	}
+	c.mu.Lock()
+	c.nodes[i] = s
+	c.mu.Unlock()
+}
+
+// StopNode stops node i.
+func (c *NATS) StopNode(i int) {
+	c.mu.Lock()
+	s := c.nodes[i]
+	c.nodes[i] = nil
+	c.mu.Unlock()
+	if s != nil {
+		s.Shutdown()
+		s.WaitForShutdown()
+	}
+}
+
+// Shutdown stops every node.
+func (c *NATS) Shutdown() {
+	for i := range c.nodes {
+		c.StopNode(i)
+	}
+}
+
+// URL is node i's client URL.
+func (c *NATS) URL(i int) string { return fmt.Sprintf("nats://127.0.0.1:%d", c.opts[i].Port) }
+
+// URLs are the client URLs of every node.
+func (c *NATS) URLs() []string {
+	out := make([]string, len(c.opts))
+	for i := range c.opts {
+		out[i] = c.URL(i)
+	}
+	return out
+}
+
+// Proxy relays TCP connections from a loopback port to a target until cut.
+type Proxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	cut    bool
+	conns  []net.Conn
+}
+
+// NewProxy starts a relay to target ("host:port"), closed at the test's
+// end.
+func NewProxy(t testing.TB, target string) *Proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{ln: ln, target: strings.TrimPrefix(target, "nats://")}
+	go p.serve()
+	t.Cleanup(func() { ln.Close(); p.Cut() })
+	return p
+}
+
+// URL is the relay's nats:// URL.
+func (p *Proxy) URL() string { return "nats://" + p.ln.Addr().String() }
+
+func (p *Proxy) serve() {
+	for {
+		in, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		if p.cut {
+			p.mu.Unlock()
+			in.Close()
+			continue
+		}
+		out, err := net.Dial("tcp", p.target)
+		if err != nil {
+			p.mu.Unlock()
+			in.Close()
+			continue
+		}
+		p.conns = append(p.conns, in, out)
+		p.mu.Unlock()
+		go relay(in, out)
+		go relay(out, in)
+	}
+}
+
+func relay(dst, src net.Conn) {
+	_, _ = io.Copy(dst, src)
+	dst.Close()
+	src.Close()
+}
+
+// Cut closes every relayed connection and refuses new ones.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = true
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// Restore lets connections through again.
+func (p *Proxy) Restore() {
+	p.mu.Lock()
+	p.cut = false
+	p.mu.Unlock()
+}

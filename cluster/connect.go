@@ -1,0 +1,175 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Stream and subjects of the known content's changes.
+const (
+	StreamName    = "HERKEN_CONTENT"
+	subjectPrefix = "herken.content."
+)
+
+// ErrUnavailable refuses a write while the cluster does not answer: the
+// change was not stored, and may be sent again.
+var ErrUnavailable = errors.New("cluster: unavailable")
+
+// Options configure Connect.
+type Options struct {
+	// Name names the connection in the NATS server's monitoring.
+	Name string
+	// Replicas is the stream's number of replicas when Connect creates it
+	// (default: 3, or fewer when the NATS cluster has fewer nodes).
+	Replicas int
+	// Timeout bounds one publish or request (default 5s).
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// Cluster is a connection to the NATS cluster holding the stream of
+// content changes.
+type Cluster struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	// logID names this incarnation of the stream (its name and creation
+	// time): a replica's folder follows one only (index.Content.Follow).
+	logID string
+	opts  Options
+	log   *slog.Logger
+}
+
+// ParseURLs splits a comma-separated list of nats:// URLs, refusing an
+// empty list and anything that is not a nats URL.
+func ParseURLs(list string) ([]string, error) {
+	var out []string
+	for _, u := range strings.Split(list, ",") {
+		u = strings.TrimSpace(u)
+		if u == "" {
+			continue
+		}
+		if !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
+			return nil, fmt.Errorf("cluster: %q is not a NATS URL (nats://host:port)", u)
+		}
+		out = append(out, u)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("cluster: no NATS URL")
+	}
+	return out, nil
+}
+
+// Connect connects to the NATS cluster at urls and ensures the stream of
+// content changes, retrying while the cluster is starting or electing its
+// leaders, until ctx ends.
+func Connect(ctx context.Context, urls []string, opts Options) (*Cluster, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Name == "" {
+		opts.Name = "herken"
+	}
+	c := &Cluster{opts: opts, log: opts.Logger}
+	nc, err := nats.Connect(strings.Join(urls, ","), nats.Name(opts.Name),
+		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
+		nats.Timeout(opts.Timeout),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				c.log.Warn("cluster: disconnected from NATS", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { c.log.Info("cluster: reconnected to NATS", "server", nc.ConnectedUrlRedacted()) }))
+	if err != nil {
+		return nil, fmt.Errorf("cluster: connecting to %s: %w", strings.Join(urls, ","), err)
+	}
+	c.nc = nc
+	if c.js, err = jetstream.New(nc); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	if err := c.ensureStream(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// ensureStream creates the stream, or finds it, retrying while the NATS
+// cluster cannot answer yet.
+func (c *Cluster) ensureStream(ctx context.Context) error {
+	replicas := c.opts.Replicas
+	if replicas <= 0 {
+		replicas = 3
+	}
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+		s, err := c.js.Stream(rctx, StreamName)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			s, err = c.js.CreateStream(rctx, jetstream.StreamConfig{
+				Name:        StreamName,
+				Description: "herken: changes of the known content, applied in order by every replica",
+				Subjects:    []string{subjectPrefix + ">"},
+				Storage:     jetstream.FileStorage,
+				Replicas:    replicas,
+				Duplicates:  2 * time.Minute,
+				// A replica applies from any sequence: nothing is deleted
+				// until snapshots let a new replica start without it.
+				Retention: jetstream.LimitsPolicy,
+			})
+		}
+		cancel()
+		var apiErr *jetstream.APIError
+		switch {
+		case err == nil:
+			info := s.CachedInfo()
+			c.stream = s
+			c.logID = fmt.Sprintf("%s@%s", StreamName, info.Created.UTC().Format(time.RFC3339Nano))
+			c.log.Info("cluster: stream ready", "stream", StreamName, "replicas", info.Config.Replicas, "last_seq", info.State.LastSeq)
+			return nil
+		case errors.As(err, &apiErr) && replicas > 1 &&
+			(apiErr.ErrorCode == 10074 || apiErr.ErrorCode == 10023):
+			// A NATS server outside a cluster (10074) or a cluster of
+			// fewer nodes (10023, insufficient resources) holds fewer
+			// replicas.
+			replicas--
+			continue
+		}
+		c.log.Info("cluster: waiting for the NATS cluster", "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cluster: the stream %s is not available: %w (last: %v)", StreamName, ctx.Err(), err)
+		case <-time.After(wait):
+		}
+	}
+}
+
+// LogID names the stream's incarnation, for index.Content.Follow.
+func (c *Cluster) LogID() string { return c.logID }
+
+// Connected reports whether the connection to NATS is up.
+func (c *Cluster) Connected() bool { return c.nc.IsConnected() }
+
+// Close closes the connection.
+func (c *Cluster) Close() { c.nc.Close() }
+
+// lastSeq asks the stream for its last sequence.
+func (c *Cluster) lastSeq(ctx context.Context) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	info, err := c.stream.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.LastSeq, nil
+}

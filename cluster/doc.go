@@ -1,0 +1,47 @@
+// Package cluster runs herken on many machines: the known content (banks,
+// their settings, items, retractions and reactivations) changes only by
+// appending a change to a replicated NATS JetStream stream, and every
+// replica applies that stream in order to its own index (Badger plus the
+// in-memory Bloom and Hamming indexes).
+//
+// # The stream
+//
+// Connect ensures the stream HERKEN_CONTENT (subjects herken.content.>,
+// file storage, as many replicas as the NATS cluster allows up to three,
+// a duplicate window of two minutes). Each change is one message on
+// herken.content.<op>: a small JSON record (Change) with a format version.
+// A Writer publishes it with a Nats-Msg-Id header, so that a publish
+// retried after a lost acknowledgement is stored once, and returns only
+// after the stream acknowledged it: stored, with three replicas by a
+// quorum of them.
+//
+// # Applying
+//
+// An Applier feeds one index.Content from the stream, in order, from the
+// sequence after the one the index holds. The stream sequence of a change
+// becomes the index version, written in the same Badger transaction as the
+// change (index.At), so a replica killed at any point resumes after the
+// last change it applied, never applying one twice nor skipping one. The
+// time a change records is the stream's timestamp of the message and item
+// ids are given in apply order, so replicas that start empty agree on
+// every id and every record.
+//
+// Feedback on matches, quarantine and synced sources' checkpoints are not
+// in the stream yet: they are refused on a replica (index.ErrReplica)
+// rather than let a local write take a version of the stream.
+//
+// # Staleness
+//
+// A replica cut off from NATS keeps answering lookups from its last state;
+// Status says how stale it is (the applied sequence, the stream's last
+// sequence as last seen, the time of the last contact), and writes are
+// refused with ErrUnavailable until the cluster answers again.
+//
+// # Concurrency
+//
+// A Cluster, its Writer and its Applier may be used from concurrent
+// goroutines. One goroutine (Applier.Run) applies changes; index writes
+// are serialised by the index itself. Writes through a Writer run in
+// parallel; each waits only for its own acknowledgement and, on a
+// replica, for its own change to be applied.
+package cluster
