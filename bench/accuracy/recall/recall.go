@@ -60,7 +60,17 @@ type Result struct {
 	PDQOnly    []decide.Known // by original
 	Media      []decide.Known // by original; nil without the media bank
 	Crops      int            // crops stored in the media bank in all
+	// Alike lists, per original, the other originals of the same design
+	// (colour variants of one wallpaper, stereo pairs: their PDQ hashes
+	// within AlikePDQ bits under a dihedral variant). A copy matching a
+	// look-alike of the original it shows is counted apart from the false
+	// matches.
+	Alike [][]int
 }
+
+// AlikePDQ is the PDQ distance within which two originals count as one
+// design, as the negative corpus groups its pictures.
+const AlikePDQ = 40
 
 // Run hashes the corpus.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
@@ -80,7 +90,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	kh, err := matcher.NewHasher(matcher.HasherConfig{Signals: pdqOnly, NoVideo: true, ItemVariants: !cfg.NoMedia})
+	kh, err := matcher.NewHasher(matcher.HasherConfig{Signals: pdqOnly, NoVideo: true, ItemVariants: !cfg.NoMedia, Dihedral: true})
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +103,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		byID[o.ID()] = i
 	}
 	errs := make([]error, len(origs))
+	dihedral := make([][]decide.Hash, len(origs)) // each original's eight
 	parallel.For(ctx, cfg.Workers, len(origs), func(i int) {
 		data, err := os.ReadFile(filepath.Join(cfg.Corpus, origs[i].File))
 		if err != nil {
@@ -103,6 +114,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if hs.PhotoErr != nil {
 			errs[i] = fmt.Errorf("recall: %s: %w", origs[i].File, hs.PhotoErr)
 			return
+		}
+		if hs.PDQDihedral != nil {
+			for _, h := range hs.PDQDihedral {
+				dihedral[i] = append(dihedral[i], decide.FromPDQ(h))
+			}
 		}
 		it, _, err := hs.KnownItem()
 		if err != nil {
@@ -121,6 +137,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	for _, k := range r.Media {
 		r.Crops += len(k.Crops)
+	}
+	r.Alike = make([][]int, len(origs))
+	for i := range r.PDQOnly {
+		for j := i + 1; j < len(r.PDQOnly); j++ {
+			if b := &r.PDQOnly[j]; b.HasPDQ && alike(dihedral[i], &b.PDQ) {
+				r.Alike[i] = append(r.Alike[i], j)
+				r.Alike[j] = append(r.Alike[j], i)
+			}
+		}
 	}
 	seen := map[string]bool{}
 	for _, t := range transform.All() {
@@ -172,8 +197,10 @@ type Counts struct {
 	// ThroughCrop those found through a stored crop.
 	ByClass     [decide.NumClasses]int
 	ThroughCrop int
-	// False counts the copies that matched an original they do not show.
+	// False counts the copies that matched an original they do not show
+	// (nor a look-alike of one they show: those are Alike).
 	False int
+	Alike int
 	// WholeGated counts the known pictures shown in copies whose whole
 	// picture's PDQ quality is below the gate: Identify then looks up
 	// only the regions found inside it, each of its own quality.
@@ -210,11 +237,21 @@ func (r *Result) Count(rule decide.Rule, media, cross bool) map[string]*Counts {
 			}
 		}
 		if cross {
+			falseMatch, alikeMatch := false, false
 			for o := range bank {
-				if !contains(c.Targets, o) && decide.Decide(c.Query, &bank[o], rule).Matched {
-					local.False++
-					break
+				if contains(c.Targets, o) || !decide.Decide(c.Query, &bank[o], rule).Matched {
+					continue
 				}
+				if r.alikeOfTarget(c, o) {
+					alikeMatch = true
+				} else {
+					falseMatch = true
+				}
+			}
+			if falseMatch {
+				local.False++
+			} else if alikeMatch {
+				local.Alike++
 			}
 		}
 		mu.Lock()
@@ -223,6 +260,7 @@ func (r *Result) Count(rule decide.Rule, media, cross bool) map[string]*Counts {
 		x.Found += local.Found
 		x.ThroughCrop += local.ThroughCrop
 		x.False += local.False
+		x.Alike += local.Alike
 		x.WholeGated += local.WholeGated
 		for k := range x.ByClass {
 			x.ByClass[k] += local.ByClass[k]
@@ -235,6 +273,28 @@ func (r *Result) Count(rule decide.Rule, media, cross bool) map[string]*Counts {
 func contains(s []int, v int) bool {
 	for _, x := range s {
 		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// alikeOfTarget reports whether original o is a look-alike of one the copy
+// shows.
+func (r *Result) alikeOfTarget(c *Copy, o int) bool {
+	for _, t := range c.Targets {
+		if t < len(r.Alike) && contains(r.Alike[t], o) {
+			return true
+		}
+	}
+	return false
+}
+
+// alike reports whether an original's PDQ hash, under any of its eight
+// dihedral variants, is within AlikePDQ of another's.
+func alike(dihedral []decide.Hash, b *decide.Hash) bool {
+	for i := range dihedral {
+		if decide.Distance(&dihedral[i], b) <= AlikePDQ {
 			return true
 		}
 	}

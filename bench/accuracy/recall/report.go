@@ -138,18 +138,29 @@ func (r *Result) WriteMarkdown(w io.Writer, rule decide.Rule) {
 		}
 		p("| %s | %s | %s | %s | %s |\n", f.Group, target, pct(x.Found, x.Copies), m, meets)
 	}
-	p("\nPer transform (found through: w = the whole picture, d = a dihedral variant, r = a region; c = through a stored crop; false = copies that matched an original they do not show; gated = known pictures shown in copies whose whole picture has a PDQ quality below the gate, of which Identify looks up only the regions):\n\n")
-	p("| transform | group | PDQ-only bank | w/d/r | false | gated | media bank | w/d/r, c | false |\n|---|---|---:|---|---:|---:|---:|---|---:|\n")
+	p("\nPer transform (found through: w = the whole picture, d = a dihedral variant, r = a region; c = through a stored crop; false = copies that matched an original they do not show; alike = copies that matched only a look-alike of the original they show, another colour variant or the other eye of a stereo pair (their PDQ hashes within %d bits under a rotation or flip), not counted as false; gated = known pictures shown in copies whose whole picture has a PDQ quality below the gate, of which Identify looks up only the regions):\n\n", AlikePDQ)
+	p("| transform | group | PDQ-only bank | w/d/r | false | alike | gated | media bank | w/d/r, c | false | alike |\n|---|---|---:|---|---:|---:|---:|---:|---|---:|---:|\n")
 	ts := slices.Clone(r.Transforms)
 	for _, t := range ts {
 		x := pdqOnly[t]
-		p("| %s | %s | %s | %d/%d/%d | %d | %d | ", t, r.Groups[t], pct(x.Found, x.Copies), x.ByClass[0], x.ByClass[1], x.ByClass[2], x.False, x.WholeGated)
+		p("| %s | %s | %s | %d/%d/%d | %d | %d | %d | ", t, r.Groups[t], pct(x.Found, x.Copies), x.ByClass[0], x.ByClass[1], x.ByClass[2], x.False, x.Alike, x.WholeGated)
 		if media != nil {
 			y := media[t]
-			p("%s | %d/%d/%d, %d | %d |\n", pct(y.Found, y.Copies), y.ByClass[0], y.ByClass[1], y.ByClass[2], y.ThroughCrop, y.False)
+			p("%s | %d/%d/%d, %d | %d | %d |\n", pct(y.Found, y.Copies), y.ByClass[0], y.ByClass[1], y.ByClass[2], y.ThroughCrop, y.False, y.Alike)
 		} else {
-			p("– | – | – |\n")
+			p("– | – | – | – |\n")
 		}
+	}
+	var pairs []string
+	for i, as := range r.Alike {
+		for _, j := range as {
+			if i < j {
+				pairs = append(pairs, fmt.Sprintf("`%s` and `%s`", r.Originals[i].Path, r.Originals[j].Path))
+			}
+		}
+	}
+	if len(pairs) > 0 {
+		p("\nLook-alike originals (one design; a copy of one matching the other is counted under alike): %s.\n", strings.Join(pairs, "; "))
 	}
 }
 
