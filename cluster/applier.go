@@ -218,7 +218,7 @@ func (a *Applier) poll(ctx context.Context) {
 		if !a.c.nc.IsConnected() {
 			continue
 		}
-		if last, err := a.c.lastSeq(ctx); err == nil {
+		if last, err := a.c.LastSeq(ctx); err == nil {
 			a.contact(last)
 		}
 	}

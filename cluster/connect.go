@@ -163,8 +163,8 @@ func (c *Cluster) Connected() bool { return c.nc.IsConnected() }
 // Close closes the connection.
 func (c *Cluster) Close() { c.nc.Close() }
 
-// lastSeq asks the stream for its last sequence.
-func (c *Cluster) lastSeq(ctx context.Context) (uint64, error) {
+// LastSeq asks the stream for its last sequence.
+func (c *Cluster) LastSeq(ctx context.Context) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	info, err := c.stream.Info(ctx)

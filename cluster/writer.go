@@ -213,6 +213,14 @@ func (w *Writer) Bank(name string) (known.Bank, error) {
 	return w.a.content.Bank(name)
 }
 
+// View runs fn on this replica's state (known.Content.View).
+func (w *Writer) View(fn func(known.State) error) error {
+	if w.a == nil {
+		return errors.New("cluster: reading the known content needs a replica")
+	}
+	return w.a.content.View(fn)
+}
+
 // splitItems cuts items into parts whose change records stay under
 // maxChangeBytes.
 func splitItems(items []known.Item) [][]known.Item {

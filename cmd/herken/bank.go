@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/matcher"
 )
 
@@ -150,7 +151,8 @@ func bankCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) err
 	data, asJSON := dataFlag(fs), jsonFlag(fs)
 	set := bankFieldFlags(fs)
 	disabled := fs.Bool("disabled", false, "create the bank disabled (it matches nothing until enabled)")
-	return func(_ context.Context, pos []string) error {
+	clusterURLs := clusterFlag(fs)
+	return func(ctx context.Context, pos []string) error {
 		name, err := bankName("create", pos)
 		if err != nil {
 			return err
@@ -158,6 +160,12 @@ func bankCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) err
 		b := matcher.Bank{Name: name, Enabled: !*disabled, CreatedBy: actor()}
 		if err := set(&b); err != nil {
 			return err
+		}
+		if *clusterURLs != "" {
+			if err := b.Validate(); err != nil {
+				return err
+			}
+			return publishChange(ctx, io, *clusterURLs, "bank "+b.Name, cluster.Change{Op: cluster.OpCreateBank, Bank: &b}, *asJSON)
 		}
 		s, err := openStore(*data)
 		if err != nil {

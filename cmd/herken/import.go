@@ -37,6 +37,7 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 	catMap := categoryMap{}
 	fs.Var(catMap, "category-map", "`LABEL:CATEGORIES` gives items without categories of their own whose provenance\nhas LABEL (e.g. ideology=far-right:threat,incitement); repeatable")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "media files hashed in parallel")
+	clusterURLs := clusterFlag(fs)
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -60,12 +61,23 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 			return usagef("--format: %v", err)
 		}
 	}
-	s, err := openStore(*data)
-	if err != nil {
-		return err
+	var store importer.Store
+	var ci *clusterImport
+	if *clusterURLs != "" {
+		if ci, err = newClusterImport(ctx, *clusterURLs); err != nil {
+			return err
+		}
+		defer ci.cl.Close()
+		store = ci
+	} else {
+		s, err := openStore(*data)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		store = s.Content()
 	}
-	defer s.Close()
-	im, err := importer.New(s.Content(), *bank, actor())
+	im, err := importer.New(store, *bank, actor())
 	if err != nil {
 		return fmt.Errorf("%w (create it with: herken bank create %s)", err, *bank)
 	}
@@ -82,6 +94,18 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 		return err
 	}
 	sum := im.Summary()
+	if ci != nil {
+		if err := ci.report(io, sum, *asJSON); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: the changes acknowledged so far are kept; run the import again to finish it")
+		}
+		if ci.items == 0 {
+			return fmt.Errorf("nothing was sent: %d inputs read, %d rejected", sum.Read, len(sum.Rejected))
+		}
+		return nil
+	}
 	if *asJSON {
 		if err := writeJSON(io.out, sum); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/matcher"
 )
@@ -120,7 +121,8 @@ func itemAdd(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error 
 	cats := fs.String("category", "", "categories of the new item (default: the bank's): "+strings.Join(categoryNames(), ", "))
 	label := fs.String("label", "", "label of the new item")
 	ref := fs.String("reference", "", "reference of the new item, e.g. a removal-order number")
-	return func(_ context.Context, pos []string) error {
+	clusterURLs := clusterFlag(fs)
+	return func(ctx context.Context, pos []string) error {
 		if len(pos) != 0 {
 			return usagef("item add takes no arguments (a file is given with --file)")
 		}
@@ -139,11 +141,13 @@ func itemAdd(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error 
 		if len(it.Signals) == 0 && *file == "" {
 			return usagef("item add needs --signal or --file")
 		}
-		s, err := openStore(*data)
-		if err != nil {
-			return err
+		var s *index.DB
+		if *clusterURLs == "" {
+			if s, err = openStore(*data); err != nil {
+				return err
+			}
+			defer s.Close()
 		}
-		defer s.Close()
 		if *file != "" {
 			known, notes, err := hashForItem(*file)
 			if err != nil {
@@ -154,6 +158,9 @@ func itemAdd(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error 
 			for _, note := range notes {
 				fmt.Fprintf(io.err, "%s: %s\n", *file, note)
 			}
+		}
+		if *clusterURLs != "" {
+			return publishChange(ctx, io, *clusterURLs, "item", cluster.Change{Op: cluster.OpAddItems, Items: []matcher.Item{it}}, *asJSON)
 		}
 		out, _, err := s.Content().AddItems([]matcher.Item{it})
 		if err != nil {
@@ -178,13 +185,18 @@ func itemStatusChanger(verb string) func(fs *flag.FlagSet, io *stdio) func(conte
 	return func(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
 		data, asJSON := dataFlag(fs), jsonFlag(fs)
 		reason := fs.String("reason", "", "why the item is "+map[string]string{"retract": "retracted", "reactivate": "re-activated"}[verb]+" (required; recorded)")
-		return func(_ context.Context, pos []string) error {
+		clusterURLs := clusterFlag(fs)
+		return func(ctx context.Context, pos []string) error {
 			id, err := itemID(verb, pos)
 			if err != nil {
 				return err
 			}
 			if strings.TrimSpace(*reason) == "" {
 				return usagef("item %s needs --reason", verb)
+			}
+			if *clusterURLs != "" {
+				op := map[string]cluster.Op{"retract": cluster.OpRetract, "reactivate": cluster.OpReactivate}[verb]
+				return publishChange(ctx, io, *clusterURLs, fmt.Sprintf("item %d", id), cluster.Change{Op: op, ID: id, Reason: *reason, By: actor()}, *asJSON)
 			}
 			s, err := openStore(*data)
 			if err != nil {

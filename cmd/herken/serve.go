@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/ingest/service"
@@ -20,7 +21,12 @@ import (
 	"github.com/atkm/herken/matcher/media"
 )
 
-const serveUsage = `[--data DIR] [--listen ADDR] [flags]
+const serveUsage = `[--data DIR] [--listen ADDR] [--cluster nats://host:port[,...]] [flags]
+
+With --cluster, this herken is a replica of a cluster: --data is its own
+copy of the index (an empty or new folder the first time), fed by the
+cluster's stream of changes, and every change made through its API goes
+to that stream.
 
 Every flag has an environment fallback: HERKEN_ and the flag's name in
 capitals with underscores, e.g. HERKEN_LISTEN, HERKEN_MAX_UPLOAD.`
@@ -54,6 +60,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	bodyMemory := fs.String("body-memory", envDefault("body-memory", "1GiB"), "memory that uploads held for decoding may take at once (a video counts twice); past it requests get 429")
 	syncConfig := fs.String("sync-config", envDefault("sync-config", ""), "sync the partner sources this file configures, each on its interval (see herken sync -h)")
 	retention := fs.String("audit-retention", envDefault("audit-retention", "365d"), "how long the audit log keeps its records (at most 365d)")
+	clusterURLs := clusterFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -144,13 +151,24 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return usagef("--min-free-disk: %v", err)
 	}
-	store, err := index.Open(*data, index.Options{AuditRetention: keep, Logger: log, MinFreeBytes: reserve})
+	store, err := index.Open(*data, index.Options{AuditRetention: keep, Logger: log, MinFreeBytes: reserve, Create: *clusterURLs != ""})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	// On a cluster replica, changes go through the cluster.
+	var writer service.ContentWriter
+	var applier *cluster.Applier
+	if *clusterURLs != "" {
+		r, err := startReplica(ctx, *clusterURLs, store.Content(), log, 30*time.Second)
+		if err != nil {
+			return err
+		}
+		defer r.stop()
+		writer, applier = r.writer, r.applier
+	}
 	svc, err := service.New(service.Config{
-		DB: store, Fetcher: fetcher, NoDihedral: *noDihedral, NoRegions: *noRegions,
+		DB: store, Writer: writer, Replica: applier, Fetcher: fetcher, NoDihedral: *noDihedral, NoRegions: *noRegions,
 		Hasher:         matcher.HasherConfig{Limits: media.DefaultLimits, Decode: mode},
 		MaxUploadBytes: uploadLimit, BatchWorkers: nWorkers, Logger: log, Version: version,
 		InsecureNoAuth: *noAuth, RateLimit: rate, RateBurst: burst, FloodLimit: flood,
@@ -159,7 +177,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
-	stopSync, err := startSync(ctx, *syncConfig, store.Content(), log)
+	stopSync, err := startSync(ctx, *syncConfig, store.Content(), writer, log)
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func runSync(ctx context.Context, args []string, io *stdio) error {
 // startSync runs the sources file's sources on their intervals until the
 // returned stop is called; stop waits for runs in progress to end, so the
 // index may be closed after it.
-func startSync(ctx context.Context, path string, store *index.Content, log *slog.Logger) (stop func(), err error) {
+func startSync(ctx context.Context, path string, store *index.Content, writes sync.Writes, log *slog.Logger) (stop func(), err error) {
 	if path == "" {
 		return func() {}, nil
 	}
@@ -104,7 +104,7 @@ func startSync(ctx context.Context, path string, store *index.Content, log *slog
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		(&sync.Syncer{Store: store}).Schedule(ctx, cfg, log)
+		(&sync.Syncer{Store: store, Writes: writes}).Schedule(ctx, cfg, log)
 	}()
 	log.Info("syncing sources", "config", path, "sources", len(cfg.Sources))
 	return func() { cancel(); <-done }, nil

@@ -74,10 +74,10 @@ func TestServeSync(t *testing.T) {
 	}
 	defer s.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := startSync(context.Background(), badPath, s.Content(), log); err == nil || !strings.Contains(err.Error(), "nope") {
+	if _, err := startSync(context.Background(), badPath, s.Content(), nil, log); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("a source of a missing bank: %v", err)
 	}
-	stop, err := startSync(context.Background(), cfgPath, s.Content(), log)
+	stop, err := startSync(context.Background(), cfgPath, s.Content(), nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

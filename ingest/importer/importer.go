@@ -19,6 +19,7 @@ import (
 	"github.com/atkm/herken/ingest/hashlist"
 	"github.com/atkm/herken/ingest/parallel"
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
 	"github.com/atkm/herken/matcher/media"
 )
 
@@ -55,7 +56,7 @@ type Rejection struct {
 
 // Importer imports into one bank.
 type Importer struct {
-	store    *index.Content
+	store    Store
 	bank, by string
 	// Options apply to hash lists; Options.Categories also to media.
 	Options hashlist.Options
@@ -69,8 +70,19 @@ type Importer struct {
 	sum     Summary
 }
 
+// Store is where an import adds its items: the index itself on a single
+// node, the cluster's writer on a replica or in the admin CLI.
+type Store interface {
+	Bank(name string) (matcher.Bank, error)
+	AddItems([]matcher.Item) ([]index.Outcome, uint64, error)
+	Version() uint64
+	// Retract and View are used by withdrawals only.
+	Retract(id uint64, reason, by string) (matcher.Item, error)
+	View(fn func(known.State) error) error
+}
+
 // New returns an importer into bank, recording by as who added the items.
-func New(store *index.Content, bank, by string) (*Importer, error) {
+func New(store Store, bank, by string) (*Importer, error) {
 	if _, err := store.Bank(bank); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,9 @@ import (
 type contentHandlers struct {
 	cfg     *Config
 	content *index.Content
+	// writer takes the changes of the known content: content itself, or
+	// on a cluster replica the cluster's writer.
+	writer ContentWriter
 	// itemHasher hashes uploads of known items: like the match hasher,
 	// but always decoding exactly.
 	itemHasher *matcher.Hasher
@@ -90,7 +93,7 @@ func (h *contentHandlers) createBank(c *call) error {
 	if err := req.apply(&b); err != nil {
 		return err
 	}
-	if _, err := h.content.CreateBank(b); err != nil {
+	if _, err := h.writer.CreateBank(b); err != nil {
 		return err
 	}
 	c.audit.Detail = "created bank " + b.Name
@@ -120,7 +123,7 @@ func (h *contentHandlers) updateBank(c *call) error {
 		return errorf(http.StatusBadRequest, "invalid_request", "a bank cannot be renamed")
 	}
 	var from matcher.BankMode
-	b, err := h.content.UpdateBank(c.params["bank"], func(b *matcher.Bank) error {
+	b, err := h.writer.UpdateBank(c.params["bank"], func(b *matcher.Bank) error {
 		from = b.EffectiveMode()
 		if err := req.apply(b); err != nil {
 			return err
@@ -230,7 +233,7 @@ func (h *contentHandlers) uploadItem(c *call) error {
 }
 
 func (h *contentHandlers) storeItem(c *call, it matcher.Item, notes ...string) error {
-	out, _, err := h.content.AddItems([]matcher.Item{it})
+	out, _, err := h.writer.AddItems([]matcher.Item{it})
 	if err != nil {
 		return err
 	}
@@ -281,9 +284,9 @@ func (h *contentHandlers) changeStatus(retract bool) func(*call) error {
 		if err := c.decodeJSON(&req); err != nil {
 			return err
 		}
-		change := h.content.Reactivate
+		change := h.writer.Reactivate
 		if retract {
-			change = h.content.Retract
+			change = h.writer.Retract
 		}
 		it, err := change(id, req.Reason, c.actor())
 		if err != nil {
@@ -298,7 +301,7 @@ func (h *contentHandlers) changeStatus(retract bool) func(*call) error {
 // importList answers POST /v1/banks/{bank}/import: the body is a hash list
 // (query: format, type, categories); the answer is the import's summary.
 func (h *contentHandlers) importList(c *call) error {
-	im, err := importer.New(h.content, c.params["bank"], c.actor())
+	im, err := importer.New(h.writer, c.params["bank"], c.actor())
 	if err != nil {
 		return err
 	}
@@ -339,8 +342,17 @@ func (h *contentHandlers) importList(c *call) error {
 	return nil
 }
 
+func (h *contentHandlers) statusAnswer() statusAnswer {
+	a := statusAnswer{Status: h.content.Status()}
+	if h.cfg.Replica != nil {
+		st := h.cfg.Replica.Status()
+		a.Cluster = &st
+	}
+	return a
+}
+
 func (h *contentHandlers) status(c *call) error {
-	writeJSON(c.ctx, http.StatusOK, h.content.Status())
+	writeJSON(c.ctx, http.StatusOK, h.statusAnswer())
 	return nil
 }
 

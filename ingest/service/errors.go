@@ -8,6 +8,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/matcher"
@@ -45,6 +46,7 @@ func classify(err error) *apiError {
 		me *media.Error
 		fe *fetch.Error
 		ie *matcher.InvalidError
+		na *cluster.NotAppliedError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -90,6 +92,16 @@ func classify(err error) *apiError {
 		return errorf(http.StatusBadRequest, "invalid_request", "%s", err)
 	case errors.Is(err, index.ErrDiskFull):
 		return errorf(http.StatusInsufficientStorage, "disk_full", "%s", err)
+	case errors.Is(err, cluster.ErrUnavailable):
+		ae := errorf(http.StatusServiceUnavailable, "cluster_unavailable", "this replica cannot reach the cluster; the change was not made: send it again later, or to another replica")
+		ae.retryAfter = 2
+		return ae
+	case errors.As(err, &na):
+		ae := errorf(http.StatusServiceUnavailable, "cluster_pending", "%s: do not send it again; it takes effect when the replica catches up", err)
+		ae.retryAfter = 1
+		return ae
+	case errors.Is(err, index.ErrReplica):
+		return errorf(http.StatusNotImplemented, "not_replicated", "%s: this change is not made through the cluster yet", err)
 	case errors.Is(err, index.ErrClosed):
 		return errorf(http.StatusServiceUnavailable, "shutting_down", "the service is shutting down")
 	}

@@ -31,6 +31,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/matcher"
@@ -41,6 +42,13 @@ type Config struct {
 	// DB is the open index: its known content is matched against, its API
 	// keys checked, its audit log written. The caller closes it.
 	DB *index.DB
+	// Writer, if set, takes the changes of the known content in place of
+	// DB's: a cluster replica's writer (cluster.Writer).
+	Writer ContentWriter
+	// Replica, if set, is the cluster replica's Applier: its place in the
+	// stream goes to /v1/status and /metrics, and answers say when it is
+	// stale.
+	Replica *cluster.Applier
 	// Fetcher fetches URLs to match; nil refuses URL matching.
 	Fetcher *fetch.Fetcher
 	// Hasher configures the hashing of uploads and fetched content.
@@ -159,13 +167,20 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger}
 	s.metrics = newMetrics(db.Content())
+	if cfg.Replica != nil {
+		s.metrics.replica(cfg.Replica)
+	}
+	writer := cfg.Writer
+	if writer == nil {
+		writer = db.Content()
+	}
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.budget = newBodyBudget(cfg.BodyMemory, cfg.Hasher)
 	s.metrics.set.NewGauge("herken_held_body_bytes", func() float64 { return float64(s.budget.inUse()) })
 	s.match = &matchHandlers{cfg: &s.cfg, log: cfg.Logger, matcher: m, hasher: h, budget: s.budget,
 		metrics: s.metrics, content: db.Content(), audit: db.AuditLog()}
 	s.match.flood = newFloodGuard(cfg.FloodLimit, db.Content().Quarantine, cfg.Logger, s.metrics)
-	content := &contentHandlers{cfg: &s.cfg, content: db.Content(), itemHasher: ih, budget: s.budget, flood: s.match.flood}
+	content := &contentHandlers{cfg: &s.cfg, content: db.Content(), writer: writer, itemHasher: ih, budget: s.budget, flood: s.match.flood}
 	access := &accessHandlers{keys: db.APIKeys(), audit: db.AuditLog()}
 	auth := &authenticator{keys: db.APIKeys(), insecure: cfg.InsecureNoAuth}
 	// Outermost first: the request is counted and audited as answered,
@@ -221,6 +236,9 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener, grace time.Duratio
 // Handler answers one request: it finds the route and runs it behind
 // its middleware.
 func (s *Service) Handler(ctx *fasthttp.RequestCtx) {
+	if s.cfg.Replica != nil {
+		markStale(ctx, s.cfg.Replica)
+	}
 	r, params := s.router.find(string(ctx.Method()), string(ctx.Path()))
 	_ = r.serve(&call{ctx: ctx, params: params, cfg: &s.cfg})
 }

@@ -60,6 +60,9 @@ type Rejection struct {
 // Syncer syncs sources into one index.
 type Syncer struct {
 	Store *index.Content
+	// Writes, if set, takes the sync's changes of the known content in
+	// place of Store: a cluster replica's writer.
+	Writes Writes
 	// Getenv reads credentials (default os.Getenv).
 	Getenv func(string) string
 	// Now dates reactivations (default time.Now).
@@ -70,6 +73,21 @@ type Syncer struct {
 	// afterEntry, set by tests, is called after each entry is applied:
 	// they interrupt a run there.
 	afterEntry func()
+}
+
+// Writes changes the known content (index.Content, or a cluster's
+// writer).
+type Writes interface {
+	AddItems([]known.Item) ([]index.Outcome, uint64, error)
+	Retract(id uint64, reason, by string) (known.Item, error)
+	Reactivate(id uint64, reason, by string) (known.Item, error)
+}
+
+func (s *Syncer) writes() Writes {
+	if s.Writes != nil {
+		return s.Writes
+	}
+	return s.Store
 }
 
 // Actor is who the sync records as having added, retracted and
@@ -319,7 +337,7 @@ func (a *applier) withdraw(it matcher.Item, w hashlist.Withdrawal) error {
 		if h.Status != known.Active {
 			continue
 		}
-		if _, err := a.s.Store.Retract(h.ID, reason, Actor(a.src.Name)); err != nil {
+		if _, err := a.s.writes().Retract(h.ID, reason, Actor(a.src.Name)); err != nil {
 			return err
 		}
 		n++
@@ -358,7 +376,7 @@ func (a *applier) add(it matcher.Item, line int) error {
 			a.res.Present++
 		case a.withdrawnBySource(h):
 			reason := fmt.Sprintf("re-added by %s on %s", a.src.Name, a.s.now().UTC().Format(time.DateOnly))
-			if _, err := a.s.Store.Reactivate(h.ID, reason, Actor(a.src.Name)); err != nil {
+			if _, err := a.s.writes().Reactivate(h.ID, reason, Actor(a.src.Name)); err != nil {
 				return err
 			}
 			a.res.Reactivated++
@@ -373,7 +391,7 @@ func (a *applier) flush() error {
 	if len(a.pending) == 0 {
 		return nil
 	}
-	out, _, err := a.s.Store.AddItems(a.pending)
+	out, _, err := a.s.writes().AddItems(a.pending)
 	if err != nil {
 		return err
 	}

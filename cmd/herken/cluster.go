@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/atkm/herken/cluster"
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/ingest/importer"
+	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+)
+
+// clusterFlag adds --cluster, with the HERKEN_CLUSTER fallback.
+func clusterFlag(fs *flag.FlagSet) *string {
+	return fs.String("cluster", envDefault("cluster", ""),
+		"NATS URLs of a herken cluster, nats://host:port[,nats://host:port...] (env HERKEN_CLUSTER): changes go to its stream")
+}
+
+// connectTimeout bounds the wait for a NATS cluster electing its leaders.
+const connectTimeout = 60 * time.Second
+
+// connectCluster connects to the cluster at list (from --cluster).
+func connectCluster(ctx context.Context, list string, log *slog.Logger) (*cluster.Cluster, error) {
+	urls, err := cluster.ParseURLs(list)
+	if err != nil {
+		return nil, usagef("--cluster: %v", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	return cluster.Connect(ctx, urls, cluster.Options{Name: "herken " + actor(), Logger: log})
+}
+
+// replica is this process as a cluster replica: its index follows the
+// cluster's stream, and its writes go through the cluster.
+type replica struct {
+	cl      *cluster.Cluster
+	applier *cluster.Applier
+	writer  *cluster.Writer
+	stop    func()
+}
+
+// startReplica makes content a replica of the cluster at list, applying
+// the stream until stop is called. It waits (at most catchUp) for the
+// changes stored before it started, so that it serves a current index.
+func startReplica(ctx context.Context, list string, content *index.Content, log *slog.Logger, catchUp time.Duration) (*replica, error) {
+	cl, err := connectCluster(ctx, list, log)
+	if err != nil {
+		return nil, err
+	}
+	a, err := cl.NewApplier(content)
+	if err != nil {
+		cl.Close()
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(runCtx); close(done) }()
+	r := &replica{cl: cl, applier: a, writer: cl.Writer(a), stop: func() { cancel(); <-done; cl.Close() }}
+	last, err := cl.LastSeq(ctx)
+	if err == nil {
+		wctx, wcancel := context.WithTimeout(ctx, catchUp)
+		err = a.WaitApplied(wctx, last)
+		wcancel()
+	}
+	st := a.Status()
+	log.Info("cluster replica", "applied_seq", st.AppliedSeq, "stream_last_seq", st.StreamLastSeq, "lag", st.Lag, "caught_up", err == nil)
+	return r, nil
+}
+
+// printSeq tells the admin CLI's user where the change is in the stream.
+func printSeq(io *stdio, what string, seq uint64) {
+	fmt.Fprintf(io.out, "%s: acknowledged by the cluster at sequence %d; every replica applies it in order\n", what, seq)
+}
+
+// publishChange sends one change to the cluster at list and says where
+// the stream stored it.
+func publishChange(ctx context.Context, io *stdio, list, what string, ch cluster.Change, asJSON bool) error {
+	cl, err := connectCluster(ctx, list, nil)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	seq, err := cl.Writer(nil).Publish(ctx, ch)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(io.out, publishedAnswer{Op: string(ch.Op), Seq: seq})
+	}
+	printSeq(io, what, seq)
+	return nil
+}
+
+// publishedAnswer is the --json answer of a change sent to a cluster.
+type publishedAnswer struct {
+	Op    string `json:"op"`
+	Seq   uint64 `json:"acknowledged_seq"`
+	Items int    `json:"items,omitempty"`
+	Sent  int    `json:"changes,omitempty"`
+}
+
+// clusterImport is an import's store when the admin CLI talks to a
+// cluster: items are sent to the stream, and the replicas decide which
+// are new. It implements importer.Store.
+type clusterImport struct {
+	ctx     context.Context
+	cl      *cluster.Cluster
+	w       *cluster.Writer
+	bank    string
+	seq     uint64
+	items   int
+	changes int
+}
+
+func newClusterImport(ctx context.Context, list string) (*clusterImport, error) {
+	cl, err := connectCluster(ctx, list, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &clusterImport{ctx: ctx, cl: cl, w: cl.Writer(nil)}, nil
+}
+
+func (ci *clusterImport) Bank(name string) (matcher.Bank, error) {
+	ok, err := ci.cl.BankCreated(ci.ctx, name)
+	if err != nil {
+		return matcher.Bank{}, err
+	}
+	if !ok {
+		return matcher.Bank{}, fmt.Errorf("%w: %s", index.ErrBankNotFound, name)
+	}
+	return matcher.Bank{Name: name}, nil
+}
+
+// AddItems sends items; their outcomes are not known here (neither added
+// nor rejected nor present), and are counted by the caller as sent.
+func (ci *clusterImport) AddItems(items []matcher.Item) ([]index.Outcome, uint64, error) {
+	seq, n, err := ci.w.PublishItems(ci.ctx, items)
+	if err != nil {
+		return nil, 0, err
+	}
+	ci.seq, ci.items, ci.changes = seq, ci.items+len(items), ci.changes+n
+	return make([]index.Outcome, len(items)), seq, nil
+}
+
+func (ci *clusterImport) Version() uint64 { return ci.seq }
+
+var errNoReplica = errors.New("a list that withdraws entries is imported through a replica's API (POST /v1/banks/{bank}/import): the command line holds no copy of the index to find the items to retract")
+
+func (ci *clusterImport) Retract(uint64, string, string) (matcher.Item, error) {
+	return matcher.Item{}, errNoReplica
+}
+
+func (ci *clusterImport) View(func(known.State) error) error { return errNoReplica }
+
+// report prints what was sent.
+func (ci *clusterImport) report(io *stdio, sum importer.Summary, asJSON bool) error {
+	if asJSON {
+		return writeJSON(io.out, struct {
+			publishedAnswer
+			Read     int                  `json:"read"`
+			Rejected []importer.Rejection `json:"rejected"`
+		}{publishedAnswer{Op: string(cluster.OpAddItems), Seq: ci.seq, Items: ci.items, Sent: ci.changes}, sum.Read, sum.Rejected})
+	}
+	fmt.Fprintf(io.out, "read %d, sent %d items in %d changes, rejected %d before sending\n", sum.Read, ci.items, ci.changes, len(sum.Rejected))
+	for _, r := range sum.Rejected {
+		fmt.Fprintf(io.out, "rejected %s line %d: %s\n", r.Source, r.Line, r.Reason)
+	}
+	if ci.changes > 0 {
+		printSeq(io, "import", ci.seq)
+	}
+	return nil
+}
