@@ -31,24 +31,24 @@ func (f *fullLuma) closeBubble(r image.Rectangle, sides [4]bool) (image.Rectangl
 		a, b = my0, my1
 	}
 	// from, to: the line range to scan, from the closed side; dir the step.
-	var from, to, dir, witness int
+	var from, to, dir int
+	var cands []int
 	switch open {
 	case bottom:
 		from, to, dir = r.Min.Y+r.Dx()/5, r.Max.Y-3, 1
-		witness = f.medianLine(true, r.Min.Y-1, a, b)
+		cands = f.outsideLumas(true, r.Min.Y-1, -1, a, b)
 	case top:
 		from, to, dir = r.Max.Y-1-r.Dx()/5, r.Min.Y+3, -1
-		witness = f.medianLine(true, r.Max.Y, a, b)
+		cands = f.outsideLumas(true, r.Max.Y, 1, a, b)
 	case right:
 		from, to, dir = r.Min.X+r.Dy()/5, r.Max.X-3, 1
-		witness = f.medianLine(false, r.Min.X-1, a, b)
+		cands = f.outsideLumas(false, r.Min.X-1, -1, a, b)
 	default:
 		from, to, dir = r.Max.X-1-r.Dy()/5, r.Min.X+3, -1
-		witness = f.medianLine(false, r.Max.X, a, b)
+		cands = f.outsideLumas(false, r.Max.X, 1, a, b)
 	}
 	// The bubble's colour: just outside the opposite side, or the edge
 	// line of another side that is one colour (a margin kept there).
-	cands := []int{witness}
 	for o := range sides {
 		if sides[o] {
 			if l := f.edgeLine(r, o); l >= 0 {
@@ -151,23 +151,27 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 		if !horizontal {
 			lo, hi = r.Min.Y+r.Dy()/30, r.Max.Y-r.Dy()/30
 		}
-		var edge, dir, witness, limit int
+		var edge, dir, limit int
+		var cands []int
 		switch s {
 		case top:
-			edge, dir, witness, limit = r.Min.Y, 1, f.medianLine(true, r.Max.Y, a, b), r.Dy()*15/100
+			edge, dir, limit = r.Min.Y, 1, r.Dy()*15/100
+			cands = f.outsideLumas(true, r.Max.Y, 1, a, b)
 		case bottom:
-			edge, dir, witness, limit = r.Max.Y-1, -1, f.medianLine(true, r.Min.Y-1, a, b), r.Dy()*15/100
+			edge, dir, limit = r.Max.Y-1, -1, r.Dy()*15/100
+			cands = f.outsideLumas(true, r.Min.Y-1, -1, a, b)
 		case left:
 			a, b = my0, my1
-			edge, dir, witness, limit = r.Min.X, 1, f.medianLine(false, r.Max.X, a, b), r.Dx()*15/100
+			edge, dir, limit = r.Min.X, 1, r.Dx()*15/100
+			cands = f.outsideLumas(false, r.Max.X, 1, a, b)
 		default:
 			a, b = my0, my1
-			edge, dir, witness, limit = r.Max.X-1, -1, f.medianLine(false, r.Min.X-1, a, b), r.Dx()*15/100
+			edge, dir, limit = r.Max.X-1, -1, r.Dx()*15/100
+			cands = f.outsideLumas(false, r.Min.X-1, -1, a, b)
 		}
 		// The bubble's colour: just outside the opposite side, or the
 		// edge line of another side that is one colour (the bubble's
 		// margin the working copy kept there too).
-		cands := []int{witness}
 		for o := range sides {
 			if o != s && sides[o] {
 				if l := f.edgeLine(r, o); l >= 0 {
@@ -220,6 +224,29 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 			out.Min.X = f.refine(false, p, 1, a, b, f.width)
 		default:
 			out.Max.X = f.refine(false, p+1, 1, a, b, f.width)
+		}
+	}
+	return out
+}
+
+// outsideLumas is the bubble's luma as witnessed outside a side: the
+// median of line p, and of the next two lines outward (dir) that are one
+// colour. The line just outside is often blended with the picture by
+// resizing and JPEG's halved chroma, while a bubble's margin is a few
+// pixels wide.
+func (f *fullLuma) outsideLumas(horizontal bool, p, dir, a, b int) []int {
+	out := []int{f.medianLine(horizontal, p, a, b)}
+	for q := p + dir; (q-p)*dir <= 2; q += dir {
+		m := f.medianLine(horizontal, q, a, b)
+		if m < 0 || f.nearShare(horizontal, q, a, b, m) < bubbleShare {
+			continue
+		}
+		dup := false
+		for _, v := range out {
+			dup = dup || (v-m <= 2 && m-v <= 2)
+		}
+		if !dup {
+			out = append(out, m)
 		}
 	}
 	return out
