@@ -38,13 +38,24 @@ func cropFractions() [][2]float64 {
 }
 
 // hashCrops computes the item variants of a known photo: the PDQ hash of
-// each crop of the grid but the whole photo.
+// each crop of the grid but the whole photo, then of each of its parts
+// without a band along one side (partvariants.go).
 func (h *Hasher) hashCrops(img *media.Image, out *Hashes) error {
-	rgb, w, hgt := reducedRGB(img, cropSide)
 	ph := h.pdqPool.Get().(*pdq.Hasher)
 	defer h.pdqPool.Put(ph)
+	src := newCropSource(img)
+	add := func(name string, r image.Rectangle) error {
+		res, err := src.hash(ph, r)
+		if err != nil {
+			return fmt.Errorf("matcher: pdq of a crop: %w", err)
+		}
+		if res.Quality >= DefaultMinPDQQuality { // a flat crop identifies nothing
+			out.ItemVariants = append(out.ItemVariants, ItemVariant{Name: name, Signal: mustSignal(PDQ, res.Hash[:])})
+		}
+		return nil
+	}
+	w, hgt := src.w, src.h
 	fr := cropFractions()
-	buf := make([]byte, 0, len(rgb))
 	for _, x := range fr {
 		for _, y := range fr {
 			if x == [2]float64{} && y == [2]float64{} {
@@ -52,21 +63,41 @@ func (h *Hasher) hashCrops(img *media.Image, out *Hashes) error {
 			}
 			r := image.Rect(int(x[0]*float64(w)+0.5), int(y[0]*float64(hgt)+0.5),
 				w-int(x[1]*float64(w)+0.5), hgt-int(y[1]*float64(hgt)+0.5))
-			buf = buf[:0]
-			for row := r.Min.Y; row < r.Max.Y; row++ {
-				buf = append(buf, rgb[(row*w+r.Min.X)*3:(row*w+r.Max.X)*3]...)
+			if err := add(cropName(x, y), r); err != nil {
+				return err
 			}
-			res, err := ph.Hash(buf, r.Dx(), r.Dy(), 3)
-			if err != nil {
-				return fmt.Errorf("matcher: pdq of a crop: %w", err)
-			}
-			if res.Quality < DefaultMinPDQQuality {
-				continue // a flat crop identifies nothing
-			}
-			out.ItemVariants = append(out.ItemVariants, ItemVariant{Name: cropName(x, y), Signal: mustSignal(PDQ, res.Hash[:])})
+		}
+	}
+	for _, side := range partSides {
+		if err := add(partName(side), partRect(side, w, hgt)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// cropSource is the known photo reduced to cropSide, which its crops are
+// cut from: averaged, not sampled as PDQ squashes, because the crops of
+// the averaged copy came as close to the corpus's cropped copies (67% of
+// 5% crops within 22 bits either way) for a fraction of the copying.
+type cropSource struct {
+	rgb  []byte
+	w, h int
+	buf  []byte
+}
+
+func newCropSource(img *media.Image) *cropSource {
+	rgb, w, h := reducedRGB(img, cropSide)
+	return &cropSource{rgb: rgb, w: w, h: h, buf: make([]byte, 0, len(rgb))}
+}
+
+// hash returns the PDQ hash of the part r of the reduced photo.
+func (s *cropSource) hash(ph *pdq.Hasher, r image.Rectangle) (pdq.Result, error) {
+	s.buf = s.buf[:0]
+	for row := r.Min.Y; row < r.Max.Y; row++ {
+		s.buf = append(s.buf, s.rgb[(row*s.w+r.Min.X)*3:(row*s.w+r.Max.X)*3]...)
+	}
+	return ph.Hash(s.buf, r.Dx(), r.Dy(), 3)
 }
 
 // cropName says which crop an item variant is, for the evidence.

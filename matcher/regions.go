@@ -12,12 +12,10 @@ import (
 // hashRegions finds the pictures inside a photo (framed, padded,
 // captioned, in a screenshot, or shown with another) and PDQ-hashes each,
 // as found and mirrored, so that a re-post is found from the original's
-// PDQ hash alone.
+// PDQ hash alone; then the photo's parts without a band along one side
+// (partvariants.go), which find a copy with a corner logo in a media bank.
 func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 	found := region.Find(img.Pix, img.Width, img.Height, img.Channels)
-	if len(found) == 0 {
-		return nil
-	}
 	ph := h.regionPool.Get().(*pdq.Hasher)
 	defer h.regionPool.Put(ph)
 	for _, r := range found {
@@ -41,7 +39,7 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 			PDQ: res.Hash, Mirrored: res.Dihedral[pdq.FlipY], Quality: res.Quality,
 		})
 	}
-	return nil
+	return h.hashParts(img, out) // partvariants.go
 }
 
 // scaleRect maps r from a w×h image to a tw×th one.

@@ -1,0 +1,89 @@
+package matcher
+
+import (
+	"fmt"
+	"image"
+
+	"github.com/atkm/herken/matcher/media"
+	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/region"
+)
+
+// A logo or a watermark stamped in a corner of a re-post changes too much
+// of the picture for its PDQ hash to stay within the threshold of the
+// known photo's (a badge of 14-22% of a side moved 56% of the corpus's
+// copies out of reach). No crop of the known photo leaves a corner out,
+// so herken leaves the corner out on both sides: a known photo in a
+// media bank stores the hashes of its parts without one band along a side
+// (item variants), and a query is also looked up by the same parts of
+// itself (query variants, as regions). A mark in a corner lies inside the
+// band along one of the two sides that meet there, so for every corner
+// the query's part without that band is the stored part without it, the
+// mark gone from both.
+
+// partBand is the share of a side a part leaves out: a corner logo
+// covering up to 5% of the picture's area, 2% of the width from the edges,
+// reaches 24% into a square picture; a four-to-one text watermark of the
+// same area reaches 13% down from the top or up from the bottom.
+const partBand = 0.25
+
+// partSides are the sides along which a part leaves a band out, in the
+// order their hashes are stored and looked up.
+var partSides = [...]string{"top", "bottom", "left", "right"}
+
+// partRect returns the part of a w×h picture without the band along side.
+func partRect(side string, w, h int) image.Rectangle {
+	bw, bh := int(partBand*float64(w)+0.5), int(partBand*float64(h)+0.5)
+	r := image.Rect(0, 0, w, h)
+	switch side {
+	case "top":
+		r.Min.Y = bh
+	case "bottom":
+		r.Max.Y = h - bh
+	case "left":
+		r.Min.X = bw
+	case "right":
+		r.Max.X = w - bw
+	}
+	return r
+}
+
+// partName names a stored part in the evidence: "a stored part (...) of
+// the known item".
+func partName(side string) string {
+	return fmt.Sprintf("part (the %s %.0f%% left out, where a corner logo or watermark may be)", side, 100*partBand)
+}
+
+// partDescription describes a query's part as a region.
+func partDescription(side string) string {
+	return fmt.Sprintf("the picture without its %s %.0f%%, where a corner logo or watermark may be", side, 100*partBand)
+}
+
+// PartKind is the Region.Kind of a query variant that is a part of the
+// picture with a band along one side left out.
+const PartKind = "part"
+
+// hashParts adds the query variants of a photo's parts, each as a region
+// (as found and mirrored, as regions are looked up), in the photo's own
+// pixels.
+func (h *Hasher) hashParts(img *media.Image, out *Hashes) error {
+	ph := h.regionPool.Get().(*pdq.Hasher)
+	defer h.regionPool.Put(ph)
+	for _, side := range partSides {
+		r := partRect(side, img.Width, img.Height)
+		crop, w, ht := region.Squashed(img.Pix, img.Width, img.Height, img.Channels, r)
+		if h.cfg.PDQFullResolution {
+			crop, w, ht = region.Crop(img.Pix, img.Width, img.Height, img.Channels, r), r.Dx(), r.Dy()
+		}
+		res, err := ph.Hash(crop, w, ht, img.Channels)
+		if err != nil {
+			return fmt.Errorf("matcher: pdq of a part: %w", err)
+		}
+		r = scaleRect(r, img.Width, img.Height, out.Width, out.Height)
+		out.Regions = append(out.Regions, RegionHash{
+			Region: Region{X: r.Min.X, Y: r.Min.Y, Width: r.Dx(), Height: r.Dy(), Kind: PartKind, Description: partDescription(side)},
+			PDQ:    res.Hash, Mirrored: res.Dihedral[pdq.FlipY], Quality: res.Quality,
+		})
+	}
+	return nil
+}
