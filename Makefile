@@ -17,7 +17,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs chromium ffmpeg python3-tz python3-requests
 DEMO_DIR    ?= demo-data
 
-.PHONY: all setup build test test-all test-turbo test-purego test-race bench bench-run bench-quick corpus accuracy negative identification fuzz fuzz-short crash loadtest screenshots lint demo clean
+.PHONY: all setup build test test-all test-turbo test-purego test-race bench bench-run bench-quick corpus accuracy negative identification fuzz fuzz-short crash cluster-test loadtest screenshots lint demo clean
 
 all: build
 
@@ -161,6 +161,13 @@ fuzz-short:
 CRASH_ROUNDS ?= 30
 crash: setup
 	HERKEN_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test $(GOFLAGS_TAGS) -count=1 -run '^TestCrashDuringIngest$$' -v ./cmd/herken/
+
+# cluster-test runs the cluster mode's tests the long way: 1000 writes for
+# the freshness figures, and the fault test (3 NATS nodes and 3 replicas as
+# processes under ingest and lookups) killing and restarting every NATS
+# node and replica in turn. make test runs them short.
+cluster-test: setup
+	HERKEN_CLUSTER_TEST_LONG=1 $(GO) test $(GOFLAGS_TAGS) -count=1 -v -run 'Apply|Follow|Replica|CutOff|Folder|Cluster' ./index/ ./cluster/... ./cmd/herken/
 
 # loadtest starts herken serve on loopback with the demo bank and drives it
 # for LOAD_DURATION with lookups and uploads; the results (throughput,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -149,7 +150,10 @@ func TestReplicasApplyTheSameStream(t *testing.T) {
 	// to its effect on the other, over a few hundred writes, alternating
 	// additions and retractions.
 	n := 200
-	if testing.Short() {
+	switch {
+	case os.Getenv("HERKEN_CLUSTER_TEST_LONG") != "":
+		n = 1000
+	case testing.Short():
 		n = 60
 	}
 	var adds, retracts []time.Duration

@@ -40,39 +40,90 @@ func FreePort(t testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// Start starts n routed nodes (n = 1: a single server, no cluster) and
-// stops them at the test's end.
+// NodeConfig is one node of a test cluster: its name, ports, routes to
+// the others and storage folder. It is JSON, to hand it to a node run in
+// another process (RunNode).
+type NodeConfig struct {
+	Name        string   `json:"name"`
+	Port        int      `json:"port"`
+	ClusterPort int      `json:"cluster_port"`
+	Routes      []string `json:"routes"`
+	Dir         string   `json:"dir"`
+	// NoAdvertise keeps clients to the URLs they were given, so that a
+	// test's proxy stays in their way.
+	NoAdvertise bool `json:"no_advertise"`
+}
+
+// Plan returns the configs of an n-node cluster on free loopback ports,
+// storing under dir (n = 1: a single server, no cluster).
+func Plan(t testing.TB, n int, dir string) []NodeConfig {
+	t.Helper()
+	var routes []string
+	nodes := make([]NodeConfig, n)
+	for i := range n {
+		nodes[i] = NodeConfig{Name: fmt.Sprintf("n%d", i+1), Port: FreePort(t), Dir: filepath.Join(dir, fmt.Sprintf("n%d", i+1))}
+		if n > 1 {
+			nodes[i].ClusterPort = FreePort(t)
+			routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", nodes[i].ClusterPort))
+		}
+	}
+	for i := range nodes {
+		nodes[i].Routes = routes
+	}
+	return nodes
+}
+
+// URL is the node's client URL.
+func (n NodeConfig) URL() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.Port) }
+
+func (n NodeConfig) options() *server.Options {
+	o := &server.Options{
+		ServerName: n.Name,
+		Host:       "127.0.0.1",
+		Port:       n.Port,
+		JetStream:  true,
+		StoreDir:   n.Dir,
+		NoLog:      true,
+		NoSigs:     true,
+		// Small limits: a test machine's memory is shared.
+		JetStreamMaxMemory: 64 << 20,
+		JetStreamMaxStore:  1 << 30,
+	}
+	if len(n.Routes) > 0 {
+		o.Cluster = server.ClusterOpts{Name: "herken-test", Host: "127.0.0.1", Port: n.ClusterPort, NoAdvertise: n.NoAdvertise}
+		o.Routes = server.RoutesFromStr(strings.Join(n.Routes, ","))
+	}
+	return o
+}
+
+// RunNode runs one node in this process until stop is closed: for a test
+// binary re-executed as a NATS node process. ready is called once it
+// takes connections.
+func RunNode(n NodeConfig, ready func(), stop <-chan struct{}) error {
+	s, err := server.NewServer(n.options())
+	if err != nil {
+		return err
+	}
+	go s.Start()
+	if !s.ReadyForConnections(30 * time.Second) {
+		s.Shutdown()
+		return fmt.Errorf("clustertest: node %s did not start", n.Name)
+	}
+	ready()
+	<-stop
+	s.Shutdown()
+	s.WaitForShutdown()
+	return nil
+}
+
+// Start starts n routed nodes in this process (n = 1: a single server,
+// no cluster) and stops them at the test's end.
 func Start(t testing.TB, n int) *NATS {
 	t.Helper()
 	c := &NATS{t: t}
-	dir := t.TempDir()
-	routes := make([]string, n)
-	clusterPorts := make([]int, n)
-	for i := range n {
-		clusterPorts[i] = FreePort(t)
-		routes[i] = fmt.Sprintf("nats-route://127.0.0.1:%d", clusterPorts[i])
-	}
-	for i := range n {
-		o := &server.Options{
-			ServerName: fmt.Sprintf("n%d", i+1),
-			Host:       "127.0.0.1",
-			Port:       FreePort(t),
-			JetStream:  true,
-			StoreDir:   filepath.Join(dir, fmt.Sprintf("n%d", i+1)),
-			NoLog:      true,
-			NoSigs:     true,
-			// Small limits: a test machine's memory is shared.
-			JetStreamMaxMemory: 64 << 20,
-			JetStreamMaxStore:  1 << 30,
-		}
-		if n > 1 {
-			o.Cluster = server.ClusterOpts{Name: "herken-test", Host: "127.0.0.1", Port: clusterPorts[i],
-				// Clients keep to the URLs they were given, so that a
-				// test's proxy stays in their way.
-				NoAdvertise: true}
-			o.Routes = server.RoutesFromStr(strings.Join(routes, ","))
-		}
-		c.opts = append(c.opts, o)
+	for _, node := range Plan(t, n, t.TempDir()) {
+		node.NoAdvertise = true
+		c.opts = append(c.opts, node.options())
 		c.nodes = append(c.nodes, nil)
 	}
 	for i := range n {
