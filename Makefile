@@ -167,7 +167,7 @@ crash: setup
 # processes under ingest and lookups) killing and restarting every NATS
 # node and replica in turn. make test runs them short.
 cluster-test: setup
-	HERKEN_CLUSTER_TEST_LONG=1 $(GO) test $(GOFLAGS_TAGS) -count=1 -v -run 'Apply|Follow|Replica|CutOff|Folder|Cluster' ./index/ ./cluster/... ./cmd/herken/
+	HERKEN_CLUSTER_TEST_LONG=1 $(GO) test $(GOFLAGS_TAGS) -count=1 -v -run 'Apply|Follow|Replica|CutOff|FolderWithContent|Cluster' ./index/ ./cluster/... ./cmd/herken/
 
 # loadtest starts herken serve on loopback with the demo bank and drives it
 # for LOAD_DURATION with lookups and uploads; the results (throughput,

@@ -114,7 +114,6 @@ type clusterImport struct {
 	ctx     context.Context
 	cl      *cluster.Cluster
 	w       *cluster.Writer
-	bank    string
 	seq     uint64
 	items   int
 	changes int
