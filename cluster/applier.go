@@ -137,6 +137,10 @@ func (a *Applier) apply(msg jetstream.Msg) error {
 		res.Item, res.Err = a.content.RetractAt(at, ch.ID, ch.Reason, ch.By)
 	case OpReactivate:
 		res.Item, res.Err = a.content.ReactivateAt(at, ch.ID, ch.Reason, ch.By)
+	case OpQuarantine:
+		res.Item, res.Err = a.content.QuarantineAt(at, ch.ID, *ch.Quarantine)
+	case OpRelease:
+		res.Item, res.Err = a.content.ReleaseAt(at, ch.ID, ch.Reason, ch.By)
 	}
 	if a.content.Version() < seq {
 		// Not a refusal: this node failed (I/O, a full disk). The change

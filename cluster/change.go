@@ -22,6 +22,8 @@ const (
 	OpAddItems   Op = "add_items"   // Items
 	OpRetract    Op = "retract"     // ID, Reason, By
 	OpReactivate Op = "reactivate"  // ID, Reason, By
+	OpQuarantine Op = "quarantine"  // ID, Quarantine
+	OpRelease    Op = "release"     // ID, Reason, By
 )
 
 // Change is one change of the known content, as stored in the stream. It
@@ -30,13 +32,15 @@ const (
 // Times are not in it: the stream's timestamp of the message is the time
 // of the change.
 type Change struct {
-	V      int          `json:"v"`
-	Op     Op           `json:"op"`
-	Bank   *known.Bank  `json:"bank,omitempty"`
-	Items  []known.Item `json:"items,omitempty"`
-	ID     uint64       `json:"id,omitempty"`
-	Reason string       `json:"reason,omitempty"`
-	By     string       `json:"by,omitempty"`
+	V     int          `json:"v"`
+	Op    Op           `json:"op"`
+	Bank  *known.Bank  `json:"bank,omitempty"`
+	Items []known.Item `json:"items,omitempty"`
+	ID    uint64       `json:"id,omitempty"`
+	// Quarantine is why an item's matches are held back.
+	Quarantine *known.Quarantine `json:"quarantine,omitempty"`
+	Reason     string            `json:"reason,omitempty"`
+	By         string            `json:"by,omitempty"`
 }
 
 func (c Change) subject() string { return subjectPrefix + string(c.Op) }
@@ -52,7 +56,11 @@ func (c Change) check() error {
 		if len(c.Items) == 0 {
 			return fmt.Errorf("cluster: an %s change without items", c.Op)
 		}
-	case OpRetract, OpReactivate:
+	case OpQuarantine:
+		if c.ID == 0 || c.Quarantine == nil {
+			return fmt.Errorf("cluster: a %s change without an item id or a quarantine", c.Op)
+		}
+	case OpRetract, OpReactivate, OpRelease:
 		if c.ID == 0 {
 			return fmt.Errorf("cluster: a %s change without an item id", c.Op)
 		}

@@ -26,9 +26,12 @@
 // ids are given in apply order, so replicas that start empty agree on
 // every id and every record.
 //
-// Feedback on matches, quarantine and synced sources' checkpoints are not
-// in the stream yet: they are refused on a replica (index.ErrReplica)
-// rather than let a local write take a version of the stream.
+// Quarantines and releases are changes of the stream too (they change
+// what matches). Analysts' feedback on matches and synced sources'
+// checkpoints are not known content and stay in each replica's own
+// folder for now; any other write of the known content made on a replica
+// outside the stream is refused (index.ErrReplica) rather than let it
+// take a version of the stream.
 //
 // # Staleness
 //

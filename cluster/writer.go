@@ -189,6 +189,17 @@ func (w *Writer) Reactivate(id uint64, reason, by string) (known.Item, error) {
 	return w.setStatus(OpReactivate, id, reason, by)
 }
 
+// Quarantine holds back an item's matches, through the cluster.
+func (w *Writer) Quarantine(id uint64, q known.Quarantine) (known.Item, error) {
+	res, err := w.write(Change{Op: OpQuarantine, ID: id, Quarantine: &q})
+	return res.Item, err
+}
+
+// Release ends an item's quarantine, through the cluster.
+func (w *Writer) Release(id uint64, reason, by string) (known.Item, error) {
+	return w.setStatus(OpRelease, id, reason, by)
+}
+
 func (w *Writer) setStatus(op Op, id uint64, reason, by string) (known.Item, error) {
 	if strings.TrimSpace(reason) == "" {
 		return known.Item{}, index.ErrNoReason

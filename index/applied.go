@@ -136,6 +136,18 @@ func (s *Content) ReactivateAt(at At, id uint64, reason, by string) (known.Item,
 	return it, s.passed(at, err)
 }
 
+// QuarantineAt is Quarantine at a place of a log.
+func (s *Content) QuarantineAt(at At, id uint64, q known.Quarantine) (known.Item, error) {
+	it, err := s.quarantine(&at, id, q)
+	return it, s.passed(at, err)
+}
+
+// ReleaseAt is Release at a place of a log.
+func (s *Content) ReleaseAt(at At, id uint64, reason, by string) (known.Item, error) {
+	it, err := s.release(&at, id, reason, by)
+	return it, s.passed(at, err)
+}
+
 // PassAt moves the version to at without a change: for a place of the log
 // that holds no change this index applies (one it cannot decode, say).
 func (s *Content) PassAt(at At) error { return s.passed(at, nil) }
@@ -170,5 +182,6 @@ func refusal(err error) bool {
 	var invalid *known.InvalidError
 	return errors.As(err, &invalid) ||
 		errors.Is(err, ErrBankExists) || errors.Is(err, ErrBankNotFound) || errors.Is(err, ErrItemNotFound) ||
-		errors.Is(err, ErrAlreadyRetracted) || errors.Is(err, ErrNotRetracted) || errors.Is(err, ErrNoReason)
+		errors.Is(err, ErrAlreadyRetracted) || errors.Is(err, ErrNotRetracted) || errors.Is(err, ErrNoReason) ||
+		errors.Is(err, ErrNotQuarantined)
 }

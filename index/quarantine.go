@@ -26,9 +26,13 @@ func quarantineKey(id uint64) []byte {
 // candidates. Quarantining an item already quarantined changes nothing.
 // The index version grows, as what matches changed.
 func (s *Content) Quarantine(id uint64, q known.Quarantine) (known.Item, error) {
-	q.At = s.opts.Now().UTC()
+	return s.quarantine(nil, id, q)
+}
+
+func (s *Content) quarantine(at *At, id uint64, q known.Quarantine) (known.Item, error) {
 	var it *known.Item
-	_, err := s.update(func(txn *badger.Txn) error {
+	_, err := s.updateAt(at, func(txn *badger.Txn) error {
+		q.At = s.at.Time
 		var err error
 		if it, err = readItem(txn, id); err != nil {
 			return err
@@ -53,12 +57,16 @@ func (s *Content) Quarantine(id uint64, q known.Quarantine) (known.Item, error) 
 // Release ends an item's quarantine: its matches are reported again. The
 // reason and who released it go to its history.
 func (s *Content) Release(id uint64, reason, by string) (known.Item, error) {
+	return s.release(nil, id, reason, by)
+}
+
+func (s *Content) release(at *At, id uint64, reason, by string) (known.Item, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return known.Item{}, ErrNoReason
 	}
 	var it *known.Item
-	_, err := s.update(func(txn *badger.Txn) error {
+	_, err := s.updateAt(at, func(txn *badger.Txn) error {
 		var err error
 		if it, err = readItem(txn, id); err != nil {
 			return err
@@ -68,7 +76,7 @@ func (s *Content) Release(id uint64, reason, by string) (known.Item, error) {
 		}
 		it.Quarantine = nil
 		it.History = append(it.History, known.StatusChange{Status: known.Released,
-			Retraction: known.Retraction{Reason: reason, By: by, At: s.opts.Now().UTC()}})
+			Retraction: known.Retraction{Reason: reason, By: by, At: s.at.Time}})
 		if err := txn.Delete(quarantineKey(id)); err != nil {
 			return err
 		}

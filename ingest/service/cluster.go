@@ -9,6 +9,7 @@ import (
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/importer"
 	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
 )
 
 // ContentWriter changes the known content: the index itself on a single
@@ -20,6 +21,8 @@ type ContentWriter interface {
 	CreateBank(matcher.Bank) (uint64, error)
 	UpdateBank(name string, fn func(*matcher.Bank) error) (matcher.Bank, error)
 	Reactivate(id uint64, reason, by string) (matcher.Item, error)
+	Quarantine(id uint64, q known.Quarantine) (matcher.Item, error)
+	Release(id uint64, reason, by string) (matcher.Item, error)
 }
 
 var (

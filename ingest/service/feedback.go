@@ -38,7 +38,7 @@ func (h *contentHandlers) feedback(c *call) error {
 	if q, ok := known.QuarantineFor(f); ok && v == known.FalsePositive {
 		// Verdicts feed the quarantine: enough doubt holds the item's
 		// matches back until an analyst releases or retracts it.
-		it, err := h.content.Quarantine(id, q)
+		it, err := h.writer.Quarantine(id, q)
 		if err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func (h *contentHandlers) release(c *call) error {
 	if err := c.decodeJSON(&req); err != nil {
 		return err
 	}
-	it, err := h.content.Release(id, req.Reason, c.actor())
+	it, err := h.writer.Release(id, req.Reason, c.actor())
 	if err != nil {
 		return err
 	}

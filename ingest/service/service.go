@@ -179,7 +179,7 @@ func New(cfg Config) (*Service, error) {
 	s.metrics.set.NewGauge("herken_held_body_bytes", func() float64 { return float64(s.budget.inUse()) })
 	s.match = &matchHandlers{cfg: &s.cfg, log: cfg.Logger, matcher: m, hasher: h, budget: s.budget,
 		metrics: s.metrics, content: db.Content(), audit: db.AuditLog()}
-	s.match.flood = newFloodGuard(cfg.FloodLimit, db.Content().Quarantine, cfg.Logger, s.metrics)
+	s.match.flood = newFloodGuard(cfg.FloodLimit, writer.Quarantine, cfg.Logger, s.metrics)
 	content := &contentHandlers{cfg: &s.cfg, content: db.Content(), writer: writer, itemHasher: ih, budget: s.budget, flood: s.match.flood}
 	access := &accessHandlers{keys: db.APIKeys(), audit: db.AuditLog()}
 	auth := &authenticator{keys: db.APIKeys(), insecure: cfg.InsecureNoAuth}
