@@ -63,23 +63,33 @@ func (c *Cluster) NewApplier(content *index.Content) (*Applier, error) {
 // index holds.
 func (a *Applier) Run(ctx context.Context) {
 	go a.poll(ctx)
+	wait := 250 * time.Millisecond
 	for ctx.Err() == nil {
-		err := a.follow(ctx)
+		started, err := a.follow(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		a.setFailure(err)
-		a.c.log.Warn("cluster: applying the stream stopped; resuming", "applied", a.content.Version(), "err", err)
+		if started {
+			wait = 250 * time.Millisecond
+		}
+		// Warn once per outage, not at every retry while NATS is away.
+		if a.setFailure(err) {
+			a.c.log.Warn("cluster: applying the stream stopped; retrying", "applied", a.content.Version(), "err", err)
+		} else {
+			a.c.log.Debug("cluster: applying the stream stopped; retrying", "applied", a.content.Version(), "err", err)
+		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, 4*time.Second)
 	}
 }
 
 // follow reads the stream from the sequence after the index's version and
-// applies each message, until an error or ctx ends.
-func (a *Applier) follow(ctx context.Context) error {
+// applies each message, until an error or ctx ends. started says whether
+// it got as far as reading.
+func (a *Applier) follow(ctx context.Context) (started bool, err error) {
 	cctx, cancel := context.WithTimeout(ctx, a.c.opts.Timeout)
 	cons, err := a.c.js.OrderedConsumer(cctx, StreamName, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
@@ -87,11 +97,14 @@ func (a *Applier) follow(ctx context.Context) error {
 	})
 	cancel()
 	if err != nil {
-		return fmt.Errorf("cluster: reading the stream: %w", err)
+		return false, fmt.Errorf("cluster: reading the stream: %w", err)
 	}
 	msgs, err := cons.Messages()
 	if err != nil {
-		return fmt.Errorf("cluster: reading the stream: %w", err)
+		return false, fmt.Errorf("cluster: reading the stream: %w", err)
+	}
+	if a.setFailure(nil) {
+		a.c.log.Info("cluster: reading the stream again", "from", a.content.Version()+1)
 	}
 	stop := context.AfterFunc(ctx, msgs.Stop)
 	defer stop()
@@ -99,10 +112,10 @@ func (a *Applier) follow(ctx context.Context) error {
 	for {
 		msg, err := msgs.Next()
 		if err != nil {
-			return err
+			return true, err
 		}
 		if err := a.apply(msg); err != nil {
-			return err
+			return true, err
 		}
 	}
 }
@@ -147,7 +160,6 @@ func (a *Applier) apply(msg jetstream.Msg) error {
 		// is applied again when reading resumes.
 		return fmt.Errorf("cluster: applying change %d: %w", seq, res.Err)
 	}
-	a.setFailure(nil)
 	a.mu.Lock()
 	if w, ok := a.waiters[msg.Headers().Get(nats.MsgIdHdr)]; ok {
 		w <- res
@@ -201,10 +213,14 @@ func (a *Applier) contact(last uint64) {
 	}
 }
 
-func (a *Applier) setFailure(err error) {
+// setFailure records why applying stopped (nil: it runs), and reports
+// whether that changes the state from running to stopped or back.
+func (a *Applier) setFailure(err error) bool {
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	changed := (a.failure == nil) != (err == nil)
 	a.failure = err
-	a.mu.Unlock()
+	return changed
 }
 
 // poll asks the stream for its last sequence every second, so that a

@@ -54,6 +54,15 @@ var keyLog = []byte("\x00meta/log")
 // place sets s.at for the write about to be made. Called with writeM held.
 func (s *Content) place(at *At, current uint64) error {
 	if at == nil {
+		if !s.logChecked {
+			// A folder that followed a log stays a replica when opened
+			// by a single node: a write of its own would take a
+			// version the log gives to another change.
+			if _, err := s.logID(); err == nil {
+				s.replica.Store(true)
+			}
+			s.logChecked = true
+		}
 		if s.replica.Load() {
 			return ErrReplica
 		}
@@ -98,6 +107,17 @@ func (s *Content) Follow(id string) error {
 	}
 	s.replica.Store(true)
 	return nil
+}
+
+// logID reads the id of the log the store follows.
+func (s *Content) logID() (string, error) {
+	var id string
+	err := s.db.View(func(txn *badger.Txn) error {
+		v, err := getValue(txn, keyLog)
+		id = string(v)
+		return err
+	})
+	return id, err
 }
 
 // CreateBankAt is CreateBank at a place of a log.

@@ -110,6 +110,11 @@ func TestApplyAtIsDeterministicAndResumes(t *testing.T) {
 	if b.Version() != 8 {
 		t.Fatalf("reopened at version %d, want 8", b.Version())
 	}
+	// Opened by a single node, the replica's folder takes no write of
+	// its own.
+	if _, err := b.CreateBank(known.Bank{Name: "c", Enabled: true, Categories: []known.Category{known.Incitement}}); !errors.Is(err, ErrReplica) {
+		t.Fatalf("a single-node write to a replica's folder: %v, want ErrReplica", err)
+	}
 	if err := b.Follow("log-2"); !errors.Is(err, ErrOtherLog) {
 		t.Fatalf("follow another log: %v", err)
 	}

@@ -42,6 +42,9 @@ type Content struct {
 	// replica is set once the content follows a replicated log: then
 	// only writes at a place in that log change it (applied.go).
 	replica atomic.Bool
+	// logChecked is set once the store was looked at for a log it
+	// follows (under writeM).
+	logChecked bool
 
 	bg         sync.WaitGroup // background filter rebuilds, waited for by DB.Close
 	rebuilding [maxType]atomic.Bool

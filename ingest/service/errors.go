@@ -93,7 +93,7 @@ func classify(err error) *apiError {
 	case errors.Is(err, index.ErrDiskFull):
 		return errorf(http.StatusInsufficientStorage, "disk_full", "%s", err)
 	case errors.Is(err, cluster.ErrUnavailable):
-		ae := errorf(http.StatusServiceUnavailable, "cluster_unavailable", "this replica cannot reach the cluster; the change was not made: send it again later, or to another replica")
+		ae := errorf(http.StatusServiceUnavailable, "cluster_unavailable", "this replica cannot reach the cluster; the change was not acknowledged: send it again later, or to another replica (an item sent twice is stored once)")
 		ae.retryAfter = 2
 		return ae
 	case errors.As(err, &na):
