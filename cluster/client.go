@@ -2,11 +2,11 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/matcher/known"
 )
 
@@ -28,43 +28,62 @@ func (w *Writer) PublishItems(ctx context.Context, items []known.Item) (uint64, 
 	return seq, len(parts), nil
 }
 
-// BankCreated reports whether the stream holds a change creating the
-// named bank: a client's check before it sends items to a bank. (A bank is
-// never deleted; a creation refused because the bank existed names one
-// that exists too.)
-func (c *Cluster) BankCreated(ctx context.Context, name string) (bool, error) {
-	subject := subjectPrefix + string(OpCreateBank)
+// Bank returns the named bank as the stream's changes make it, replayed
+// the way a replica applies them (its first valid creation, then the
+// settings of each later update): for a client that holds no index but
+// must start from a bank's settings. A bank the stream never created is
+// index.ErrBankNotFound.
+func (c *Cluster) Bank(ctx context.Context, name string) (known.Bank, error) {
+	subjects := []string{subjectPrefix + string(OpCreateBank), subjectPrefix + string(OpSetBank)}
 	ctx, cancel := context.WithTimeout(ctx, 4*c.opts.Timeout)
 	defer cancel()
-	info, err := c.stream.Info(ctx, jetstream.WithSubjectFilter(subject))
+	info, err := c.stream.Info(ctx, jetstream.WithSubjectFilter(subjectPrefix+">"))
 	if err != nil {
-		return false, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return known.Bank{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	if info.State.Subjects[subject] == 0 {
-		return false, nil
+	if info.State.Subjects[subjects[0]] == 0 {
+		return known.Bank{}, fmt.Errorf("%w: %s", index.ErrBankNotFound, name)
 	}
-	cons, err := c.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	cons, err := c.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{FilterSubjects: subjects})
 	if err != nil {
-		return false, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return known.Bank{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	msgs, err := cons.Messages()
 	if err != nil {
-		return false, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return known.Bank{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	defer msgs.Stop()
 	stop := context.AfterFunc(ctx, msgs.Stop)
 	defer stop()
+	var bank *known.Bank
 	for {
 		msg, err := msgs.Next()
 		if err != nil {
-			return false, fmt.Errorf("%w: reading the bank changes: %v", ErrUnavailable, err)
+			return known.Bank{}, fmt.Errorf("%w: reading the bank changes: %v", ErrUnavailable, err)
 		}
-		var ch Change
-		if json.Unmarshal(msg.Data(), &ch) == nil && ch.Bank != nil && ch.Bank.Name == name {
-			return true, nil
+		md, err := msg.Metadata()
+		if err != nil {
+			return known.Bank{}, fmt.Errorf("cluster: a message without metadata: %w", err)
 		}
-		if md, err := msg.Metadata(); err == nil && md.NumPending == 0 {
-			return false, nil
+		if ch, err := decodeChange(msg.Data()); err == nil && ch.Bank.Name == name && ch.Bank.Validate() == nil {
+			switch {
+			case ch.Op == OpCreateBank && bank == nil:
+				bank = ch.Bank
+				bank.CreatedAt = md.Timestamp.UTC()
+				if bank.Categories == nil {
+					bank.Categories = []known.Category{}
+				}
+			case ch.Op == OpSetBank && bank != nil:
+				ch.Bank.CreatedAt, ch.Bank.CreatedBy = bank.CreatedAt, bank.CreatedBy
+				bank = ch.Bank
+			}
+		}
+		if md.NumPending == 0 {
+			break
 		}
 	}
+	if bank == nil {
+		return known.Bank{}, fmt.Errorf("%w: %s", index.ErrBankNotFound, name)
+	}
+	return *bank, nil
 }

@@ -17,6 +17,8 @@
 //	\x00meta/schema            "herken-index/1": marks an initialised store
 //	\x00meta/version           index version, uint64 big-endian
 //	\x00meta/nextid            next item id
+//	\x00meta/log               the replicated log a cluster replica follows
+//	                           (applied.go); absent on a single node
 //	\x00meta/postings/<type>   number of postings of a type, checked at start-up
 //	b/<bank>                   the bank, JSON
 //	i/<id>                     the item, JSON (id: 8 bytes big-endian)
@@ -56,7 +58,9 @@
 //
 // The index version grows by one with every write of the known content
 // and is returned with every lookup, so that a result can be tied to the
-// exact state of the index that produced it. API keys and audit records
+// exact state of the index that produced it. On a cluster replica it is
+// the sequence of the last change applied from the cluster's log
+// (applied.go). API keys and audit records
 // are not known content: writing them leaves the version as it is.
 //
 // # Concurrency

@@ -185,8 +185,9 @@ func bankCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) err
 func bankUpdate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
 	data, asJSON := dataFlag(fs), jsonFlag(fs)
 	set := bankFieldFlags(fs)
-	return func(_ context.Context, pos []string) error {
-		return changeBank(io, *data, "update", pos, set, *asJSON)
+	clusterURLs := clusterFlag(fs)
+	return func(ctx context.Context, pos []string) error {
+		return changeBankIn(ctx, io, *data, *clusterURLs, "update", pos, set, *asJSON)
 	}
 }
 
@@ -195,8 +196,9 @@ func bankEnabler(on bool) func(fs *flag.FlagSet, io *stdio) func(context.Context
 	verb := map[bool]string{true: "enable", false: "disable"}[on]
 	return func(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
 		data, asJSON := dataFlag(fs), jsonFlag(fs)
-		return func(_ context.Context, pos []string) error {
-			return changeBank(io, *data, verb, pos, func(b *matcher.Bank) error {
+		clusterURLs := clusterFlag(fs)
+		return func(ctx context.Context, pos []string) error {
+			return changeBankIn(ctx, io, *data, *clusterURLs, verb, pos, func(b *matcher.Bank) error {
 				b.Enabled = on
 				return nil
 			}, *asJSON)
@@ -206,9 +208,18 @@ func bankEnabler(on bool) func(fs *flag.FlagSet, io *stdio) func(context.Context
 
 // changeBank applies change to the bank named by pos and shows the result.
 func changeBank(io *stdio, data, verb string, pos []string, change func(*matcher.Bank) error, asJSON bool) error {
+	return changeBankIn(context.Background(), io, data, "", verb, pos, change, asJSON)
+}
+
+// changeBankIn is changeBank in the index at data or, with clusterURLs,
+// through that cluster.
+func changeBankIn(ctx context.Context, io *stdio, data, clusterURLs, verb string, pos []string, change func(*matcher.Bank) error, asJSON bool) error {
 	name, err := bankName(verb, pos)
 	if err != nil {
 		return err
+	}
+	if clusterURLs != "" {
+		return changeClusterBank(ctx, io, clusterURLs, name, change, asJSON)
 	}
 	s, err := openStore(data)
 	if err != nil {

@@ -127,16 +127,7 @@ func newClusterImport(ctx context.Context, list string) (*clusterImport, error) 
 	return &clusterImport{ctx: ctx, cl: cl, w: cl.Writer(nil)}, nil
 }
 
-func (ci *clusterImport) Bank(name string) (matcher.Bank, error) {
-	ok, err := ci.cl.BankCreated(ci.ctx, name)
-	if err != nil {
-		return matcher.Bank{}, err
-	}
-	if !ok {
-		return matcher.Bank{}, fmt.Errorf("%w: %s", index.ErrBankNotFound, name)
-	}
-	return matcher.Bank{Name: name}, nil
-}
+func (ci *clusterImport) Bank(name string) (matcher.Bank, error) { return ci.cl.Bank(ci.ctx, name) }
 
 // AddItems sends items; their outcomes are not known here (neither added
 // nor rejected nor present), and are counted by the caller as sent.
@@ -175,5 +166,40 @@ func (ci *clusterImport) report(io *stdio, sum importer.Summary, asJSON bool) er
 	if ci.changes > 0 {
 		printSeq(io, "import", ci.seq)
 	}
+	return nil
+}
+
+// changeClusterBank applies change to the bank's settings as the cluster's
+// stream makes them, and sends the result.
+func changeClusterBank(ctx context.Context, io *stdio, list, name string, change func(*matcher.Bank) error, asJSON bool) error {
+	cl, err := connectCluster(ctx, list, nil)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	b, err := cl.Bank(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := change(&b); err != nil {
+		return err
+	}
+	if b.Name != name {
+		return usagef("a bank cannot be renamed")
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	seq, err := cl.Writer(nil).Publish(ctx, cluster.Change{Op: cluster.OpSetBank, Bank: &b})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(io.out, struct {
+			publishedAnswer
+			Bank matcher.Bank `json:"bank"`
+		}{publishedAnswer{Op: string(cluster.OpSetBank), Seq: seq}, b})
+	}
+	printSeq(io, "bank "+name, seq)
 	return nil
 }

@@ -131,6 +131,14 @@ func TestClusterCLIAndReplicas(t *testing.T) {
 		t.Fatalf("import --cluster into a bank never created: %d %s", code, errOut)
 	}
 
+	code, out, errOut = runCLI(t, "", "bank", "update", "demo", "--cluster", urls, "--description", "from the CLI", "--threshold", "pdq=20")
+	if code != 0 || !strings.Contains(out, "sequence 3") {
+		t.Fatalf("bank update --cluster: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut = runCLI(t, "", "bank", "disable", "nope", "--cluster", urls); code == 0 || !strings.Contains(errOut, "bank not found") {
+		t.Fatalf("bank disable --cluster of a bank never created: %d %s", code, errOut)
+	}
+
 	proxy := clustertest.NewProxy(t, nats.URL(2))
 	a := serveInProcess(t, "--data", filepath.Join(t.TempDir(), "a"), "--cluster", nats.URL(0)+","+nats.URL(1))
 	b := serveInProcess(t, "--data", filepath.Join(t.TempDir(), "b"), "--cluster", proxy.URL())
@@ -140,9 +148,14 @@ func TestClusterCLIAndReplicas(t *testing.T) {
 		}
 	}
 
+	code, _, body := httpCall(t, "GET", b+"/v1/banks/demo", "")
+	if code != 200 || !strings.Contains(string(body), `"description":"from the CLI"`) || !strings.Contains(string(body), `"pdq":20`) {
+		t.Fatalf("the bank on b after bank update --cluster: %d %s", code, body)
+	}
+
 	// An item added through a matches on b; its retraction through b
 	// stops it matching on a.
-	code, _, body := httpCall(t, "POST", a+"/v1/banks/demo/items", `{"signals":[{"type":"md5","value":"`+md5(100)+`"}]}`)
+	code, _, body = httpCall(t, "POST", a+"/v1/banks/demo/items", `{"signals":[{"type":"md5","value":"`+md5(100)+`"}]}`)
 	var added struct{ ID uint64 }
 	if code != 201 || json.Unmarshal(body, &added) != nil || added.ID != 51 {
 		t.Fatalf("add through a: %d %s", code, body)
