@@ -266,15 +266,22 @@ func (a *Applier) Status() Status {
 	if st.StreamLastSeq > st.AppliedSeq {
 		st.Lag = st.StreamLastSeq - st.AppliedSeq
 	}
-	since := time.Since(time.Unix(0, a.lastContact.Load()))
-	st.SecondsSinceContact = since.Seconds()
-	st.Stale = !st.Connected || since > StaleAfter
+	since, stale := a.Stale()
+	st.SecondsSinceContact, st.Stale = since.Seconds(), stale
 	a.mu.Lock()
 	if a.failure != nil && !errors.Is(a.failure, context.Canceled) {
 		st.Error = a.failure.Error()
 	}
 	a.mu.Unlock()
 	return st
+}
+
+// Stale reports whether the replica is cut off from the stream, and for
+// how long it has not heard from it: Status's Stale and
+// SecondsSinceContact, cheap enough for every request.
+func (a *Applier) Stale() (time.Duration, bool) {
+	since := time.Since(time.Unix(0, a.lastContact.Load()))
+	return since, since > StaleAfter || !a.c.nc.IsConnected()
 }
 
 // Writable returns ErrUnavailable while writes cannot reach the cluster.

@@ -251,3 +251,66 @@ func maxOf(ds []time.Duration) time.Duration {
 	}
 	return m
 }
+
+// TestClusterCost compares, in one run, a replica of a 3-node cluster
+// with a single node: the lookup rate (the stream is off the read path)
+// and the rate of a hash-list import through the API (every batch of 500
+// items a change acknowledged by a quorum, then applied). Figures only;
+// make cluster-test runs it.
+func TestClusterCost(t *testing.T) {
+	if os.Getenv("HERKEN_CLUSTER_TEST_LONG") == "" {
+		t.Skip("a measurement: make cluster-test runs it")
+	}
+	nats := clustertest.Start(t, 3)
+	urls := strings.Join(nats.URLs(), ",")
+	if code, _, errOut := runCLI(t, "", "bank", "create", "demo", "--cluster", urls, "--category", "incitement"); code != 0 {
+		t.Fatal(errOut)
+	}
+	single := serveInProcess(t, "--data", newDataDir(t))
+	replica := serveInProcess(t, "--data", filepath.Join(t.TempDir(), "r"), "--cluster", urls)
+
+	const n = 20000
+	var list strings.Builder
+	list.WriteString("type,value\n")
+	for i := range n {
+		fmt.Fprintf(&list, "md5,%032x\n", 0xc057000000+i)
+	}
+	importRate := func(base string) float64 {
+		start := time.Now()
+		code, _, body := httpCall(t, "POST", base+"/v1/banks/demo/import?format=csv", list.String())
+		if code != 200 || !strings.Contains(string(body), fmt.Sprintf(`"added":%d`, n)) {
+			t.Fatalf("import into %s: %d %.300s", base, code, body)
+		}
+		return n / time.Since(start).Seconds()
+	}
+	si, ri := importRate(single), importRate(replica)
+	t.Logf("import of %d md5 through the API: single node %.0f items/s, cluster replica %.0f items/s (%.2fx)", n, si, ri, ri/si)
+
+	lookupRate := func(base string) float64 {
+		const workers, each = 4, 500
+		var wg sync.WaitGroup
+		start := time.Now()
+		for w := range workers {
+			wg.Go(func() {
+				client := &http.Client{Timeout: 10 * time.Second}
+				for i := range each {
+					resp, err := client.Get(fmt.Sprintf("%s/v1/lookup?type=md5&value=%032x", base, 0xc057000000+(w*each+i)%n))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+		}
+		wg.Wait()
+		return workers * each / time.Since(start).Seconds()
+	}
+	var s, r float64
+	for range 3 { // interleaved, so that both see the same machine
+		s += lookupRate(single)
+		r += lookupRate(replica)
+	}
+	t.Logf("lookups over HTTP, 4 clients: single node %.0f/s, cluster replica %.0f/s (%.2fx)", s/3, r/3, r/s)
+}

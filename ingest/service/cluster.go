@@ -43,8 +43,8 @@ const staleHeader = "X-Herken-Stale-Seconds"
 
 // markStale sets staleHeader while the replica is cut off.
 func markStale(ctx *fasthttp.RequestCtx, r *cluster.Applier) {
-	if st := r.Status(); st.Stale {
-		ctx.Response.Header.Set(staleHeader, strconv.FormatFloat(st.SecondsSinceContact, 'f', 1, 64))
+	if since, stale := r.Stale(); stale {
+		ctx.Response.Header.Set(staleHeader, strconv.FormatFloat(since.Seconds(), 'f', 1, 64))
 	}
 }
 
