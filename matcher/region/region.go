@@ -70,6 +70,9 @@ func Find(pix []byte, width, height, channels int) []Region {
 	ps := newLineProfiles(pix, width, height, channels)
 	lined := fromLines(&ps.rows, &ps.cols, width, height)
 	edge := ps.rows.uniformEdge() || ps.cols.uniformEdge()
+	if edge {
+		lined = append(lined, fromBars(&ps.rows, &ps.cols, width, height)...)
+	}
 	ps.release()
 	lined = append(lined, crossPadded(pix, width, height, channels, lined)...)
 	if len(lined) == 0 && !edge {

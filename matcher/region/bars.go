@@ -1,0 +1,192 @@
+package region
+
+import "image"
+
+// Bars are read from the line profiles at full resolution: a run of lines
+// from an edge of the image that are one colour (a letterbox bar, a
+// frame's side, a caption bar whose lines may carry text), ending in a
+// step across nearly the whole line into the picture. The working copy
+// finds most of them too, but its background flood enters a picture that
+// touches the image's other edges (a letterboxed picture spans the whole
+// width) through the picture's own flat dark or light areas, and the
+// component left over no longer has the picture's sides.
+
+// barEnd follows the bar at one end of this axis (from line 0 when dir is
+// 1, from the last line when dir is -1). It returns the picture's first
+// line past the bar (as an exclusive end when dir is -1), the bar's
+// colour, whether lines of the bar carry marks (a caption's text) between
+// plain lines, and ok when the bar is there and ends in a step across the
+// line.
+func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool) {
+	n := p.n
+	if n < 16 {
+		return 0, 0, false, false
+	}
+	first := 0
+	if dir < 0 {
+		first = n - 1
+	}
+	// The two outermost lines are one colour, tightly: a bar is drawn, a
+	// sky shades.
+	if !p.plain(first, -1) || !p.plain(first+dir, -1) {
+		return 0, 0, false, false
+	}
+	colour = p.mean[first+dir]
+	l, text, plainAfter, glyphs := first+2*dir, 0, 0, 0
+	for ; (l-first)*dir < n*45/100; l += dir {
+		if p.plain(l, colour) {
+			if text > 0 {
+				plainAfter++
+			}
+			continue
+		}
+		// A line of text: mostly the bar's colour, or less of it
+		// between many strokes (large letters).
+		// (A line near the bar's colour without marks is JPEG's ringing
+		// next to the text or the picture.)
+		mk := p.marks(l, colour)
+		if sh := p.nearShare(l, colour); sh >= 0.5 || (sh >= 0.3 && mk >= 6) {
+			if mk >= 2 {
+				text++
+				plainAfter = 0
+				glyphs = max(glyphs, mk)
+			}
+			continue
+		}
+		break
+	}
+	if (l-first)*dir >= n*45/100 {
+		return 0, 0, false, false
+	}
+	// The step into the picture: the largest one among the lines the
+	// resizing blended, and it must cross most of the line.
+	e := p.largestStep(l-1, l+2)
+	if dir < 0 {
+		e = p.largestStep(l, l+3)
+	}
+	if max(p.wide[e], p.wide[min(e+1, n-1)]) < 0.5 {
+		return 0, 0, false, false
+	}
+	// Text is several marks along a line, with plain lines between it
+	// and the picture: a bird in a plain sky is one mark.
+	return e, colour, glyphs >= 3 && plainAfter >= 2, true
+}
+
+// marks counts the runs of line l's samples that stand out of colour: the
+// strokes of letters across a caption's line.
+func (p *lineProfile) marks(l int, colour float32) int {
+	runs, in := 0, false
+	for _, v := range p.samples(l) {
+		d := float32(v) - colour
+		off := d > 2*colourTol || d < -2*colourTol
+		if off && !in {
+			runs++
+		}
+		in = off
+	}
+	return runs
+}
+
+// plainTol is the largest difference from a bar line's mean of any of its
+// samples: JPEG keeps a flat colour within a few levels.
+const plainTol = 6
+
+// plain reports whether every sample of line l is within plainTol of its
+// mean and, when colour is not negative, that mean within gapTol of colour.
+func (p *lineProfile) plain(l int, colour float32) bool {
+	if l < 0 || l >= p.n {
+		return false
+	}
+	m := p.mean[l]
+	if colour >= 0 && (m-colour > gapTol || colour-m > gapTol) {
+		return false
+	}
+	for _, v := range p.samples(l) {
+		if d := float32(v) - m; d > plainTol || d < -plainTol {
+			return false
+		}
+	}
+	return true
+}
+
+// nearShare is the share of line l's samples within colourTol of colour.
+func (p *lineProfile) nearShare(l int, colour float32) float64 {
+	near := 0
+	s := p.samples(l)
+	for _, v := range s {
+		if d := float32(v) - colour; d <= colourTol && d >= -colourTol {
+			near++
+		}
+	}
+	return float64(near) / float64(len(s))
+}
+
+// fromBars proposes the picture between bars: on both ends of an axis
+// (letterbox or pillarbox bars, a frame), or on one end when that bar
+// carries text between plain lines (a caption). Both axes' bars are
+// combined into one rectangle.
+func fromBars(rows, cols *lineProfile, width, height int) []scored {
+	var r [4]int
+	var found [4]bool
+	var cap [4]bool
+	var col [4]float32
+	r[left], r[top], r[right], r[bottom] = 0, 0, width, height
+	r[top], col[top], cap[top], found[top] = rows.barEnd(1)
+	r[bottom], col[bottom], cap[bottom], found[bottom] = rows.barEnd(-1)
+	r[left], col[left], cap[left], found[left] = cols.barEnd(1)
+	r[right], col[right], cap[right], found[right] = cols.barEnd(-1)
+	if !found[top] {
+		r[top] = 0
+	}
+	if !found[bottom] {
+		r[bottom] = height
+	}
+	if !found[left] {
+		r[left] = 0
+	}
+	if !found[right] {
+		r[right] = width
+	}
+	// Every bar is one colour, as a frame or bars are drawn; a picture's
+	// own sky and ground seldom are.
+	n, one := 0, true
+	for s, f := range found {
+		if !f {
+			continue
+		}
+		n++
+		for o := range found {
+			if d := col[s] - col[o]; found[o] && (d > 2*colourTol || d < -2*colourTol) {
+				one = false
+			}
+		}
+	}
+	kind, margin := KindBorder, "a uniform border"
+	switch {
+	case one && (n >= 3 || (found[top] && found[bottom]) || (found[left] && found[right])):
+		if !found[left] && !found[right] {
+			kind, margin = KindLetterbox, "letterbox bars"
+		} else if !found[top] && !found[bottom] {
+			kind, margin = KindPillarbox, "pillarbox bars"
+		}
+	case cap[top] || cap[bottom]:
+		// A caption bar above or below: the far end may be the picture's
+		// own flat edge, which stays.
+		kind, margin = KindCaption, "a caption bar"
+		r[left], r[right] = 0, width
+		if !cap[top] {
+			r[top] = 0
+		}
+		if !cap[bottom] {
+			r[bottom] = height
+		}
+	default:
+		return nil
+	}
+	rect := image.Rect(r[left], r[top], r[right], r[bottom])
+	w, h := rect.Dx(), rect.Dy()
+	if w <= 0 || h <= 0 || w*h*100 < 15*width*height || w*h*100 > 94*width*height || w > 5*h || h > 5*w {
+		return nil
+	}
+	return []scored{{Region{Rect: rect, Kind: kind, Size: image.Pt(width, height), Margin: margin}, 0.97}}
+}

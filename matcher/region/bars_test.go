@@ -1,0 +1,115 @@
+package region
+
+import (
+	"image"
+	"image/color"
+	"math/rand"
+	"testing"
+
+	"github.com/atkm/herken/matcher/pdq"
+)
+
+// flatEdged returns a copy of o whose bottom fifth is one dark, slightly
+// noisy colour: night ground, a table in shadow. In a post it runs to the
+// image's left and right edges.
+func flatEdged(o *image.RGBA, rng *rand.Rand) *image.RGBA {
+	w, h := dims(o)
+	out := image.NewRGBA(o.Bounds())
+	copy(out.Pix, o.Pix)
+	for y := h * 4 / 5; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := uint8(14 + rng.Intn(3))
+			out.SetRGBA(x, y, color.RGBA{v, v, v + 2, 255})
+		}
+	}
+	return out
+}
+
+// TestFindBarsAroundFlatEdge finds pictures between bars whose own flat
+// edge runs to the image's sides: the working copy's background flood
+// enters the picture there and leaves a component without the picture's
+// bottom, which an earlier Find then kept whole down to the image's edge.
+// The bars, read at full resolution, still end at the picture's edges.
+func TestFindBarsAroundFlatEdge(t *testing.T) {
+	origs := loadOriginals(t)
+	h := pdq.NewHasher(pdq.Options{Dihedral: true})
+	rng := rand.New(rand.NewSource(3))
+	n := 0
+	for i, o := range origs {
+		w, ht := dims(o.img)
+		if w < ht || i%4 != 0 || n == 4 {
+			continue
+		}
+		n++
+		img := flatEdged(o.img, rng)
+		want := hashRGBA(t, h, img).Hash
+		for _, p := range []struct {
+			name string
+			post post
+		}{
+			{"white letterbox", barred(img, 9, 16, pureWht, nil)},
+			{"caption above", captioned(rng, img, true, false, pureWht, pureBlk)},
+		} {
+			m, truth := reencode(t, p.post, false, 0.8, 80)
+			rs := Find(m.Pix, m.Width, m.Height, m.Channels)
+			if d, at := bestDistance(t, h, m, rs, want); d > matchThreshold {
+				t.Errorf("%s, %s: best region %v is %d bits away; truth %v, regions %v", o.name, p.name, at, d, truth[0], rects(rs))
+			}
+		}
+	}
+	if n < 3 {
+		t.Fatalf("only %d landscape fixtures", n)
+	}
+}
+
+// TestFindBarsNegatives: a photo whose top and bottom rows are one colour
+// is not trimmed when the colour does not end in a straight step across
+// the whole line (a skyline).
+func TestFindBarsNegatives(t *testing.T) {
+	origs := loadOriginals(t)
+	var src *image.RGBA
+	for _, o := range origs {
+		if o.name == "baboon.jpg" {
+			src = o.img
+		}
+	}
+	if src == nil {
+		t.Fatal("baboon fixture missing")
+	}
+	const W, H = 640, 480
+	rng := rand.New(rand.NewSource(9))
+	texture := scale(src, W, H)
+	skyline := make([]int, W)
+	for x := 0; x < W; x += 40 {
+		hgt := 100 + rng.Intn(120)
+		for i := x; i < min(W, x+40); i++ {
+			skyline[i] = hgt
+		}
+	}
+	paint := func(f func(x, y int) (color.RGBA, bool)) *image.RGBA {
+		img := image.NewRGBA(image.Rect(0, 0, W, H))
+		for y := 0; y < H; y++ {
+			for x := 0; x < W; x++ {
+				c, ok := f(x, y)
+				if !ok {
+					c = texture.RGBAAt(x, y)
+				}
+				img.SetRGBA(x, y, c)
+			}
+		}
+		return img
+	}
+	dark := func() color.RGBA { v := uint8(6 + rng.Intn(3)); return color.RGBA{v, v, v + 3, 255} }
+	cases := map[string]*image.RGBA{
+		// Night: a dark sky over a skyline, and the dark street below.
+		"dark sky and street": paint(func(x, y int) (color.RGBA, bool) {
+			return dark(), y < skyline[x] || y >= H-skyline[W-1-x]/3
+		}),
+	}
+	for name, img := range cases {
+		m, _ := reencode(t, post{img: img}, false, 1, 85)
+		for _, r := range Find(m.Pix, m.Width, m.Height, m.Channels) {
+			t.Errorf("%s: trimmed: %s: %s", name, r.Kind, r.Explain())
+		}
+	}
+}
