@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -338,6 +339,28 @@ func sameItems(t *testing.T, a, b []known.Item) {
 		jb, _ := json.Marshal(b[i])
 		if string(ja) != string(jb) {
 			t.Fatalf("item %d differs between replicas:\n%s\n%s", i, ja, jb)
+		}
+	}
+}
+
+func TestConnectSaysWhenNoServerAnswers(t *testing.T) {
+	port := clustertest.FreePort(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_, err := cluster.Connect(ctx, []string{fmt.Sprintf("nats://127.0.0.1:%d", port)}, cluster.Options{Timeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "no NATS server answered at nats://127.0.0.1:") {
+		t.Fatalf("connecting to nothing: %v", err)
+	}
+}
+
+func TestParseURLs(t *testing.T) {
+	got, err := cluster.ParseURLs(" nats://a:4222, ,nats://b:4222")
+	if err != nil || len(got) != 2 || got[1] != "nats://b:4222" {
+		t.Fatalf("ParseURLs: %v %v", got, err)
+	}
+	for _, bad := range []string{"", " , ", "http://a:4222", "a:4222"} {
+		if _, err := cluster.ParseURLs(bad); err == nil {
+			t.Errorf("ParseURLs(%q) accepted", bad)
 		}
 	}
 }

@@ -148,6 +148,9 @@ func (c *Cluster) ensureStream(ctx context.Context) error {
 		c.log.Info("cluster: waiting for the NATS cluster", "err", err)
 		select {
 		case <-ctx.Done():
+			if !c.nc.IsConnected() {
+				return fmt.Errorf("cluster: no NATS server answered at %s", strings.Join(c.nc.Servers(), ","))
+			}
 			return fmt.Errorf("cluster: the stream %s is not available: %w (last: %v)", StreamName, ctx.Err(), err)
 		case <-time.After(wait):
 		}
