@@ -135,6 +135,9 @@ func TestClusterCLIAndReplicas(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "sequence 3") {
 		t.Fatalf("bank update --cluster: %d %s %s", code, out, errOut)
 	}
+	if code, _, errOut = runCLI(t, "", "bank", "promote", "demo", "--cluster", urls); code == 0 || !strings.Contains(errOut, "not shadow") {
+		t.Fatalf("bank promote --cluster of a bank in block mode: %d %s", code, errOut)
+	}
 	if code, _, errOut = runCLI(t, "", "bank", "disable", "nope", "--cluster", urls); code == 0 || !strings.Contains(errOut, "bank not found") {
 		t.Fatalf("bank disable --cluster of a bank never created: %d %s", code, errOut)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/matcher"
 )
 
@@ -28,8 +29,9 @@ func promoted(b *matcher.Bank, from matcher.BankMode) {
 // turn harmless content into matches.
 func bankPromote(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
 	data, asJSON := dataFlag(fs), jsonFlag(fs)
-	return func(_ context.Context, pos []string) error {
-		return changeBank(io, *data, "promote", pos, func(b *matcher.Bank) error {
+	clusterURLs := clusterFlag(fs)
+	return func(ctx context.Context, pos []string) error {
+		return changeBankIn(ctx, io, *data, *clusterURLs, "promote", pos, func(b *matcher.Bank) error {
 			if b.EffectiveMode() != matcher.Shadow {
 				return fmt.Errorf("herken: bank %s is in %s mode, not shadow: only a shadow bank is promoted", b.Name, b.EffectiveMode())
 			}
@@ -92,13 +94,17 @@ func printSetApart(w io.Writer, l matcher.Identification) {
 func itemRelease(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
 	data, asJSON := dataFlag(fs), jsonFlag(fs)
 	reason := fs.String("reason", "", "why its matches are right (required; recorded)")
-	return func(_ context.Context, pos []string) error {
+	clusterURLs := clusterFlag(fs)
+	return func(ctx context.Context, pos []string) error {
 		id, err := itemID("release", pos)
 		if err != nil {
 			return err
 		}
 		if strings.TrimSpace(*reason) == "" {
 			return usagef("item release needs --reason")
+		}
+		if *clusterURLs != "" {
+			return publishChange(ctx, io, *clusterURLs, fmt.Sprintf("item %d", id), cluster.Change{Op: cluster.OpRelease, ID: id, Reason: *reason, By: actor()}, *asJSON)
 		}
 		s, err := openStore(*data)
 		if err != nil {
