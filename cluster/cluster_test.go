@@ -364,3 +364,26 @@ func TestParseURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestChangeOverTheMessageLimitIsRefused(t *testing.T) {
+	nats := clustertest.Start(t, 1)
+	r := startReplica(t, filepath.Join(t.TempDir(), "r"), nats.URLs()...)
+	if _, err := r.writer.CreateBank(known.Bank{Name: "b", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	it := known.Item{Bank: "b", Label: strings.Repeat("x", 2<<20), Signals: []signals.Signal{randomPDQ(rng)}}
+	var invalid *known.InvalidError
+	if _, _, err := r.writer.AddItems([]known.Item{it}); !errors.As(err, &invalid) {
+		t.Fatalf("an item of 2 MiB: %v, want an InvalidError", err)
+	}
+	// Many small items are split into several changes.
+	var items []known.Item
+	for i := range 3000 {
+		items = append(items, known.Item{Bank: "b", Label: strings.Repeat("y", 300) + fmt.Sprint(i), Signals: []signals.Signal{randomPDQ(rng)}})
+	}
+	out, seq, err := r.writer.AddItems(items)
+	if err != nil || len(out) != 3000 || !out[2999].Added || seq < 4 {
+		t.Fatalf("3000 items of 300 bytes: %d outcomes, seq %d, %v", len(out), seq, err)
+	}
+}

@@ -65,8 +65,10 @@ func (w *Writer) publish(ctx context.Context, ch Change, id string) (uint64, boo
 	if err != nil {
 		return 0, false, fmt.Errorf("cluster: encoding a change: %w", err)
 	}
-	if len(data) > maxChangeBytes*2 {
-		return 0, false, fmt.Errorf("cluster: a change of %d bytes is over the limit of %d", len(data), maxChangeBytes*2)
+	// The headers (the message id) take a little of the server's payload
+	// limit.
+	if limit := int(w.c.nc.MaxPayload()) - 1024; limit > 0 && len(data) > limit {
+		return 0, false, &known.InvalidError{Msg: fmt.Sprintf("a change of %d bytes is over the cluster's message limit of %d (an item with that many signals or variants cannot be sent)", len(data), limit)}
 	}
 	if id == "" {
 		id = newMsgID()
