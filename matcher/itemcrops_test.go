@@ -17,7 +17,9 @@ import (
 // TestCroppedCopyFoundThroughItemVariants adds a photo as a known item
 // with its crops' hashes and checks that a copy with 6% cut off the left
 // and 3% off the top, re-encoded, is a match through a stored crop, named
-// in the evidence, while the item without variants does not match it.
+// in the evidence, while the item without variants does not match it. The
+// query is hashed as a match hashes it: the crops meet its trimmed variant
+// halfway.
 func TestCroppedCopyFoundThroughItemVariants(t *testing.T) {
 	data, err := os.ReadFile(fixtures.Path("pdq/debian/opencv-doc/usr/share/doc/opencv-doc/examples/data/baboon.jpg"))
 	if err != nil {
@@ -46,11 +48,11 @@ func TestCroppedCopyFoundThroughItemVariants(t *testing.T) {
 	if err := jpeg.Encode(&buf, crop, &jpeg.Options{Quality: 85}); err != nil {
 		t.Fatal(err)
 	}
-	query, err := matcher.NewHasher(matcher.HasherConfig{Signals: []matcher.SignalType{matcher.PDQ}})
+	query, err := matcher.NewHasher(matcher.HasherConfig{Signals: []matcher.SignalType{matcher.PDQ}, Dihedral: true, Regions: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	qs := matcher.Queries(query.HashBytes(context.Background(), buf.Bytes()), false)
+	qs := matcher.Queries(query.HashBytes(context.Background(), buf.Bytes()), true)
 	bank := matcher.Bank{Name: "a", Enabled: true, Categories: []matcher.Category{matcher.Incitement}}
 	it.Bank, it.Label, it.Categories = "a", "baboon", bank.Categories
 

@@ -3,6 +3,8 @@ package matcher
 import (
 	"fmt"
 	"image"
+	"math"
+	"strconv"
 
 	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
@@ -63,27 +65,46 @@ func partDescription(side string) string {
 // picture with a band along one side left out.
 const PartKind = "part"
 
-// hashParts adds the query variants of a photo's parts, each as a region
-// (as found and mirrored, as regions are looked up), in the photo's own
-// pixels.
+// TrimKind is the Region.Kind of the query variant that is the picture
+// trimmed by trimStep on every side, to meet a known photo's stored crops
+// halfway (itemcrops.go).
+const TrimKind = "trim"
+
+// hashParts adds the query variants a media bank's item variants are
+// meant for, each as a region, in the photo's own pixels: the picture
+// trimmed by trimStep on every side, then its parts without a band along
+// one side (each as found and mirrored, as regions are looked up).
 func (h *Hasher) hashParts(img *media.Image, out *Hashes) error {
 	ph := h.regionPool.Get().(*pdq.Hasher)
 	defer h.regionPool.Put(ph)
-	for _, side := range partSides {
-		r := partRect(side, img.Width, img.Height)
+	add := func(r image.Rectangle, kind, description string) error {
 		crop, w, ht := region.Squashed(img.Pix, img.Width, img.Height, img.Channels, r)
 		if h.cfg.PDQFullResolution {
 			crop, w, ht = region.Crop(img.Pix, img.Width, img.Height, img.Channels, r), r.Dx(), r.Dy()
 		}
 		res, err := ph.Hash(crop, w, ht, img.Channels)
 		if err != nil {
-			return fmt.Errorf("matcher: pdq of a part: %w", err)
+			return fmt.Errorf("matcher: pdq of a %s: %w", kind, err)
 		}
 		r = scaleRect(r, img.Width, img.Height, out.Width, out.Height)
 		out.Regions = append(out.Regions, RegionHash{
-			Region: Region{X: r.Min.X, Y: r.Min.Y, Width: r.Dx(), Height: r.Dy(), Kind: PartKind, Description: partDescription(side)},
+			Region: Region{X: r.Min.X, Y: r.Min.Y, Width: r.Dx(), Height: r.Dy(), Kind: kind, Description: description},
 			PDQ:    res.Hash, Mirrored: res.Dihedral[pdq.FlipY], Quality: res.Quality,
 		})
+		return nil
+	}
+	tx, ty := int(trimStep*float64(img.Width)+0.5), int(trimStep*float64(img.Height)+0.5)
+	if tx > 0 || ty > 0 {
+		trim := fmt.Sprintf("the picture with %s%% trimmed off each side, to meet a stored crop halfway",
+			strconv.FormatFloat(math.Round(400*trimStep)/4, 'f', -1, 64))
+		if err := add(image.Rect(tx, ty, img.Width-tx, img.Height-ty), TrimKind, trim); err != nil {
+			return err
+		}
+	}
+	for _, side := range partSides {
+		if err := add(partRect(side, img.Width, img.Height), PartKind, partDescription(side)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
