@@ -1,0 +1,320 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/atkm/herken/index"
+)
+
+// KeysBucket is the replicated key-value bucket of the cluster's API keys:
+// one entry per key, under its public id, holding its index.APIKey record
+// (the SHA-256 of the secret, never the secret).
+const KeysBucket = "HERKEN_KEYS"
+
+// Keys are the cluster's API keys and roles. Every change is written to
+// the bucket (a revocation as a compare-and-set on the entry's revision,
+// so that two replicas revoking at once are both told the truth); every
+// Keys watches the bucket and keeps an in-memory copy, which Authenticate
+// and List read. A key created or revoked on any replica reaches the
+// others as soon as the bucket's stream delivers the change (milliseconds
+// on a healthy cluster). A replica cut off from NATS keeps authenticating
+// from its last copy, and refuses key changes with ErrUnavailable.
+//
+// The keys' form and checks are index.APIKeys's: hk_<12 hex id>_<43
+// base64url characters of a 256-bit secret>, of which only the SHA-256 is
+// stored, compared in constant time.
+//
+// Keys may be used from concurrent goroutines: the copy is guarded by a
+// read-write lock, written by the watcher goroutine and by the writes made
+// here (each entry only ever moves to a higher revision).
+type Keys struct {
+	kv      jetstream.KeyValue
+	timeout time.Duration
+	now     func() time.Time
+	watcher jetstream.KeyWatcher
+	cancel  context.CancelFunc // ends the watch
+	done    chan struct{}
+
+	mu   sync.RWMutex
+	keys map[string]keyEntry
+}
+
+type keyEntry struct {
+	rec index.APIKey
+	rev uint64
+}
+
+// Keys opens the key bucket (creating it, with as many replicas as the
+// NATS cluster allows up to three) and loads and watches it. It returns
+// once the copy holds every key the bucket held, or fails when ctx ends
+// first. Close stops the watch.
+func (c *Cluster) Keys(ctx context.Context) (*Keys, error) {
+	kv, err := c.ensureBucket(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k := &Keys{kv: kv, timeout: c.opts.Timeout, now: time.Now, keys: map[string]keyEntry{}, done: make(chan struct{})}
+	// The watch lasts as long as its context: until Close, not ctx.
+	wctx, cancel := context.WithCancel(context.Background())
+	k.cancel = cancel
+	k.watcher, err = kv.WatchAll(wctx)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%w: watching %s: %v", ErrUnavailable, KeysBucket, err)
+	}
+	// The watcher sends every entry, then nil once it has sent them all.
+	for loaded := false; !loaded; {
+		select {
+		case e, ok := <-k.watcher.Updates():
+			if !ok {
+				cancel()
+				return nil, fmt.Errorf("%w: the watch of %s ended while loading", ErrUnavailable, KeysBucket)
+			}
+			if e == nil {
+				loaded = true
+				continue
+			}
+			k.apply(e)
+		case <-ctx.Done():
+			_ = k.watcher.Stop()
+			cancel()
+			return nil, fmt.Errorf("%w: loading %s: %v", ErrUnavailable, KeysBucket, ctx.Err())
+		}
+	}
+	go k.watch()
+	c.log.Info("cluster: API keys loaded", "bucket", KeysBucket, "keys", len(k.keys))
+	return k, nil
+}
+
+// ensureBucket finds or creates the key bucket, retrying while the NATS
+// cluster cannot answer yet.
+func (c *Cluster) ensureBucket(ctx context.Context) (jetstream.KeyValue, error) {
+	replicas := c.opts.Replicas
+	if replicas <= 0 {
+		replicas = 3
+	}
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+		kv, err := c.js.KeyValue(rctx, KeysBucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			kv, err = c.js.CreateKeyValue(rctx, jetstream.KeyValueConfig{
+				Bucket:      KeysBucket,
+				Description: "herken: API keys and roles (secrets hashed), watched by every replica",
+				// A few earlier records of a key: who revoked it is in
+				// the latest, and the audit log has the rest.
+				History:  5,
+				Storage:  jetstream.FileStorage,
+				Replicas: replicas,
+			})
+		}
+		cancel()
+		if err == nil {
+			return kv, nil
+		}
+		if fewerReplicas(err) && replicas > 1 {
+			replicas--
+			continue
+		}
+		c.log.Info("cluster: waiting for the key bucket", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: the bucket %s is not available: %v (last: %v)", ErrUnavailable, KeysBucket, ctx.Err(), err)
+		case <-time.After(wait):
+		}
+	}
+}
+
+// fewerReplicas reports whether err says the NATS cluster cannot hold as
+// many replicas: a server outside a cluster (10074) or a cluster of fewer
+// nodes (10023, insufficient resources).
+func fewerReplicas(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == 10074 || apiErr.ErrorCode == 10023)
+}
+
+// watch applies the bucket's changes until the watcher stops.
+func (k *Keys) watch() {
+	defer close(k.done)
+	for e := range k.watcher.Updates() {
+		if e != nil {
+			k.apply(e)
+		}
+	}
+}
+
+// apply puts an entry of the bucket in the copy, unless the copy already
+// holds a later revision of it (a write made here, seen before the watch
+// delivers it).
+func (k *Keys) apply(e jetstream.KeyValueEntry) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if cur, ok := k.keys[e.Key()]; ok && cur.rev >= e.Revision() {
+		return
+	}
+	if e.Operation() != jetstream.KeyValuePut {
+		// Keys are revoked, never deleted by herken; an entry deleted by
+		// an operator's hand is no key any more.
+		delete(k.keys, e.Key())
+		return
+	}
+	var rec index.APIKey
+	if err := json.Unmarshal(e.Value(), &rec); err != nil || rec.ID != e.Key() {
+		delete(k.keys, e.Key()) // an unreadable record authenticates nobody
+		return
+	}
+	k.keys[e.Key()] = keyEntry{rec: rec, rev: e.Revision()}
+}
+
+// Close stops the watch; the copy stays as it was.
+func (k *Keys) Close() {
+	_ = k.watcher.Stop()
+	k.cancel()
+	<-k.done
+}
+
+// keyPrefix starts every key herken issues (index.APIKeys's form).
+const keyPrefix = "hk_"
+
+func secretHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// Create makes a key for role, valid until expires (nil: no expiry), and
+// returns its record and the key itself, which is shown once and cannot
+// be recovered. It returns once the bucket stored the record; this
+// replica's copy holds it at once.
+func (k *Keys) Create(name string, role index.Role, expires *time.Time, by string) (index.APIKey, string, error) {
+	if _, err := index.ParseRole(string(role)); err != nil {
+		return index.APIKey{}, "", err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return index.APIKey{}, "", errors.New("cluster: a key needs a name of 1 to 200 characters")
+	}
+	now := k.now().UTC()
+	if expires != nil && !expires.After(now) {
+		return index.APIKey{}, "", fmt.Errorf("cluster: the expiry %s is not in the future", expires.Format(time.RFC3339))
+	}
+	idBytes, secret := make([]byte, 6), make([]byte, 32)
+	_, _ = rand.Read(idBytes) // crypto/rand.Read never fails (Go 1.24+)
+	_, _ = rand.Read(secret)
+	id := hex.EncodeToString(idBytes)
+	secretText := base64.RawURLEncoding.EncodeToString(secret)
+	rec := index.APIKey{ID: id, Name: name, Role: role, CreatedAt: now, CreatedBy: by, ExpiresAt: expires, Hash: secretHash(secretText)}
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return index.APIKey{}, "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), k.timeout)
+	defer cancel()
+	rev, err := k.kv.Create(ctx, id, v)
+	if err != nil {
+		return index.APIKey{}, "", fmt.Errorf("%w: storing the key: %v", ErrUnavailable, err)
+	}
+	k.put(rec, rev)
+	return rec, keyPrefix + id + "_" + secretText, nil
+}
+
+func (k *Keys) put(rec index.APIKey, rev uint64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if cur, ok := k.keys[rec.ID]; !ok || cur.rev < rev {
+		k.keys[rec.ID] = keyEntry{rec: rec, rev: rev}
+	}
+}
+
+// Revoke revokes a key on every replica. It reads the key's latest record
+// from the bucket (not the copy, which may lag) and writes it back only
+// if nobody changed it in between: a key revoked twice at once is
+// revoked once, and the second caller is told so (index.ErrKeyRevoked).
+func (k *Keys) Revoke(id, by string) (index.APIKey, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*k.timeout)
+	defer cancel()
+	for {
+		e, err := k.kv.Get(ctx, id)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrInvalidKey):
+			return index.APIKey{}, fmt.Errorf("%w: %s", index.ErrKeyNotFound, id)
+		case err != nil:
+			return index.APIKey{}, fmt.Errorf("%w: reading the key: %v", ErrUnavailable, err)
+		}
+		var rec index.APIKey
+		if err := json.Unmarshal(e.Value(), &rec); err != nil {
+			return index.APIKey{}, fmt.Errorf("cluster: the record of key %s is unreadable: %w", id, err)
+		}
+		if rec.RevokedAt != nil {
+			return rec, fmt.Errorf("%w: %s was revoked at %s", index.ErrKeyRevoked, id, rec.RevokedAt.Format(time.RFC3339))
+		}
+		now := k.now().UTC()
+		rec.RevokedAt, rec.RevokedBy = &now, by
+		v, err := json.Marshal(rec)
+		if err != nil {
+			return index.APIKey{}, err
+		}
+		rev, err := k.kv.Update(ctx, id, v, e.Revision())
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			continue // changed since it was read: read it again
+		}
+		if err != nil {
+			return index.APIKey{}, fmt.Errorf("%w: storing the revocation: %v", ErrUnavailable, err)
+		}
+		k.put(rec, rev)
+		return rec, nil
+	}
+}
+
+// Authenticate checks a key against the copy and returns its record, as
+// index.APIKeys.Authenticate does (the same errors, constant time in the
+// secret).
+func (k *Keys) Authenticate(key string) (index.APIKey, error) {
+	rest, ok := strings.CutPrefix(key, keyPrefix)
+	id, secret, ok2 := strings.Cut(rest, "_")
+	if !ok || !ok2 || len(id) != 12 || len(secret) != 43 {
+		return index.APIKey{}, index.ErrKeyMalformed
+	}
+	k.mu.RLock()
+	e, found := k.keys[id]
+	k.mu.RUnlock()
+	want := e.rec.Hash
+	if !found {
+		want = strings.Repeat("0", 64) // compare anyway, to take the same time
+	}
+	if subtle.ConstantTimeCompare([]byte(secretHash(secret)), []byte(want)) != 1 || !found {
+		return index.APIKey{}, index.ErrKeyUnknown
+	}
+	switch {
+	case e.rec.RevokedAt != nil:
+		return e.rec, index.ErrKeyRevoked
+	case e.rec.ExpiresAt != nil && !k.now().Before(*e.rec.ExpiresAt):
+		return e.rec, index.ErrKeyExpired
+	}
+	return e.rec, nil
+}
+
+// List returns every key of the copy (revoked and expired included),
+// oldest first.
+func (k *Keys) List() []index.APIKey {
+	k.mu.RLock()
+	out := make([]index.APIKey, 0, len(k.keys))
+	for _, e := range k.keys {
+		out = append(out, e.rec)
+	}
+	k.mu.RUnlock()
+	slices.SortFunc(out, func(a, b index.APIKey) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out
+}
