@@ -148,6 +148,17 @@ func (w *Writer) UpdateBank(name string, fn func(*known.Bank) error) (known.Bank
 	if w.a == nil {
 		return known.Bank{}, errors.New("cluster: updating a bank needs a replica")
 	}
+	// Start from the bank as the whole stream makes it, not as a lagging
+	// replica last saw it.
+	ctx, cancel := context.WithTimeout(context.Background(), w.ApplyTimeout)
+	defer cancel()
+	last, err := w.c.LastSeq(ctx)
+	if err != nil {
+		return known.Bank{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if err := w.a.WaitApplied(ctx, last); err != nil {
+		return known.Bank{}, fmt.Errorf("%w: this replica has not caught up with the stream: %v", ErrUnavailable, err)
+	}
 	b, err := w.a.content.Bank(name)
 	if err != nil {
 		return known.Bank{}, err
