@@ -1,0 +1,160 @@
+package cluster_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/atkm/herken/cluster"
+	"github.com/atkm/herken/cluster/clustertest"
+	"github.com/atkm/herken/index"
+)
+
+func openAudit(t *testing.T, cl *cluster.Cluster, opts cluster.AuditOptions) *cluster.Audit {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, err := cl.Audit(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close(time.Second) })
+	return a
+}
+
+// auditMaxAge is the audit stream's MaxAge, read with a connection of its
+// own.
+func auditMaxAge(t *testing.T, url string) time.Duration {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, cluster.AuditStreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.CachedInfo().Config.MaxAge
+}
+
+// TestAuditStream: records written through one replica are read through
+// another, with the filters of a single node's log; the stream's MaxAge
+// is the retention; the local log gets the records too.
+func TestAuditStream(t *testing.T) {
+	nts := clustertest.Start(t, 3)
+	ca := connect(t, "a", nts.URL(0))
+	cb := connect(t, "b", nts.URL(2))
+	if recs, err := cb.QueryAudit(context.Background(), index.AuditQuery{}); err != nil || len(recs) != 0 {
+		t.Fatalf("before any audit stream: %v %v", recs, err)
+	}
+	local, err := index.Open(t.TempDir(), index.Options{Create: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	aa := openAudit(t, ca, cluster.AuditOptions{Retention: 36 * time.Hour, Node: "replica a", Local: local.AuditLog()})
+	if got := auditMaxAge(t, nts.URL(1)); got != 36*time.Hour {
+		t.Fatalf("MaxAge %s, want the retention 36h", got)
+	}
+	ab := openAudit(t, cb, cluster.AuditOptions{Retention: 36 * time.Hour, Node: "b"})
+
+	t0 := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	for i := range 30 {
+		action := "lookup"
+		if i%3 == 0 {
+			action = "match"
+		}
+		aa.Record(index.AuditRecord{Time: t0.Add(time.Duration(i) * time.Second), KeyID: fmt.Sprintf("key%d", i%2),
+			Role: "crawler", Action: action, Status: 200, Decision: "no_match"})
+	}
+	ab.Record(index.AuditRecord{KeyID: "keyb", Action: "keys_create", Status: 201, Decision: "done"})
+	var all []index.AuditRecord
+	waitFor(t, 5*time.Second, "a's records read through b", func() bool {
+		all, err = ab.Query(index.AuditQuery{Limit: 1000})
+		return err == nil && len(all) == 31
+	})
+	for i := 1; i < len(all); i++ {
+		if all[i].Time.Before(all[i-1].Time) {
+			t.Fatalf("not oldest first at %d: %s after %s", i, all[i].Time, all[i-1].Time)
+		}
+	}
+	if all[30].KeyID != "keyb" || all[0].Time != t0 {
+		t.Fatalf("first %+v, last %+v", all[0], all[30])
+	}
+	for _, c := range []struct {
+		q    index.AuditQuery
+		want int
+	}{
+		{index.AuditQuery{KeyID: "key1"}, 15},
+		{index.AuditQuery{Action: "match"}, 10},
+		{index.AuditQuery{KeyID: "key0", Action: "match"}, 5},
+		{index.AuditQuery{Since: t0.Add(10 * time.Second), Until: t0.Add(20 * time.Second)}, 10},
+		{index.AuditQuery{Until: t0.Add(5 * time.Second)}, 5},
+		{index.AuditQuery{Limit: 7}, 7},
+		{index.AuditQuery{}, 31}, // default limit 100
+		{index.AuditQuery{Since: time.Now().Add(time.Hour)}, 0},
+		{index.AuditQuery{KeyID: "nobody"}, 0},
+	} {
+		got, err := aa.Query(c.q)
+		if err != nil || len(got) != c.want {
+			t.Errorf("%+v: %d records (%v), want %d", c.q, len(got), err, c.want)
+		}
+	}
+	// The local log has a's records, for this replica's statistics.
+	waitFor(t, 5*time.Second, "the local copy", func() bool {
+		recs, err := local.AuditLog().Query(index.AuditQuery{Limit: 1000})
+		return err == nil && len(recs) == 30
+	})
+
+	// A replica started with another retention sets the stream's.
+	cc := connect(t, "c", nts.URL(1))
+	openAudit(t, cc, cluster.AuditOptions{Retention: 48 * time.Hour, Node: "c"})
+	if got := auditMaxAge(t, nts.URL(0)); got != 48*time.Hour {
+		t.Fatalf("MaxAge %s after a replica with 48h, want 48h", got)
+	}
+	if _, err := cc.Audit(context.Background(), cluster.AuditOptions{Retention: 400 * 24 * time.Hour}); err == nil {
+		t.Fatal("a retention beyond a year was taken")
+	}
+}
+
+// TestAuditCutOff: while NATS does not take records, Record keeps
+// returning at once, the buffer keeps at most its bound and counts what
+// it drops, and what it kept reaches the stream once NATS is back.
+func TestAuditCutOff(t *testing.T) {
+	nts := clustertest.Start(t, 1)
+	proxy := clustertest.NewProxy(t, nts.URL(0))
+	cb := connect(t, "b", nts.URL(0))
+	cp := connect(t, "cut", proxy.URL())
+	a := openAudit(t, cp, cluster.AuditOptions{Retention: time.Hour, Node: "cut", Buffer: 10, Interval: 20 * time.Millisecond})
+	a.Record(index.AuditRecord{Action: "before", Decision: "done"})
+	waitFor(t, 5*time.Second, "the first record sent", func() bool { return a.Sent() == 1 })
+
+	proxy.Cut()
+	start := time.Now()
+	for i := range 25 {
+		a.Record(index.AuditRecord{Action: "during", Decision: "done", Detail: fmt.Sprint(i)})
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("25 records took %s to record while cut off", d)
+	}
+	if a.Pending() != 10 || a.Dropped() != 15 {
+		t.Fatalf("pending %d, dropped %d; want 10 and 15", a.Pending(), a.Dropped())
+	}
+	proxy.Restore()
+	waitFor(t, 20*time.Second, "the buffer sent after the cut", func() bool { return a.Pending() == 0 })
+	recs, err := cb.QueryAudit(context.Background(), index.AuditQuery{Action: "during"})
+	if err != nil || len(recs) != 10 || recs[0].Detail != "0" || recs[9].Detail != "9" {
+		t.Fatalf("after the cut: %d records %v; want the first 10", len(recs), err)
+	}
+}
