@@ -228,4 +228,3 @@ func bucketValues(t *testing.T, url string) string {
 	}
 	return b.String()
 }
-
