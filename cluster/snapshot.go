@@ -1,0 +1,313 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/atkm/herken/index"
+)
+
+// Snapshots: a replica starts from the newest snapshot of the index and
+// applies only the changes after it.
+//
+// Snapshots are objects of the replicated object store HERKEN_SNAPSHOTS,
+// named index-<sequence> (20 digits, so that names sort as sequences),
+// each the known content as index.Snapshot writes it at the stream
+// sequence it names, with the stream's incarnation (LogID) in its
+// metadata: a snapshot of another incarnation is never loaded. The
+// replica holding the lease "snapshot" makes them (Snapshotter), from a
+// consistent read of its own index while it goes on answering lookups
+// and applying changes, and keeps the newest two.
+//
+// A replica whose folder holds no index yet loads the newest snapshot
+// into it before opening it (OpenReplica). A replica restarted with its
+// own folder does not: it applies the stream from where it stopped,
+// unless the stream no longer holds the changes it needs (its first
+// sequence is past the replica's version + 1, after a seed or a limit on
+// the stream); then its folder is moved aside and the snapshot loaded
+// into a new one.
+
+// SnapshotBucket is the object store of the index's snapshots.
+const SnapshotBucket = "HERKEN_SNAPSHOTS"
+
+// snapshotsKept is how many snapshots of the stream are kept.
+const snapshotsKept = 2
+
+// SnapshotInfo describes a stored snapshot.
+type SnapshotInfo struct {
+	Name  string    `json:"name"`
+	Seq   uint64    `json:"seq"`
+	LogID string    `json:"log_id"`
+	Bytes uint64    `json:"bytes"`
+	Time  time.Time `json:"time"`
+}
+
+func snapshotName(seq uint64) string { return fmt.Sprintf("index-%020d", seq) }
+
+// snapshotStore opens the object store, creating it like the stream.
+func (c *Cluster) snapshotStore(ctx context.Context) (jetstream.ObjectStore, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	obs, err := c.js.ObjectStore(ctx, SnapshotBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+		obs, err = c.js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket:      SnapshotBucket,
+			Description: "herken: snapshots of the index, by stream sequence",
+			Storage:     jetstream.FileStorage,
+			Replicas:    c.stream.CachedInfo().Config.Replicas,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			obs, err = c.js.ObjectStore(ctx, SnapshotBucket)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cluster: the snapshot store %s: %w", SnapshotBucket, err)
+	}
+	return obs, nil
+}
+
+// Snapshots lists the stored snapshots of this stream's incarnation,
+// oldest first.
+func (c *Cluster) Snapshots(ctx context.Context) ([]SnapshotInfo, error) {
+	all, err := c.allSnapshots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(s SnapshotInfo) bool { return s.LogID != c.logID }), nil
+}
+
+func (c *Cluster) allSnapshots(ctx context.Context) ([]SnapshotInfo, error) {
+	obs, err := c.snapshotStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	list, err := obs.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cluster: listing snapshots: %w", err)
+	}
+	var out []SnapshotInfo
+	for _, o := range list {
+		seq, err := strconv.ParseUint(o.Metadata["seq"], 10, 64)
+		if err != nil || !strings.HasPrefix(o.Name, "index-") {
+			continue
+		}
+		out = append(out, SnapshotInfo{Name: o.Name, Seq: seq, LogID: o.Metadata["log_id"], Bytes: o.Size, Time: o.ModTime})
+	}
+	slices.SortFunc(out, func(a, b SnapshotInfo) int { return compareU64(a.Seq, b.Seq) })
+	return out, nil
+}
+
+func compareU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// NewestSnapshot returns the newest snapshot of this stream; ok is false
+// when there is none.
+func (c *Cluster) NewestSnapshot(ctx context.Context) (info SnapshotInfo, ok bool, err error) {
+	list, err := c.Snapshots(ctx)
+	if err != nil || len(list) == 0 {
+		return SnapshotInfo{}, false, err
+	}
+	return list[len(list)-1], true, nil
+}
+
+// PublishSnapshot stores sn, which must follow this stream, as the
+// snapshot at its version, then deletes all but the newest snapshots.
+// sn is read while it is sent (a pipe, no copy on disk); the caller
+// closes it.
+func (c *Cluster) PublishSnapshot(ctx context.Context, sn *index.Snapshot) (SnapshotInfo, error) {
+	if sn.LogID != c.logID {
+		return SnapshotInfo{}, fmt.Errorf("cluster: the index follows %q, not this stream (%s)", sn.LogID, c.logID)
+	}
+	obs, err := c.snapshotStore(ctx)
+	if err != nil {
+		return SnapshotInfo{}, err
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := sn.WriteTo(pw)
+		pw.CloseWithError(err)
+	}()
+	meta := jetstream.ObjectMeta{
+		Name:        snapshotName(sn.Version),
+		Description: "herken index at stream sequence " + strconv.FormatUint(sn.Version, 10),
+		Metadata:    map[string]string{"seq": strconv.FormatUint(sn.Version, 10), "log_id": c.logID},
+	}
+	oi, err := obs.Put(ctx, meta, pr)
+	pr.CloseWithError(errors.New("cluster: snapshot sent"))
+	if err != nil {
+		return SnapshotInfo{}, fmt.Errorf("cluster: storing the snapshot at %d: %w", sn.Version, err)
+	}
+	info := SnapshotInfo{Name: oi.Name, Seq: sn.Version, LogID: c.logID, Bytes: oi.Size, Time: oi.ModTime}
+	c.pruneSnapshots(ctx, obs)
+	return info, nil
+}
+
+// pruneSnapshots deletes all but the newest snapshots of this stream, and
+// those of other incarnations of it.
+func (c *Cluster) pruneSnapshots(ctx context.Context, obs jetstream.ObjectStore) {
+	all, err := c.allSnapshots(ctx)
+	if err != nil {
+		return
+	}
+	kept := 0
+	for i := len(all) - 1; i >= 0; i-- {
+		s := all[i]
+		if s.LogID == c.logID && kept < snapshotsKept {
+			kept++
+			continue
+		}
+		if err := obs.Delete(ctx, s.Name); err != nil {
+			c.log.Warn("cluster: deleting an old snapshot", "name", s.Name, "err", err)
+		}
+	}
+}
+
+// FetchSnapshot writes the snapshot's bytes to w.
+func (c *Cluster) FetchSnapshot(ctx context.Context, info SnapshotInfo, w io.Writer) error {
+	obs, err := c.snapshotStore(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := obs.Get(ctx, info.Name)
+	if err != nil {
+		return fmt.Errorf("cluster: fetching snapshot %s: %w", info.Name, err)
+	}
+	defer r.Close()
+	// The object store checks the digest at the end of the read.
+	if _, err := io.Copy(w, r); err != nil {
+		return fmt.Errorf("cluster: fetching snapshot %s: %w", info.Name, err)
+	}
+	return nil
+}
+
+// FirstSeq asks the stream for its first sequence (0 while it never held
+// a message).
+func (c *Cluster) FirstSeq(ctx context.Context) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	info, err := c.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("cluster: %w", err)
+	}
+	return info.State.FirstSeq, nil
+}
+
+// Join says how a replica's index was opened, and where the time went.
+type Join struct {
+	// Snapshot is the snapshot loaded, if one was.
+	Snapshot *SnapshotInfo `json:"snapshot,omitempty"`
+	// Reason says why a snapshot was, or was not, loaded.
+	Reason string `json:"reason"`
+	// MovedAside is where a folder behind the stream was moved.
+	MovedAside string        `json:"moved_aside,omitempty"`
+	Fetch      time.Duration `json:"fetch_ns"`
+	Load       time.Duration `json:"load_ns"`
+	Open       time.Duration `json:"open_ns"`
+}
+
+// OpenReplica opens the index of a replica in dir (index.Open with
+// opts, Create set): from the newest snapshot when dir holds no index
+// yet, or when the index is behind the stream's first sequence. It
+// refuses an index the stream cannot bring up to date.
+func (c *Cluster) OpenReplica(ctx context.Context, dir string, opts index.Options) (*index.DB, Join, error) {
+	opts.Create = true
+	var j Join
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); errors.Is(err, os.ErrNotExist) {
+		j.Reason = "new folder"
+		if err := c.restore(ctx, dir, opts, &j); err != nil {
+			return nil, j, err
+		}
+	}
+	start := time.Now()
+	db, err := index.Open(dir, opts)
+	j.Open = time.Since(start)
+	if err != nil {
+		return nil, j, err
+	}
+	first, err := c.FirstSeq(ctx)
+	if err != nil {
+		db.Close()
+		return nil, j, err
+	}
+	v := db.Content().Version()
+	if first <= v+1 {
+		if j.Reason == "" {
+			j.Reason = "the folder's index is within the stream"
+		}
+		return db, j, nil
+	}
+	if j.Snapshot != nil || j.Reason == "new folder" {
+		db.Close()
+		return nil, j, fmt.Errorf("cluster: the stream starts at sequence %d and no snapshot covers the changes up to it (this index is at %d)", first, v)
+	}
+	// Behind: the changes it needs are gone from the stream.
+	db.Close()
+	aside := fmt.Sprintf("%s.behind-%d", filepath.Clean(dir), v)
+	if err := os.Rename(dir, aside); err != nil {
+		return nil, j, fmt.Errorf("cluster: moving the folder behind the stream aside: %w", err)
+	}
+	c.log.Warn("cluster: this index is behind the stream's first sequence; loading a snapshot, the folder moved aside (its audit log and feedback stay there)",
+		"version", v, "stream_first_seq", first, "moved_to", aside)
+	j.MovedAside, j.Reason = aside, fmt.Sprintf("index at %d behind the stream's first sequence %d", v, first)
+	db, j2, err := c.OpenReplica(ctx, dir, opts)
+	j2.MovedAside, j2.Reason = j.MovedAside, j.Reason
+	return db, j2, err
+}
+
+// restore loads the newest snapshot, if there is one, into dir, which
+// holds no index.
+func (c *Cluster) restore(ctx context.Context, dir string, opts index.Options, j *Join) error {
+	info, ok, err := c.NewestSnapshot(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	file := filepath.Clean(dir) + ".snapshot"
+	start := time.Now()
+	f, err := os.Create(file)
+	if err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	defer os.Remove(file)
+	defer f.Close()
+	if err := c.FetchSnapshot(ctx, info, f); err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	j.Fetch = time.Since(start)
+	start = time.Now()
+	loaded, err := index.LoadSnapshot(dir, f, opts)
+	j.Load = time.Since(start)
+	if err != nil {
+		return fmt.Errorf("cluster: loading snapshot %s: %w", info.Name, err)
+	}
+	if loaded.Version != info.Seq || loaded.LogID != c.logID {
+		return fmt.Errorf("cluster: snapshot %s holds version %d of %q, not %d of %q", info.Name, loaded.Version, loaded.LogID, info.Seq, c.logID)
+	}
+	j.Snapshot = &info
+	c.log.Info("cluster: loaded a snapshot", "name", info.Name, "seq", info.Seq, "bytes", info.Bytes, "fetch", j.Fetch, "load", j.Load)
+	return nil
+}
