@@ -54,7 +54,7 @@ type AuditOptions struct {
 // 256 KiB of records, one JSON record a line). While NATS does not answer,
 // the buffer keeps what it cannot send and retries every second; once it
 // is full, further records are dropped and counted (Dropped, in /metrics
-// as herken_audit_dropped_total), so that an outage costs requests
+// as herken_audit_records_dropped), so that an outage costs requests
 // nothing and memory a bounded amount (about 100 MB at the default).
 //
 // Audit may be used from concurrent goroutines: Record appends under a

@@ -26,7 +26,7 @@ var (
 // or expired keys are refused with 401; a role that may not call the
 // route with 403. Public routes (no roles) pass as they are.
 type authenticator struct {
-	keys *index.APIKeys
+	keys KeyStore
 	// insecure serves every request as an anonymous admin
 	// (Config.InsecureNoAuth).
 	insecure bool

@@ -6,14 +6,15 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/index"
 )
 
 // accessHandlers answer the endpoints of access: API keys, the audit
 // log and whoami. They are safe for concurrent use.
 type accessHandlers struct {
-	keys  *index.APIKeys
-	audit *index.AuditLog
+	keys  KeyStore
+	audit AuditLog
 }
 
 func (h *accessHandlers) listKeys(c *call) error {
@@ -37,6 +38,9 @@ func (h *accessHandlers) createKey(c *call) error {
 		return invalid(err)
 	}
 	rec, key, err := h.keys.Create(req.Name, role, req.ExpiresAt, c.actor())
+	if errors.Is(err, cluster.ErrUnavailable) {
+		return err
+	}
 	if err != nil {
 		return invalid(err)
 	}

@@ -21,9 +21,9 @@ type matchHandlers struct {
 	hasher  *matcher.Hasher
 	budget  *bodyBudget
 	metrics *metrics
-	content *index.Content  // for the index version a batch's summary cites
-	audit   *index.AuditLog // for the batch's lines
-	flood   *floodGuard     // quarantines an item whose matches flood
+	content *index.Content // for the index version a batch's summary cites
+	audit   AuditLog       // for the batch's lines
+	flood   *floodGuard    // quarantines an item whose matches flood
 }
 
 // result identifies computed hashes through the match use case and

@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"strconv"
 	"time"
-
-	"github.com/atkm/herken/index"
 )
 
 // middleware wraps the handler of route r. The chain is built once per
@@ -64,7 +62,7 @@ func (e errorAnswer) middleware(r *route, next handlerFunc) handlerFunc {
 // decision and the matched items; never content, never the key. Public
 // routes and /metrics are not recorded. (Batch lines are recorded one by
 // one by the batch handler.)
-type auditor struct{ log *index.AuditLog }
+type auditor struct{ log AuditLog }
 
 func (a auditor) middleware(r *route, next handlerFunc) handlerFunc {
 	if r.roles == nil || r.name == "metrics" {

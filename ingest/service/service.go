@@ -45,6 +45,10 @@ type Config struct {
 	// Writer, if set, takes the changes of the known content in place of
 	// DB's: a cluster replica's writer (cluster.Writer).
 	Writer ContentWriter
+	// Keys and Audit, if set, take the place of DB's API keys and audit
+	// log: a cluster replica's (cluster.Keys, cluster.Audit).
+	Keys  KeyStore
+	Audit AuditLog
 	// Replica, if set, is the cluster replica's Applier: its place in the
 	// stream goes to /v1/status and /metrics, and answers say when it is
 	// stale.
@@ -174,19 +178,27 @@ func New(cfg Config) (*Service, error) {
 	if writer == nil {
 		writer = db.Content()
 	}
+	keys, audit := cfg.Keys, cfg.Audit
+	if keys == nil {
+		keys = db.APIKeys()
+	}
+	if audit == nil {
+		audit = db.AuditLog()
+	}
+	s.metrics.auditMetrics(audit)
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.budget = newBodyBudget(cfg.BodyMemory, cfg.Hasher)
 	s.metrics.set.NewGauge("herken_held_body_bytes", func() float64 { return float64(s.budget.inUse()) })
 	s.match = &matchHandlers{cfg: &s.cfg, log: cfg.Logger, matcher: m, hasher: h, budget: s.budget,
-		metrics: s.metrics, content: db.Content(), audit: db.AuditLog()}
+		metrics: s.metrics, content: db.Content(), audit: audit}
 	s.match.flood = newFloodGuard(cfg.FloodLimit, writer.Quarantine, cfg.Logger, s.metrics)
 	content := &contentHandlers{cfg: &s.cfg, content: db.Content(), writer: writer, itemHasher: ih, budget: s.budget, flood: s.match.flood}
-	access := &accessHandlers{keys: db.APIKeys(), audit: db.AuditLog()}
-	auth := &authenticator{keys: db.APIKeys(), insecure: cfg.InsecureNoAuth}
+	access := &accessHandlers{keys: keys, audit: audit}
+	auth := &authenticator{keys: keys, insecure: cfg.InsecureNoAuth}
 	// Outermost first: the request is counted and audited as answered,
 	// errors become answers in one place, and the handler runs only for
 	// an authenticated caller within its rate.
-	mw := []middleware{s.metrics.middleware, auditor{db.AuditLog()}.middleware, errorAnswer{cfg.Logger}.middleware,
+	mw := []middleware{s.metrics.middleware, auditor{audit}.middleware, errorAnswer{cfg.Logger}.middleware,
 		auth.middleware, s.limiter.middleware}
 	s.router = newRouter(routeTable(s.match, content, access, s.metrics), func(r *route) handlerFunc {
 		return chain(r, r.handle, mw...)
