@@ -285,8 +285,8 @@ func meanOf(v []float32, a, b int) float32 {
 // along them (a blur) or smaller jumps across them relative to the detail
 // along them (a copy stretched across the lines). It returns the first and
 // last+1 lines of the picture, or ok false.
-func (p *lineProfile) padded() (a, b int, ok bool) {
-	if a, b, ok := p.centred(); ok {
+func (p *lineProfile) padded(weak float32) (a, b int, ok bool) {
+	if a, b, ok := p.centred(weak); ok {
 		return a, b, true
 	}
 	n := p.n
@@ -324,7 +324,7 @@ func (p *lineProfile) padded() (a, b int, ok bool) {
 // positions where most samples jump more than just before and after them,
 // calmer lines outside them than inside, and no line between them that
 // jumps as widely (a striped or tiled picture has many).
-func (p *lineProfile) centred() (a, b int, ok bool) {
+func (p *lineProfile) centred(weak float32) (a, b int, ok bool) {
 	n := p.n
 	slack := 2 + n/100
 	best := float32(0)
@@ -333,7 +333,7 @@ func (p *lineProfile) centred() (a, b int, ok bool) {
 	// the padding there) when the other jumps like a split.
 	for x := max(4, n*2/100); x < n*45/100; x++ {
 		dx := p.domNear(x)
-		if dx < padWeak {
+		if dx < weak {
 			continue
 		}
 		for y := n - x - slack; y <= n-x+slack; y++ {
@@ -342,7 +342,7 @@ func (p *lineProfile) centred() (a, b int, ok bool) {
 			}
 			dy := p.domNear(y)
 			v := min(dx, dy)
-			if v < padWeak || (v < padDom && max(dx, dy) < splitDom) {
+			if v < weak || (v < padDom && max(dx, dy) < splitDom) {
 				continue
 			}
 			if v >= best || (a < 0) {
@@ -353,7 +353,9 @@ func (p *lineProfile) centred() (a, b int, ok bool) {
 	if a < 0 {
 		return 0, 0, false
 	}
-	a, b = p.largestStep(a-1, a+3), p.largestStep(b-1, b+3)
+	// The lines whose dom spans the jump, either way: ties above pick the
+	// last line that sees it.
+	a, b = p.largestStep(a-3, a+3), p.largestStep(b-3, b+3)
 	for l := a + 4; l < b-4; l++ {
 		if p.dom[l] >= best {
 			return 0, 0, false
@@ -374,6 +376,12 @@ const padDom = 0.5
 
 // padWeak is the least share at the weaker edge when the other is strong.
 const padWeak = 0.3
+
+// crossWeak is padWeak within the band of a picture already found padded
+// on the other axis: the picture's own calm edge (a smooth sky) meets
+// the blurred copy of itself with few jumps, and the padding on the
+// first axis is evidence of its own.
+const crossWeak = 0.15
 
 // domNear is the largest dom among the lines whose jumps span the boundary
 // into line l.
@@ -551,10 +559,10 @@ func fromLines(rows, cols *lineProfile, width, height int) []scored {
 	}
 	// Uniform bars with a uniform edge across them too are a border: the
 	// working copy's box has all four sides, this one two.
-	if a, b, ok := rows.padded(); ok && !(rows.bars(a, b) && cols.uniformEnds()) {
+	if a, b, ok := rows.padded(padWeak); ok && !(rows.bars(a, b) && cols.uniformEnds()) {
 		add(0, a, width, b, KindPadding, "padding above and below", rows.padScore(a, b))
 	}
-	if a, b, ok := cols.padded(); ok && !(cols.bars(a, b) && rows.uniformEnds()) {
+	if a, b, ok := cols.padded(padWeak); ok && !(cols.bars(a, b) && rows.uniformEnds()) {
 		add(a, 0, b, height, KindPadding, "padding left and right", cols.padScore(a, b))
 	}
 	if e, s, ok := rows.split(); ok {

@@ -30,6 +30,16 @@ func TestFindCorpusReposts(t *testing.T) {
 		{"chat-light-720", "motorcycle_left.png", "bubble colour read past a blended line"},
 		{"chat-dark", "rubberwhale2.png", "bubble colour read past a blended line"},
 		{"chat-dark", "scenetext03.jpg", "bubble colour read past a blended line"},
+		// A picture centred over a blurred copy of itself: the sides found
+		// at mirrored positions are placed on the line of the jump (the
+		// last line that sees it won the tie, past the jump), and within
+		// the band of rows found padded the columns' weaker edge (the
+		// picture's own calm side) is accepted at a lower share.
+		{"blur-pad-1x1", "right.jpg", "centred sides placed on the jump; weaker edge within a padded band"},
+		{"blur-pad-9x16", "cell.png", "centred sides placed on the jump; weaker edge within a padded band"},
+		{"mirror-blur-pad", "plant.jpg", "centred sides placed on the jump; weaker edge within a padded band"},
+		{"mirror-blur-pad", "retina.jpg", "centred sides placed on the jump; weaker edge within a padded band"},
+		{"mirror-blur-pad", "q0746.jpg", "centred sides placed on the jump; weaker edge within a padded band"},
 	}
 	origs := loadOriginals(t)
 	byName := map[string]*original{}
