@@ -11,12 +11,13 @@ import (
 	"github.com/atkm/herken/index"
 )
 
-const auditUsage = `[--since DATE] [--until DATE] [--key-id ID] [--action NAME] [--limit N] [--json] [--server URL --key KEY]
+const auditUsage = `[--since DATE] [--until DATE] [--key-id ID] [--action NAME] [--limit N] [--json] [--server URL --key KEY | --cluster URLS]
 
 Reads the audit log: who asked what, with which hashes, and the decision.
 Records older than the retention period have been removed by the engine.
 While herken serve holds the index, read it through the service with
---server and an admin key.`
+--server and an admin key. With --cluster (no --data), it reads the
+cluster's audit stream, which holds the records of every replica.`
 
 func runAudit(ctx context.Context, args []string, io *stdio) error {
 	fs := newFlagSet("audit", auditUsage, io)
@@ -28,6 +29,7 @@ func runAudit(ctx context.Context, args []string, io *stdio) error {
 	limit := fs.Int("limit", 100, "at most this many records")
 	asJSON := fs.Bool("json", false, "write one JSON record per line")
 	server := serverFlags(fs, "an admin key")
+	clusterURLs := clusterFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -48,7 +50,15 @@ func runAudit(ctx context.Context, args []string, io *stdio) error {
 			return usagef("--until: %v", err)
 		}
 	}
-	recs, err := readAudit(ctx, rem, *data, q)
+	var recs []index.AuditRecord
+	switch {
+	case *clusterURLs != "" && (rem != nil || flagSet(fs, "data")):
+		return usagef("--cluster reads the cluster's audit stream: not with --server or --data")
+	case *clusterURLs != "":
+		recs, err = readClusterAudit(ctx, *clusterURLs, q)
+	default:
+		recs, err = readAudit(ctx, rem, *data, q)
+	}
 	if err != nil {
 		return err
 	}

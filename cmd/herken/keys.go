@@ -21,15 +21,16 @@ func keysCommand() group {
 		{name: "list", summary: "list the keys (never the keys themselves)", usage: "[--json]", define: keysList},
 		{name: "revoke", summary: "revoke a key at once", usage: "ID [--json]", define: keysRevoke},
 	}, doc: `The service must be stopped (the index is used by one process at a time);
-with it running, use POST /v1/keys.`}
+with it running, use POST /v1/keys. With --cluster (no --data), the keys
+are the cluster's, in effect on every replica within a second.`}
 }
 
 func keysCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
-	data, asJSON := dataFlag(fs), jsonFlag(fs)
+	data, asJSON, clusterURLs := dataFlag(fs), jsonFlag(fs), clusterFlag(fs)
 	role := fs.String("role", "", "the key's role: admin, analyst, crawler or provider (required)")
 	name := fs.String("name", "", "who or what the key is for")
 	expires := fs.String("expires", "", "expiry date (2027-01-31) or time (RFC 3339)")
-	return func(_ context.Context, pos []string) error {
+	return func(ctx context.Context, pos []string) error {
 		if len(pos) != 0 {
 			return usagef("keys create takes no arguments")
 		}
@@ -45,12 +46,12 @@ func keysCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) err
 			}
 			exp = &t
 		}
-		s, err := openStore(*data)
+		ks, done, err := openKeyStore(ctx, *data, *clusterURLs, flagSet(fs, "data"))
 		if err != nil {
 			return err
 		}
-		defer s.Close()
-		rec, key, err := s.APIKeys().Create(*name, r, exp, actor())
+		defer done()
+		rec, key, err := ks.Create(*name, r, exp, actor())
 		if err != nil {
 			return err
 		}
@@ -64,17 +65,17 @@ func keysCreate(fs *flag.FlagSet, io *stdio) func(context.Context, []string) err
 }
 
 func keysList(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
-	data, asJSON := dataFlag(fs), jsonFlag(fs)
-	return func(_ context.Context, pos []string) error {
+	data, asJSON, clusterURLs := dataFlag(fs), jsonFlag(fs), clusterFlag(fs)
+	return func(ctx context.Context, pos []string) error {
 		if len(pos) != 0 {
 			return usagef("keys list takes no arguments")
 		}
-		s, err := openStore(*data)
+		ks, done, err := openKeyStore(ctx, *data, *clusterURLs, flagSet(fs, "data"))
 		if err != nil {
 			return err
 		}
-		defer s.Close()
-		keys := s.APIKeys().List()
+		defer done()
+		keys := ks.List()
 		if *asJSON {
 			return writeJSON(io.out, keys)
 		}
@@ -98,17 +99,17 @@ func keysList(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error
 }
 
 func keysRevoke(fs *flag.FlagSet, io *stdio) func(context.Context, []string) error {
-	data, asJSON := dataFlag(fs), jsonFlag(fs)
-	return func(_ context.Context, pos []string) error {
+	data, asJSON, clusterURLs := dataFlag(fs), jsonFlag(fs), clusterFlag(fs)
+	return func(ctx context.Context, pos []string) error {
 		if len(pos) != 1 {
 			return usagef("keys revoke takes one key id")
 		}
-		s, err := openStore(*data)
+		ks, done, err := openKeyStore(ctx, *data, *clusterURLs, flagSet(fs, "data"))
 		if err != nil {
 			return err
 		}
-		defer s.Close()
-		rec, err := s.APIKeys().Revoke(pos[0], actor())
+		defer done()
+		rec, err := ks.Revoke(pos[0], actor())
 		if err != nil {
 			return err
 		}
