@@ -34,6 +34,11 @@ func (w *Writer) PublishItems(ctx context.Context, items []known.Item) (uint64, 
 // must start from a bank's settings. A bank the stream never created is
 // index.ErrBankNotFound.
 func (c *Cluster) Bank(ctx context.Context, name string) (known.Bank, error) {
+	// A stream that no longer starts at its first change (seeded from a
+	// single node, or limited) starts from the newest snapshot.
+	if b, ok, err := c.bankFromSnapshot(ctx, name); ok || err != nil {
+		return b, err
+	}
 	subjects := []string{subjectPrefix + string(OpCreateBank), subjectPrefix + string(OpSetBank)}
 	ctx, cancel := context.WithTimeout(ctx, 4*c.opts.Timeout)
 	defer cancel()

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/matcher/known"
 )
 
 // Snapshots: a replica starts from the newest snapshot of the index and
@@ -310,4 +311,105 @@ func (c *Cluster) restore(ctx context.Context, dir string, opts index.Options, j
 	j.Snapshot = &info
 	c.log.Info("cluster: loaded a snapshot", "name", info.Name, "seq", info.Seq, "bytes", info.Bytes, "fetch", j.Fetch, "load", j.Load)
 	return nil
+}
+
+// bankFromSnapshot answers Bank when the stream no longer holds its whole
+// history (a seeded cluster, or changes dropped by a limit): the bank as
+// the newest snapshot holds it, with the stream's changes after the
+// snapshot replayed. ok is false when the stream starts at its first
+// change; then the stream alone answers.
+func (c *Cluster) bankFromSnapshot(ctx context.Context, name string) (b known.Bank, ok bool, err error) {
+	first, err := c.FirstSeq(ctx)
+	if err != nil {
+		return known.Bank{}, true, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if first <= 1 {
+		return known.Bank{}, false, nil
+	}
+	info, found, err := c.NewestSnapshot(ctx)
+	if err != nil {
+		return known.Bank{}, true, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if !found || info.Seq+1 < first {
+		return known.Bank{}, true, fmt.Errorf("cluster: the stream starts at sequence %d and no snapshot covers the changes before it", first)
+	}
+	obs, err := c.snapshotStore(ctx)
+	if err != nil {
+		return known.Bank{}, true, err
+	}
+	r, err := obs.Get(ctx, info.Name)
+	if err != nil {
+		return known.Bank{}, true, fmt.Errorf("%w: snapshot %s: %v", ErrUnavailable, info.Name, err)
+	}
+	banks, _, err := index.SnapshotBanks(r)
+	r.Close()
+	if err != nil {
+		return known.Bank{}, true, err
+	}
+	var bank *known.Bank
+	for i := range banks {
+		if banks[i].Name == name {
+			bank = &banks[i]
+		}
+	}
+	bank, err = c.replayBank(ctx, name, bank, info.Seq+1)
+	if err != nil {
+		return known.Bank{}, true, err
+	}
+	if bank == nil {
+		return known.Bank{}, true, fmt.Errorf("%w: %s", index.ErrBankNotFound, name)
+	}
+	return *bank, true, nil
+}
+
+// replayBank applies to bank the stream's bank changes from sequence from
+// on, as a replica applies them: the first valid creation of a bank not
+// there yet, then the settings of each update.
+func (c *Cluster) replayBank(ctx context.Context, name string, bank *known.Bank, from uint64) (*known.Bank, error) {
+	ctx, cancel := context.WithTimeout(ctx, 4*c.opts.Timeout)
+	defer cancel()
+	cons, err := c.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subjectPrefix + string(OpCreateBank), subjectPrefix + string(OpSetBank)},
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    from,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if ci := cons.CachedInfo(); ci == nil || ci.NumPending == 0 {
+		return bank, nil
+	}
+	msgs, err := cons.Messages()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer msgs.Stop()
+	stop := context.AfterFunc(ctx, msgs.Stop)
+	defer stop()
+	for {
+		msg, err := msgs.Next()
+		if err != nil {
+			return nil, fmt.Errorf("%w: reading the bank changes: %v", ErrUnavailable, err)
+		}
+		md, err := msg.Metadata()
+		if err != nil {
+			return nil, fmt.Errorf("cluster: a message without metadata: %w", err)
+		}
+		if ch, err := decodeChange(msg.Data()); err == nil && ch.Bank.Name == name && ch.Bank.Validate() == nil {
+			switch {
+			case ch.Op == OpCreateBank && bank == nil:
+				bank = ch.Bank
+				bank.CreatedAt = md.Timestamp.UTC()
+				if bank.Categories == nil {
+					bank.Categories = []known.Category{}
+				}
+			case ch.Op == OpSetBank && bank != nil:
+				ch.Bank.CreatedAt, ch.Bank.CreatedBy = bank.CreatedAt, bank.CreatedBy
+				bank = ch.Bank
+			}
+		}
+		if md.NumPending == 0 {
+			return bank, nil
+		}
+	}
 }

@@ -311,6 +311,13 @@ func TestSeedFromSingleNode(t *testing.T) {
 	if _, err := cl.Seed(ctx, s); err == nil {
 		t.Fatal("seeded twice")
 	}
+	// The admin CLI's view of a bank starts from the snapshot too.
+	if b, err := cl.Bank(ctx, "terror"); err != nil || !b.Enabled {
+		t.Fatalf("the seeded bank through the cluster: %+v %v", b, err)
+	}
+	if _, err := cl.Bank(ctx, "nope"); !errors.Is(err, index.ErrBankNotFound) {
+		t.Fatalf("a bank neither seeded nor created: %v", err)
+	}
 	r, j := join(t, filepath.Join(base, "r"), nats.URLs()...)
 	if j.Snapshot == nil || j.Snapshot.Seq != v || r.db.Content().Version() != v {
 		t.Fatalf("the replica did not start from the seed: %+v at %d", j, r.db.Content().Version())

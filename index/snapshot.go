@@ -17,6 +17,8 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/dgraph-io/badger/v4/pb"
 	"github.com/dgraph-io/ristretto/v2/z"
+
+	"github.com/atkm/herken/matcher/known"
 )
 
 // Snapshots of the known content.
@@ -338,4 +340,51 @@ func logger(opts Options) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return opts.Logger
+}
+
+// SnapshotBanks reads the banks of a snapshot and its version. Banks come
+// right after the meta keys, so only the snapshot's first keys are read.
+func SnapshotBanks(r io.Reader) (banks []known.Bank, version uint64, err error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic := make([]byte, len(snapshotMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
+		return nil, 0, fmt.Errorf("%w: no snapshot header", ErrSnapshot)
+	}
+	for {
+		klen, err := binary.ReadUvarint(br)
+		if err != nil || klen > 1<<16 {
+			return nil, 0, fmt.Errorf("%w: a key's length: %v", ErrSnapshot, err)
+		}
+		if klen == 0 {
+			return banks, version, nil
+		}
+		k := make([]byte, klen)
+		if _, err := io.ReadFull(br, k); err != nil {
+			return nil, 0, fmt.Errorf("%w: %v", ErrSnapshot, err)
+		}
+		if _, err := br.ReadByte(); err != nil {
+			return nil, 0, fmt.Errorf("%w: %v", ErrSnapshot, err)
+		}
+		vlen, err := binary.ReadUvarint(br)
+		if err != nil || vlen > 64<<20 {
+			return nil, 0, fmt.Errorf("%w: a value's length: %v", ErrSnapshot, err)
+		}
+		v := make([]byte, vlen)
+		if _, err := io.ReadFull(br, v); err != nil {
+			return nil, 0, fmt.Errorf("%w: %v", ErrSnapshot, err)
+		}
+		switch {
+		case bytes.Equal(k, keyVersion) && len(v) == 8:
+			version = binary.BigEndian.Uint64(v)
+		case bytes.HasPrefix(k, prefixBank):
+			var b known.Bank
+			if err := decodeJSON(v, &b); err != nil {
+				return nil, 0, fmt.Errorf("%w: bank %q: %v", ErrSnapshot, k[len(prefixBank):], err)
+			}
+			banks = append(banks, b)
+		case bytes.Compare(k, prefixBank) > 0:
+			// Past the banks.
+			return banks, version, nil
+		}
+	}
 }

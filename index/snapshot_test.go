@@ -76,6 +76,10 @@ func TestSnapshotLoadsTheSameContent(t *testing.T) {
 		t.Fatalf("snapshot at %d (log %q), index at %d", at, sn.LogID, s.Version())
 	}
 
+	banks, bv, err := SnapshotBanks(bytes.NewReader(buf.Bytes()))
+	if err != nil || bv != at || len(banks) != 2 || banks[0].Name != "gifct" || banks[1].Name != "off" || banks[1].Enabled {
+		t.Fatalf("SnapshotBanks: %+v at %d, %v", banks, bv, err)
+	}
 	dir := filepath.Join(t.TempDir(), "copy")
 	info, err := LoadSnapshot(dir, bytes.NewReader(buf.Bytes()), Options{})
 	if err != nil {

@@ -52,6 +52,7 @@ func commands() []command {
 		{"bank", "list, show, create and change banks", bankCommand().run},
 		{"item", "list, show, add, retract and re-activate items", itemCommand().run},
 		{"keys", "create, list and revoke API keys", keysCommand().run},
+		{"cluster", "snapshots of a cluster's index; seed a new cluster from a single node's index", clusterCommand().run},
 		{"audit", "read the audit log", runAudit},
 		{"report", "the transparency statistics of a period, per bank and category", runReport},
 		{"prescreen", "check files offline against a downloaded filter of known digests", runPrescreen},

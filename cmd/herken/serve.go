@@ -61,6 +61,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	syncConfig := fs.String("sync-config", envDefault("sync-config", ""), "sync the partner sources this file configures, each on its interval (see herken sync -h)")
 	retention := fs.String("audit-retention", envDefault("audit-retention", "365d"), "how long the audit log keeps its records (at most 365d)")
 	clusterURLs := clusterFlag(fs)
+	snapshotPolicy := snapshotFlags(fs)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -151,11 +152,17 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return usagef("--min-free-disk: %v", err)
 	}
-	store, err := index.Open(*data, index.Options{AuditRetention: keep, Logger: log, MinFreeBytes: reserve, Create: *clusterURLs != ""})
+	policy, err := snapshotPolicy()
+	if err != nil {
+		return err
+	}
+	// A new replica starts from the cluster's newest snapshot.
+	store, err := openServeIndex(ctx, *data, index.Options{AuditRetention: keep, Logger: log, MinFreeBytes: reserve, Create: *clusterURLs != ""}, *clusterURLs, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	var work *clusterWork // leases of the work done by one replica at a time
 	// On a cluster replica, changes go through the cluster.
 	var writer service.ContentWriter
 	var applier *cluster.Applier
@@ -165,6 +172,10 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 			return err
 		}
 		defer r.stop()
+		if work, err = startClusterWork(ctx, r.cl, store.Content(), policy); err != nil {
+			return err
+		}
+		defer work.stop()
 		writer, applier = r.writer, r.applier
 	}
 	svc, err := service.New(service.Config{
@@ -177,7 +188,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
-	stopSync, err := startSync(ctx, *syncConfig, store.Content(), writer, log)
+	stopSync, err := startSyncUnder(ctx, *syncConfig, store.Content(), writer, log, work.once())
 	if err != nil {
 		return err
 	}

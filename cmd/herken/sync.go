@@ -88,6 +88,14 @@ func runSync(ctx context.Context, args []string, io *stdio) error {
 // returned stop is called; stop waits for runs in progress to end, so the
 // index may be closed after it.
 func startSync(ctx context.Context, path string, store *index.Content, writes sync.Writes, log *slog.Logger) (stop func(), err error) {
+	return startSyncUnder(ctx, path, store, writes, log, nil)
+}
+
+// startSyncUnder is startSync whose schedule runs only while once lets
+// it: on a cluster replica, while it holds the lease "sync", so that one
+// replica of the cluster syncs (nil: always).
+func startSyncUnder(ctx context.Context, path string, store *index.Content, writes sync.Writes, log *slog.Logger,
+	once func(ctx context.Context, name string, work func(context.Context))) (stop func(), err error) {
 	if path == "" {
 		return func() {}, nil
 	}
@@ -104,7 +112,12 @@ func startSync(ctx context.Context, path string, store *index.Content, writes sy
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		(&sync.Syncer{Store: store, Writes: writes}).Schedule(ctx, cfg, log)
+		schedule := func(ctx context.Context) { (&sync.Syncer{Store: store, Writes: writes}).Schedule(ctx, cfg, log) }
+		if once == nil {
+			schedule(ctx)
+			return
+		}
+		once(ctx, "sync", schedule)
 	}()
 	log.Info("syncing sources", "config", path, "sources", len(cfg.Sources))
 	return func() { cancel(); <-done }, nil
