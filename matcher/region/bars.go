@@ -190,3 +190,36 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 	}
 	return []scored{{Region{Rect: rect, Kind: kind, Size: image.Pt(width, height), Margin: margin}, 0.97}}
 }
+
+// gapSplit finds two pictures shown across a thin gap (the white line a
+// collage app leaves between them): one run of a few plain lines of one
+// colour across the middle half of the axis, with content on both sides.
+// split finds most gaps from the jumps at their edges; it refuses a
+// picture with a pattern of such jumps (a checkerboard, shelves), which
+// the gap, one plain run, does not need. It returns the end of the first
+// picture and the start of the second.
+func (p *lineProfile) gapSplit() (end, start int, ok bool) {
+	n := p.n
+	lo, hi := max(n*25/100, 4), min(n*75/100, n-4)
+	limit := max(3, n/40) + 6
+	runs := 0
+	for l := lo; l < hi; l++ {
+		if p.flat[l] < 0.97 || !p.plain(l, -1) {
+			continue
+		}
+		r := l + 1
+		for r < n && p.flat[r] >= 0.97 && p.plain(r, p.mean[l]) {
+			r++
+		}
+		if r-l >= 2 && r-l <= limit && !p.plain(l-2, -1) && !p.plain(r+1, -1) {
+			runs++
+			end, start = p.largestStep(l-1, l+2), p.largestStep(r-1, r+2)
+		}
+		l = r
+	}
+	// One run: a grid or a strip of three panels is not two pictures.
+	if runs != 1 {
+		return 0, 0, false
+	}
+	return end, start, true
+}

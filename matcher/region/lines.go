@@ -568,8 +568,14 @@ func fromLines(rows, cols *lineProfile, width, height int) []scored {
 	if e, s, ok := rows.split(); ok {
 		add(0, 0, width, e, KindSplit, "", 1.4)
 		add(0, s, width, height, KindSplit, "", 1.4)
+	} else if e, s, ok := rows.gapSplit(); ok {
+		add(0, 0, width, e, KindSplit, "", 1.4)
+		add(0, s, width, height, KindSplit, "", 1.4)
 	}
 	if e, s, ok := cols.split(); ok {
+		add(0, 0, e, height, KindSplit, "", 1.4)
+		add(s, 0, width, height, KindSplit, "", 1.4)
+	} else if e, s, ok := cols.gapSplit(); ok {
 		add(0, 0, e, height, KindSplit, "", 1.4)
 		add(s, 0, width, height, KindSplit, "", 1.4)
 	}
