@@ -55,13 +55,17 @@ func (c *Cluster) Leases(ctx context.Context, ttl time.Duration) (*Leases, error
 	defer cancel()
 	kv, err := c.js.KeyValue(ctx, LeaseBucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		var replicas int
+		if replicas, err = c.streamReplicas(ctx); err != nil {
+			return nil, err
+		}
 		kv, err = c.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket:      LeaseBucket,
 			Description: "herken: leases of work done once per cluster",
 			TTL:         ttl,
 			History:     1,
 			Storage:     jetstream.FileStorage,
-			Replicas:    c.stream.CachedInfo().Config.Replicas,
+			Replicas:    replicas,
 		})
 		if errors.Is(err, jetstream.ErrBucketExists) {
 			kv, err = c.js.KeyValue(ctx, LeaseBucket)

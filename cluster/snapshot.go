@@ -61,11 +61,15 @@ func (c *Cluster) snapshotStore(ctx context.Context) (jetstream.ObjectStore, err
 	defer cancel()
 	obs, err := c.js.ObjectStore(ctx, SnapshotBucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+		var replicas int
+		if replicas, err = c.streamReplicas(ctx); err != nil {
+			return nil, err
+		}
 		obs, err = c.js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
 			Bucket:      SnapshotBucket,
 			Description: "herken: snapshots of the index, by stream sequence",
 			Storage:     jetstream.FileStorage,
-			Replicas:    c.stream.CachedInfo().Config.Replicas,
+			Replicas:    replicas,
 		})
 		if errors.Is(err, jetstream.ErrBucketExists) {
 			obs, err = c.js.ObjectStore(ctx, SnapshotBucket)
@@ -84,7 +88,7 @@ func (c *Cluster) Snapshots(ctx context.Context) ([]SnapshotInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(s SnapshotInfo) bool { return s.LogID != c.logID }), nil
+	return slices.DeleteFunc(all, func(s SnapshotInfo) bool { return s.LogID != c.LogID() }), nil
 }
 
 func (c *Cluster) allSnapshots(ctx context.Context) ([]SnapshotInfo, error) {
@@ -138,8 +142,11 @@ func (c *Cluster) NewestSnapshot(ctx context.Context) (info SnapshotInfo, ok boo
 // sn is read while it is sent (a pipe, no copy on disk); the caller
 // closes it.
 func (c *Cluster) PublishSnapshot(ctx context.Context, sn *index.Snapshot) (SnapshotInfo, error) {
-	if sn.LogID != c.logID {
-		return SnapshotInfo{}, fmt.Errorf("cluster: the index follows %q, not this stream (%s)", sn.LogID, c.logID)
+	if c.LogID() == "" {
+		return SnapshotInfo{}, fmt.Errorf("%w: the stream has not been reached yet", ErrUnavailable)
+	}
+	if sn.LogID != c.LogID() {
+		return SnapshotInfo{}, fmt.Errorf("cluster: the index follows %q, not this stream (%s)", sn.LogID, c.LogID())
 	}
 	obs, err := c.snapshotStore(ctx)
 	if err != nil {
@@ -153,14 +160,14 @@ func (c *Cluster) PublishSnapshot(ctx context.Context, sn *index.Snapshot) (Snap
 	meta := jetstream.ObjectMeta{
 		Name:        snapshotName(sn.Version),
 		Description: "herken index at stream sequence " + strconv.FormatUint(sn.Version, 10),
-		Metadata:    map[string]string{"seq": strconv.FormatUint(sn.Version, 10), "log_id": c.logID},
+		Metadata:    map[string]string{"seq": strconv.FormatUint(sn.Version, 10), "log_id": c.LogID()},
 	}
 	oi, err := obs.Put(ctx, meta, pr)
 	pr.CloseWithError(errors.New("cluster: snapshot sent"))
 	if err != nil {
 		return SnapshotInfo{}, fmt.Errorf("cluster: storing the snapshot at %d: %w", sn.Version, err)
 	}
-	info := SnapshotInfo{Name: oi.Name, Seq: sn.Version, LogID: c.logID, Bytes: oi.Size, Time: oi.ModTime}
+	info := SnapshotInfo{Name: oi.Name, Seq: sn.Version, LogID: c.LogID(), Bytes: oi.Size, Time: oi.ModTime}
 	c.pruneSnapshots(ctx, obs)
 	return info, nil
 }
@@ -175,7 +182,7 @@ func (c *Cluster) pruneSnapshots(ctx context.Context, obs jetstream.ObjectStore)
 	kept := 0
 	for i := len(all) - 1; i >= 0; i-- {
 		s := all[i]
-		if s.LogID == c.logID && kept < snapshotsKept {
+		if s.LogID == c.LogID() && kept < snapshotsKept {
 			kept++
 			continue
 		}
@@ -206,13 +213,38 @@ func (c *Cluster) FetchSnapshot(ctx context.Context, info SnapshotInfo, w io.Wri
 // FirstSeq asks the stream for its first sequence (0 while it never held
 // a message).
 func (c *Cluster) FirstSeq(ctx context.Context) (uint64, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	info, err := c.stream.Info(ctx)
+	info, err := c.streamInfo(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("cluster: %w", err)
+		return 0, err
 	}
 	return info.State.FirstSeq, nil
+}
+
+// streamInfo asks for the stream's state. It looks the stream up by name
+// rather than use the one Connect found, so that it also works on a
+// connection still looking for it.
+func (c *Cluster) streamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	s, err := c.js.Stream(ctx, StreamName)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	return info, nil
+}
+
+// streamReplicas is the stream's number of replicas, which the buckets
+// beside it take too.
+func (c *Cluster) streamReplicas(ctx context.Context) (int, error) {
+	info, err := c.streamInfo(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.Config.Replicas, nil
 }
 
 // Join says how a replica's index was opened, and where the time went.
@@ -305,8 +337,8 @@ func (c *Cluster) restore(ctx context.Context, dir string, opts index.Options, j
 	if err != nil {
 		return fmt.Errorf("cluster: loading snapshot %s: %w", info.Name, err)
 	}
-	if loaded.Version != info.Seq || loaded.LogID != c.logID {
-		return fmt.Errorf("cluster: snapshot %s holds version %d of %q, not %d of %q", info.Name, loaded.Version, loaded.LogID, info.Seq, c.logID)
+	if loaded.Version != info.Seq || loaded.LogID != c.LogID() {
+		return fmt.Errorf("cluster: snapshot %s holds version %d of %q, not %d of %q", info.Name, loaded.Version, loaded.LogID, info.Seq, c.LogID())
 	}
 	j.Snapshot = &info
 	c.log.Info("cluster: loaded a snapshot", "name", info.Name, "seq", info.Seq, "bytes", info.Bytes, "fetch", j.Fetch, "load", j.Load)

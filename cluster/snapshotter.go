@@ -106,11 +106,9 @@ func (c *Cluster) Seed(ctx context.Context, content *index.Content) (SnapshotInf
 	case v == 0:
 		return SnapshotInfo{}, fmt.Errorf("cluster: this index is empty: nothing to seed")
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	info, err := c.stream.Info(rctx)
-	cancel()
+	info, err := c.streamInfo(ctx)
 	if err != nil {
-		return SnapshotInfo{}, fmt.Errorf("cluster: %w", err)
+		return SnapshotInfo{}, err
 	}
 	st := info.State
 	// A seed stopped after the stream was moved on finds it empty at v.
@@ -128,7 +126,10 @@ func (c *Cluster) Seed(ctx context.Context, content *index.Content) (SnapshotInf
 	// stored.
 	if st.LastSeq == 0 {
 		rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-		err := c.stream.Purge(rctx, jetstream.WithPurgeSequence(v+1))
+		s, err := c.js.Stream(rctx, StreamName)
+		if err == nil {
+			err = s.Purge(rctx, jetstream.WithPurgeSequence(v+1))
+		}
 		cancel()
 		if err != nil {
 			return SnapshotInfo{}, fmt.Errorf("cluster: moving the stream to sequence %d: %w", v+1, err)
@@ -137,7 +138,7 @@ func (c *Cluster) Seed(ctx context.Context, content *index.Content) (SnapshotInf
 			return SnapshotInfo{}, fmt.Errorf("cluster: the stream did not move to sequence %d (first %d, %v)", v+1, first, err)
 		}
 	}
-	sn.Follow(c.logID)
+	sn.Follow(c.LogID())
 	out, err := c.PublishSnapshot(ctx, sn)
 	if err == nil {
 		c.log.Info("cluster: seeded", "seq", out.Seq, "bytes", out.Bytes)

@@ -63,6 +63,9 @@ func openServeIndex(ctx context.Context, dir string, opts index.Options, cluster
 
 // clusterWork runs what one replica of the cluster does at a time.
 type clusterWork struct {
+	// ready is closed once leases is set: the lease bucket may be
+	// reached only after serve started, on a replica cut off at start.
+	ready  chan struct{}
 	leases *cluster.Leases
 	stop   func()
 }
@@ -70,15 +73,29 @@ type clusterWork struct {
 // startClusterWork takes part in the leases of work done once per
 // cluster: snapshots by policy, and (through clusterWork.once) the
 // scheduled syncs.
-func startClusterWork(ctx context.Context, cl *cluster.Cluster, content *index.Content, policy cluster.SnapshotPolicy) (*clusterWork, error) {
-	leases, err := cl.Leases(ctx, 0)
-	if err != nil {
-		return nil, err
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
+func startClusterWork(cl *cluster.Cluster, content *index.Content, policy cluster.SnapshotPolicy, log *slog.Logger) *clusterWork {
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); cl.RunSnapshots(runCtx, leases, content, policy) }()
-	return &clusterWork{leases: leases, stop: func() { cancel(); <-done }}, nil
+	w := &clusterWork{ready: make(chan struct{}), stop: func() { cancel(); <-done }}
+	go func() {
+		defer close(done)
+		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+			l, err := cl.Leases(ctx, 0)
+			if err == nil {
+				w.leases = l
+				close(w.ready)
+				break
+			}
+			log.Warn("cluster: the lease bucket is not reachable yet; no snapshot or sync from this replica until it is", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		cl.RunSnapshots(ctx, w.leases, content, policy)
+	}()
+	return w
 }
 
 // once runs work while this replica holds the lease name; nil (a single
@@ -87,7 +104,13 @@ func (w *clusterWork) once() func(ctx context.Context, name string, work func(co
 	if w == nil {
 		return nil
 	}
-	return w.leases.Run
+	return func(ctx context.Context, name string, work func(context.Context)) {
+		select {
+		case <-w.ready:
+			w.leases.Run(ctx, name, work)
+		case <-ctx.Done():
+		}
+	}
 }
 
 func clusterCommand() group {

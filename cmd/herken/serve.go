@@ -172,9 +172,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 			return err
 		}
 		defer r.stop()
-		if work, err = startClusterWork(ctx, r.cl, store.Content(), policy); err != nil {
-			return err
-		}
+		work = startClusterWork(r.cl, store.Content(), policy, log)
 		defer work.stop()
 		writer, applier = r.writer, r.applier
 	}
