@@ -166,6 +166,9 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	// On a cluster replica, changes go through the cluster.
 	var writer service.ContentWriter
 	var applier *cluster.Applier
+	// On a replica, keys and the audit log are the cluster's too.
+	var keys service.KeyStore = store.APIKeys()
+	var audit service.AuditLog = store.AuditLog()
 	if *clusterURLs != "" {
 		r, err := startReplica(ctx, *clusterURLs, store.Content(), log, 30*time.Second)
 		if err != nil {
@@ -175,9 +178,15 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 		work = startClusterWork(r.cl, store.Content(), policy, log)
 		defer work.stop()
 		writer, applier = r.writer, r.applier
+		acc, err := startClusterAccess(ctx, r.cl, store.AuditLog(), keep, log)
+		if err != nil {
+			return err
+		}
+		defer acc.stop()
+		keys, audit = acc.keys, acc.audit
 	}
 	svc, err := service.New(service.Config{
-		DB: store, Writer: writer, Replica: applier, Fetcher: fetcher, NoDihedral: *noDihedral, NoRegions: *noRegions,
+		DB: store, Writer: writer, Replica: applier, Keys: keys, Audit: audit, Fetcher: fetcher, NoDihedral: *noDihedral, NoRegions: *noRegions,
 		Hasher:         matcher.HasherConfig{Limits: media.DefaultLimits, Decode: mode},
 		MaxUploadBytes: uploadLimit, BatchWorkers: nWorkers, Logger: log, Version: version,
 		InsecureNoAuth: *noAuth, RateLimit: rate, RateBurst: burst, FloodLimit: flood,
@@ -208,11 +217,11 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	}
 	st := store.Content().Status()
 	log.Info("herken serving", "listen", ln.Addr().String(), "tls", tlsConfig != nil, "data", *data,
-		"index_version", st.Version, "banks", st.Banks, "keys", len(store.APIKeys().List()), "jpeg_decoder", media.JPEGDecoder(),
+		"index_version", st.Version, "banks", st.Banks, "keys", len(keys.List()), "jpeg_decoder", media.JPEGDecoder(),
 		"audit_retention", keep.String())
 	if *noAuth {
 		log.Error("INSECURE: --insecure-no-auth: every request is served as an anonymous admin; for a demo on loopback only")
-	} else if len(store.APIKeys().List()) == 0 {
+	} else if len(keys.List()) == 0 {
 		log.Warn("no API keys yet: every request will be refused; create one with herken keys create --role admin --name ...")
 	}
 	// Libraries (net/http's client among them) write to Go's standard
