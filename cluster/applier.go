@@ -48,10 +48,16 @@ type Applier struct {
 // NewApplier returns an Applier feeding content, which from then on
 // follows this cluster's stream only (index.Content.Follow): a folder
 // that holds content of its own, or followed another incarnation of the
-// stream, is refused.
+// stream, is refused. On a Cluster from Dial that has not reached the
+// stream yet, content must be a replica's folder already: it serves its
+// last state until Run reaches the stream.
 func (c *Cluster) NewApplier(content *index.Content) (*Applier, error) {
-	if err := content.Follow(c.logID); err != nil {
-		return nil, err
+	if c.isReady() {
+		if err := content.Follow(c.logID); err != nil {
+			return nil, err
+		}
+	} else if _, ok := content.FollowedLog(); !ok {
+		return nil, fmt.Errorf("%w: the cluster has not answered, and this folder is no replica yet: it has nothing to serve", ErrUnavailable)
 	}
 	a := &Applier{c: c, content: content, waiters: map[string]chan Result{}, progress: make(chan struct{})}
 	a.lastContact.Store(time.Now().UnixNano())
@@ -63,6 +69,19 @@ func (c *Cluster) NewApplier(content *index.Content) (*Applier, error) {
 // index holds.
 func (a *Applier) Run(ctx context.Context) {
 	go a.poll(ctx)
+	select {
+	case <-a.c.ready:
+	case <-ctx.Done():
+		return
+	}
+	if err := a.content.Follow(a.c.logID); err != nil {
+		// The stream was made anew since this folder followed it: its
+		// sequences are not this folder's. It keeps serving its state,
+		// and says why it applies nothing.
+		a.setFailure(err)
+		a.c.log.Error("cluster: this folder cannot follow the stream", "err", err)
+		return
+	}
 	wait := 250 * time.Millisecond
 	for ctx.Err() == nil {
 		started, err := a.follow(ctx)

@@ -34,6 +34,9 @@ func (w *Writer) PublishItems(ctx context.Context, items []known.Item) (uint64, 
 // must start from a bank's settings. A bank the stream never created is
 // index.ErrBankNotFound.
 func (c *Cluster) Bank(ctx context.Context, name string) (known.Bank, error) {
+	if !c.isReady() {
+		return known.Bank{}, fmt.Errorf("%w: the stream has not been reached yet", ErrUnavailable)
+	}
 	// A stream that no longer starts at its first change (seeded from a
 	// single node, or limited) starts from the newest snapshot.
 	if b, ok, err := c.bankFromSnapshot(ctx, name); ok || err != nil {

@@ -387,3 +387,80 @@ func TestChangeOverTheMessageLimitIsRefused(t *testing.T) {
 		t.Fatalf("3000 items of 300 bytes: %d outcomes, seq %d, %v", len(out), seq, err)
 	}
 }
+
+// TestReplicaStartsWhileTheClusterIsDown restarts a replica while every
+// NATS node is down: it serves its last state, says it is stale and
+// refuses writes, and follows the stream once the cluster is back. A new
+// folder has nothing to serve and is refused.
+func TestReplicaStartsWhileTheClusterIsDown(t *testing.T) {
+	nats := clustertest.Start(t, 3)
+	dir := filepath.Join(t.TempDir(), "r")
+	r := startReplica(t, dir, nats.URLs()...)
+	if _, err := r.writer.CreateBank(known.Bank{Name: "b", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	sig := randomPDQ(rng)
+	if _, _, err := r.writer.AddItems([]known.Item{{Bank: "b", Signals: []signals.Signal{sig}}}); err != nil {
+		t.Fatal(err)
+	}
+	r.close()
+	nats.Shutdown()
+
+	db, err := index.Open(dir, index.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cl, err := cluster.Dial(nats.URLs(), cluster.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	a, err := cl.NewApplier(db.Content())
+	if err != nil {
+		t.Fatalf("a replica's folder while the cluster is down: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	if ok, v := matches(t, db.Content(), sig); !ok || v != 2 {
+		t.Fatalf("the last state: matched %v at %d", ok, v)
+	}
+	if st := a.Status(); !st.Stale || st.Connected {
+		t.Fatalf("status while the cluster is down: %+v", st)
+	}
+	w := cl.Writer(a)
+	if _, _, err := w.AddItems([]known.Item{{Bank: "b", Signals: []signals.Signal{randomPDQ(rng)}}}); !errors.Is(err, cluster.ErrUnavailable) {
+		t.Fatalf("a write while the cluster is down: %v", err)
+	}
+	fresh, err := index.Open(filepath.Join(t.TempDir(), "new"), index.Options{Create: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if _, err := cl.NewApplier(fresh.Content()); !errors.Is(err, cluster.ErrUnavailable) {
+		t.Fatalf("a new folder while the cluster is down: %v", err)
+	}
+
+	for i := range 3 {
+		nats.StartNode(i)
+	}
+	select {
+	case <-cl.Ready():
+	case <-time.After(60 * time.Second):
+		t.Fatal("the stream was not reached after the cluster came back")
+	}
+	later := randomPDQ(rng)
+	waitFor(t, 30*time.Second, "a write once the cluster is back", func() bool {
+		// An attempt that timed out may have been stored: a later one
+		// then finds the item present.
+		_, _, err := w.AddItems([]known.Item{{Bank: "b", Signals: []signals.Signal{later}}})
+		return err == nil
+	})
+	if ok, v := matches(t, db.Content(), later); !ok || v < 3 {
+		t.Fatalf("after the cluster came back: matched %v at %d", ok, v)
+	}
+	waitFor(t, 5*time.Second, "no longer stale", func() bool { return !a.Status().Stale })
+}

@@ -37,14 +37,19 @@ type Options struct {
 // Cluster is a connection to the NATS cluster holding the stream of
 // content changes.
 type Cluster struct {
-	nc     *nats.Conn
-	js     jetstream.JetStream
+	nc *nats.Conn
+	js jetstream.JetStream
+	// ready is closed once the stream is found or made; stream and logID
+	// are set before, and read only after.
+	ready  chan struct{}
 	stream jetstream.Stream
 	// logID names this incarnation of the stream (its name and creation
 	// time): a replica's folder follows one only (index.Content.Follow).
 	logID string
 	opts  Options
 	log   *slog.Logger
+	// stop ends Dial's search for the stream.
+	stop context.CancelFunc
 }
 
 // ParseURLs splits a comma-separated list of nats:// URLs, refusing an
@@ -71,6 +76,49 @@ func ParseURLs(list string) ([]string, error) {
 // content changes, retrying while the cluster is starting or electing its
 // leaders, until ctx ends.
 func Connect(ctx context.Context, urls []string, opts Options) (*Cluster, error) {
+	c, err := dial(urls, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.ensureStream(ctx); err != nil {
+		c.nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Dial is Connect without the wait: it returns at once, and keeps
+// connecting and looking for the stream in the background until Close.
+// Until then writes fail with ErrUnavailable: for a replica that serves
+// its last state while the cluster is unreachable (NewApplier).
+func Dial(urls []string, opts Options) (*Cluster, error) {
+	c, err := dial(urls, opts)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.stop = cancel
+	go func() {
+		if err := c.ensureStream(ctx); err != nil && ctx.Err() == nil {
+			c.log.Error("cluster: no stream", "err", err)
+		}
+	}()
+	return c, nil
+}
+
+// Ready is closed once the cluster answered and the stream is there.
+func (c *Cluster) Ready() <-chan struct{} { return c.ready }
+
+func (c *Cluster) isReady() bool {
+	select {
+	case <-c.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+func dial(urls []string, opts Options) (*Cluster, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 5 * time.Second
 	}
@@ -80,7 +128,7 @@ func Connect(ctx context.Context, urls []string, opts Options) (*Cluster, error)
 	if opts.Name == "" {
 		opts.Name = "herken"
 	}
-	c := &Cluster{opts: opts, log: opts.Logger}
+	c := &Cluster{opts: opts, log: opts.Logger, ready: make(chan struct{}), stop: func() {}}
 	nc, err := nats.Connect(strings.Join(urls, ","), nats.Name(opts.Name),
 		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
 		nats.Timeout(opts.Timeout),
@@ -97,10 +145,6 @@ func Connect(ctx context.Context, urls []string, opts Options) (*Cluster, error)
 	if c.js, err = jetstream.New(nc); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("cluster: %w", err)
-	}
-	if err := c.ensureStream(ctx); err != nil {
-		nc.Close()
-		return nil, err
 	}
 	return c, nil
 }
@@ -136,6 +180,7 @@ func (c *Cluster) ensureStream(ctx context.Context) error {
 			c.stream = s
 			c.logID = fmt.Sprintf("%s@%s", StreamName, info.Created.UTC().Format(time.RFC3339Nano))
 			c.log.Info("cluster: stream ready", "stream", StreamName, "replicas", info.Config.Replicas, "last_seq", info.State.LastSeq)
+			close(c.ready)
 			return nil
 		case errors.As(err, &apiErr) && replicas > 1 &&
 			(apiErr.ErrorCode == 10074 || apiErr.ErrorCode == 10023):
@@ -157,17 +202,29 @@ func (c *Cluster) ensureStream(ctx context.Context) error {
 	}
 }
 
-// LogID names the stream's incarnation, for index.Content.Follow.
-func (c *Cluster) LogID() string { return c.logID }
+// LogID names the stream's incarnation, for index.Content.Follow; empty
+// until Ready.
+func (c *Cluster) LogID() string {
+	if !c.isReady() {
+		return ""
+	}
+	return c.logID
+}
 
 // Connected reports whether the connection to NATS is up.
 func (c *Cluster) Connected() bool { return c.nc.IsConnected() }
 
 // Close closes the connection.
-func (c *Cluster) Close() { c.nc.Close() }
+func (c *Cluster) Close() {
+	c.stop()
+	c.nc.Close()
+}
 
 // LastSeq asks the stream for its last sequence.
 func (c *Cluster) LastSeq(ctx context.Context) (uint64, error) {
+	if !c.isReady() {
+		return 0, fmt.Errorf("%w: the stream has not been reached yet", ErrUnavailable)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	info, err := c.stream.Info(ctx)

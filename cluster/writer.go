@@ -73,7 +73,7 @@ func (w *Writer) publish(ctx context.Context, ch Change, id string) (uint64, boo
 	if id == "" {
 		id = newMsgID()
 	}
-	if !w.c.nc.IsConnected() {
+	if !w.c.nc.IsConnected() || !w.c.isReady() {
 		return 0, false, fmt.Errorf("%w: not connected to NATS", ErrUnavailable)
 	}
 	deadline := time.Now().Add(2 * w.c.opts.Timeout)

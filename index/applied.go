@@ -109,6 +109,12 @@ func (s *Content) Follow(id string) error {
 	return nil
 }
 
+// FollowedLog returns the id of the log the content followed, if any.
+func (s *Content) FollowedLog() (string, bool) {
+	id, err := s.logID()
+	return id, err == nil
+}
+
 // logID reads the id of the log the store follows.
 func (s *Content) logID() (string, error) {
 	var id string
