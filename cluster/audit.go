@@ -71,6 +71,10 @@ type Audit struct {
 	dropped atomic.Uint64
 	sent    atomic.Uint64
 	batch   uint64 // the sender's alone: numbers message ids
+	// ensured tells the sender that the stream exists with the retention
+	// as its MaxAge (set before the sender starts, then the sender's).
+	ensured   bool
+	retention time.Duration
 
 	wake    chan struct{}
 	done    chan struct{}
@@ -100,12 +104,16 @@ func (c *Cluster) Audit(ctx context.Context, opts AuditOptions) (*Audit, error) 
 	if opts.Interval <= 0 {
 		opts.Interval = 200 * time.Millisecond
 	}
-	if err := c.ensureAuditStream(ctx, opts.Retention); err != nil {
-		return nil, err
-	}
 	a := &Audit{c: c, local: opts.Local, subject: auditSubject + notSubjectToken.ReplaceAllString(opts.Node, "_"),
-		max: opts.Buffer, every: opts.Interval,
+		max: opts.Buffer, every: opts.Interval, retention: opts.Retention,
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+	if err := c.ensureAuditStream(ctx, opts.Retention); err != nil {
+		// A replica started while cut off: records are held, and the
+		// stream ensured before the first is sent.
+		c.log.Warn("cluster: the audit stream is not available yet; holding records", "err", err)
+	} else {
+		a.ensured = true
+	}
 	go a.loop()
 	return a, nil
 }
@@ -234,6 +242,22 @@ func (a *Audit) loop() {
 // message's records once the stream acknowledged them. It stops at the
 // first failure, or when stop is closed.
 func (a *Audit) send(stop <-chan struct{}) error {
+	if !a.ensured && a.Pending() > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), a.c.opts.Timeout)
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		err := a.c.ensureAuditStream(ctx, a.retention)
+		cancel()
+		if err != nil {
+			return err
+		}
+		a.ensured = true
+	}
 	for {
 		a.mu.Lock()
 		var buf bytes.Buffer

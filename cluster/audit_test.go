@@ -157,4 +157,30 @@ func TestAuditCutOff(t *testing.T) {
 	if err != nil || len(recs) != 10 || recs[0].Detail != "0" || recs[9].Detail != "9" {
 		t.Fatalf("after the cut: %d records %v; want the first 10", len(recs), err)
 	}
+
+	// A replica started while cut off holds its records until NATS
+	// answers.
+	proxy.Cut()
+	cd, err := cluster.Dial([]string{proxy.URL()}, cluster.Options{Name: "test started cut off", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cd.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	ad, err := cd.Audit(ctx, cluster.AuditOptions{Retention: time.Hour, Node: "late", Interval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ad.Close(time.Second)
+	ad.Record(index.AuditRecord{Action: "started cut off", Decision: "done"})
+	time.Sleep(100 * time.Millisecond)
+	if ad.Pending() != 1 {
+		t.Fatalf("pending %d while cut off, want 1", ad.Pending())
+	}
+	proxy.Restore()
+	waitFor(t, 20*time.Second, "the record of a replica started cut off", func() bool {
+		recs, err := cb.QueryAudit(context.Background(), index.AuditQuery{Action: "started cut off"})
+		return err == nil && len(recs) == 1
+	})
 }

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -42,62 +44,118 @@ const KeysBucket = "HERKEN_KEYS"
 // read-write lock, written by the watcher goroutine and by the writes made
 // here (each entry only ever moves to a higher revision).
 type Keys struct {
-	kv      jetstream.KeyValue
-	timeout time.Duration
-	now     func() time.Time
-	watcher jetstream.KeyWatcher
-	cancel  context.CancelFunc // ends the watch
-	done    chan struct{}
+	c        *Cluster
+	copyPath string
+	cancel   context.CancelFunc // ends the watch
+	loaded   chan struct{}      // closed once the bucket's keys are loaded
+	loadOnce sync.Once
+	done     chan struct{}
+	now      func() time.Time
 
 	mu   sync.RWMutex
+	kv   jetstream.KeyValue // nil until the bucket answered
 	keys map[string]keyEntry
 }
 
 type keyEntry struct {
-	rec index.APIKey
-	rev uint64
+	Rec index.APIKey `json:"record"`
+	Rev uint64       `json:"revision"`
+}
+
+// KeysOptions configure Cluster.Keys.
+type KeysOptions struct {
+	// Copy, if set, is a file that keeps the last copy of the bucket (the
+	// records, with the secrets' hashes only, as the bucket holds them),
+	// so that a replica restarted while cut off from NATS authenticates
+	// from it. With Copy, Keys returns when ctx ends even if the bucket
+	// did not answer, and keeps trying to reach it in the background.
+	Copy string
 }
 
 // Keys opens the key bucket (creating it, with as many replicas as the
 // NATS cluster allows up to three) and loads and watches it. It returns
-// once the copy holds every key the bucket held, or fails when ctx ends
-// first. Close stops the watch.
-func (c *Cluster) Keys(ctx context.Context) (*Keys, error) {
-	kv, err := c.ensureBucket(ctx)
-	if err != nil {
-		return nil, err
-	}
-	k := &Keys{kv: kv, timeout: c.opts.Timeout, now: time.Now, keys: map[string]keyEntry{}, done: make(chan struct{})}
-	// The watch lasts as long as its context: until Close, not ctx.
-	wctx, cancel := context.WithCancel(context.Background())
-	k.cancel = cancel
-	k.watcher, err = kv.WatchAll(wctx)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("%w: watching %s: %v", ErrUnavailable, KeysBucket, err)
-	}
-	// The watcher sends every entry, then nil once it has sent them all.
-	for loaded := false; !loaded; {
-		select {
-		case e, ok := <-k.watcher.Updates():
-			if !ok {
-				cancel()
-				return nil, fmt.Errorf("%w: the watch of %s ended while loading", ErrUnavailable, KeysBucket)
-			}
-			if e == nil {
-				loaded = true
-				continue
-			}
-			k.apply(e)
-		case <-ctx.Done():
-			_ = k.watcher.Stop()
-			cancel()
-			return nil, fmt.Errorf("%w: loading %s: %v", ErrUnavailable, KeysBucket, ctx.Err())
+// once the copy holds every key the bucket held; when ctx ends first, it
+// fails, or with opts.Copy serves the file's copy meanwhile. Close stops
+// the watch.
+func (c *Cluster) Keys(ctx context.Context, opts KeysOptions) (*Keys, error) {
+	k := &Keys{c: c, copyPath: opts.Copy, now: time.Now, keys: map[string]keyEntry{},
+		loaded: make(chan struct{}), done: make(chan struct{})}
+	if opts.Copy != "" {
+		if err := k.readCopy(); err != nil {
+			return nil, err
 		}
 	}
-	go k.watch()
-	c.log.Info("cluster: API keys loaded", "bucket", KeysBucket, "keys", len(k.keys))
+	// The watch lasts until Close, not as long as ctx.
+	bg, cancel := context.WithCancel(context.Background())
+	k.cancel = cancel
+	go k.run(bg)
+	select {
+	case <-k.loaded:
+		c.log.Info("cluster: API keys loaded", "bucket", KeysBucket, "keys", len(k.List()))
+		return k, nil
+	case <-ctx.Done():
+	}
+	if opts.Copy == "" {
+		k.Close()
+		return nil, fmt.Errorf("%w: loading the bucket %s: %v", ErrUnavailable, KeysBucket, ctx.Err())
+	}
+	c.log.Warn("cluster: the key bucket does not answer; authenticating from the last copy until it does",
+		"bucket", KeysBucket, "copy", opts.Copy, "keys", len(k.List()))
 	return k, nil
+}
+
+// run attaches to the bucket and applies its changes until bg ends,
+// watching it again should a watch end.
+func (k *Keys) run(bg context.Context) {
+	defer close(k.done)
+	for bg.Err() == nil {
+		kv, err := k.c.ensureBucket(bg)
+		if err != nil {
+			return // bg ended
+		}
+		k.mu.Lock()
+		k.kv = kv
+		k.mu.Unlock()
+		if w, err := kv.WatchAll(bg); err == nil {
+			k.follow(w)
+		} else {
+			k.c.log.Warn("cluster: watching the key bucket", "err", err)
+		}
+		select {
+		case <-bg.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// follow applies a watch's entries until it ends. The watcher sends every
+// entry, then nil once it has sent them all: the copy then becomes
+// exactly the bucket's (an entry it does not hold any more is dropped).
+func (k *Keys) follow(w jetstream.KeyWatcher) {
+	seen := map[string]bool{}
+	initial := true
+	for e := range w.Updates() {
+		switch {
+		case e == nil && initial:
+			initial = false
+			k.mu.Lock()
+			for id := range k.keys {
+				if !seen[id] {
+					delete(k.keys, id)
+				}
+			}
+			k.mu.Unlock()
+			k.writeCopy()
+			k.loadOnce.Do(func() { close(k.loaded) })
+		case e == nil:
+		case initial:
+			seen[e.Key()] = true
+			k.apply(e, true)
+		default:
+			k.apply(e, false)
+			k.writeCopy()
+		}
+	}
 }
 
 // ensureBucket finds or creates the key bucket, retrying while the NATS
@@ -146,23 +204,14 @@ func fewerReplicas(err error) bool {
 	return errors.As(err, &apiErr) && (apiErr.ErrorCode == 10074 || apiErr.ErrorCode == 10023)
 }
 
-// watch applies the bucket's changes until the watcher stops.
-func (k *Keys) watch() {
-	defer close(k.done)
-	for e := range k.watcher.Updates() {
-		if e != nil {
-			k.apply(e)
-		}
-	}
-}
-
 // apply puts an entry of the bucket in the copy, unless the copy already
 // holds a later revision of it (a write made here, seen before the watch
-// delivers it).
-func (k *Keys) apply(e jetstream.KeyValueEntry) {
+// delivers it). A load (force) takes the bucket's entry whatever the
+// copy holds: the file's copy may be of a bucket made anew since.
+func (k *Keys) apply(e jetstream.KeyValueEntry, force bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if cur, ok := k.keys[e.Key()]; ok && cur.rev >= e.Revision() {
+	if cur, ok := k.keys[e.Key()]; ok && cur.Rev >= e.Revision() && !force {
 		return
 	}
 	if e.Operation() != jetstream.KeyValuePut {
@@ -176,14 +225,23 @@ func (k *Keys) apply(e jetstream.KeyValueEntry) {
 		delete(k.keys, e.Key()) // an unreadable record authenticates nobody
 		return
 	}
-	k.keys[e.Key()] = keyEntry{rec: rec, rev: e.Revision()}
+	k.keys[e.Key()] = keyEntry{Rec: rec, Rev: e.Revision()}
 }
 
 // Close stops the watch; the copy stays as it was.
 func (k *Keys) Close() {
-	_ = k.watcher.Stop()
 	k.cancel()
 	<-k.done
+}
+
+// bucket returns the bucket, or ErrUnavailable before it answered.
+func (k *Keys) bucket() (jetstream.KeyValue, error) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.kv == nil {
+		return nil, fmt.Errorf("%w: the key bucket %s has not answered yet", ErrUnavailable, KeysBucket)
+	}
+	return k.kv, nil
 }
 
 // keyPrefix starts every key herken issues (index.APIKeys's form).
@@ -220,9 +278,13 @@ func (k *Keys) Create(name string, role index.Role, expires *time.Time, by strin
 	if err != nil {
 		return index.APIKey{}, "", err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), k.timeout)
+	kv, err := k.bucket()
+	if err != nil {
+		return index.APIKey{}, "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), k.c.opts.Timeout)
 	defer cancel()
-	rev, err := k.kv.Create(ctx, id, v)
+	rev, err := kv.Create(ctx, id, v)
 	if err != nil {
 		return index.APIKey{}, "", fmt.Errorf("%w: storing the key: %v", ErrUnavailable, err)
 	}
@@ -233,8 +295,8 @@ func (k *Keys) Create(name string, role index.Role, expires *time.Time, by strin
 func (k *Keys) put(rec index.APIKey, rev uint64) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if cur, ok := k.keys[rec.ID]; !ok || cur.rev < rev {
-		k.keys[rec.ID] = keyEntry{rec: rec, rev: rev}
+	if cur, ok := k.keys[rec.ID]; !ok || cur.Rev < rev {
+		k.keys[rec.ID] = keyEntry{Rec: rec, Rev: rev}
 	}
 }
 
@@ -243,10 +305,14 @@ func (k *Keys) put(rec index.APIKey, rev uint64) {
 // if nobody changed it in between: a key revoked twice at once is
 // revoked once, and the second caller is told so (index.ErrKeyRevoked).
 func (k *Keys) Revoke(id, by string) (index.APIKey, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*k.timeout)
+	kv, err := k.bucket()
+	if err != nil {
+		return index.APIKey{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*k.c.opts.Timeout)
 	defer cancel()
 	for {
-		e, err := k.kv.Get(ctx, id)
+		e, err := kv.Get(ctx, id)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrInvalidKey):
 			return index.APIKey{}, fmt.Errorf("%w: %s", index.ErrKeyNotFound, id)
@@ -266,7 +332,7 @@ func (k *Keys) Revoke(id, by string) (index.APIKey, error) {
 		if err != nil {
 			return index.APIKey{}, err
 		}
-		rev, err := k.kv.Update(ctx, id, v, e.Revision())
+		rev, err := kv.Update(ctx, id, v, e.Revision())
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			continue // changed since it was read: read it again
 		}
@@ -290,7 +356,7 @@ func (k *Keys) Authenticate(key string) (index.APIKey, error) {
 	k.mu.RLock()
 	e, found := k.keys[id]
 	k.mu.RUnlock()
-	want := e.rec.Hash
+	want := e.Rec.Hash
 	if !found {
 		want = strings.Repeat("0", 64) // compare anyway, to take the same time
 	}
@@ -298,12 +364,12 @@ func (k *Keys) Authenticate(key string) (index.APIKey, error) {
 		return index.APIKey{}, index.ErrKeyUnknown
 	}
 	switch {
-	case e.rec.RevokedAt != nil:
-		return e.rec, index.ErrKeyRevoked
-	case e.rec.ExpiresAt != nil && !k.now().Before(*e.rec.ExpiresAt):
-		return e.rec, index.ErrKeyExpired
+	case e.Rec.RevokedAt != nil:
+		return e.Rec, index.ErrKeyRevoked
+	case e.Rec.ExpiresAt != nil && !k.now().Before(*e.Rec.ExpiresAt):
+		return e.Rec, index.ErrKeyExpired
 	}
-	return e.rec, nil
+	return e.Rec, nil
 }
 
 // List returns every key of the copy (revoked and expired included),
@@ -312,9 +378,53 @@ func (k *Keys) List() []index.APIKey {
 	k.mu.RLock()
 	out := make([]index.APIKey, 0, len(k.keys))
 	for _, e := range k.keys {
-		out = append(out, e.rec)
+		out = append(out, e.Rec)
 	}
 	k.mu.RUnlock()
 	slices.SortFunc(out, func(a, b index.APIKey) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out
+}
+
+// readCopy loads the file's copy, if there is one.
+func (k *Keys) readCopy() error {
+	b, err := os.ReadFile(k.copyPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cluster: reading the keys' copy: %w", err)
+	}
+	var entries []keyEntry
+	if err := json.Unmarshal(b, &entries); err != nil {
+		return fmt.Errorf("cluster: the keys' copy %s is unreadable (remove it to start from the bucket): %w", k.copyPath, err)
+	}
+	for _, e := range entries {
+		k.keys[e.Rec.ID] = e
+	}
+	return nil
+}
+
+// writeCopy replaces the file's copy with the in-memory one: written to a
+// new file and renamed, so that a crash leaves the old copy or the new.
+// Keys change rarely; the copy is small.
+func (k *Keys) writeCopy() {
+	if k.copyPath == "" {
+		return
+	}
+	k.mu.RLock()
+	entries := make([]keyEntry, 0, len(k.keys))
+	for _, e := range k.keys {
+		entries = append(entries, e)
+	}
+	k.mu.RUnlock()
+	b, err := json.Marshal(entries)
+	if err == nil {
+		tmp := k.copyPath + ".new"
+		if err = os.WriteFile(tmp, b, 0o600); err == nil {
+			err = os.Rename(tmp, k.copyPath)
+		}
+	}
+	if err != nil {
+		k.c.log.Error("cluster: writing the keys' copy", "file", k.copyPath, "err", err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,11 +31,17 @@ func connect(t *testing.T, name string, urls ...string) *cluster.Cluster {
 	return cl
 }
 
-func openKeys(t *testing.T, cl *cluster.Cluster) *cluster.Keys {
+func openKeys(t *testing.T, cl *cluster.Cluster, copyFile ...string) *cluster.Keys {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	k, err := cl.Keys(ctx)
+	var opts cluster.KeysOptions
+	if len(copyFile) > 0 {
+		ctx, cancel = context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		opts.Copy = copyFile[0]
+	}
+	k, err := cl.Keys(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,15 +168,17 @@ func TestKeysRevocationPropagation(t *testing.T) {
 
 // TestKeysCutOff: a replica cut off from NATS keeps authenticating from
 // its copy and refuses key changes; back in touch, it catches up with
-// what changed meanwhile.
+// what changed meanwhile. A replica restarted while cut off
+// authenticates from the copy it kept in a file.
 func TestKeysCutOff(t *testing.T) {
 	if testing.Short() {
-		t.Skip("waits out a NATS reconnect")
+		t.Skip("waits out NATS reconnects")
 	}
 	nts := clustertest.Start(t, 1)
 	proxy := clustertest.NewProxy(t, nts.URL(0))
 	ka := openKeys(t, connect(t, "a", nts.URL(0)))
-	kc := openKeys(t, connect(t, "c", proxy.URL()))
+	copyFile := filepath.Join(t.TempDir(), "keys.json")
+	kc := openKeys(t, connect(t, "c", proxy.URL()), copyFile)
 	rec, key, err := ka.Create("analyst", index.RoleAnalyst, nil, "")
 	if err != nil {
 		t.Fatal(err)
@@ -182,14 +191,61 @@ func TestKeysCutOff(t *testing.T) {
 	if _, err := kc.Authenticate(key); err != nil {
 		t.Fatalf("c no longer authenticates from its copy: %v", err)
 	}
+	rec2, key2, err := ka.Create("second", index.RoleCrawler, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ka.Revoke(rec.ID, "test"); err != nil {
 		t.Fatal(err)
 	}
 	proxy.Restore()
-	waitFor(t, 20*time.Second, "the revocation reaching c after the cut", func() bool {
-		_, err := kc.Authenticate(key)
+	waitFor(t, 20*time.Second, "the changes reaching c after the cut", func() bool {
+		_, err1 := kc.Authenticate(key)
+		_, err2 := kc.Authenticate(key2)
+		return errors.Is(err1, index.ErrKeyRevoked) && err2 == nil
+	})
+	if b, err := os.ReadFile(copyFile); err != nil || !strings.Contains(string(b), rec2.ID) || strings.Contains(string(b), key2[16:]) {
+		t.Fatalf("the copy file: %v\n%s", err, b)
+	}
+
+	// Restarted while cut off: the file's copy authenticates.
+	kc.Close()
+	proxy.Cut()
+	cl, err := cluster.Dial([]string{proxy.URL()}, cluster.Options{Name: "test c again", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	kc2 := openKeys(t, cl, copyFile)
+	if _, err := kc2.Authenticate(key2); err != nil {
+		t.Fatalf("restarted cut off: %v", err)
+	}
+	if _, err := kc2.Authenticate(key); !errors.Is(err, index.ErrKeyRevoked) {
+		t.Fatalf("restarted cut off, the revoked key: %v", err)
+	}
+	if _, err := kc2.Revoke(rec2.ID, "test"); !errors.Is(err, cluster.ErrUnavailable) {
+		t.Fatalf("a revocation before the bucket answered: %v, want ErrUnavailable", err)
+	}
+	if _, err := ka.Revoke(rec2.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Restore()
+	waitFor(t, 20*time.Second, "the revocation reaching the restarted c", func() bool {
+		_, err := kc2.Authenticate(key2)
 		return errors.Is(err, index.ErrKeyRevoked)
 	})
+	// Without a copy, a bucket that does not answer is an error.
+	proxy.Cut()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	cl2, err := cluster.Dial([]string{proxy.URL()}, cluster.Options{Name: "test d", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl2.Close()
+	if _, err := cl2.Keys(ctx, cluster.KeysOptions{}); !errors.Is(err, cluster.ErrUnavailable) {
+		t.Fatalf("keys of an unanswering bucket without a copy: %v", err)
+	}
 }
 
 // bucketValues returns every value the key bucket holds, history

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/atkm/herken/cluster"
@@ -17,13 +18,22 @@ type clusterAccess struct {
 	audit *cluster.Audit
 }
 
+// keysCopyFile is the file in a replica's data folder that keeps its last
+// copy of the cluster's keys (hashed secrets only, as in the bucket).
+const keysCopyFile = "cluster-keys.json"
+
+// accessWait bounds how long a replica waits for the key bucket and the
+// audit stream at its start; past it, a replica cut off from NATS serves
+// from its last copy of the keys and holds its audit records.
+const accessWait = 10 * time.Second
+
 // startClusterAccess loads the cluster's keys and opens its audit stream
 // with retention as its maximum age. The replica's own audit log (local)
 // gets every record as well: its statistics are counted from it.
-func startClusterAccess(ctx context.Context, cl *cluster.Cluster, local *index.AuditLog, retention time.Duration, log *slog.Logger) (*clusterAccess, error) {
-	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+func startClusterAccess(ctx context.Context, cl *cluster.Cluster, data string, local *index.AuditLog, retention time.Duration, log *slog.Logger) (*clusterAccess, error) {
+	ctx, cancel := context.WithTimeout(ctx, accessWait)
 	defer cancel()
-	keys, err := cl.Keys(ctx)
+	keys, err := cl.Keys(ctx, cluster.KeysOptions{Copy: filepath.Join(data, keysCopyFile)})
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +73,7 @@ func openKeyStore(ctx context.Context, data, clusterList string, dataGiven bool)
 	}
 	lctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	keys, err := cl.Keys(lctx)
+	keys, err := cl.Keys(lctx, cluster.KeysOptions{})
 	if err != nil {
 		cl.Close()
 		return nil, nil, err

@@ -178,7 +178,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 		work = startClusterWork(r.cl, store.Content(), policy, log)
 		defer work.stop()
 		writer, applier = r.writer, r.applier
-		acc, err := startClusterAccess(ctx, r.cl, store.AuditLog(), keep, log)
+		acc, err := startClusterAccess(ctx, r.cl, *data, store.AuditLog(), keep, log)
 		if err != nil {
 			return err
 		}
