@@ -16,11 +16,12 @@ import "image"
 // line past the bar (as an exclusive end when dir is -1), the bar's
 // colour, whether lines of the bar carry marks (a caption's text) between
 // plain lines, and ok when the bar is there and ends in a step across the
-// line.
-func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool) {
+// line. reach is how far the bar's colour runs from the edge even when no
+// such step ends it (a picture's own edge of that colour continues it).
+func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool, reach int) {
 	n := p.n
 	if n < 16 {
-		return 0, 0, false, false
+		return 0, 0, false, false, 0
 	}
 	first := 0
 	if dir < 0 {
@@ -29,7 +30,7 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 	// The two outermost lines are one colour, tightly: a bar is drawn, a
 	// sky shades.
 	if !p.plain(first, -1) || !p.plain(first+dir, -1) {
-		return 0, 0, false, false
+		return 0, 0, false, false, 0
 	}
 	colour = p.mean[first+dir]
 	l, text, plainAfter, glyphs := first+2*dir, 0, 0, 0
@@ -56,7 +57,7 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 		break
 	}
 	if (l-first)*dir >= n*45/100 {
-		return 0, 0, false, false
+		return 0, colour, false, false, n * 45 / 100
 	}
 	// The step into the picture: the largest one among the lines the
 	// resizing blended, and it must cross most of the line.
@@ -65,11 +66,11 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 		e = p.largestStep(l, l+3)
 	}
 	if max(p.wide[e], p.wide[min(e+1, n-1)]) < 0.5 {
-		return 0, 0, false, false
+		return 0, colour, false, false, (l - first) * dir
 	}
 	// Text is several marks along a line, with plain lines between it
 	// and the picture: a bird in a plain sky is one mark.
-	return e, colour, glyphs >= 3 && plainAfter >= 2, true
+	return e, colour, glyphs >= 3 && plainAfter >= 2, true, (l - first) * dir
 }
 
 // marks counts the runs of line l's samples that stand out of colour: the
@@ -130,11 +131,12 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 	var found [4]bool
 	var cap [4]bool
 	var col [4]float32
-	r[left], r[top], r[right], r[bottom] = 0, 0, width, height
-	r[top], col[top], cap[top], found[top] = rows.barEnd(1)
-	r[bottom], col[bottom], cap[bottom], found[bottom] = rows.barEnd(-1)
-	r[left], col[left], cap[left], found[left] = cols.barEnd(1)
-	r[right], col[right], cap[right], found[right] = cols.barEnd(-1)
+	var reach [4]int
+	r[top], col[top], cap[top], found[top], reach[top] = rows.barEnd(1)
+	r[bottom], col[bottom], cap[bottom], found[bottom], reach[bottom] = rows.barEnd(-1)
+	r[left], col[left], cap[left], found[left], reach[left] = cols.barEnd(1)
+	r[right], col[right], cap[right], found[right], reach[right] = cols.barEnd(-1)
+	evenFrame(&r, &found, col, reach, width, height)
 	if !found[top] {
 		r[top] = 0
 	}
@@ -222,4 +224,65 @@ func (p *lineProfile) gapSplit() (end, start int, ok bool) {
 		return 0, 0, false
 	}
 	return end, start, true
+}
+
+// evenFrame completes a frame of one width on all four sides (the common
+// border) when some of its sides end in a step and the others, where the
+// picture's own edge has the frame's colour, run on at least as far: the
+// picture's side there is at the frame's width. Sides already found and
+// the frame's colour must agree.
+func evenFrame(r *[4]int, found *[4]bool, col [4]float32, reach [4]int, width, height int) {
+	var w []int
+	for s := range found {
+		if reach[s] == 0 {
+			return // a side with no bar: no frame
+		}
+		if d := col[s] - col[0]; d > 2*colourTol || d < -2*colourTol {
+			return
+		}
+		if found[s] {
+			switch s {
+			case left, top:
+				w = append(w, r[s])
+			case right:
+				w = append(w, width-r[s])
+			default:
+				w = append(w, height-r[s])
+			}
+		}
+	}
+	if len(w) == 0 || len(w) == 4 {
+		return
+	}
+	lo, hi := w[0], w[0]
+	for _, v := range w {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	// Scaling rounds a frame's sides apart by a pixel or two.
+	if hi-lo > 2+max(width, height)/200 || lo < 2 {
+		return
+	}
+	wd := (lo + hi) / 2
+	for s := range found {
+		if found[s] {
+			continue
+		}
+		if reach[s] < wd-1 {
+			return // the bar ends short of the frame's width: not one frame
+		}
+	}
+	for s := range found {
+		if found[s] {
+			continue
+		}
+		switch s {
+		case left, top:
+			r[s] = wd
+		case right:
+			r[s] = width - wd
+		default:
+			r[s] = height - wd
+		}
+		found[s] = true
+	}
 }

@@ -194,3 +194,55 @@ func TestFindGapSplitNegatives(t *testing.T) {
 		}
 	}
 }
+
+// darkSided returns a copy of o whose left, right and bottom margins, a
+// tenth to a fifth of its width, are one near-black colour: a night
+// scene's dark edges.
+func darkSided(o *image.RGBA, rng *rand.Rand) *image.RGBA {
+	w, h := dims(o)
+	out := image.NewRGBA(o.Bounds())
+	copy(out.Pix, o.Pix)
+	// Ragged inner edges: the dark ends nowhere in a straight line.
+	m := w / 10
+	inL, inR, inB := make([]int, h), make([]int, h), make([]int, w)
+	for y := range inL {
+		inL[y], inR[y] = m+rng.Intn(m), m+rng.Intn(m)
+	}
+	for x := range inB {
+		inB[x] = m + rng.Intn(m)
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if x < inL[y] || x >= w-inR[y] || y >= h-inB[x] {
+				v := uint8(3 + rng.Intn(3))
+				out.SetRGBA(x, y, color.RGBA{v, v, v, 255})
+			}
+		}
+	}
+	return out
+}
+
+// TestFindEvenFrameNegative: a black banner across the top of a photo
+// whose dark sides are narrower than the banner is no border.
+func TestFindEvenFrameNegative(t *testing.T) {
+	origs := loadOriginals(t)
+	rng := rand.New(rand.NewSource(4))
+	for i, o := range origs {
+		w, ht := dims(o.img)
+		if w < ht || i%5 != 1 {
+			continue
+		}
+		img := darkSided(o.img, rng) // dark sides up to a fifth of the width
+		bw := w * 30 / 100
+		dst := image.NewRGBA(image.Rect(0, 0, w, ht+bw))
+		fill(dst, dst.Bounds(), pureBlk)
+		paste(dst, img, image.Pt(0, bw))
+		m, _ := reencode(t, post{img: dst}, false, 0.9, 80)
+		for _, r := range Find(m.Pix, m.Width, m.Height, m.Channels) {
+			if r.Kind == KindBorder {
+				t.Errorf("%s: trimmed as a border: %s", o.name, r.Explain())
+			}
+		}
+		return
+	}
+}

@@ -40,6 +40,12 @@ func TestFindCorpusReposts(t *testing.T) {
 		{"mirror-blur-pad", "plant.jpg", "centred sides placed on the jump; weaker edge within a padded band"},
 		{"mirror-blur-pad", "retina.jpg", "centred sides placed on the jump; weaker edge within a padded band"},
 		{"mirror-blur-pad", "q0746.jpg", "centred sides placed on the jump; weaker edge within a padded band"},
+		// A border of one width whose picture continues it on some sides
+		// with its own edge of the border's colour: the sides that end in
+		// a step give the width, the others run at least as far.
+		{"frame-thick-black", "licenseplate_motion.jpg", "an even border completed"},
+		{"frame-thin-white", "aero3.jpg", "an even border completed"},
+		{"mirror-frame-white", "aero3.jpg", "an even border completed"},
 	}
 	origs := loadOriginals(t)
 	byName := map[string]*original{}
