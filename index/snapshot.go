@@ -9,16 +9,12 @@ import (
 	"hash/crc32"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/dgraph-io/badger/v4/pb"
 	"github.com/dgraph-io/ristretto/v2/z"
-
-	"github.com/atkm/herken/matcher/known"
 )
 
 // Snapshots of the known content.
@@ -31,15 +27,18 @@ import (
 // and its statistics, analysts' feedback, synced sources' checkpoints)
 // are not part of it: they belong to the node that wrote them.
 //
-// LoadSnapshot writes a snapshot into a new folder with Badger's
-// StreamWriter, which builds the tables directly instead of committing
-// transactions: the folder then opens as any index does.
+// The maker builds a Badger folder of those keys beside its index, with
+// Badger's StreamWriter (it writes the tables directly instead of
+// committing transactions), and sends that folder's files
+// (snapshotfile.go): a new replica writes them to disk and opens them,
+// with no rebuilding on its side.
 //
-// The format: the line "herken-snapshot/1\n", then per key its length
-// (uvarint), the key, its user-meta byte, the value's length (uvarint)
-// and the value, in key order; then a zero length, the number of keys
-// (8 bytes big-endian) and the CRC-32C of the keys, user-meta bytes and
-// values (4 bytes big-endian).
+// The keys go from the read transaction to the StreamWriter as a stream:
+// the line "herken-snapshot/1\n", then per key its length (uvarint), the
+// key, its user-meta byte, the value's length (uvarint) and the value, in
+// key order; then a zero length, the number of keys (8 bytes big-endian)
+// and the CRC-32C of the keys, user-meta bytes and values (4 bytes
+// big-endian).
 
 const snapshotMagic = "herken-snapshot/1\n"
 
@@ -62,6 +61,9 @@ type Snapshot struct {
 	txn    *badger.Txn
 	done   func()
 	follow string
+	// dir is the index's folder: the snapshot's folder is built beside it.
+	dir  string
+	opts Options
 }
 
 // Snapshot opens a consistent state of the known content.
@@ -76,7 +78,7 @@ func (s *Content) Snapshot() (*Snapshot, error) {
 	s.bg.Add(1)
 	txn := s.db.NewTransaction(false)
 	s.writeM.Unlock()
-	sn := &Snapshot{txn: txn, done: func() { txn.Discard(); s.bg.Done() }}
+	sn := &Snapshot{txn: txn, done: func() { txn.Discard(); s.bg.Done() }, dir: s.dir, opts: s.opts}
 	var err error
 	if sn.Version, err = getU64(txn, keyVersion); err != nil {
 		sn.Close()
@@ -107,8 +109,9 @@ func (sn *Snapshot) Close() {
 	}
 }
 
-// WriteTo writes the snapshot to w and returns the bytes written.
-func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) {
+// writeKeys writes the snapshot's keys to w, in the key stream format,
+// and returns the bytes written.
+func (sn *Snapshot) writeKeys(w io.Writer) (int64, error) {
 	cw := &countWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 1<<20)
 	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
@@ -203,39 +206,8 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// SnapshotInfo describes a loaded snapshot.
-type SnapshotInfo struct {
-	Version uint64
-	LogID   string
-	Keys    uint64
-}
-
-// LoadSnapshot makes dir an index holding the snapshot read from r. dir
-// must not hold a store (an empty or missing folder): the snapshot is
-// loaded beside it and moved into place only once complete, so that an
-// interrupted load leaves no half index behind.
-func LoadSnapshot(dir string, r io.Reader, opts Options) (SnapshotInfo, error) {
-	if _, err := checkDir(dir, true); err != nil {
-		return SnapshotInfo{}, err
-	}
-	tmp := filepath.Clean(dir) + ".loading"
-	if err := os.RemoveAll(tmp); err != nil {
-		return SnapshotInfo{}, fmt.Errorf("index: %w", err)
-	}
-	info, err := loadInto(tmp, r, opts)
-	if err != nil {
-		os.RemoveAll(tmp)
-		return info, err
-	}
-	if err := os.Remove(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return info, fmt.Errorf("index: %w", err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return info, fmt.Errorf("index: %w", err)
-	}
-	return info, nil
-}
-
+// loadInto builds a Badger folder in dir, which holds none, from the key
+// stream read from r.
 func loadInto(dir string, r io.Reader, opts Options) (info SnapshotInfo, err error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	magic := make([]byte, len(snapshotMagic))
@@ -258,76 +230,36 @@ func loadInto(dir string, r io.Reader, opts Options) (info SnapshotInfo, err err
 		return info, fmt.Errorf("index: %w", err)
 	}
 	defer sw.Cancel()
-	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
-	buf := z.NewBuffer(64<<20, "herken.snapshot")
-	defer func() { buf.Release() }()
-	var prev []byte
-	var schemaSeen bool
-	for {
-		klen, err := binary.ReadUvarint(br)
-		if err != nil {
-			return info, fmt.Errorf("%w: %v", ErrSnapshot, err)
-		}
-		if klen == 0 {
-			break
-		}
-		if klen > 1<<16 {
-			return info, fmt.Errorf("%w: a key of %d bytes", ErrSnapshot, klen)
-		}
-		kv := &pb.KV{Key: make([]byte, klen), Version: 1, StreamId: 1}
-		if _, err := io.ReadFull(br, kv.Key); err != nil {
-			return info, fmt.Errorf("%w: %v", ErrSnapshot, err)
-		}
-		um, err := br.ReadByte()
-		if err != nil {
-			return info, fmt.Errorf("%w: %v", ErrSnapshot, err)
-		}
-		vlen, err := binary.ReadUvarint(br)
-		if err != nil || vlen > 64<<20 {
-			return info, fmt.Errorf("%w: a value's length: %v", ErrSnapshot, err)
-		}
-		kv.Value = make([]byte, vlen)
-		if _, err := io.ReadFull(br, kv.Value); err != nil {
-			return info, fmt.Errorf("%w: %v", ErrSnapshot, err)
-		}
-		if bytes.Compare(kv.Key, prev) <= 0 {
-			return info, fmt.Errorf("%w: keys out of order", ErrSnapshot)
-		}
-		prev = kv.Key
-		kv.UserMeta = []byte{um}
-		crc.Write(kv.Key)
-		crc.Write(kv.UserMeta)
-		crc.Write(kv.Value)
-		info.Keys++
-		switch {
-		case bytes.Equal(kv.Key, keyVersion) && len(kv.Value) == 8:
-			info.Version = binary.BigEndian.Uint64(kv.Value)
-		case bytes.Equal(kv.Key, keyLog):
-			info.LogID = string(kv.Value)
-		case bytes.Equal(kv.Key, keySchema):
-			schemaSeen = string(kv.Value) == schema
-		}
-		badger.KVToBuffer(kv, buf)
-		if buf.LenNoPadding() > 32<<20 {
-			if err := sw.Write(buf); err != nil {
-				return info, fmt.Errorf("index: loading a snapshot: %w", err)
+	// Reading and the StreamWriter's table building overlap: buffers of
+	// keys go to a writer goroutine while the next one is filled.
+	const bufSize = 8 << 20
+	full := make(chan *z.Buffer, 2)
+	wrote := make(chan error, 1)
+	go func() {
+		var werr error
+		for b := range full {
+			if werr == nil {
+				werr = sw.Write(b)
 			}
-			buf.Release()
-			buf = z.NewBuffer(64<<20, "herken.snapshot")
+			b.Release()
 		}
+		wrote <- werr
+	}()
+	buf := z.NewBuffer(bufSize+(1<<20), "herken.snapshot")
+	info, err = readSnapshot(br, func(kv *pb.KV) {
+		badger.KVToBuffer(kv, buf)
+		if buf.LenNoPadding() > bufSize {
+			full <- buf
+			buf = z.NewBuffer(bufSize+(1<<20), "herken.snapshot")
+		}
+	})
+	full <- buf
+	close(full)
+	if werr := <-wrote; err == nil && werr != nil {
+		err = fmt.Errorf("index: loading a snapshot: %w", werr)
 	}
-	var tail [12]byte
-	if _, err := io.ReadFull(br, tail[:]); err != nil {
-		return info, fmt.Errorf("%w: no trailer", ErrSnapshot)
-	}
-	if n := binary.BigEndian.Uint64(tail[:8]); n != info.Keys || binary.BigEndian.Uint32(tail[8:]) != crc.Sum32() {
-		return info, fmt.Errorf("%w: %d keys read, %d written, or a checksum mismatch", ErrSnapshot, info.Keys, n)
-	}
-	if !schemaSeen {
-		return info, fmt.Errorf("%w: not of this herken's layout (%s)", ErrSnapshot, schema)
-	}
-	if err := sw.Write(buf); err != nil {
-		return info, fmt.Errorf("index: loading a snapshot: %w", err)
+	if err != nil {
+		return info, err
 	}
 	if err := sw.Flush(); err != nil {
 		return info, fmt.Errorf("index: loading a snapshot: %w", err)
@@ -342,49 +274,75 @@ func logger(opts Options) *slog.Logger {
 	return opts.Logger
 }
 
-// SnapshotBanks reads the banks of a snapshot and its version. Banks come
-// right after the meta keys, so only the snapshot's first keys are read.
-func SnapshotBanks(r io.Reader) (banks []known.Bank, version uint64, err error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	magic := make([]byte, len(snapshotMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
-		return nil, 0, fmt.Errorf("%w: no snapshot header", ErrSnapshot)
-	}
+// readSnapshot reads the keys of a snapshot after its header, in order,
+// and checks its trailer. The KV given to put and its slices are reused
+// for the next key.
+func readSnapshot(br *bufio.Reader, put func(*pb.KV)) (info SnapshotInfo, err error) {
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	kv := &pb.KV{Version: 1, StreamId: 1, UserMeta: make([]byte, 1)}
+	var prev []byte
+	var schemaSeen bool
 	for {
 		klen, err := binary.ReadUvarint(br)
-		if err != nil || klen > 1<<16 {
-			return nil, 0, fmt.Errorf("%w: a key's length: %v", ErrSnapshot, err)
+		if err != nil {
+			return info, fmt.Errorf("%w: %v", ErrSnapshot, err)
 		}
 		if klen == 0 {
-			return banks, version, nil
+			break
 		}
-		k := make([]byte, klen)
-		if _, err := io.ReadFull(br, k); err != nil {
-			return nil, 0, fmt.Errorf("%w: %v", ErrSnapshot, err)
+		if klen > 1<<16 {
+			return info, fmt.Errorf("%w: a key of %d bytes", ErrSnapshot, klen)
 		}
-		if _, err := br.ReadByte(); err != nil {
-			return nil, 0, fmt.Errorf("%w: %v", ErrSnapshot, err)
+		kv.Key = grow(kv.Key, int(klen))
+		if _, err := io.ReadFull(br, kv.Key); err != nil {
+			return info, fmt.Errorf("%w: %v", ErrSnapshot, err)
+		}
+		if kv.UserMeta[0], err = br.ReadByte(); err != nil {
+			return info, fmt.Errorf("%w: %v", ErrSnapshot, err)
 		}
 		vlen, err := binary.ReadUvarint(br)
 		if err != nil || vlen > 64<<20 {
-			return nil, 0, fmt.Errorf("%w: a value's length: %v", ErrSnapshot, err)
+			return info, fmt.Errorf("%w: a value's length: %v", ErrSnapshot, err)
 		}
-		v := make([]byte, vlen)
-		if _, err := io.ReadFull(br, v); err != nil {
-			return nil, 0, fmt.Errorf("%w: %v", ErrSnapshot, err)
+		kv.Value = grow(kv.Value, int(vlen))
+		if _, err := io.ReadFull(br, kv.Value); err != nil {
+			return info, fmt.Errorf("%w: %v", ErrSnapshot, err)
 		}
+		if info.Keys > 0 && bytes.Compare(kv.Key, prev) <= 0 {
+			return info, fmt.Errorf("%w: keys out of order", ErrSnapshot)
+		}
+		prev = append(prev[:0], kv.Key...)
+		crc.Write(kv.Key)
+		crc.Write(kv.UserMeta)
+		crc.Write(kv.Value)
+		info.Keys++
 		switch {
-		case bytes.Equal(k, keyVersion) && len(v) == 8:
-			version = binary.BigEndian.Uint64(v)
-		case bytes.HasPrefix(k, prefixBank):
-			var b known.Bank
-			if err := decodeJSON(v, &b); err != nil {
-				return nil, 0, fmt.Errorf("%w: bank %q: %v", ErrSnapshot, k[len(prefixBank):], err)
-			}
-			banks = append(banks, b)
-		case bytes.Compare(k, prefixBank) > 0:
-			// Past the banks.
-			return banks, version, nil
+		case bytes.Equal(kv.Key, keyVersion) && len(kv.Value) == 8:
+			info.Version = binary.BigEndian.Uint64(kv.Value)
+		case bytes.Equal(kv.Key, keyLog):
+			info.LogID = string(kv.Value)
+		case bytes.Equal(kv.Key, keySchema):
+			schemaSeen = string(kv.Value) == schema
 		}
+		put(kv)
 	}
+	var tail [12]byte
+	if _, err := io.ReadFull(br, tail[:]); err != nil {
+		return info, fmt.Errorf("%w: no trailer", ErrSnapshot)
+	}
+	if n := binary.BigEndian.Uint64(tail[:8]); n != info.Keys || binary.BigEndian.Uint32(tail[8:]) != crc.Sum32() {
+		return info, fmt.Errorf("%w: %d keys read, %d written, or a checksum mismatch", ErrSnapshot, info.Keys, n)
+	}
+	if !schemaSeen {
+		return info, fmt.Errorf("%w: not of this herken's layout (%s)", ErrSnapshot, schema)
+	}
+	return info, nil
+}
+
+// grow returns b resized to n bytes, reusing its array when it can.
+func grow(b []byte, n int) []byte {
+	if cap(b) < n {
+		return make([]byte, n)
+	}
+	return b[:n]
 }

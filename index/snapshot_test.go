@@ -72,6 +72,9 @@ func TestSnapshotLoadsTheSameContent(t *testing.T) {
 	if err != nil || n != int64(buf.Len()) {
 		t.Fatalf("WriteTo: %d bytes, %d buffered, %v", n, buf.Len(), err)
 	}
+	if ents, _ := filepath.Glob(filepath.Join(filepath.Dir(d.dir), "*.snapshot-build")); len(ents) != 0 {
+		t.Errorf("the snapshot's build folder was left behind: %v", ents)
+	}
 	if at != s.Version()-1 || sn.LogID != "" {
 		t.Fatalf("snapshot at %d (log %q), index at %d", at, sn.LogID, s.Version())
 	}
