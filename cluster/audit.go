@@ -71,6 +71,10 @@ type Audit struct {
 	dropped atomic.Uint64
 	sent    atomic.Uint64
 	batch   uint64 // the sender's alone: numbers message ids
+	// headN records at the head of pending were sent as the message
+	// headID without an acknowledgement (the sender's alone).
+	headN  int
+	headID string
 	// ensured tells the sender that the stream exists with the retention
 	// as its MaxAge (set before the sender starts, then the sender's).
 	ensured   bool
@@ -84,6 +88,9 @@ type Audit struct {
 // maxAuditMessage bounds the records of one message (NATS's default
 // maximum payload is 1 MiB).
 const maxAuditMessage = 256 << 10
+
+// maxAuditBatch bounds the records encoded for one message.
+const maxAuditBatch = 4096
 
 var notSubjectToken = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
@@ -259,29 +266,40 @@ func (a *Audit) send(stop <-chan struct{}) error {
 		a.ensured = true
 	}
 	for {
+		// The records are taken under the lock and encoded outside it, so
+		// that Record never waits for an encoding: records are never
+		// changed once queued, and appends only go past them.
 		a.mu.Lock()
+		head := a.pending[:min(len(a.pending), maxAuditBatch)]
+		a.mu.Unlock()
+		if a.headN > 0 {
+			head = head[:a.headN] // the batch that failed, again: the same id
+		}
+		if len(head) == 0 {
+			return nil
+		}
 		var buf bytes.Buffer
 		n := 0
-		for _, r := range a.pending {
+		for _, r := range head {
 			line, err := json.Marshal(r)
 			if err != nil {
-				continue // an AuditRecord always marshals
+				line = []byte(`{"action":"unencodable"}`) // an AuditRecord always marshals
 			}
-			if n > 0 && buf.Len()+len(line)+1 > maxAuditMessage {
+			if n > 0 && a.headN == 0 && buf.Len()+len(line)+1 > maxAuditMessage {
 				break
 			}
 			buf.Write(line)
 			buf.WriteByte('\n')
 			n++
 		}
-		a.mu.Unlock()
-		if n == 0 {
-			return nil
+		if a.headN == 0 {
+			a.batch++
+			a.headN, a.headID = n, fmt.Sprintf("%s-%d-%d", a.subject, time.Now().UnixNano(), a.batch)
 		}
-		a.batch++
 		msg := &nats.Msg{Subject: a.subject, Data: buf.Bytes(), Header: nats.Header{}}
-		// A batch resent after a lost acknowledgement is stored once.
-		msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s-%d-%d", a.subject, time.Now().UnixNano(), a.batch))
+		// A batch sent again after a lost acknowledgement keeps its id,
+		// and the stream stores it once.
+		msg.Header.Set(jetstream.MsgIDHeader, a.headID)
 		ctx, cancel := context.WithTimeout(context.Background(), a.c.opts.Timeout)
 		go func() {
 			select {
@@ -295,6 +313,7 @@ func (a *Audit) send(stop <-chan struct{}) error {
 		if err != nil {
 			return err
 		}
+		a.headN = 0
 		a.mu.Lock()
 		a.pending = a.pending[n:]
 		if len(a.pending) == 0 {

@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -183,4 +184,42 @@ func TestAuditCutOff(t *testing.T) {
 		recs, err := cb.QueryAudit(context.Background(), index.AuditQuery{Action: "started cut off"})
 		return err == nil && len(recs) == 1
 	})
+}
+
+// TestAuditStreamRate measures how fast one replica's records reach a
+// 3-node stream, against its own Badger audit log in the same run (long
+// mode only: HERKEN_CLUSTER_TEST_LONG=1).
+func TestAuditStreamRate(t *testing.T) {
+	if os.Getenv("HERKEN_CLUSTER_TEST_LONG") == "" {
+		t.Skip("a measurement: HERKEN_CLUSTER_TEST_LONG=1")
+	}
+	nts := clustertest.Start(t, 3)
+	a := openAudit(t, connect(t, "a", nts.URL(0)), cluster.AuditOptions{Retention: time.Hour, Node: "a", Buffer: 1 << 20})
+	local, err := index.Open(t.TempDir(), index.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	const n = 200_000
+	rec := func(i int) index.AuditRecord {
+		return index.AuditRecord{KeyID: "0123456789ab", Role: "crawler", Action: "lookup", Status: 200, Decision: "no_match",
+			URL: fmt.Sprintf("https://example.org/picture/%d.jpg", i)}
+	}
+	start := time.Now()
+	for i := range n {
+		a.Record(rec(i))
+	}
+	recordTook := time.Since(start)
+	waitFor(t, 2*time.Minute, "every record sent", func() bool { return a.Sent() == n })
+	streamTook := time.Since(start)
+	start = time.Now()
+	for i := range n {
+		local.AuditLog().Record(rec(i))
+	}
+	localTook := time.Since(start)
+	t.Logf("%d records: Record %.0f ns each (the local Badger log's Record: %.0f ns); all in the stream after %s: %.0f records/s (dropped %d)",
+		n, float64(recordTook.Nanoseconds())/n, float64(localTook.Nanoseconds())/n, streamTook.Round(time.Millisecond), n/streamTook.Seconds(), a.Dropped())
+	start = time.Now()
+	recs, err := a.Query(index.AuditQuery{Action: "lookup", Limit: 10000})
+	t.Logf("reading 10000 of them back: %s (%d, %v)", time.Since(start), len(recs), err)
 }
