@@ -156,8 +156,11 @@ func (c *Cluster) ensureStream(ctx context.Context) error {
 	if replicas <= 0 {
 		replicas = 3
 	}
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-		rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	// A request to a node that has just started may go unanswered while
+	// it rejoins: the first tries give up soon, later ones wait longer.
+	attempt := min(time.Second, c.opts.Timeout)
+	for wait := 100 * time.Millisecond; ; wait, attempt = min(2*wait, 2*time.Second), min(2*attempt, c.opts.Timeout) {
+		rctx, cancel := context.WithTimeout(ctx, attempt)
 		s, err := c.js.Stream(rctx, StreamName)
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			s, err = c.js.CreateStream(rctx, jetstream.StreamConfig{

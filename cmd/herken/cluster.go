@@ -51,7 +51,20 @@ type replica struct {
 // the stream until stop is called. It waits (at most catchUp) for the
 // changes stored before it started, so that it serves a current index.
 func startReplica(ctx context.Context, list string, content *index.Content, log *slog.Logger, catchUp time.Duration) (*replica, error) {
-	cl, err := connectCluster(ctx, list, log)
+	var cl *cluster.Cluster
+	var err error
+	if _, ok := content.FollowedLog(); ok {
+		// A replica's folder has a state to serve: it serves it at once,
+		// stale while the cluster does not answer, and catches up when
+		// it does.
+		urls, perr := cluster.ParseURLs(list)
+		if perr != nil {
+			return nil, usagef("--cluster: %v", perr)
+		}
+		cl, err = cluster.Dial(urls, cluster.Options{Name: "herken " + actor(), Logger: log})
+	} else {
+		cl, err = connectCluster(ctx, list, log)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -64,15 +77,49 @@ func startReplica(ctx context.Context, list string, content *index.Content, log 
 	done := make(chan struct{})
 	go func() { a.Run(runCtx); close(done) }()
 	r := &replica{cl: cl, applier: a, writer: cl.Writer(a), stop: func() { cancel(); <-done; cl.Close() }}
-	last, err := cl.LastSeq(ctx)
-	if err == nil {
-		wctx, wcancel := context.WithTimeout(ctx, catchUp)
-		err = a.WaitApplied(wctx, last)
-		wcancel()
+	wctx, wcancel := context.WithTimeout(ctx, catchUp)
+	defer wcancel()
+	select {
+	case <-cl.Ready():
+		var last uint64
+		if last, err = cl.LastSeq(wctx); err == nil {
+			err = a.WaitApplied(wctx, last)
+		}
+	case <-unreachable(wctx, cl, 5*time.Second):
+		err = cluster.ErrUnavailable
+		log.Warn("cluster: not reachable; serving this replica's last state, stale, until it is", "applied_seq", content.Version())
 	}
 	st := a.Status()
 	log.Info("cluster replica", "applied_seq", st.AppliedSeq, "stream_last_seq", st.StreamLastSeq, "lag", st.Lag, "caught_up", err == nil)
 	return r, nil
+}
+
+// unreachable is closed when NATS has not answered for grace, or when
+// ctx ends: a replica with a state of its own then serves it rather than
+// wait longer. While NATS answers (the stream's leader being elected, say)
+// it waits for ctx.
+func unreachable(ctx context.Context, cl *cluster.Cluster, grace time.Duration) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		start := time.Now()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-cl.Ready():
+				<-ctx.Done() // the caller goes on without this
+				return
+			case <-t.C:
+				if !cl.Connected() && time.Since(start) > grace {
+					return
+				}
+			}
+		}
+	}()
+	return ch
 }
 
 // printSeq tells the admin CLI's user where the change is in the stream.
