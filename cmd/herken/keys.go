@@ -16,10 +16,10 @@ import (
 func keysCommand() group {
 	return group{name: "keys", verbs: []verb{
 		{name: "create", summary: "create a key and print it, once", define: keysCreate,
-			usage: "--role admin|analyst|crawler|provider --name NAME [--expires DATE] [--json]\n\n" +
+			usage: "--role admin|analyst|crawler|provider --name NAME [--expires DATE] [--json] [--cluster URLS]\n\n" +
 				"The key is printed once; only its hash is stored. DATE is 2027-01-31\nor an RFC 3339 time."},
-		{name: "list", summary: "list the keys (never the keys themselves)", usage: "[--json]", define: keysList},
-		{name: "revoke", summary: "revoke a key at once", usage: "ID [--json]", define: keysRevoke},
+		{name: "list", summary: "list the keys (never the keys themselves)", usage: "[--json] [--cluster URLS]", define: keysList},
+		{name: "revoke", summary: "revoke a key at once", usage: "ID [--json] [--cluster URLS]", define: keysRevoke},
 	}, doc: `The service must be stopped (the index is used by one process at a time);
 with it running, use POST /v1/keys. With --cluster (no --data), the keys
 are the cluster's, in effect on every replica within a second.`}
