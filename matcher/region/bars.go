@@ -34,6 +34,7 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 	}
 	colour = p.mean[first+dir]
 	l, text, plainAfter, glyphs := first+2*dir, 0, 0, 0
+	t0, t1 := -1, -1 // the first and last lines of text, from the edge
 	for ; (l-first)*dir < n*45/100; l += dir {
 		if p.plain(l, colour) {
 			if text > 0 {
@@ -51,6 +52,10 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 				text++
 				plainAfter = 0
 				glyphs = max(glyphs, mk)
+				if t0 < 0 {
+					t0 = (l - first) * dir
+				}
+				t1 = (l - first) * dir
 			}
 			continue
 		}
@@ -66,6 +71,21 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 		e = p.largestStep(l, l+3)
 	}
 	if max(p.wide[e], p.wide[min(e+1, n-1)]) < 0.5 {
+		// No step: the picture's own edge has the bar's colour (a white
+		// background under a white caption bar). A caption's text sits
+		// in the middle of its bar, so the bar ends as far past the text
+		// as it starts before it, when the colour runs on that far. Only
+		// for a bar of pure white or black, as caption bars are drawn: a
+		// wall with a sign on it is seldom either.
+		if glyphs >= 3 && plainAfter >= 2 && t0 >= 2 && (colour >= 250 || colour <= 5) {
+			if d := t0 + t1 + 1; d <= (l-first)*dir {
+				edge = d
+				if dir < 0 {
+					edge = n - d
+				}
+				return edge, colour, true, true, (l - first) * dir
+			}
+		}
 		return 0, colour, false, false, (l - first) * dir
 	}
 	// Text is several marks along a line, with plain lines between it

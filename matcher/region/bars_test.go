@@ -246,3 +246,41 @@ func TestFindEvenFrameNegative(t *testing.T) {
 		return
 	}
 }
+
+// TestFindSignOnWallNegative: a sign's text on a light wall at the top of a
+// photo, the wall fading into the scene, is no caption bar: only a pure white
+// or black bar is ended by its text's place when no step ends it.
+func TestFindSignOnWallNegative(t *testing.T) {
+	origs := loadOriginals(t)
+	var src *image.RGBA
+	for _, o := range origs {
+		if o.name == "baboon.jpg" {
+			src = o.img
+		}
+	}
+	if src == nil {
+		t.Fatal("baboon fixture missing")
+	}
+	const W, H = 640, 480
+	img := scale(src, W, H)
+	wall := color.RGBA{236, 234, 228, 255}
+	// The wall fades into the scene below it, in no straight line.
+	fill(img, image.Rect(0, 0, W, 180), wall)
+	for y := 180; y < 300; y++ {
+		f := float64(y-180) / 120
+		for x := 0; x < W; x++ {
+			c := img.RGBAAt(x, y)
+			mix := func(a, b uint8) uint8 { return uint8(float64(a)*(1-f) + float64(b)*f) }
+			img.SetRGBA(x, y, color.RGBA{mix(wall.R, c.R), mix(wall.G, c.G), mix(wall.B, c.B), 255})
+		}
+	}
+	drawText(img, "OPEN DAILY", 200, 30, 40, darkText)
+	m, _ := reencode(t, post{img: img}, false, 1, 85)
+	// The bars alone: the blend's own faint line is a matter for the
+	// working copy's rules.
+	ps := newLineProfiles(m.Pix, m.Width, m.Height, m.Channels)
+	defer ps.release()
+	for _, r := range fromBars(&ps.rows, &ps.cols, m.Width, m.Height) {
+		t.Errorf("trimmed: %s: %s", r.Kind, r.Explain())
+	}
+}

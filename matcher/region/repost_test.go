@@ -46,6 +46,9 @@ func TestFindCorpusReposts(t *testing.T) {
 		{"frame-thick-black", "licenseplate_motion.jpg", "an even border completed"},
 		{"frame-thin-white", "aero3.jpg", "an even border completed"},
 		{"mirror-frame-white", "aero3.jpg", "an even border completed"},
+		// A white caption bar over a picture whose top is white too: no
+		// step ends the bar, and the text sits in its middle.
+		{"caption-top", "aero3.jpg", "a caption bar ended as far past its text as it starts before it"},
 	}
 	origs := loadOriginals(t)
 	byName := map[string]*original{}
