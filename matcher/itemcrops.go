@@ -53,7 +53,7 @@ func cropFractions() [][2]float64 {
 func (h *Hasher) hashCrops(img *media.Image, out *Hashes) error {
 	ph := h.pdqPool.Get().(*pdq.Hasher)
 	defer h.pdqPool.Put(ph)
-	src := newCropSource(img)
+	src := newCropSource(img, cropSide)
 	add := func(name string, r image.Rectangle) error {
 		res, err := src.hash(ph, r)
 		if err != nil {
@@ -75,8 +75,9 @@ func (h *Hasher) hashCrops(img *media.Image, out *Hashes) error {
 			}
 		}
 	}
+	src = newCropSource(img, partSide)
 	for _, side := range partSides {
-		if err := add(partName(side), partRect(side, w, hgt)); err != nil {
+		if err := add(partName(side), partRect(side, src.w, src.h)); err != nil {
 			return err
 		}
 	}
@@ -93,8 +94,8 @@ type cropSource struct {
 	buf  []byte
 }
 
-func newCropSource(img *media.Image) *cropSource {
-	rgb, w, h := reducedRGB(img, cropSide)
+func newCropSource(img *media.Image, side int) *cropSource {
+	rgb, w, h := reducedRGB(img, side)
 	return &cropSource{rgb: rgb, w: w, h: h, buf: make([]byte, 0, len(rgb))}
 }
 

@@ -61,6 +61,12 @@ func partDescription(side string) string {
 	return fmt.Sprintf("the picture without its %s %.0f%%, where a corner logo or watermark may be", side, 100*partBand)
 }
 
+// partSide is the side a photo is averaged down to before its parts are
+// hashed, on both sides: PDQ of a 256-pixel copy costs an eighth of a
+// 512-pixel one's, and the parts found as many corner logos and
+// watermarks (94.5% on the evaluation corpus, 92.9% at 512).
+const partSide = 256
+
 // PartKind is the Region.Kind of a query variant that is a part of the
 // picture with a band along one side left out.
 const PartKind = "part"
@@ -75,36 +81,44 @@ const TrimKind = "trim"
 // trimmed by trimStep on every side, then its parts without a band along
 // one side (each as found and mirrored, as regions are looked up).
 func (h *Hasher) hashParts(img *media.Image, out *Hashes) error {
-	ph := h.regionPool.Get().(*pdq.Hasher)
+	ph := h.regionPool.Get().(*pdq.Hasher) // computes the mirrored hash too
 	defer h.regionPool.Put(ph)
-	add := func(r image.Rectangle, kind, description string) error {
+	add := func(res pdq.Result, r image.Rectangle, w, ht int, kind, description string) {
+		r = scaleRect(r, w, ht, out.Width, out.Height)
+		out.Regions = append(out.Regions, RegionHash{
+			Region: Region{X: r.Min.X, Y: r.Min.Y, Width: r.Dx(), Height: r.Dy(), Kind: kind, Description: description},
+			PDQ:    res.Hash, Mirrored: res.Dihedral[pdq.FlipY], Quality: res.Quality,
+		})
+	}
+	// The trimmed picture is hashed as PDQ hashes the whole one, from the
+	// photo's own pixels: it meets the stored crops halfway where the
+	// whole picture does not, and the crops lie too close together for
+	// the few bits a reduced copy would move it.
+	tx, ty := int(trimStep*float64(img.Width)+0.5), int(trimStep*float64(img.Height)+0.5)
+	if tx > 0 || ty > 0 {
+		r := image.Rect(tx, ty, img.Width-tx, img.Height-ty)
 		crop, w, ht := region.Squashed(img.Pix, img.Width, img.Height, img.Channels, r)
 		if h.cfg.PDQFullResolution {
 			crop, w, ht = region.Crop(img.Pix, img.Width, img.Height, img.Channels, r), r.Dx(), r.Dy()
 		}
 		res, err := ph.Hash(crop, w, ht, img.Channels)
 		if err != nil {
-			return fmt.Errorf("matcher: pdq of a %s: %w", kind, err)
+			return fmt.Errorf("matcher: pdq of the trimmed picture: %w", err)
 		}
-		r = scaleRect(r, img.Width, img.Height, out.Width, out.Height)
-		out.Regions = append(out.Regions, RegionHash{
-			Region: Region{X: r.Min.X, Y: r.Min.Y, Width: r.Dx(), Height: r.Dy(), Kind: kind, Description: description},
-			PDQ:    res.Hash, Mirrored: res.Dihedral[pdq.FlipY], Quality: res.Quality,
-		})
-		return nil
+		add(res, r, img.Width, img.Height, TrimKind, fmt.Sprintf("the picture with %s%% trimmed off each side, to meet a stored crop halfway",
+			strconv.FormatFloat(math.Round(400*trimStep)/4, 'f', -1, 64)))
 	}
-	tx, ty := int(trimStep*float64(img.Width)+0.5), int(trimStep*float64(img.Height)+0.5)
-	if tx > 0 || ty > 0 {
-		trim := fmt.Sprintf("the picture with %s%% trimmed off each side, to meet a stored crop halfway",
-			strconv.FormatFloat(math.Round(400*trimStep)/4, 'f', -1, 64))
-		if err := add(image.Rect(tx, ty, img.Width-tx, img.Height-ty), TrimKind, trim); err != nil {
-			return err
-		}
-	}
+	// The parts are hashed from the photo averaged down once to partSide,
+	// as the known photo's parts are: four hashes of the full photo would
+	// cost more than the rest of a match's hashing.
+	src := newCropSource(img, partSide)
 	for _, side := range partSides {
-		if err := add(partRect(side, img.Width, img.Height), PartKind, partDescription(side)); err != nil {
-			return err
+		r := partRect(side, src.w, src.h)
+		res, err := src.hash(ph, r)
+		if err != nil {
+			return fmt.Errorf("matcher: pdq of a part: %w", err)
 		}
+		add(res, r, src.w, src.h, PartKind, partDescription(side))
 	}
 	return nil
 }
