@@ -150,6 +150,12 @@ func (a *Applier) apply(msg jetstream.Msg) error {
 	if seq <= a.content.Version() {
 		return nil // applied before a reconnection
 	}
+	if v := a.content.Version(); seq > v+1 {
+		// The stream dropped the changes in between (a limit, a seed):
+		// applying this one would skip them. A restart loads a snapshot
+		// (OpenReplica).
+		return fmt.Errorf("cluster: the stream no longer holds the changes after %d (the next it holds is %d): restart this replica to load a snapshot", v, seq)
+	}
 	ch, err := decodeChange(msg.Data())
 	if err != nil {
 		return fmt.Errorf("cluster: change %d: %w", seq, err)

@@ -175,6 +175,18 @@ func TestReplicaJoinsFromSnapshot(t *testing.T) {
 	}
 	sigs = append(sigs, addRandom(t, a.writer, rng, 20)...)
 	purgeTo(t, nats.URL(0), snap2.Seq+1)
+	// Opened without looking at the stream (as a replica started while
+	// the cluster was down), its Applier must not skip the changes the
+	// stream dropped: it stops, and says so.
+	behind := startReplica(t, b.dir, nats.URLs()...)
+	v := behind.db.Content().Version()
+	waitFor(t, 10*time.Second, "the applier refusing the gap", func() bool {
+		return strings.Contains(behind.applier.Status().Error, "no longer holds")
+	})
+	if got := behind.db.Content().Version(); got != v {
+		t.Fatalf("a replica at %d behind the stream's first sequence %d applied up to %d", v, snap2.Seq+1, got)
+	}
+	behind.close()
 	b, j = join(t, b.dir, nats.URLs()...)
 	if j.Snapshot == nil || j.Snapshot.Seq != snap2.Seq || j.MovedAside == "" {
 		t.Fatalf("b behind the stream did not load the newest snapshot: %+v", j)

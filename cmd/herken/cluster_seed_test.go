@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,4 +73,57 @@ func TestClusterSeedAndServeFromSnapshot(t *testing.T) {
 		var list []cluster.SnapshotInfo
 		return code == 0 && json.Unmarshal([]byte(out), &list) == nil && len(list) > 0 && list[len(list)-1].Seq == seed.Seq+1
 	})
+}
+
+// serveUntil runs "herken serve" with args until stop is called, and
+// returns its base URL.
+func serveUntil(t *testing.T, args ...string) (base string, stop func()) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0", "--insecure-no-auth", "--log-level", "warn"}, args...),
+			&stdio{in: strings.NewReader(""), out: pw, err: logs})
+		pw.Close()
+	}()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "herken listening on ") {
+		t.Fatalf("serve did not start: %q %v\n%s", line, err, logs.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return strings.TrimSpace(strings.TrimPrefix(line, "herken listening on ")), stop
+}
+
+// TestServeReplicaFolderWhileClusterDown: a replica's folder is served
+// with every NATS node down (its last state, within a few seconds), not
+// refused for want of the stream to check it against.
+func TestServeReplicaFolderWhileClusterDown(t *testing.T) {
+	nats := clustertest.Start(t, 1)
+	urls := strings.Join(nats.URLs(), ",")
+	dir := filepath.Join(t.TempDir(), "replica")
+	base, stop := serveUntil(t, "--data", dir, "--cluster", urls)
+	if code, out, errOut := runCLI(t, "", "bank", "create", "demo", "--cluster", urls, "--category", "incitement"); code != 0 {
+		t.Fatalf("bank create: %s %s", out, errOut)
+	}
+	list := filepath.Join(t.TempDir(), "list.csv")
+	if err := os.WriteFile(list, []byte("type,value\nmd5,0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, "", "import", "--cluster", urls, "--bank", "demo", list); code != 0 {
+		t.Fatalf("import: %s %s", out, errOut)
+	}
+	waitUntil(t, 5*time.Second, "the item on the replica", func() bool { return matchesMD5(t, base, "0123456789abcdef0123456789abcdef") })
+	stop()
+	nats.Shutdown()
+	start := time.Now()
+	base, _ = serveUntil(t, "--data", dir, "--cluster", urls)
+	t.Logf("serving the last state %v after the start, the cluster down", time.Since(start).Round(time.Millisecond))
+	if !matchesMD5(t, base, "0123456789abcdef0123456789abcdef") {
+		t.Fatal("the replica's last state does not match")
+	}
 }

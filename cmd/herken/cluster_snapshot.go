@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -35,17 +37,46 @@ func snapshotFlags(fs *flag.FlagSet) func() (cluster.SnapshotPolicy, error) {
 	}
 }
 
+// replicaOpenGrace is how long serve waits for the cluster before it
+// opens a replica's folder as it is.
+const replicaOpenGrace = 5 * time.Second
+
 // openServeIndex opens serve's index: on a cluster replica, from the
 // cluster's newest snapshot when the folder is new or behind the stream.
 func openServeIndex(ctx context.Context, dir string, opts index.Options, clusterURLs string, log *slog.Logger) (*index.DB, error) {
 	if clusterURLs == "" {
 		return index.Open(dir, opts)
 	}
-	cl, err := connectCluster(ctx, clusterURLs, log)
-	if err != nil {
-		return nil, err
+	var cl *cluster.Cluster
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err == nil {
+		// A folder with an index of its own serves it while the cluster
+		// does not answer (stale); its Applier refuses to skip changes
+		// the stream may have dropped meanwhile.
+		urls, err := cluster.ParseURLs(clusterURLs)
+		if err != nil {
+			return nil, usagef("--cluster: %v", err)
+		}
+		if cl, err = cluster.Dial(urls, cluster.Options{Name: "herken " + actor(), Logger: log}); err != nil {
+			return nil, err
+		}
+		defer cl.Close()
+		select {
+		case <-cl.Ready():
+		case <-time.After(replicaOpenGrace):
+			log.Warn("cluster: not reachable; opening this replica's folder without checking it against the stream", "data", dir)
+			return index.Open(dir, opts)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	} else {
+		// A new folder needs the cluster: its newest snapshot, or the
+		// stream from its start.
+		var err error
+		if cl, err = connectCluster(ctx, clusterURLs, log); err != nil {
+			return nil, err
+		}
+		defer cl.Close()
 	}
-	defer cl.Close()
 	db, j, err := cl.OpenReplica(ctx, dir, opts)
 	if err != nil {
 		return nil, err
