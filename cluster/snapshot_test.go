@@ -225,7 +225,8 @@ func purgeTo(t *testing.T, url string, seq uint64) {
 }
 
 // TestSnapshotsMadeByTheLeaseHolder: two replicas run the snapshot loop;
-// snapshots follow the changes, and only the newest two are kept.
+// snapshots follow the changes, only the newest two are kept, and the
+// stream, trimmed, keeps the changes after the older one.
 func TestSnapshotsMadeByTheLeaseHolder(t *testing.T) {
 	nats := clustertest.Start(t, 1)
 	base := t.TempDir()
@@ -233,7 +234,7 @@ func TestSnapshotsMadeByTheLeaseHolder(t *testing.T) {
 	b, _ := join(t, filepath.Join(base, "b"), nats.URLs()...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p := cluster.SnapshotPolicy{Every: 5, Check: 50 * time.Millisecond}
+	p := cluster.SnapshotPolicy{Every: 5, Check: 50 * time.Millisecond, TrimStream: true}
 	for _, r := range []*replica{a, b} {
 		l, err := r.cl.Leases(ctx, time.Second)
 		if err != nil {
@@ -252,14 +253,28 @@ func TestSnapshotsMadeByTheLeaseHolder(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	last, _ := a.cl.LastSeq(ctx)
-	waitFor(t, 10*time.Second, "a snapshot within 5 changes of the stream's end", func() bool {
-		s, ok, err := a.cl.NewestSnapshot(ctx)
-		return err == nil && ok && s.Seq+5 > last
+	waitFor(t, 10*time.Second, "a snapshot within 5 changes of the stream's end, the older ones deleted", func() bool {
+		list, err := a.cl.Snapshots(ctx)
+		return err == nil && len(list) == 2 && list[1].Seq+5 > last
 	})
 	list, err := a.cl.Snapshots(ctx)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("snapshots kept: %+v %v", list, err)
 	}
+	// Trimmed: the stream starts after the older snapshot, and a new
+	// replica starts from the newest one.
+	waitFor(t, 5*time.Second, "the stream trimmed", func() bool {
+		list, _ := a.cl.Snapshots(ctx)
+		first, err := a.cl.FirstSeq(ctx)
+		return err == nil && len(list) == 2 && first == list[0].Seq+1
+	})
+	c, j := join(t, filepath.Join(base, "c"), nats.URLs()...)
+	if j.Snapshot == nil {
+		t.Fatalf("a new replica of a trimmed stream: %+v", j)
+	}
+	caughtUp(t, c, 10*time.Second)
+	caughtUp(t, a, 10*time.Second)
+	sameContent(t, a.db.Content(), c.db.Content(), 100)
 }
 
 // TestSeedFromSingleNode: a single node's index seeds an empty cluster: it

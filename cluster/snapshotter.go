@@ -21,6 +21,12 @@ type SnapshotPolicy struct {
 	Interval time.Duration
 	// Check is how often the holder looks (default 5s).
 	Check time.Duration
+	// TrimStream drops the stream's changes that the older of the two
+	// kept snapshots holds, after each snapshot: the stream then keeps
+	// the changes of about two snapshot periods, and a replica further
+	// behind loads a snapshot when it restarts. Off, the stream keeps
+	// every change.
+	TrimStream bool
 }
 
 // Defaults of SnapshotPolicy.
@@ -63,6 +69,9 @@ func (c *Cluster) snapshotWhileHeld(ctx context.Context, content *index.Content,
 				c.log.Warn("cluster: making a snapshot", "version", v, "err", err)
 			} else {
 				last = info
+				if p.TrimStream {
+					c.trimStream(ctx)
+				}
 			}
 		}
 		select {
@@ -144,4 +153,27 @@ func (c *Cluster) Seed(ctx context.Context, content *index.Content) (SnapshotInf
 		c.log.Info("cluster: seeded", "seq", out.Seq, "bytes", out.Bytes)
 	}
 	return out, err
+}
+
+// trimStream drops the changes the older kept snapshot holds.
+func (c *Cluster) trimStream(ctx context.Context) {
+	list, err := c.Snapshots(ctx)
+	if err != nil || len(list) < snapshotsKept {
+		return
+	}
+	upTo := list[len(list)-snapshotsKept].Seq + 1
+	if first, err := c.FirstSeq(ctx); err != nil || first >= upTo {
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	s, err := c.js.Stream(rctx, StreamName)
+	if err == nil {
+		err = s.Purge(rctx, jetstream.WithPurgeSequence(upTo))
+	}
+	if err != nil {
+		c.log.Warn("cluster: trimming the stream", "up_to", upTo, "err", err)
+		return
+	}
+	c.log.Info("cluster: stream trimmed: changes held by a snapshot dropped", "first_seq", upTo)
 }

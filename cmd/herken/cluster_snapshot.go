@@ -24,6 +24,8 @@ func snapshotFlags(fs *flag.FlagSet) func() (cluster.SnapshotPolicy, error) {
 		"with --cluster: store a snapshot of the index once this many changes were applied since the last one (one replica at a time makes them)")
 	interval := fs.String("snapshot-interval", envDefault("snapshot-interval", cluster.DefaultSnapshotInterval.String()),
 		"with --cluster: store a snapshot at least this often while the index changes")
+	trim := fs.Bool("snapshot-trim-stream", envBool("snapshot-trim-stream"),
+		"with --cluster: after each snapshot, drop the stream's changes the older of the two kept snapshots holds (a replica further behind loads a snapshot at its restart)")
 	return func() (cluster.SnapshotPolicy, error) {
 		n, err := strconv.ParseUint(*every, 10, 64)
 		if err != nil || n == 0 {
@@ -33,7 +35,7 @@ func snapshotFlags(fs *flag.FlagSet) func() (cluster.SnapshotPolicy, error) {
 		if err != nil || d <= 0 {
 			return cluster.SnapshotPolicy{}, usagef("--snapshot-interval: want a positive duration such as 30m")
 		}
-		return cluster.SnapshotPolicy{Every: n, Interval: d}, nil
+		return cluster.SnapshotPolicy{Every: n, Interval: d, TrimStream: *trim}, nil
 	}
 }
 
