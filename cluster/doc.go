@@ -40,10 +40,20 @@
 // sequence as last seen, the time of the last contact), and writes are
 // refused with ErrUnavailable until the cluster answers again.
 //
+// # Snapshots and leases
+//
+// A new replica starts from the newest snapshot of the index in the
+// object store HERKEN_SNAPSHOTS, tagged with the stream sequence it holds,
+// and applies only the changes after it (snapshot.go, OpenReplica). Work
+// done once per cluster, making those snapshots and the scheduled syncs
+// of partner lists, runs on the replica holding its lease in the
+// key-value bucket HERKEN_LEASES (lease.go). Seed moves a single node's
+// index into a new cluster as its first snapshot.
+//
 // # Concurrency
 //
-// A Cluster, its Writer and its Applier may be used from concurrent
-// goroutines. One goroutine (Applier.Run) applies changes; index writes
+// A Cluster, its Writer, its Applier and its Leases may be used from
+// concurrent goroutines. One goroutine (Applier.Run) applies changes; index writes
 // are serialised by the index itself. Writes through a Writer run in
 // parallel; each waits only for its own acknowledgement and, on a
 // replica, for its own change to be applied.
