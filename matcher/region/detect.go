@@ -169,8 +169,9 @@ func sameColour(a, b [3]uint8) bool {
 // cutAtGaps removes from b a small part (a chat's text bubble) that joined
 // the picture across a thin gap of the surroundings' colour: JPEG ringing
 // between two bubbles a few pixels apart leaves no flat background there.
-// The part removed holds solid content (a line mostly unlike the
-// surroundings), so a picture's own sky of that colour is never cut off.
+// The part removed holds solid content (a fifth of a line or more unlike
+// the surroundings, then two lines of their colour), so a picture's own
+// sky of that colour is not cut off.
 func (k *work) cutAtGaps(b box) box {
 	var outside []int
 	onEdge := [4]bool{b.x0 == 0, b.y0 == 0, b.x1 == k.w, b.y1 == k.h}
@@ -198,7 +199,9 @@ func (k *work) cutAtGaps(b box) box {
 					near++
 				}
 			}
-			if near*2 < len(buf) {
+			// Solid: a fifth of the line unlike the surroundings (a
+			// short text bubble is narrower than half the photo).
+			if near*100 < 80*len(buf) {
 				solid, gap = true, 0
 				continue
 			}

@@ -46,6 +46,15 @@ func TestFindCorpusReposts(t *testing.T) {
 		{"frame-thick-black", "licenseplate_motion.jpg", "an even border completed"},
 		{"frame-thin-white", "aero3.jpg", "an even border completed"},
 		{"mirror-frame-white", "aero3.jpg", "an even border completed"},
+		// A chat's text bubble narrower than half the photo, a few pixels
+		// above or below it, joined it in the working copy: it counts as
+		// solid content to cut off across the gap from a fifth of a line.
+		{"chat-dark", "aero3.jpg", "a narrow text bubble cut off across a thin gap"},
+		{"chat-dark", "left05.jpg", "a narrow text bubble cut off across a thin gap"},
+		{"chat-dark", "licenseplate_motion.jpg", "a narrow text bubble cut off across a thin gap"},
+		{"chat-light", "aloeR.jpg", "a narrow text bubble cut off across a thin gap"},
+		{"chat-light", "starry_night.jpg", "a narrow text bubble cut off across a thin gap"},
+		{"chat-light-720", "stuff.jpg", "a narrow text bubble cut off across a thin gap"},
 		// A white caption bar over a picture whose top is white too: no
 		// step ends the bar, and the text sits in its middle.
 		{"caption-top", "aero3.jpg", "a caption bar ended as far past its text as it starts before it"},
