@@ -20,6 +20,18 @@
 // on one axis the profiles are taken again across the other: a landscape
 // picture centred on a square over a blurred copy of itself is padded on
 // all four sides, and its left and right seams only show within the band.
+// A single run of a few plain lines across the middle (a collage's thin
+// gap) splits too, even next to a pattern of jumps (a checkerboard).
+//
+// The profiles also read bars (bars.go): lines from an edge that are one
+// colour, ending in a step across nearly the whole line. Letterbox bars, a
+// frame's sides and a caption bar (whose lines may carry text between
+// plain ones) are found so even when the picture's own flat edge lets the
+// working copy's background in from the image's other edges. A border of
+// one width is completed on the sides where the picture's edge has the
+// border's colour, when those bars run at least as far; a pure white or
+// black caption bar that no step ends ends as far past its text as it
+// starts before it.
 // When the profiles find nothing and no
 // edge of the image is uniform, Find returns at once: an unframed photo
 // costs only the profiles.
