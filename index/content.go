@@ -50,16 +50,11 @@ type Content struct {
 	rebuilding [maxType]atomic.Bool
 }
 
-// update runs fn in one write transaction that also bumps the index
+// updateAt runs fn in one write transaction that also sets the index
 // version, then, with lookups held off, applies the committed change to
-// memory. Writers are serialised.
-func (s *Content) update(fn func(txn *badger.Txn) error, apply func()) (uint64, error) {
-	return s.updateAt(nil, fn, apply)
-}
-
-// updateAt is update for a write at a given place of a replicated log
-// (applied.go), or, with at nil, for a write of this node alone: the next
-// version, now. fn reads the write's time from s.at.
+// memory. Writers are serialised. With at nil it is a write of this node
+// alone: the next version, now; else a write at a place of a replicated
+// log (applied.go). fn reads the write's time from s.at.
 func (s *Content) updateAt(at *At, fn func(txn *badger.Txn) error, apply func()) (uint64, error) {
 	if s.closed.Load() {
 		return 0, ErrClosed

@@ -206,13 +206,8 @@ func bankEnabler(on bool) func(fs *flag.FlagSet, io *stdio) func(context.Context
 	}
 }
 
-// changeBank applies change to the bank named by pos and shows the result.
-func changeBank(io *stdio, data, verb string, pos []string, change func(*matcher.Bank) error, asJSON bool) error {
-	return changeBankIn(context.Background(), io, data, "", verb, pos, change, asJSON)
-}
-
-// changeBankIn is changeBank in the index at data or, with clusterURLs,
-// through that cluster.
+// changeBankIn applies change to the bank named by pos, in the index at
+// data or, with clusterURLs, through that cluster, and shows the result.
 func changeBankIn(ctx context.Context, io *stdio, data, clusterURLs, verb string, pos []string, change func(*matcher.Bank) error, asJSON bool) error {
 	name, err := bankName(verb, pos)
 	if err != nil {
