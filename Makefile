@@ -46,7 +46,7 @@ FORCE:
 # package in all three builds; the long fuzz, crash, load, cluster and
 # browser runs have their own targets. Sub-makes see the packages setup
 # installed.
-RACE_PKGS   = ./cmd/... ./index/... ./ingest/... ./matcher/...
+RACE_PKGS   = ./cluster/... ./cmd/... ./index/... ./ingest/... ./matcher/...
 PUREGO_PKGS = ./matcher/ ./matcher/media/
 test: setup
 	$(MAKE) --no-print-directory test-turbo TAGS=turbojpeg
