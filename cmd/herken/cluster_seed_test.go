@@ -76,11 +76,11 @@ func TestClusterSeedAndServeFromSnapshot(t *testing.T) {
 }
 
 // serveUntil runs "herken serve" with args until stop is called, and
-// returns its base URL.
-func serveUntil(t *testing.T, args ...string) (base string, stop func()) {
+// returns its base URL and its log.
+func serveUntil(t *testing.T, args ...string) (base string, logs *syncBuffer, stop func()) {
 	t.Helper()
 	pr, pw := io.Pipe()
-	logs := &syncBuffer{}
+	logs = &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
@@ -96,7 +96,7 @@ func serveUntil(t *testing.T, args ...string) (base string, stop func()) {
 		t.Fatalf("serve did not start: %q %v\n%s", line, err, logs.String())
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	return strings.TrimSpace(strings.TrimPrefix(line, "herken listening on ")), stop
+	return strings.TrimSpace(strings.TrimPrefix(line, "herken listening on ")), logs, stop
 }
 
 // TestServeReplicaFolderWhileClusterDown: a replica's folder is served
@@ -106,7 +106,7 @@ func TestServeReplicaFolderWhileClusterDown(t *testing.T) {
 	nats := clustertest.Start(t, 1)
 	urls := strings.Join(nats.URLs(), ",")
 	dir := filepath.Join(t.TempDir(), "replica")
-	base, stop := serveUntil(t, "--data", dir, "--cluster", urls)
+	base, _, stop := serveUntil(t, "--data", dir, "--cluster", urls)
 	if code, out, errOut := runCLI(t, "", "bank", "create", "demo", "--cluster", urls, "--category", "incitement"); code != 0 {
 		t.Fatalf("bank create: %s %s", out, errOut)
 	}
@@ -121,9 +121,60 @@ func TestServeReplicaFolderWhileClusterDown(t *testing.T) {
 	stop()
 	nats.Shutdown()
 	start := time.Now()
-	base, _ = serveUntil(t, "--data", dir, "--cluster", urls)
+	base, _, _ = serveUntil(t, "--data", dir, "--cluster", urls)
 	t.Logf("serving the last state %v after the start, the cluster down", time.Since(start).Round(time.Millisecond))
 	if !matchesMD5(t, base, "0123456789abcdef0123456789abcdef") {
 		t.Fatal("the replica's last state does not match")
+	}
+}
+
+// TestClusterSyncRunsOnOneReplica: two replicas serve with the same
+// --sync-config; the source is synced by the one holding the sync lease
+// only (one log of a sync run, not one per replica), and both hold the
+// synced items.
+func TestClusterSyncRunsOnOneReplica(t *testing.T) {
+	nats := clustertest.Start(t, 1)
+	urls := strings.Join(nats.URLs(), ",")
+	dir := t.TempDir()
+	page, err := os.ReadFile(filepath.Join("..", "..", "ingest", "hashlist", "testdata", "tcap_page1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listPath, cfgPath := filepath.Join(dir, "tcap.json"), filepath.Join(dir, "sources.json")
+	if err := os.WriteFile(listPath, page, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfgPath, []byte(`{"sources":[{"name":"tat","bank":"demo","kind":"tcap","url":"`+listPath+`","interval":"1h"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, "", "bank", "create", "demo", "--cluster", urls, "--category", "incitement"); code != 0 {
+		t.Fatalf("bank create: %s %s", out, errOut)
+	}
+	var logs []*syncBuffer
+	for _, name := range []string{"a", "b"} {
+		_, l, _ := serveUntil(t, "--data", filepath.Join(dir, name), "--cluster", urls, "--sync-config", cfgPath, "--log-level", "info")
+		logs = append(logs, l)
+	}
+	ctx := context.Background()
+	cl, err := cluster.Connect(ctx, nats.URLs(), cluster.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	waitUntil(t, 30*time.Second, "the sync's additions in the stream", func() bool {
+		last, err := cl.LastSeq(ctx)
+		return err == nil && last >= 2
+	})
+	// Long enough for the other replica's schedule to have run, were it
+	// not held back by the lease.
+	time.Sleep(3 * time.Second)
+	synced := 0
+	for _, l := range logs {
+		if strings.Contains(l.String(), `"msg":"sync","source":"tat"`) {
+			synced++
+		}
+	}
+	if synced != 1 {
+		t.Fatalf("%d replicas synced the source", synced)
 	}
 }
