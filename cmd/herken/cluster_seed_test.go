@@ -119,6 +119,13 @@ func TestServeReplicaFolderWhileClusterDown(t *testing.T) {
 	}
 	waitUntil(t, 5*time.Second, "the item on the replica", func() bool { return matchesMD5(t, base, "0123456789abcdef0123456789abcdef") })
 	stop()
+	// A stopped replica's folder can be stored as a snapshot by hand.
+	if code, out, errOut := runCLI(t, "", "cluster", "snapshot", "--data", dir, "--cluster", urls); code != 0 || !strings.Contains(out, "index version 2") {
+		t.Fatalf("cluster snapshot: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "", "cluster", "snapshots", "--cluster", urls); code != 0 || !strings.Contains(out, "index-00000000000000000002  seq 2") {
+		t.Fatalf("cluster snapshots: %d %s %s", code, out, errOut)
+	}
 	nats.Shutdown()
 	start := time.Now()
 	base, _, _ = serveUntil(t, "--data", dir, "--cluster", urls)
