@@ -152,6 +152,10 @@ func (c *Cluster) PublishSnapshot(ctx context.Context, sn *index.Snapshot) (Snap
 	if err != nil {
 		return SnapshotInfo{}, err
 	}
+	// A shutdown (ctx ending) stops the folder's build too, which does
+	// not write to the pipe until done.
+	stop := context.AfterFunc(ctx, sn.Abort)
+	defer stop()
 	pr, pw := io.Pipe()
 	go func() {
 		_, err := sn.WriteTo(pw)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -64,7 +65,17 @@ type Snapshot struct {
 	// dir is the index's folder: the snapshot's folder is built beside it.
 	dir  string
 	opts Options
+	// aborted stops writing (Abort).
+	aborted atomic.Bool
 }
+
+// ErrSnapshotAborted ends a snapshot's writing after Abort.
+var ErrSnapshotAborted = errors.New("index: snapshot aborted")
+
+// Abort makes a WriteTo in progress stop soon with ErrSnapshotAborted:
+// building the snapshot's folder takes a while for a large index, and a
+// shutdown should not wait for it. It may be called from any goroutine.
+func (sn *Snapshot) Abort() { sn.aborted.Store(true) }
 
 // Snapshot opens a consistent state of the known content.
 func (s *Content) Snapshot() (*Snapshot, error) {
@@ -127,6 +138,9 @@ func (sn *Snapshot) writeKeys(w io.Writer) (int64, error) {
 		crc.Write([]byte{um})
 		crc.Write(v)
 		keys++
+		if keys%4096 == 0 && sn.aborted.Load() {
+			return ErrSnapshotAborted
+		}
 		return err
 	}
 	if _, err := bw.WriteString(snapshotMagic); err != nil {

@@ -203,3 +203,32 @@ func TestDamagedSnapshotIsRefused(t *testing.T) {
 		t.Error("loaded over a store")
 	}
 }
+
+// TestSnapshotAbort: an aborted snapshot stops with ErrSnapshotAborted and
+// leaves no build folder.
+func TestSnapshotAbort(t *testing.T) {
+	d, _ := openNewDB(t)
+	s := d.Content()
+	mustBank(t, s, "gifct", true)
+	rng := rand.New(rand.NewPCG(5, 6))
+	var items []known.Item
+	for range 5000 {
+		items = append(items, known.Item{Bank: "gifct", Signals: []signals.Signal{randomSig(rng, signals.PDQ)}})
+	}
+	if _, _, err := s.AddItems(items); err != nil {
+		t.Fatal(err)
+	}
+	sn, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sn.Close()
+	sn.Abort()
+	var buf bytes.Buffer
+	if _, err := sn.WriteTo(&buf); !errors.Is(err, ErrSnapshotAborted) {
+		t.Fatalf("an aborted snapshot: %v", err)
+	}
+	if _, err := os.Stat(d.dir + ".snapshot-build"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the build folder: %v", err)
+	}
+}

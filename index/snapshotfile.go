@@ -72,6 +72,9 @@ func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	}()
 	_, err = loadInto(build, pr, sn.opts)
 	pr.CloseWithError(errors.New("index: snapshot built"))
+	if sn.aborted.Load() {
+		return 0, ErrSnapshotAborted
+	}
 	if err != nil {
 		return 0, fmt.Errorf("index: building the snapshot: %w", err)
 	}
