@@ -45,6 +45,13 @@ type batchLineAnswer struct {
 	Line   int             `json:"line"`
 	Result any             `json:"result,omitempty"`
 	Error  *Problem        `json:"error,omitempty"`
+	// Replica and IndexVersion say, in a cluster, which replica answered
+	// the line and its index version then (spread.go).
+	Replica      string `json:"replica,omitempty"`
+	IndexVersion uint64 `json:"index_version,omitempty"`
+	// matched: a match, for a line answered by another replica, whose
+	// Result is the raw JSON of its answer.
+	matched bool
 }
 
 // batchSummaryAnswer is the last line of a batch's answer: its presence

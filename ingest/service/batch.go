@@ -71,6 +71,9 @@ func (h *matchHandlers) runBatch(ctx context.Context, body io.Reader, w *bufio.W
 	results := make(chan batchLineAnswer, h.cfg.BatchWorkers)
 	var sum batchSummary
 	var readErr error
+	// In a cluster, lines the local workers have no room for may be
+	// answered by other replicas (spread.go).
+	sp := h.newSpreader(ctx, who, results)
 	go func() {
 		defer close(results)
 		g := new(errgroup.Group)
@@ -96,22 +99,35 @@ func (h *matchHandlers) runBatch(ctx context.Context, body io.Reader, w *bufio.W
 			} else {
 				sum.Lines++
 				h.metrics.queued(1)
-				g.Go(func() error {
+				task := func() error {
 					defer h.metrics.queued(-1)
 					r, rec := h.batchLine(ctx, n, line)
 					putBuffer(line) // nothing in r or rec refers to it
 					rec.KeyID, rec.Role, rec.Action = who.ID, string(who.Role), "batch"
 					h.screenLine(who.Role, &r, &rec)
 					h.audit.Record(rec)
+					h.stamp(&r)
 					results <- r
 					return nil
-				})
+				}
+				switch {
+				case sp == nil:
+					g.Go(task)
+				case g.TryGo(task):
+				case sp.take(ctx, n, line):
+					h.metrics.queued(-1)
+				default:
+					g.Go(task)
+				}
 			}
 			if err != nil {
 				break
 			}
 		}
 		_ = g.Wait()
+		if sp != nil {
+			sp.wait()
+		}
 		if ctx.Err() != nil && readErr == nil {
 			// Never a summary for a batch that was not read to its end.
 			readErr = errorf(http.StatusBadRequest, "incomplete_body", "the batch was stopped before its end: its connection closed")
@@ -129,6 +145,8 @@ func (h *matchHandlers) runBatch(ctx context.Context, body io.Reader, w *bufio.W
 		} else if m, ok := r.Result.(matchAnswer); ok && m.Matched {
 			sum.Matched++
 		} else if l, ok := r.Result.(lookupAnswer); ok && l.Matched {
+			sum.Matched++
+		} else if r.matched {
 			sum.Matched++
 		}
 		err := enc.Encode(r)

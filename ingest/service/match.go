@@ -24,6 +24,10 @@ type matchHandlers struct {
 	content *index.Content // for the index version a batch's summary cites
 	audit   AuditLog       // for the batch's lines
 	flood   *floodGuard    // quarantines an item whose matches flood
+	// spread, in a cluster, sends a batch's overflow to other replicas;
+	// replicaName names this one in batch answers (spread.go).
+	spread      *spreading
+	replicaName string
 }
 
 // result identifies computed hashes through the match use case and
