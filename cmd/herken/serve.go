@@ -62,6 +62,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	retention := fs.String("audit-retention", envDefault("audit-retention", "365d"), "how long the audit log keeps its records (at most 365d)")
 	clusterURLs := clusterFlag(fs)
 	snapshotPolicy := snapshotFlags(fs)
+	noSpread := noSpreadFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -166,6 +167,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	// On a cluster replica, changes go through the cluster.
 	var writer service.ContentWriter
 	var applier *cluster.Applier
+	var replicaOf *cluster.Cluster // the cluster, on a replica
 	// On a replica, keys and the audit log are the cluster's too.
 	var keys service.KeyStore = store.APIKeys()
 	var audit service.AuditLog = store.AuditLog()
@@ -177,7 +179,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 		defer r.stop()
 		work = startClusterWork(r.cl, store.Content(), policy, log)
 		defer work.stop()
-		writer, applier = r.writer, r.applier
+		writer, applier, replicaOf = r.writer, r.applier, r.cl
 		acc, err := startClusterAccess(ctx, r.cl, *data, store.AuditLog(), keep, log)
 		if err != nil {
 			return err
@@ -210,6 +212,9 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
+	}
+	if replicaOf != nil {
+		defer startBatchWork(replicaOf, svc, ln.Addr().String(), !*noSpread, nWorkers, log)()
 	}
 	scheme := "http"
 	if tlsConfig != nil {
