@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/atkm/herken/cluster/clustertest"
-	"github.com/atkm/herken/fixtures"
 )
 
 // batchAnswers sends an NDJSON batch to base and counts its answers by
@@ -113,19 +112,17 @@ func TestClusterBatchSpread(t *testing.T) {
 	if code, out, errOut := runCLI(t, "", "import", "--cluster", urls, "--bank", "demo", listFile); code != 0 {
 		t.Fatalf("import: %s %s", out, errOut)
 	}
-	// A slow origin for URL lines: each fetch takes 20 ms.
-	photo, err := os.ReadFile(fixtures.Path("pdq/threatexchange/pdq/data/bridge-mods/aaa-orig.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A slow origin for URL lines: each fetch waits 100 ms (a remote
+	// site), and its body is a small file that only has digests, so
+	// that the fetch's wait, not hashing, is what a line costs.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	origin := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		time.Sleep(20 * time.Millisecond)
-		w.Header().Set("Content-Type", "image/jpeg")
-		_, _ = w.Write(photo)
+	origin := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(100 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/octet-stream")
+		fmt.Fprintf(w, "a file at %s\n", r.URL.Path)
 	})}
 	go func() { _ = origin.Serve(ln) }()
 	t.Cleanup(func() { origin.Close() })
@@ -196,5 +193,5 @@ func TestClusterBatchSpread(t *testing.T) {
 	for i := range 300 {
 		fmt.Fprintf(&ub, `{"id":"u%d","url":"http://%s/p%d.jpg"}`+"\n", i, ln.Addr(), i)
 	}
-	measure("URL lines (20 ms origin)", ub.Bytes(), 300)
+	measure("URL lines (100 ms origin)", ub.Bytes(), 300)
 }
