@@ -21,15 +21,15 @@ import (
 
 // Config is what the demo runs, and where.
 type Config struct {
-	Herken    string   // the herken binary
-	Dir       string   // every node's and replica's folder, and the logs
-	NATSPort  int      // client port of the first NATS node; the others take the next two
-	RoutePort int      // route port of the first NATS node; likewise
-	Listen    []string // the replicas' HTTP addresses
-	Known     string   // folder of the demo bank's photos
-	Photo     string   // photo matched on every replica
-	Node      []string // command that runs one NATS node (nodeMain's arguments follow)
-	Log       io.Writer
+	Herken     string   // the herken binary
+	Dir        string   // every node's and replica's folder, and the logs
+	NATSPorts  [3]int   // the NATS nodes' client ports
+	RoutePorts [3]int   // their route ports
+	Listen     []string // the replicas' HTTP addresses
+	Known      string   // folder of the demo bank's photos
+	Photo      string   // photo matched on every replica
+	Node       []string // command that runs one NATS node (nodeMain's arguments follow)
+	Log        io.Writer
 }
 
 // Replica is one running replica as the demo checked it.
@@ -67,26 +67,25 @@ type child struct {
 // Start runs the NATS nodes, seeds the cluster on its first run, starts
 // the replicas and checks that the photo matches on each. On an error it
 // stops what it started.
-func Start(ctx context.Context, c Config) (cl *Cluster, err error) {
+func Start(ctx context.Context, c Config) (_ *Cluster, err error) {
 	if err := os.MkdirAll(c.Dir, 0o750); err != nil {
 		return nil, err
 	}
-	cl = &Cluster{exited: make(chan error, 6)}
+	cl := &Cluster{exited: make(chan error, 6)}
 	defer func() {
 		if err != nil {
 			_ = cl.Stop()
-			cl = nil
 		}
 	}()
 	var routes []string
 	for i := range 3 {
-		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", c.RoutePort+i))
-		cl.URLs = append(cl.URLs, fmt.Sprintf("nats://127.0.0.1:%d", c.NATSPort+i))
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", c.RoutePorts[i]))
+		cl.URLs = append(cl.URLs, fmt.Sprintf("nats://127.0.0.1:%d", c.NATSPorts[i]))
 	}
 	for i := range 3 {
 		name := fmt.Sprintf("n%d", i+1)
 		args := append(c.Node[1:len(c.Node):len(c.Node)], "--name", name,
-			"--port", fmt.Sprint(c.NATSPort+i), "--cluster-port", fmt.Sprint(c.RoutePort+i),
+			"--port", fmt.Sprint(c.NATSPorts[i]), "--cluster-port", fmt.Sprint(c.RoutePorts[i]),
 			"--routes", strings.Join(routes, ","), "--dir", filepath.Join(c.Dir, "nats", name),
 			"--log", filepath.Join(c.Dir, "nats-"+name+".log"))
 		ch, line, err := cl.start(ctx, "NATS node "+name, exec.Command(c.Node[0], args...), filepath.Join(c.Dir, "nats-"+name+".err"), 30*time.Second)
@@ -104,31 +103,40 @@ func Start(ctx context.Context, c Config) (cl *Cluster, err error) {
 		return nil, err
 	}
 
-	// The replicas start together; each answers once it applied what the
-	// stream held when it started.
+	// The first replica starts alone: on a new cluster it creates the
+	// snapshot store and the key and lease buckets, which three replicas
+	// creating them at once on a cluster that just formed can take longer
+	// than a replica's 5 s request timeout to agree on (seen here: "the
+	// snapshot store HERKEN_SNAPSHOTS: context deadline exceeded", serve
+	// exits). The other two then start together. Each answers once it
+	// applied what the stream held when it started.
 	urls := strings.Join(cl.URLs, ",")
 	cl.Replicas = make([]Replica, 3)
 	cl.replicas = make([]*child, 3)
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i := range 3 {
+	startReplica := func(i int) error {
 		r := &cl.Replicas[i]
 		r.Data = filepath.Join(c.Dir, fmt.Sprintf("replica%d", i+1))
 		r.Log = filepath.Join(c.Dir, fmt.Sprintf("replica%d.log", i+1))
-		wg.Go(func() {
-			cmd := exec.Command(c.Herken, "serve", "--data", r.Data, "--listen", c.Listen[i], "--cluster", urls)
-			ch, line, err := cl.start(ctx, fmt.Sprintf("replica %d", i+1), cmd, r.Log, 2*time.Minute)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			cl.replicas[i] = ch
-			r.Pid = cmd.Process.Pid
-			r.URL, _ = strings.CutPrefix(line, "herken listening on ")
-			if r.URL == line {
-				errs[i] = fmt.Errorf("replica %d: unexpected %q (log: %s)", i+1, line, r.Log)
-			}
-		})
+		cmd := exec.Command(c.Herken, "serve", "--data", r.Data, "--listen", c.Listen[i], "--cluster", urls)
+		ch, line, err := cl.start(ctx, fmt.Sprintf("replica %d", i+1), cmd, r.Log, 2*time.Minute)
+		if err != nil {
+			return err
+		}
+		cl.replicas[i] = ch
+		r.Pid = cmd.Process.Pid
+		r.URL, _ = strings.CutPrefix(line, "herken listening on ")
+		if r.URL == line {
+			return fmt.Errorf("replica %d: unexpected %q (log: %s)", i+1, line, r.Log)
+		}
+		return nil
+	}
+	if err := startReplica(0); err != nil {
+		return nil, err
+	}
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := 1; i < 3; i++ {
+		wg.Go(func() { errs[i] = startReplica(i) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -149,11 +157,14 @@ func (cl *Cluster) seed(ctx context.Context, c Config) error {
 	urls := strings.Join(cl.URLs, ",")
 	steps := []struct {
 		marker string
-		args   []string
+		// retry: sending the step again is harmless (an import sent
+		// twice finds its items present).
+		retry bool
+		args  []string
 	}{
-		{"seeded-bank", []string{"bank", "create", "demo", "--cluster", urls, "--source", "ThreatExchange test images",
+		{"seeded-bank", false, []string{"bank", "create", "demo", "--cluster", urls, "--source", "ThreatExchange test images",
 			"--category", "incitement", "--description", "demo bank: ordinary test photos standing in for known items"}},
-		{"seeded-import", []string{"import", "--cluster", urls, "--bank", "demo", c.Known}},
+		{"seeded-import", true, []string{"import", "--cluster", urls, "--bank", "demo", c.Known}},
 	}
 	for _, s := range steps {
 		marker := filepath.Join(c.Dir, s.marker)
@@ -161,6 +172,13 @@ func (cl *Cluster) seed(ctx context.Context, c Config) error {
 			continue
 		}
 		out, err := herken(ctx, c.Herken, s.args...)
+		// The admin CLI has been seen failing on a cluster that just
+		// formed ("cluster: unavailable: reading the bank changes: nats:
+		// messages iterator closed"); an import is sent again.
+		for try := 1; err != nil && s.retry && try < 3 && strings.Contains(err.Error(), "unavailable"); try++ {
+			fmt.Fprintf(c.Log, "%v; sending it again\n", err)
+			out, err = herken(ctx, c.Herken, s.args...)
+		}
 		if err != nil {
 			return err
 		}

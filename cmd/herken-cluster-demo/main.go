@@ -57,8 +57,8 @@ func demoMain(ctx context.Context, args []string, out, errOut io.Writer) int {
 	var c Config
 	fs.StringVar(&c.Herken, "herken", "bin/herken", "the herken binary the replicas and the admin commands run")
 	fs.StringVar(&c.Dir, "dir", "cluster-demo-data", "folder of the NATS nodes' storage, the replicas' data folders and the logs")
-	fs.IntVar(&c.NATSPort, "nats-port", 4231, "client port of the first NATS node; the others take the next two")
-	fs.IntVar(&c.RoutePort, "route-port", 6231, "cluster (route) port of the first NATS node; the others take the next two")
+	natsPort := fs.Int("nats-port", 4231, "client port of the first NATS node; the others take the next two")
+	routePort := fs.Int("route-port", 6231, "cluster (route) port of the first NATS node; the others take the next two")
 	listen := fs.String("listen", "127.0.0.1:8081,127.0.0.1:8082,127.0.0.1:8083", "the 3 replicas' HTTP addresses, comma-separated")
 	fs.StringVar(&c.Known, "known", "fixtures/pdq/threatexchange/pdq/data/bridge-mods", "folder of the photos imported into the demo bank")
 	fs.StringVar(&c.Photo, "photo", "fixtures/pdq/threatexchange/pdq/data/misc-images/modes/RGB.jpg", "photo the demo matches on every replica once they run")
@@ -71,6 +71,9 @@ func demoMain(ctx context.Context, args []string, out, errOut io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(errOut, "herken-cluster-demo: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	for i := range 3 {
+		c.NATSPorts[i], c.RoutePorts[i] = *natsPort+i, *routePort+i
 	}
 	c.Listen = strings.Split(*listen, ",")
 	if len(c.Listen) != 3 {
