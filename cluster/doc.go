@@ -50,6 +50,15 @@
 // key-value bucket HERKEN_LEASES (lease.go). Seed moves a single node's
 // index into a new cluster as its first snapshot.
 //
+// # Batches spread
+//
+// A batch's lines may be answered by other replicas through the
+// work-queue stream HERKEN_WORK (in memory, lines only, never submitted
+// content) and its one durable consumer, which every replica's worker
+// pulls from; answers come back to the batch's core NATS inbox as
+// requests, and an item is acked only once its batch's holder confirmed
+// the answer, so a worker that dies loses no line (workqueue.go).
+//
 // # Concurrency
 //
 // A Cluster, its Writer, its Applier and its Leases may be used from
