@@ -17,7 +17,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 APT_PACKAGES = pkg-config libturbojpeg0-dev libjpeg-turbo-progs chromium ffmpeg python3-tz python3-requests
 DEMO_DIR    ?= demo-data
 
-.PHONY: all setup build test test-all test-turbo test-purego test-race bench bench-run bench-quick corpus accuracy negative identification fuzz fuzz-short crash cluster-test loadtest screenshots lint demo clean
+.PHONY: all setup build test test-all test-turbo test-purego test-race bench bench-run bench-quick corpus accuracy negative identification fuzz fuzz-short crash cluster-test loadtest screenshots lint demo cluster-demo clean
 
 all: build
 
@@ -215,10 +215,25 @@ demo: build
 	@echo "Stop with Ctrl-C."
 	$(BIN) serve --data $(DEMO_DIR) --listen $(DEMO_LISTEN) --insecure-no-auth
 
+# cluster-demo is the cluster mode on one machine (issue 15): 3 NATS
+# JetStream nodes routed to each other and 3 herken replicas (serve
+# --cluster), all on loopback, each with its own folder under
+# $(CLUSTER_DEMO_DIR), and the demo bank put in through the admin CLI with
+# --cluster. It prints the replicas' URLs and an admin key and runs until
+# Ctrl-C, which stops the replicas, then the nodes. Run it again: it reuses
+# the folder. The NATS server is linked into bin/herken-cluster-demo only,
+# not into herken (which it would make 13 MB larger). CLUSTER_DEMO_FLAGS
+# passes flags, e.g. --listen 127.0.0.1:9081,127.0.0.1:9082,127.0.0.1:9083.
+CLUSTER_DEMO_DIR   ?= cluster-demo-data
+CLUSTER_DEMO_FLAGS ?=
+cluster-demo: build
+	$(GO) build -o bin/herken-cluster-demo ./cmd/herken-cluster-demo
+	bin/herken-cluster-demo --herken $(BIN) --dir $(CLUSTER_DEMO_DIR) --known $(DEMO_KNOWN) $(CLUSTER_DEMO_FLAGS)
+
 # screenshots writes PNGs of the web page's main views at 1366x768 to
 # docs/screenshots (headless Chromium against a real service).
 screenshots: setup
 	$(GO) test -count=1 -run '^(TestScreenshots|TestReportPage)$$' ./ingest/web/ -args -screenshots=$(CURDIR)/docs/screenshots
 
 clean:
-	rm -rf bin $(DEMO_DIR)
+	rm -rf bin $(DEMO_DIR) $(CLUSTER_DEMO_DIR)

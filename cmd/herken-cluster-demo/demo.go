@@ -205,7 +205,8 @@ func herken(ctx context.Context, bin string, args ...string) (string, error) {
 
 // start starts cmd in a process group of its own (Ctrl-C reaches only the
 // demo, which stops its children in order), its standard error appended
-// to logPath, and returns the first line it prints.
+// to logPath, and returns the first line it prints. Linux only
+// (Pdeathsig), like herken's cluster tests.
 func (cl *Cluster) start(ctx context.Context, name string, cmd *exec.Cmd, logPath string, wait time.Duration) (*child, string, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 	if err != nil {
@@ -213,7 +214,9 @@ func (cl *Cluster) start(ctx context.Context, name string, cmd *exec.Cmd, logPat
 	}
 	defer logf.Close() // the child holds its own copy
 	cmd.Stderr = logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a demo killed (or a test crashing) takes its children
+	// with it rather than leave them running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, "", err
