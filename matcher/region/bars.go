@@ -157,6 +157,7 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 	r[left], col[left], cap[left], found[left], reach[left] = cols.barEnd(1)
 	r[right], col[right], cap[right], found[right], reach[right] = cols.barEnd(-1)
 	evenFrame(&r, &found, col, reach, width, height)
+	centredBars(&r, &found, col, reach, width, height)
 	if !found[top] {
 		r[top] = 0
 	}
@@ -304,5 +305,34 @@ func evenFrame(r *[4]int, found *[4]bool, col [4]float32, reach [4]int, width, h
 			r[s] = height - wd
 		}
 		found[s] = true
+	}
+}
+
+// centredBars completes letterbox or pillarbox bars of one height (an app
+// centres the picture) when one bar ends in a step and the other, where
+// the picture's own edge has the bars' colour, runs at least as far: the
+// picture's side there is as far from the image's edge. The other axis
+// has no bars.
+func centredBars(r *[4]int, found *[4]bool, col [4]float32, reach [4]int, width, height int) {
+	for _, pair := range [2][2]int{{top, bottom}, {left, right}} {
+		a, b := pair[0], pair[1]
+		c, d := (a+1)%4, (b+1)%4 // the other axis
+		if reach[c] > 0 || reach[d] > 0 || found[a] == found[b] {
+			continue
+		}
+		if x := col[a] - col[b]; x > 2*colourTol || x < -2*colourTol {
+			continue
+		}
+		n := height
+		if a == left {
+			n = width
+		}
+		if found[a] {
+			if w := r[a]; w >= 2 && reach[b] >= w-1 {
+				r[b], found[b] = n-w, true
+			}
+		} else if w := n - r[b]; w >= 2 && reach[a] >= w-1 {
+			r[a], found[a] = w, true
+		}
 	}
 }

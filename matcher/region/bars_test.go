@@ -284,3 +284,72 @@ func TestFindSignOnWallNegative(t *testing.T) {
 		t.Errorf("trimmed: %s: %s", r.Kind, r.Explain())
 	}
 }
+
+// nightBottom returns a copy of o whose bottom, up to frac of its height
+// and ending raggedly, is black as a night ground in shadow.
+func nightBottom(o *image.RGBA, frac float64, rng *rand.Rand) *image.RGBA {
+	w, h := dims(o)
+	out := image.NewRGBA(o.Bounds())
+	copy(out.Pix, o.Pix)
+	deep := int(frac * float64(h))
+	for x := 0; x < w; x++ {
+		top := h - deep/2 - rng.Intn(deep/2+1)
+		for y := top; y < h; y++ {
+			v := uint8(rng.Intn(3))
+			out.SetRGBA(x, y, color.RGBA{v, v, v, 255})
+		}
+	}
+	return out
+}
+
+// TestFindCentredBars finds a picture centred between black bars whose
+// own bottom is black too, ending in no straight line: the top bar's step
+// gives the bars' height, and the bottom bar runs at least as far.
+func TestFindCentredBars(t *testing.T) {
+	origs := loadOriginals(t)
+	h := pdq.NewHasher(pdq.Options{Dihedral: true})
+	rng := rand.New(rand.NewSource(6))
+	n := 0
+	for i, o := range origs {
+		w, ht := dims(o.img)
+		if w < ht || i%4 != 2 || n == 3 {
+			continue
+		}
+		n++
+		img := nightBottom(o.img, 0.2, rng)
+		want := hashRGBA(t, h, img).Hash
+		m, truth := reencode(t, barred(img, 9, 16, pureBlk, nil), false, 0.8, 80)
+		rs := Find(m.Pix, m.Width, m.Height, m.Channels)
+		if d, at := bestDistance(t, h, m, rs, want); d > matchThreshold {
+			t.Errorf("%s: best region %v is %d bits away; truth %v, regions %v", o.name, at, d, truth[0], rects(rs))
+		}
+	}
+	if n < 3 {
+		t.Fatalf("only %d landscape fixtures", n)
+	}
+}
+
+// TestFindCentredBarsNegative: a black banner above a photo whose black
+// ground below is lower than the banner is no pair of centred bars.
+func TestFindCentredBarsNegative(t *testing.T) {
+	origs := loadOriginals(t)
+	rng := rand.New(rand.NewSource(6))
+	n := 0
+	for i, o := range origs {
+		w, ht := dims(o.img)
+		if w < ht || i%4 != 2 || n == 3 {
+			continue
+		}
+		n++
+		img := nightBottom(o.img, 0.1, rng)
+		dst := image.NewRGBA(image.Rect(0, 0, w, ht+ht/4))
+		fill(dst, dst.Bounds(), pureBlk)
+		paste(dst, img, image.Pt(0, ht/4))
+		m, _ := reencode(t, post{img: dst}, false, 0.8, 80)
+		ps := newLineProfiles(m.Pix, m.Width, m.Height, m.Channels)
+		for _, r := range fromBars(&ps.rows, &ps.cols, m.Width, m.Height) {
+			t.Errorf("%s: trimmed: %s: %s", o.name, r.Kind, r.Explain())
+		}
+		ps.release()
+	}
+}
