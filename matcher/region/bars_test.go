@@ -33,6 +33,9 @@ func flatEdged(o *image.RGBA, rng *rand.Rand) *image.RGBA {
 // bottom, which an earlier Find then kept whole down to the image's edge.
 // The bars, read at full resolution, still end at the picture's edges.
 func TestFindBarsAroundFlatEdge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds re-posts of many fixture photos")
+	}
 	origs := loadOriginals(t)
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	rng := rand.New(rand.NewSource(3))
@@ -121,6 +124,9 @@ func TestFindBarsNegatives(t *testing.T) {
 // gap's edges are not the only such lines): the gap, one run of plain
 // lines, is evidence of its own.
 func TestFindGapSplit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds re-posts of many fixture photos")
+	}
 	origs := loadOriginals(t)
 	byName := map[string]*original{}
 	for i := range origs {
@@ -306,6 +312,9 @@ func nightBottom(o *image.RGBA, frac float64, rng *rand.Rand) *image.RGBA {
 // own bottom is black too, ending in no straight line: the top bar's step
 // gives the bars' height, and the bottom bar runs at least as far.
 func TestFindCentredBars(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds re-posts of many fixture photos")
+	}
 	origs := loadOriginals(t)
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	rng := rand.New(rand.NewSource(6))

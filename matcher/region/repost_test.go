@@ -19,6 +19,9 @@ type repostCase struct {
 // originals, and requires a region within PDQ's match distance of the
 // original. Each case failed before the change its why names.
 func TestFindCorpusReposts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds re-posts of many fixture photos")
+	}
 	cases := []repostCase{
 		// A chat screenshot shown at 720 pixels wide: the line just outside
 		// the photo's top is mostly the photo after resizing, so the
