@@ -12,8 +12,9 @@ import (
 // hashRegions finds the pictures inside a photo (framed, padded,
 // captioned, in a screenshot, or shown with another) and PDQ-hashes each,
 // as found and mirrored, so that a re-post is found from the original's
-// PDQ hash alone; then the photo's parts without a band along one side
-// (partvariants.go), which find a copy with a corner logo in a media bank.
+// PDQ hash alone; then the photo trimmed a little and its parts without
+// the top or the bottom band (partvariants.go), which meet a media bank's
+// stored crops and parts.
 func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 	found := region.Find(img.Pix, img.Width, img.Height, img.Channels)
 	ph := h.regionPool.Get().(*pdq.Hasher)
