@@ -82,7 +82,7 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 				out[i].Err = err
 				continue
 			}
-			if dup, err := findInBank(rtxn, it, inBatch, bankOf); err != nil {
+			if dup, err := findInBank(rtxn, it, inBatch, bankOf, s.mem.seen); err != nil {
 				return err
 			} else if dup != 0 {
 				out[i].ID = dup
@@ -108,6 +108,9 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 					return err
 				}
 				counts[sig.Type]++
+				// Before the commit: should it fail, the filter only holds
+				// a key too many, which costs a scan, never a duplicate.
+				s.mem.seen[sig.Type].add(sig)
 			}
 			for _, sig := range identity(it.Signals) {
 				inBatch[it.Bank+"\x00"+string(postingPrefix(sig))] = it.ID
@@ -152,11 +155,17 @@ func identity(sigs []signals.Signal) []signals.Signal {
 }
 
 // findInBank returns the id of an item of it's bank that shares one of its
-// identifying signals, or 0.
-func findInBank(txn *badger.Txn, it known.Item, inBatch map[string]uint64, bankOf map[uint64]string) (uint64, error) {
+// identifying signals, or 0. Postings are scanned only for signals the
+// seen filters may hold: in a bulk import into a large index, most items
+// are new and never touch the store here.
+func findInBank(txn *badger.Txn, it known.Item, inBatch map[string]uint64, bankOf map[uint64]string,
+	seen map[signals.Type]*seen) (uint64, error) {
 	for _, sig := range identity(it.Signals) {
 		if id, ok := inBatch[it.Bank+"\x00"+string(postingPrefix(sig))]; ok {
 			return id, nil
+		}
+		if !seen[sig.Type].mayContain(sig) {
+			continue
 		}
 		var found uint64
 		err := eachPostingOf(txn, sig, func(id uint64, _ bool) (bool, error) {

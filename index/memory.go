@@ -18,6 +18,9 @@ import (
 type memory struct {
 	exact map[signals.Type]*prefilter.Filter
 	near  map[signals.Type]*nearIndex
+	// seen holds every posting per type, for the duplicate checks of
+	// writers only (under Content.writeM).
+	seen map[signals.Type]*seen
 }
 
 // nearIndex is the Hamming index of one perceptual signal type. Its ids
@@ -110,10 +113,12 @@ func (s *Content) load() error {
 		return err
 	}
 
-	mem := &memory{exact: map[signals.Type]*prefilter.Filter{}, near: map[signals.Type]*nearIndex{}}
+	mem := &memory{exact: map[signals.Type]*prefilter.Filter{}, near: map[signals.Type]*nearIndex{},
+		seen: map[signals.Type]*seen{}}
 	builders := map[signals.Type]*hamming.Builder{}
 	owners := map[signals.Type][]uint32{}
 	for _, t := range signals.Types() {
+		mem.seen[t] = newSeen(counts[t])
 		if t.Exact() {
 			f, err := prefilter.New(t, uint(2*counts[t]), s.opts.BloomFPRate)
 			if err != nil {
@@ -133,6 +138,7 @@ func (s *Content) load() error {
 	found := map[signals.Type]uint64{}
 	err = s.eachPosting(func(sig signals.Signal, item uint64, active bool) error {
 		found[sig.Type]++
+		mem.seen[sig.Type].add(sig)
 		if !active {
 			return nil
 		}
