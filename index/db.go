@@ -15,7 +15,14 @@ import (
 )
 
 // schema marks an initialised store; a new layout gets a new name.
-const schema = "herken-index/1"
+// Schema 2 writes items' records in binary (record.go); it reads schema
+// 1's JSON records as they are, so opening a schema 1 store only moves
+// its mark to 2, after which a herken of schema 1 refuses it by name
+// rather than failing on the first binary record.
+const (
+	schema   = "herken-index/2"
+	schemaV1 = "herken-index/1"
+)
 
 // Errors callers can test for with errors.Is.
 var (
@@ -222,17 +229,21 @@ func (b *base) initialise() error {
 }
 
 // checkSchema refuses a database that is not a herken index of this
-// layout.
+// layout, and moves a schema 1 store to schema 2 (see schema).
 func (b *base) checkSchema() error {
-	return b.db.View(func(txn *badger.Txn) error {
+	return b.db.Update(func(txn *badger.Txn) error {
 		v, err := getValue(txn, keySchema)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrNotInitialised, err)
 		}
-		if string(v) != schema {
-			return fmt.Errorf("%w: schema %q, this herken reads %q", ErrNotInitialised, v, schema)
+		switch string(v) {
+		case schema:
+			return nil
+		case schemaV1:
+			b.log.Info("index: moving the store to schema 2 (binary item records; the JSON ones are read as they are)")
+			return txn.Set(keySchema, []byte(schema))
 		}
-		return nil
+		return fmt.Errorf("%w: schema %q, this herken reads %q (and %q)", ErrNotInitialised, v, schema, schemaV1)
 	})
 }
 

@@ -14,12 +14,15 @@
 //
 // Badger holds everything that must survive a restart, under these keys:
 //
-//	\x00meta/schema            "herken-index/1": marks an initialised store
+//	\x00meta/schema            "herken-index/2": marks an initialised store
+//	                           (a schema 1 store is moved to 2 at open)
 //	\x00meta/version           index version, uint64 big-endian
 //	\x00meta/nextid            next item id
 //	\x00meta/postings/<type>   number of postings of a type, checked at start-up
 //	b/<bank>                   the bank, JSON
-//	i/<id>                     the item, JSON (id: 8 bytes big-endian)
+//	i/<id>                     the item (id: 8 bytes big-endian): a binary
+//	                           header, the rest JSON (record.go); schema 1
+//	                           wrote JSON, still read
 //	s/<type><value><id>        a signal posting; its user-meta byte is 1
 //	                           while the item is active, 0 once retracted
 //	bi/<bank>\x00<id>          the bank's item list

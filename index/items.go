@@ -96,7 +96,7 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 			it.AddedAt = s.opts.Now().UTC()
 			it.Status = known.Active
 			it.Retraction, it.History = nil, nil
-			if err := setJSON(txn, itemKey(it.ID), &it); err != nil {
+			if err := writeItem(txn, &it); err != nil {
 				return err
 			}
 			if err := txn.Set(bankItemKey(it.Bank, it.ID), nil); err != nil {
@@ -246,10 +246,6 @@ func (s *Content) Item(id uint64) (known.Item, error) {
 	return *it, nil
 }
 
-func readItem(txn *badger.Txn, id uint64) (*known.Item, error) {
-	return readJSON[known.Item](txn, itemKey(id), ErrItemNotFound, id)
-}
-
 // Retract stops an item from matching, at once, recording why and by whom.
 func (s *Content) Retract(id uint64, reason, by string) (known.Item, error) {
 	return s.setStatus(id, known.Retracted, reason, by)
@@ -291,7 +287,7 @@ func (s *Content) setStatus(id uint64, status known.ItemStatus, reason, by strin
 				return err
 			}
 		}
-		return setJSON(txn, itemKey(id), it)
+		return writeItem(txn, it)
 	}, func() {
 		if status == known.Active {
 			s.index(id, it.IndexedSignals())

@@ -42,7 +42,7 @@ func (s *Content) Quarantine(id uint64, q known.Quarantine) (known.Item, error) 
 		if err := txn.Set(quarantineKey(id), nil); err != nil {
 			return err
 		}
-		return setJSON(txn, itemKey(id), it)
+		return writeItem(txn, it)
 	}, nil)
 	if err != nil {
 		return known.Item{}, err
@@ -72,7 +72,7 @@ func (s *Content) Release(id uint64, reason, by string) (known.Item, error) {
 		if err := txn.Delete(quarantineKey(id)); err != nil {
 			return err
 		}
-		return setJSON(txn, itemKey(id), it)
+		return writeItem(txn, it)
 	}, nil)
 	if err != nil {
 		return known.Item{}, err
