@@ -60,3 +60,40 @@ func TestDuplicatesFoundAfterReopen(t *testing.T) {
 		t.Fatalf("new item added twice: %+v", o[0])
 	}
 }
+
+// TestSeenFilter checks the seen filter: no false negatives across its
+// stages, and a false-positive rate near what it is sized for.
+func TestSeenFilter(t *testing.T) {
+	s := newSeen(0)
+	key := func(i int) signals.Signal {
+		b := make([]byte, 16)
+		for j := range b {
+			b[j] = byte((i*2654435761 + j*40503) >> (j % 3 * 8))
+		}
+		b[0], b[1], b[2], b[3] = byte(i), byte(i>>8), byte(i>>16), byte(i>>24)
+		return signals.Must(signals.MD5, b)
+	}
+	const n = 400000 // past the first two stages (64k and 256k keys)
+	for i := range n {
+		s.add(key(i))
+	}
+	if len(s.stages) < 3 {
+		t.Errorf("%d stages after %d keys, want 3", len(s.stages), n)
+	}
+	for i := range n {
+		if !s.mayContain(key(i)) {
+			t.Fatalf("key %d added but not contained", i)
+		}
+	}
+	fp := 0
+	for i := n; i < 2*n; i++ {
+		if s.mayContain(key(i)) {
+			fp++
+		}
+	}
+	if rate := float64(fp) / n; rate > 0.03 {
+		t.Errorf("false-positive rate %.4f over %d stages, want under 0.03", rate, len(s.stages))
+	} else {
+		t.Logf("false-positive rate %.4f over %d stages, %d bytes", rate, len(s.stages), s.bytes())
+	}
+}
