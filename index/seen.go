@@ -2,7 +2,6 @@ package index
 
 import (
 	"encoding/binary"
-	"math/bits"
 
 	"github.com/atkm/herken/matcher/signals"
 )
@@ -43,9 +42,14 @@ func newSeen(expected uint64) *seen {
 }
 
 func (s *seen) grow(keys uint) {
-	// A power of two of blocks, so that a block is picked by a mask.
-	nb := uint(1) << bits.Len(keys*seenBits/512)
+	nb := max(keys*seenBits/512, 1)
 	s.stages = append(s.stages, seenStage{blocks: make([][8]uint64, nb), limit: keys})
+}
+
+// block returns the block of h: the high half of h scaled to the number
+// of blocks (a multiply-shift, which needs no power of two).
+func (st *seenStage) block(h uint64) *[8]uint64 {
+	return &st.blocks[(h>>32)*uint64(len(st.blocks))>>32]
 }
 
 // seenHash mixes a signal's bytes into 64 bits. The values are digests or
@@ -68,8 +72,8 @@ func seenHash(b []byte) uint64 {
 
 // has reports whether the k bits of h are set in its block.
 func (st *seenStage) has(h uint64) bool {
-	blk := &st.blocks[h&uint64(len(st.blocks)-1)]
-	g := bits.RotateLeft64(h, 32) * 0x9e3779b97f4a7c15
+	blk := st.block(h)
+	g := (h & 0xffffffff) * 0x9e3779b97f4a7c15
 	for range seenK {
 		p := g >> 55 // 9 bits: a position in the block
 		if blk[p>>6]&(1<<(p&63)) == 0 {
@@ -82,8 +86,8 @@ func (st *seenStage) has(h uint64) bool {
 }
 
 func (st *seenStage) add(h uint64) {
-	blk := &st.blocks[h&uint64(len(st.blocks)-1)]
-	g := bits.RotateLeft64(h, 32) * 0x9e3779b97f4a7c15
+	blk := st.block(h)
+	g := (h & 0xffffffff) * 0x9e3779b97f4a7c15
 	for range seenK {
 		p := g >> 55
 		blk[p>>6] |= 1 << (p & 63)

@@ -50,13 +50,24 @@ func main() {
 	dir := flag.String("dir", "", "store folder (default: a temporary one, removed after)")
 	keep := flag.Bool("keep", false, "keep the store folder")
 	open := flag.String("open", "", "only measure opening the store in this folder")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the import here")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the import (with -open: of the open) here")
 	memprofile := flag.String("memprofile", "", "write a heap profile at the end of the import here")
 	noOpen := flag.Bool("noopen", false, "skip measuring the open")
+	openProfile := flag.String("openprofile", "", "with -open: write a heap profile of the opened store here")
 	flag.Parse()
 	log.SetFlags(0)
 	if *open != "" {
-		measureOpen(*open)
+		if *cpuprofile != "" {
+			f, err := os.Create(*cpuprofile)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				log.Fatal(err)
+			}
+			defer pprof.StopCPUProfile()
+		}
+		measureOpen(*open, *openProfile)
 		return
 	}
 	if *dir == "" {
@@ -189,7 +200,7 @@ func runImport(dir string, n int, memprofile string) {
 	fmt.Printf("store on disk: %.0f MiB\n", mib(dirSize(dir)))
 }
 
-func measureOpen(dir string) {
+func measureOpen(dir, heapProfile string) {
 	before := settled()
 	start := time.Now()
 	db, err := index.Open(dir, index.Options{})
@@ -203,9 +214,39 @@ func measureOpen(dir string) {
 	fmt.Printf("open of %d items: %.2f s; growth: rss-anon %.0f MiB, go heap %.0f MiB; rss-file %.0f MiB; pdq index %.0f MiB (%.1f B/item); peak rss %.0f MiB\n",
 		pdq.Count, took.Seconds(), mib(after.anon-before.anon), mib(after.heap-before.heap), mib(after.file),
 		mib(pdq.MemoryBytes), float64(pdq.MemoryBytes)/float64(max(pdq.Count, 1)), mib(vmHWM()))
+	fmt.Println(smapsRollup())
+	if heapProfile != "" {
+		f, err := os.Create(heapProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		f.Close()
+	}
 	if err := db.Close(); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// smapsRollup sums the process's mappings: anonymous memory (the heap,
+// Badger's off-heap buffers) apart from the mapped files (Badger's
+// tables, which the kernel may drop and read again).
+func smapsRollup() string {
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		return ""
+	}
+	var parts []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 && (f[0] == "Rss:" || f[0] == "Anonymous:" || f[0] == "Pss_File:" || f[0] == "AnonHugePages:") {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			parts = append(parts, fmt.Sprintf("%s %.0f MiB", strings.TrimSuffix(f[0], ":"), mib(kb<<10)))
+		}
+	}
+	return "serving memory (smaps_rollup): " + strings.Join(parts, ", ")
 }
 
 type mem struct{ heap, anon, file int64 }
