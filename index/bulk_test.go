@@ -1,6 +1,7 @@
 package index
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/atkm/herken/matcher/known"
@@ -95,5 +96,69 @@ func TestSeenFilter(t *testing.T) {
 		t.Errorf("false-positive rate %.4f over %d stages, want under 0.03", rate, len(s.stages))
 	} else {
 		t.Logf("false-positive rate %.4f over %d stages, %d bytes", rate, len(s.stages), s.bytes())
+	}
+}
+
+// TestItemsPageAcrossWrites lists a bank whose items came in several
+// writes, mixed with another bank's, a page at a time from every
+// starting point: each page continues where the last stopped, within a
+// write's list or across lists, in id order.
+func TestItemsPageAcrossWrites(t *testing.T) {
+	s, _ := openNew(t)
+	mustBank(t, s, "a", true)
+	mustBank(t, s, "b", true)
+	pdq := sig(t, signals.PDQ, knownPDQ)
+	var want []uint64
+	n := 0
+	for w := range 4 {
+		var items []known.Item
+		for i := range 3 + w {
+			n++
+			bank := "a"
+			if i%2 == 1 {
+				bank = "b"
+			}
+			items = append(items, known.Item{Bank: bank, Signals: []signals.Signal{flip(pdq, n)}})
+		}
+		out, _, err := s.AddItems(items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range out {
+			if !o.Added {
+				t.Fatalf("item not added: %+v", o)
+			}
+			if items[i].Bank == "a" {
+				want = append(want, o.ID)
+			}
+		}
+	}
+	for limit := 1; limit <= 3; limit++ {
+		for start := range want {
+			after := uint64(0)
+			if start > 0 {
+				after = want[start-1]
+			}
+			var got []uint64
+			for {
+				page, err := s.Items(ItemFilter{Bank: "a", After: after, Limit: limit})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) == 0 {
+					break
+				}
+				for _, it := range page {
+					if it.Bank != "a" {
+						t.Fatalf("bank b's item %d listed in a", it.ID)
+					}
+					got = append(got, it.ID)
+				}
+				after = page[len(page)-1].ID
+			}
+			if !slices.Equal(got, want[start:]) {
+				t.Fatalf("limit %d from %d: got %v, want %v", limit, start, got, want[start:])
+			}
+		}
 	}
 }

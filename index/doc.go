@@ -25,7 +25,10 @@
 //	                           wrote JSON, still read
 //	s/<type><value><id>        a signal posting; its user-meta byte is 1
 //	                           while the item is active, 0 once retracted
-//	bi/<bank>\x00<id>          the bank's item list
+//	bl/<bank>\x00<first id>    the bank's items added by one write: their
+//	                           ids as uvarint deltas (banklist.go)
+//	bi/<bank>\x00<id>          schema 1's bank item list, one key an item:
+//	                           still read, no longer written
 //	k/<key id>                 an API key's record, JSON (APIKeys)
 //	fb/<id>                    analysts' feedback on an item's matches,
 //	                           JSON (Content): verdict counts and the last

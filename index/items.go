@@ -62,6 +62,7 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 		inBatch := map[string]uint64{} // bank + signal -> id, for duplicates within the batch
 		bankOf := map[uint64]string{}
 		banks := map[string]*known.Bank{}
+		lists := map[string][]uint64{} // bank -> ids added, for its item list
 		for i := range items {
 			it := items[i]
 			out[i] = Outcome{}
@@ -99,9 +100,7 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 			if err := writeItem(txn, &it); err != nil {
 				return err
 			}
-			if err := txn.Set(bankItemKey(it.Bank, it.ID), nil); err != nil {
-				return err
-			}
+			lists[it.Bank] = append(lists[it.Bank], it.ID)
 			for _, sig := range it.IndexedSignals() {
 				e := badger.NewEntry(postingKey(sig, it.ID), nil).WithMeta(postingActive)
 				if err := txn.SetEntry(e); err != nil {
@@ -120,6 +119,9 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 		}
 		if len(added) == 0 {
 			return errUnchanged
+		}
+		if err := writeBankLists(txn, lists); err != nil {
+			return err
 		}
 		for t, n := range counts {
 			if err := addU64(txn, postingCountKey(t), n); err != nil {
@@ -323,20 +325,16 @@ func (s *Content) Items(f ItemFilter) ([]known.Item, error) {
 	}
 	var out []known.Item
 	err := s.db.View(func(txn *badger.Txn) error {
-		prefix := bankItemPrefix(f.Bank)
-		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
-		defer it.Close()
-		for it.Seek(binary.BigEndian.AppendUint64(append([]byte{}, prefix...), f.After+1)); it.Valid() && len(out) < f.Limit; it.Next() {
-			id := binary.BigEndian.Uint64(it.Item().Key()[len(prefix):])
+		return eachBankItem(txn, f.Bank, f.After, func(id uint64) (bool, error) {
 			item, err := readItem(txn, id)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if f.Status == "" || item.Status == f.Status {
 				out = append(out, *item)
 			}
-		}
-		return nil
+			return len(out) < f.Limit, nil
+		})
 	})
 	return out, err
 }

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -96,9 +97,16 @@ func TestSchema1StoreIsMigrated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Rewrite it as schema 1 did.
+	// Rewrite it as schema 1 did: a JSON record, a key in the bank's item
+	// list of its own.
 	err = db.db.Update(func(txn *badger.Txn) error {
 		if err := setJSON(txn, itemKey(id), &want); err != nil {
+			return err
+		}
+		if err := txn.Delete(bankListKey("a", id)); err != nil {
+			return err
+		}
+		if err := txn.Set(binary.BigEndian.AppendUint64(bankItemPrefix("a"), id), nil); err != nil {
 			return err
 		}
 		return txn.Set(keySchema, []byte(schemaV1))
