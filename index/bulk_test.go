@@ -1,9 +1,12 @@
 package index
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"testing"
 
+	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/known"
 	"github.com/atkm/herken/matcher/signals"
 )
@@ -160,5 +163,50 @@ func TestItemsPageAcrossWrites(t *testing.T) {
 				t.Fatalf("limit %d from %d: got %v, want %v", limit, start, got, want[start:])
 			}
 		}
+	}
+}
+
+// TestNoSearch opens a store for writing only: items go in, duplicates
+// and retractions hold as usual, lookups and filter exports are refused
+// rather than answered from structures that were never built, and the
+// store opened normally afterwards finds what was written.
+func TestNoSearch(t *testing.T) {
+	db, dir := openNewDB(t)
+	mustBank(t, db.Content(), "a", true)
+	db.Close()
+	db, err := Open(dir, Options{NoSync: true, NoSearch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := db.Content()
+	pdq := sig(t, signals.PDQ, knownPDQ)
+	items := []known.Item{{Bank: "a", Signals: []signals.Signal{pdq}}, {Bank: "a", Signals: []signals.Signal{flip(pdq, 90)}}}
+	out, _, err := s.AddItems(items)
+	if err != nil || !out[0].Added || !out[1].Added {
+		t.Fatalf("add: %v %+v", err, out)
+	}
+	if again, _, _ := s.AddItems(items); again[0].Added || again[1].Added {
+		t.Fatalf("re-import added: %+v", again)
+	}
+	if _, err := s.Retract(out[1].ID, "upheld", "lead"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(func(known.State) error { return nil }); !errors.Is(err, ErrNoSearch) {
+		t.Errorf("View: %v, want ErrNoSearch", err)
+	}
+	if _, err := s.WriteFilter(signals.MD5, io.Discard); !errors.Is(err, ErrNoSearch) {
+		t.Errorf("WriteFilter: %v, want ErrNoSearch", err)
+	}
+	db.Close()
+	db, err = Open(dir, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if res := lookupOne(t, db.Content(), matcher.Query{Signal: flip(pdq, 3), Quality: -1}); len(res.Matches) != 1 {
+		t.Errorf("lookup after a write-only import: %+v", res.Matches)
+	}
+	if res := lookupOne(t, db.Content(), matcher.Query{Signal: flip(pdq, 90), Quality: -1}); len(res.Matches) != 0 {
+		t.Errorf("item retracted while opened for writing still matches: %+v", res.Matches)
 	}
 }

@@ -119,6 +119,9 @@ type FilterMeta struct {
 // returns its metadata. Retracted items may still be in it; a positive
 // answer is to be confirmed by a lookup.
 func (s *Content) WriteFilter(t signals.Type, w io.Writer) (FilterMeta, error) {
+	if s.opts.NoSearch {
+		return FilterMeta{}, ErrNoSearch
+	}
 	s.mu.RLock()
 	f, ok := s.mem.exact[t]
 	meta := FilterMeta{IndexVersion: s.version.Load()}
@@ -143,6 +146,9 @@ func (s *Content) DCSOFilter(t signals.Type, lower bool) (*prefilter.DCSO, Filte
 	f, ok := s.mem.exact[t]
 	meta := FilterMeta{IndexVersion: s.version.Load()}
 	s.mu.RUnlock()
+	if !ok && s.opts.NoSearch {
+		return nil, FilterMeta{}, ErrNoSearch
+	}
 	if !ok {
 		return nil, FilterMeta{}, fmt.Errorf("index: %s is not an exact signal type; filters exist for sha256, md5 and sha1", t)
 	}

@@ -33,6 +33,7 @@ var (
 	ErrItemNotFound   = errors.New("index: item not found")
 	ErrClosed         = errors.New("index: store is closed")
 	ErrDiskFull       = errors.New("index: not enough free disk space")
+	ErrNoSearch       = errors.New("index: store opened for writing only (NoSearch): no lookups")
 )
 
 // Options configure an index.
@@ -53,6 +54,13 @@ type Options struct {
 	// AuditRetention is how long audit records, which hold personal
 	// data, are kept (default and maximum: DefaultAuditRetention).
 	AuditRetention time.Duration
+	// NoSearch opens the store for writing only: the in-memory search
+	// structures (Bloom filters, Hamming indexes) are not built, so Open
+	// is quicker and an import holds no index in memory it will never
+	// search. Lookups and filter exports fail with ErrNoSearch. For
+	// herken import, which holds the store only while the service is
+	// stopped (Badger locks the folder).
+	NoSearch bool
 	// MinFreeBytes is the free space the data folder's disk must keep:
 	// writes are refused with ErrDiskFull below it, before the disk fills
 	// and Badger fails mid-write (default 64 MiB; negative: no check).

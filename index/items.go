@@ -214,6 +214,9 @@ func eachPostingOf(txn *badger.Txn, sig signals.Signal, fn func(id uint64, activ
 
 // index adds an active item's signals to memory. Called with s.mu held.
 func (s *Content) index(id uint64, sigs []signals.Signal) {
+	if s.opts.NoSearch {
+		return
+	}
 	for _, sig := range sigs {
 		var err error
 		if sig.Type.Exact() {
@@ -296,8 +299,8 @@ func (s *Content) setStatus(id uint64, status known.ItemStatus, reason, by strin
 			return
 		}
 		for _, sig := range it.IndexedSignals() {
-			if !sig.Type.Exact() {
-				s.mem.near[sig.Type].remove(id, sig)
+			if n := s.mem.near[sig.Type]; n != nil {
+				n.remove(id, sig)
 			}
 		}
 	})

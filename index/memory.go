@@ -119,6 +119,9 @@ func (s *Content) load() error {
 	owners := map[signals.Type][]uint32{}
 	for _, t := range signals.Types() {
 		mem.seen[t] = newSeen(counts[t])
+		if s.opts.NoSearch {
+			continue
+		}
 		if t.Exact() {
 			f, err := prefilter.New(t, uint(2*counts[t]), s.opts.BloomFPRate)
 			if err != nil {
@@ -139,7 +142,7 @@ func (s *Content) load() error {
 	err = s.eachPosting(func(sig signals.Signal, item uint64, active bool) error {
 		found[sig.Type]++
 		mem.seen[sig.Type].add(sig)
-		if !active {
+		if !active || s.opts.NoSearch {
 			return nil
 		}
 		if sig.Type.Exact() {

@@ -1,7 +1,8 @@
 // Command bulkimport measures a bulk import of a PDQ hash list into a fresh
 // single-node store, as `herken import --type pdq` does it (the importer's
-// batches through index.Content.AddItems), then the opening of the store it
-// built. It reports items/s (overall and per tenth of the list), the peak
+// batches through index.Content.AddItems into a store opened without its
+// search structures; -search keeps them up to date, as the service's
+// import endpoint does), then the opening of the store it built. It reports items/s (overall and per tenth of the list), the peak
 // resident memory of the import and what opening the store costs in time
 // and memory. The open is measured in a fresh child process, so that the
 // import's heap does not blur it.
@@ -53,6 +54,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the import (with -open: of the open) here")
 	memprofile := flag.String("memprofile", "", "write a heap profile at the end of the import here")
 	noOpen := flag.Bool("noopen", false, "skip measuring the open")
+	search := flag.Bool("search", false, "keep the in-memory search structures up to date during the import, as the\nservice's import endpoint does (herken import opens the store without them)")
 	openProfile := flag.String("openprofile", "", "with -open: write a heap profile of the opened store here")
 	flag.Parse()
 	log.SetFlags(0)
@@ -89,7 +91,7 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	runImport(*dir, *n, *memprofile)
+	runImport(*dir, *n, *memprofile, *search)
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -125,8 +127,8 @@ func hashList(w io.WriteCloser, n int) {
 	w.Close()
 }
 
-func runImport(dir string, n int, memprofile string) {
-	db, err := index.Open(dir, index.Options{Create: true})
+func runImport(dir string, n int, memprofile string, search bool) {
+	db, err := index.Open(dir, index.Options{Create: true, NoSearch: !search})
 	if err != nil {
 		log.Fatal(err)
 	}

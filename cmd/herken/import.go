@@ -60,7 +60,7 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 			return usagef("--format: %v", err)
 		}
 	}
-	s, err := openStore(*data)
+	s, err := openForImport(*data)
 	if err != nil {
 		return err
 	}

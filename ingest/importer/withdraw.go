@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/atkm/herken/ingest/hashlist"
@@ -44,27 +45,21 @@ func (im *Importer) Withdraw(sigs []matcher.Signal, w hashlist.Withdrawal) error
 }
 
 // activeItems returns the ids of the bank's active items holding one of
-// sigs exactly.
+// sigs exactly. They are read from the store's postings, not searched in
+// memory, so that an import into a store opened without its search
+// structures (index.Options.NoSearch) handles withdrawals too.
 func (im *Importer) activeItems(sigs []matcher.Signal) ([]uint64, error) {
 	var ids []uint64
-	err := im.store.View(func(st known.State) error {
-		for _, s := range sigs {
-			err := st.Find(s, 0, func(it *known.Item, dist int) error {
-				if it.Bank == im.bank && dist == 0 && it.Status == known.Active {
-					for _, id := range ids {
-						if id == it.ID {
-							return nil
-						}
-					}
-					ids = append(ids, it.ID)
-				}
-				return nil
-			})
-			if err != nil {
-				return err
+	for _, s := range sigs {
+		items, err := im.store.BankItemsWithSignal(im.bank, s)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if it.Status == known.Active && !slices.Contains(ids, it.ID) {
+				ids = append(ids, it.ID)
 			}
 		}
-		return nil
-	})
-	return ids, err
+	}
+	return ids, nil
 }
