@@ -152,6 +152,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	d.audit.start()
+	if ss := d.content.mem.seen; !ss.ready {
+		d.content.bg.Go(func() { d.content.fillSeen(ss) })
+	}
 	return d, nil
 }
 

@@ -54,6 +54,9 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 		// caught by inBatch.
 		rtxn := s.db.NewTransaction(false)
 		defer rtxn.Discard()
+		seen := s.mem.seen
+		seen.mu.Lock()
+		defer seen.mu.Unlock()
 		next, err := getU64(txn, keyNextID)
 		if err != nil {
 			return err
@@ -83,7 +86,7 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 				out[i].Err = err
 				continue
 			}
-			if dup, err := findInBank(rtxn, it, inBatch, bankOf, s.mem.seen); err != nil {
+			if dup, err := findInBank(rtxn, it, inBatch, bankOf, seen); err != nil {
 				return err
 			} else if dup != 0 {
 				out[i].ID = dup
@@ -109,7 +112,7 @@ func (s *Content) AddItems(items []known.Item) ([]Outcome, uint64, error) {
 				counts[sig.Type]++
 				// Before the commit: should it fail, the filter only holds
 				// a key too many, which costs a scan, never a duplicate.
-				s.mem.seen[sig.Type].add(sig)
+				seen.add(sig)
 			}
 			for _, sig := range identity(it.Signals) {
 				inBatch[it.Bank+"\x00"+string(postingPrefix(sig))] = it.ID
@@ -161,12 +164,12 @@ func identity(sigs []signals.Signal) []signals.Signal {
 // seen filters may hold: in a bulk import into a large index, most items
 // are new and never touch the store here.
 func findInBank(txn *badger.Txn, it known.Item, inBatch map[string]uint64, bankOf map[uint64]string,
-	seen map[signals.Type]*seen) (uint64, error) {
+	seen *seenSet) (uint64, error) {
 	for _, sig := range identity(it.Signals) {
 		if id, ok := inBatch[it.Bank+"\x00"+string(postingPrefix(sig))]; ok {
 			return id, nil
 		}
-		if !seen[sig.Type].mayContain(sig) {
+		if !seen.mayContain(sig) {
 			continue
 		}
 		var found uint64

@@ -19,8 +19,8 @@ type memory struct {
 	exact map[signals.Type]*prefilter.Filter
 	near  map[signals.Type]*nearIndex
 	// seen holds every posting per type, for the duplicate checks of
-	// writers only (under Content.writeM).
-	seen map[signals.Type]*seen
+	// writers.
+	seen *seenSet
 }
 
 // nearIndex is the Hamming index of one perceptual signal type. Its ids
@@ -114,11 +114,14 @@ func (s *Content) load() error {
 	}
 
 	mem := &memory{exact: map[signals.Type]*prefilter.Filter{}, near: map[signals.Type]*nearIndex{},
-		seen: map[signals.Type]*seen{}}
+		seen: newSeenSet(counts)}
+	// Only a write-only open fills the seen filters here (it builds
+	// nothing else from the postings); Open fills them in the background
+	// otherwise (fillSeen).
+	mem.seen.ready = s.opts.NoSearch
 	builders := map[signals.Type]*hamming.Builder{}
 	owners := map[signals.Type][]uint32{}
 	for _, t := range signals.Types() {
-		mem.seen[t] = newSeen(counts[t])
 		if s.opts.NoSearch {
 			continue
 		}
@@ -141,8 +144,11 @@ func (s *Content) load() error {
 	found := map[signals.Type]uint64{}
 	err = s.eachPosting(func(sig signals.Signal, item uint64, active bool) error {
 		found[sig.Type]++
-		mem.seen[sig.Type].add(sig)
-		if !active || s.opts.NoSearch {
+		if s.opts.NoSearch {
+			mem.seen.add(sig)
+			return nil
+		}
+		if !active {
 			return nil
 		}
 		if sig.Type.Exact() {

@@ -2,6 +2,10 @@ package index
 
 import (
 	"encoding/binary"
+	"errors"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
 
 	"github.com/atkm/herken/matcher/signals"
 )
@@ -18,8 +22,7 @@ import (
 // about 0.5%; a false positive costs one posting scan, which every item
 // paid before the filter existed.
 //
-// It is used by writers only, under Content.writeM (and by load, before
-// the store is shared).
+// It is used under seenSet.mu.
 type seen struct {
 	stages []seenStage
 }
@@ -125,4 +128,91 @@ func (s *seen) bytes() int64 {
 		n += int64(len(st.blocks)) * 64
 	}
 	return n
+}
+
+// seenSet holds the seen filters of every signal type. A store opened to
+// serve fills them in the background after Open, so that opening is not
+// slowed and a replica that never writes never waits for them; until they
+// are ready, writers scan the postings as before. A store opened for
+// writing only (NoSearch) fills them while it loads.
+//
+// Writers hold mu for their duplicate checks and additions; the fill takes
+// it for a chunk of postings at a time. Keys added by writers during the
+// fill go into the same filters, so the filters are complete once the
+// fill, which reads every posting committed before it started, is done.
+type seenSet struct {
+	mu     sync.Mutex
+	ready  bool
+	byType map[signals.Type]*seen
+}
+
+func newSeenSet(counts map[signals.Type]uint64) *seenSet {
+	ss := &seenSet{byType: map[signals.Type]*seen{}}
+	for _, t := range signals.Types() {
+		ss.byType[t] = newSeen(counts[t])
+	}
+	return ss
+}
+
+// mayContain reports whether sig may be in the store; true until the
+// filters are ready. Called with mu held.
+func (ss *seenSet) mayContain(sig signals.Signal) bool {
+	return !ss.ready || ss.byType[sig.Type].mayContain(sig)
+}
+
+// add records sig. Called with mu held.
+func (ss *seenSet) add(sig signals.Signal) { ss.byType[sig.Type].add(sig) }
+
+// bytes is the memory the filters hold.
+func (ss *seenSet) bytes() int64 {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	var n int64
+	for _, s := range ss.byType {
+		n += s.bytes()
+	}
+	return n
+}
+
+// fillSeen reads every posting into the seen filters, a chunk at a time,
+// and marks them ready. It stops early, leaving them unready, when the
+// store closes.
+func (s *Content) fillSeen(ss *seenSet) {
+	const chunk = 4096
+	var sigs []signals.Signal
+	flush := func() {
+		ss.mu.Lock()
+		for _, sig := range sigs {
+			ss.add(sig)
+		}
+		ss.mu.Unlock()
+		sigs = sigs[:0]
+	}
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefixPosting})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			sig, _, err := parsePosting(it.Item().Key())
+			if err != nil {
+				return err
+			}
+			if sigs = append(sigs, sig); len(sigs) == chunk {
+				if s.closed.Load() {
+					return ErrClosed
+				}
+				flush()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if !errors.Is(err, ErrClosed) {
+			s.log.Error("index: filling the duplicate filters; writers scan the postings instead", "err", err)
+		}
+		return
+	}
+	flush()
+	ss.mu.Lock()
+	ss.ready = true
+	ss.mu.Unlock()
 }
