@@ -18,9 +18,10 @@ import (
 // It is blocked: the k bits of a key lie in one 512-bit block, so a test
 // costs one cache miss. It grows in stages, each four times the capacity
 // of the one before, so it never needs the store; a key is hashed once
-// for all stages. At seenBits bits a key a stage's false-positive rate is
-// about 0.5%; a false positive costs one posting scan, which every item
-// paid before the filter existed.
+// for all stages. At seenBits bits a key a full stage's false-positive
+// rate is about 0.1%; a false positive costs one posting scan (tens of
+// microseconds in a large store), which every item paid before the filter
+// existed.
 //
 // It is used under seenSet.mu.
 type seen struct {
@@ -33,8 +34,8 @@ type seenStage struct {
 }
 
 const (
-	seenBits = 12      // bits a key
-	seenK    = 6       // bits set a key, in one block
+	seenBits = 16      // bits a key
+	seenK    = 8       // bits set a key, in one block
 	minSeen  = 1 << 16 // keys the first stage holds at least
 )
 
