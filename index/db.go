@@ -182,6 +182,10 @@ func (d *DB) Close() error {
 	c.bg.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.saveSnapshot(); err != nil {
+		// The next open builds the structures from the postings instead.
+		c.log.Error("index: saving the search structures", "err", err)
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return d.db.Close()

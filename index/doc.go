@@ -44,7 +44,11 @@
 //	                           YYYYMMDDHH, ns and seq 8 and 4 bytes
 //
 // At Open the postings are read (keys only) into a Bloom prefilter per
-// exact signal type and a multi-index Hamming index per perceptual type.
+// exact signal type and a multi-index Hamming index per perceptual type,
+// unless Close saved those structures (memory.snapshot, snapshot.go) for
+// exactly the store's index version and posting counts: they are then
+// read back instead of built. Writers check duplicates against seen
+// filters over every posting, filled in the background after Open.
 // Exact lookups go prefilter, then store; perceptual lookups search the
 // Hamming index, then read the matched items from the store.
 //

@@ -2,7 +2,9 @@ package index
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"os"
 	"math"
 	"sync"
 
@@ -113,6 +115,18 @@ func (s *Content) load() error {
 		return err
 	}
 
+	if !s.opts.NoSearch {
+		mem, err := s.readSnapshot(version, counts)
+		if err == nil {
+			s.mem, s.banks, s.bankList = mem, banks, nil
+			s.version.Store(version)
+			s.fromSnapshot = true
+			return nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			s.log.Info("index: not using the saved search structures; building them from the postings", "why", err)
+		}
+	}
 	mem := &memory{exact: map[signals.Type]*prefilter.Filter{}, near: map[signals.Type]*nearIndex{},
 		seen: newSeenSet(counts)}
 	// Only a write-only open fills the seen filters here (it builds

@@ -51,9 +51,10 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	return fw.n, fw.err
 }
 
-// ReadIndex reads an index saved by WriteTo.
+// ReadIndex reads an index saved by WriteTo. It reads exactly the saved
+// index's bytes, so that more may follow it in r; r should be buffered.
 func ReadIndex(r io.Reader) (*Index, error) {
-	fr := &fileReader{r: bufio.NewReaderSize(r, 1<<20)}
+	fr := &fileReader{r: r}
 	if string(fr.bytes(len(fileMagic))) != fileMagic {
 		return nil, fmt.Errorf("%w: bad magic", ErrFormat)
 	}
