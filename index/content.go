@@ -88,6 +88,9 @@ type Status struct {
 	Version uint64                `json:"index_version"`
 	Banks   int                   `json:"banks"`
 	Signals map[string]SignalStat `json:"signals"`
+	// DuplicateFilterBytes is the memory of the filters writers check
+	// duplicates against (over every posting, retracted ones too).
+	DuplicateFilterBytes int64 `json:"duplicate_filter_bytes"`
 }
 
 // SignalStat counts the active signals of one type in memory.
@@ -101,7 +104,8 @@ type SignalStat struct {
 func (s *Content) Status() Status {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	st := Status{Version: s.version.Load(), Banks: len(s.banks), Signals: map[string]SignalStat{}}
+	st := Status{Version: s.version.Load(), Banks: len(s.banks), Signals: map[string]SignalStat{},
+		DuplicateFilterBytes: s.mem.seen.bytes()}
 	for t, f := range s.mem.exact {
 		st.Signals[t.String()] = SignalStat{Count: int(f.Count()), MemoryBytes: f.Bytes(), FPRate: f.FPRate()}
 	}

@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"math"
+	"os"
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"

@@ -46,11 +46,14 @@ import (
 	"github.com/atkm/herken/matcher/signals"
 )
 
+var settle *time.Duration
+
 func main() {
 	n := flag.Int("n", 1_000_000, "PDQ hashes in the list")
 	dir := flag.String("dir", "", "store folder (default: a temporary one, removed after)")
 	keep := flag.Bool("keep", false, "keep the store folder")
 	open := flag.String("open", "", "only measure opening the store in this folder")
+	settle = flag.Duration("settle", 20*time.Second, "with -open: wait this long after the open before the idle memory figures")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the import (with -open: of the open) here")
 	memprofile := flag.String("memprofile", "", "write a heap profile at the end of the import here")
 	noOpen := flag.Bool("noopen", false, "skip measuring the open")
@@ -216,6 +219,11 @@ func measureOpen(dir, heapProfile string) {
 	fmt.Printf("open of %d items: %.2f s; growth: rss-anon %.0f MiB, go heap %.0f MiB; rss-file %.0f MiB; pdq index %.0f MiB (%.1f B/item); peak rss %.0f MiB\n",
 		pdq.Count, took.Seconds(), mib(after.anon-before.anon), mib(after.heap-before.heap), mib(after.file),
 		mib(pdq.MemoryBytes), float64(pdq.MemoryBytes)/float64(max(pdq.Count, 1)), mib(vmHWM()))
+	// The duplicate filters fill in the background after Open; give them
+	// time, so that the idle figures below include them.
+	time.Sleep(*settle)
+	fmt.Printf("in memory: pdq hamming index and owners %.0f MiB, duplicate filters %.0f MiB\n",
+		mib(pdq.MemoryBytes), mib(db.Content().Status().DuplicateFilterBytes))
 	fmt.Println(smapsRollup())
 	if heapProfile != "" {
 		f, err := os.Create(heapProfile)
