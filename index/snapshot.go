@@ -47,6 +47,12 @@ func (s *Content) saveSnapshot() error {
 	if s.opts.NoSearch || s.mem == nil {
 		return nil
 	}
+	// Writes since the open left the Hamming indexes in several segments
+	// and an overflow (see hamming.Compact); one segment is smaller and
+	// searches faster, as a build from the postings would make it.
+	for _, n := range s.mem.near {
+		n.ix.Compact()
+	}
 	path := filepath.Join(s.dir, snapshotFile)
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
