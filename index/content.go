@@ -40,9 +40,9 @@ type Content struct {
 
 	bg         sync.WaitGroup // background filter rebuilds, waited for by DB.Close
 	rebuilding [maxType]atomic.Bool
-	// fromSnapshot says the search structures were read from the snapshot
+	// fromMemSnapshot says the search structures were read from the snapshot
 	// saved at the last Close rather than built (tests ask).
-	fromSnapshot bool
+	fromMemSnapshot bool
 }
 
 // update runs fn in one write transaction that also bumps the index

@@ -182,7 +182,7 @@ func (d *DB) Close() error {
 	c.bg.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.saveSnapshot(); err != nil {
+	if err := c.saveMemSnapshot(); err != nil {
 		// The next open builds the structures from the postings instead.
 		c.log.Error("index: saving the search structures", "err", err)
 	}

@@ -45,7 +45,7 @@
 //
 // At Open the postings are read (keys only) into a Bloom prefilter per
 // exact signal type and a multi-index Hamming index per perceptual type,
-// unless Close saved those structures (memory.snapshot, snapshot.go) for
+// unless Close saved those structures (memory.snapshot, memsnap.go) for
 // exactly the store's index version and posting counts: they are then
 // read back instead of built. Writers check duplicates against seen
 // filters over every posting, filled in the background after Open.

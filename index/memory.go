@@ -116,11 +116,11 @@ func (s *Content) load() error {
 	}
 
 	if !s.opts.NoSearch {
-		mem, err := s.readSnapshot(version, counts)
+		mem, err := s.readMemSnapshot(version, counts)
 		if err == nil {
 			s.mem, s.banks, s.bankList = mem, banks, nil
 			s.version.Store(version)
-			s.fromSnapshot = true
+			s.fromMemSnapshot = true
 			return nil
 		}
 		if !errors.Is(err, os.ErrNotExist) {

@@ -10,11 +10,11 @@ import (
 	"github.com/atkm/herken/matcher/signals"
 )
 
-// TestSnapshot: a store closed cleanly opens from its saved search
+// TestMemSnapshot: a store closed cleanly opens from its saved search
 // structures and answers as one built from the postings; a snapshot made
 // stale by a later write (here by a write-only open, as herken import
 // makes) or damaged is not used, and what was written since is found.
-func TestSnapshot(t *testing.T) {
+func TestMemSnapshot(t *testing.T) {
 	db, dir := openNewDB(t)
 	s := db.Content()
 	mustBank(t, s, "a", true)
@@ -45,7 +45,7 @@ func TestSnapshot(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	snap := filepath.Join(dir, snapshotFile)
+	snap := filepath.Join(dir, memSnapshotFile)
 	if _, err := os.Stat(snap); err != nil {
 		t.Fatalf("no snapshot after Close: %v", err)
 	}
@@ -60,7 +60,7 @@ func TestSnapshot(t *testing.T) {
 		return db
 	}
 	db = open(Options{})
-	if !db.Content().fromSnapshot {
+	if !db.Content().fromMemSnapshot {
 		t.Fatal("a cleanly closed store was not opened from its snapshot")
 	}
 	if got := answers(db.Content()); !equalInts(got, want) {
@@ -86,7 +86,7 @@ func TestSnapshot(t *testing.T) {
 	}
 	db.Close()
 	db = open(Options{})
-	if db.Content().fromSnapshot {
+	if db.Content().fromMemSnapshot {
 		t.Error("a snapshot older than a retraction was used")
 	}
 	if n := len(lookupOne(t, db.Content(), matcher.Query{Signal: md5, Quality: -1}).Matches); n != 0 {
@@ -101,7 +101,7 @@ func TestSnapshot(t *testing.T) {
 	addOne(t, db.Content(), late)
 	db.Close()
 	db = open(Options{})
-	if db.Content().fromSnapshot {
+	if db.Content().fromMemSnapshot {
 		t.Error("a stale snapshot was used")
 	}
 	if n := len(lookupOne(t, db.Content(), matcher.Query{Signal: flip(pdq, 181), Quality: -1}).Matches); n != 1 {
@@ -120,7 +120,7 @@ func TestSnapshot(t *testing.T) {
 	}
 	db = open(Options{})
 	defer db.Close()
-	if db.Content().fromSnapshot {
+	if db.Content().fromMemSnapshot {
 		t.Error("a damaged snapshot was used")
 	}
 	if got := answers(db.Content()); !equalInts(got, want) {

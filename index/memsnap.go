@@ -35,15 +35,15 @@ import (
 // uint32s) and Hamming index (hamming.Index.WriteTo); last, the CRC-32C
 // of everything before it.
 const (
-	snapshotFile  = "memory.snapshot"
-	snapshotMagic = "HKNMEM01"
+	memSnapshotFile  = "memory.snapshot"
+	memSnapshotMagic = "HKNMEM01"
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+var memCastagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// saveSnapshot writes the structures in memory, atomically (a temporary
+// saveMemSnapshot writes the structures in memory, atomically (a temporary
 // file renamed). Called by Close with s.mu held and writers stopped.
-func (s *Content) saveSnapshot() error {
+func (s *Content) saveMemSnapshot() error {
 	if s.opts.NoSearch || s.mem == nil {
 		return nil
 	}
@@ -53,16 +53,16 @@ func (s *Content) saveSnapshot() error {
 	for _, n := range s.mem.near {
 		n.ix.Compact()
 	}
-	path := filepath.Join(s.dir, snapshotFile)
+	path := filepath.Join(s.dir, memSnapshotFile)
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp) // after the rename, a no-op
-	crc := crc32.New(castagnoli)
+	crc := crc32.New(memCastagnoli)
 	bw := bufio.NewWriterSize(io.MultiWriter(f, crc), 1<<20)
-	err = s.writeSnapshot(bw)
+	err = s.writeMemSnapshot(bw)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -81,13 +81,13 @@ func (s *Content) saveSnapshot() error {
 	return err
 }
 
-func (s *Content) writeSnapshot(w io.Writer) error {
+func (s *Content) writeMemSnapshot(w io.Writer) error {
 	counts, err := s.postingCounts()
 	if err != nil {
 		return err
 	}
-	types := s.snapshotTypes()
-	head := append([]byte(snapshotMagic), binary.LittleEndian.AppendUint64(nil, s.version.Load())...)
+	types := s.memSnapshotTypes()
+	head := append([]byte(memSnapshotMagic), binary.LittleEndian.AppendUint64(nil, s.version.Load())...)
 	head = binary.LittleEndian.AppendUint64(head, uint64(len(types)))
 	for _, t := range types {
 		head = binary.LittleEndian.AppendUint64(append(head, byte(t)), counts[t])
@@ -117,8 +117,8 @@ func (s *Content) writeSnapshot(w io.Writer) error {
 	return nil
 }
 
-// snapshotTypes lists the types with structures in memory, in order.
-func (s *Content) snapshotTypes() []signals.Type {
+// memSnapshotTypes lists the types with structures in memory, in order.
+func (s *Content) memSnapshotTypes() []signals.Type {
 	var types []signals.Type
 	for _, t := range signals.Types() {
 		if s.mem.exact[t] != nil || s.mem.near[t] != nil {
@@ -129,13 +129,13 @@ func (s *Content) snapshotTypes() []signals.Type {
 	return types
 }
 
-var errStale = errors.New("stale")
+var errMemStale = errors.New("stale")
 
-// readSnapshot returns the structures saved for this version and these
+// readMemSnapshot returns the structures saved for this version and these
 // posting counts, or an error saying why there are none to use. The file
 // is removed in any case.
-func (s *Content) readSnapshot(version uint64, counts map[signals.Type]uint64) (*memory, error) {
-	path := filepath.Join(s.dir, snapshotFile)
+func (s *Content) readMemSnapshot(version uint64, counts map[signals.Type]uint64) (*memory, error) {
+	path := filepath.Join(s.dir, memSnapshotFile)
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -148,10 +148,10 @@ func (s *Content) readSnapshot(version uint64, counts map[signals.Type]uint64) (
 	if err != nil {
 		return nil, err
 	}
-	if fi.Size() < int64(len(snapshotMagic))+4 {
+	if fi.Size() < int64(len(memSnapshotMagic))+4 {
 		return nil, errors.New("truncated")
 	}
-	crc := crc32.New(castagnoli)
+	crc := crc32.New(memCastagnoli)
 	if _, err := io.CopyBuffer(crc, io.NewSectionReader(f, 0, fi.Size()-4), make([]byte, 1<<20)); err != nil {
 		return nil, err
 	}
@@ -163,17 +163,17 @@ func (s *Content) readSnapshot(version uint64, counts map[signals.Type]uint64) (
 		return nil, errors.New("checksum mismatch")
 	}
 	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, fi.Size()-4), 1<<20)
-	head := make([]byte, len(snapshotMagic)+16)
+	head := make([]byte, len(memSnapshotMagic)+16)
 	if _, err := io.ReadFull(r, head); err != nil {
 		return nil, err
 	}
-	if string(head[:len(snapshotMagic)]) != snapshotMagic {
+	if string(head[:len(memSnapshotMagic)]) != memSnapshotMagic {
 		return nil, errors.New("not a snapshot")
 	}
-	if v := binary.LittleEndian.Uint64(head[len(snapshotMagic):]); v != version {
-		return nil, fmt.Errorf("%w: it holds version %d, the store %d", errStale, v, version)
+	if v := binary.LittleEndian.Uint64(head[len(memSnapshotMagic):]); v != version {
+		return nil, fmt.Errorf("%w: it holds version %d, the store %d", errMemStale, v, version)
 	}
-	ntypes := binary.LittleEndian.Uint64(head[len(snapshotMagic)+8:])
+	ntypes := binary.LittleEndian.Uint64(head[len(memSnapshotMagic)+8:])
 	if ntypes > maxType {
 		return nil, errors.New("malformed")
 	}
@@ -188,7 +188,7 @@ func (s *Content) readSnapshot(version uint64, counts map[signals.Type]uint64) (
 			return nil, errors.New("malformed")
 		}
 		if n := binary.LittleEndian.Uint64(b[1:]); n != counts[t] {
-			return nil, fmt.Errorf("%w: %d %s postings in it, %d in the store", errStale, n, t, counts[t])
+			return nil, fmt.Errorf("%w: %d %s postings in it, %d in the store", errMemStale, n, t, counts[t])
 		}
 		types = append(types, t)
 	}
@@ -242,17 +242,17 @@ func (s *Content) readSnapshot(version uint64, counts map[signals.Type]uint64) (
 			continue
 		}
 		if counts[t] != 0 {
-			return nil, fmt.Errorf("%w: no %s structure", errStale, t)
+			return nil, fmt.Errorf("%w: no %s structure", errMemStale, t)
 		}
-		if err := s.emptyStructure(mem, t); err != nil {
+		if err := s.emptyMemStructure(mem, t); err != nil {
 			return nil, err
 		}
 	}
 	return mem, nil
 }
 
-// emptyStructure adds an empty structure of type t to mem.
-func (s *Content) emptyStructure(mem *memory, t signals.Type) error {
+// emptyMemStructure adds an empty structure of type t to mem.
+func (s *Content) emptyMemStructure(mem *memory, t signals.Type) error {
 	if t.Exact() {
 		f, err := prefilter.New(t, 0, s.opts.BloomFPRate)
 		mem.exact[t] = f
