@@ -48,6 +48,9 @@ type Content struct {
 
 	bg         sync.WaitGroup // background filter rebuilds, waited for by DB.Close
 	rebuilding [maxType]atomic.Bool
+	// fromMemSnapshot says the search structures were read from the snapshot
+	// saved at the last Close rather than built (tests ask).
+	fromMemSnapshot bool
 }
 
 // updateAt runs fn in one write transaction that also sets the index
@@ -98,6 +101,9 @@ type Status struct {
 	Version uint64                `json:"index_version"`
 	Banks   int                   `json:"banks"`
 	Signals map[string]SignalStat `json:"signals"`
+	// DuplicateFilterBytes is the memory of the filters writers check
+	// duplicates against (over every posting, retracted ones too).
+	DuplicateFilterBytes int64 `json:"duplicate_filter_bytes"`
 }
 
 // SignalStat counts the active signals of one type in memory.
@@ -111,7 +117,8 @@ type SignalStat struct {
 func (s *Content) Status() Status {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	st := Status{Version: s.version.Load(), Banks: len(s.banks), Signals: map[string]SignalStat{}}
+	st := Status{Version: s.version.Load(), Banks: len(s.banks), Signals: map[string]SignalStat{},
+		DuplicateFilterBytes: s.mem.seen.bytes()}
 	for t, f := range s.mem.exact {
 		st.Signals[t.String()] = SignalStat{Count: int(f.Count()), MemoryBytes: f.Bytes(), FPRate: f.FPRate()}
 	}
@@ -132,6 +139,9 @@ type FilterMeta struct {
 // returns its metadata. Retracted items may still be in it; a positive
 // answer is to be confirmed by a lookup.
 func (s *Content) WriteFilter(t signals.Type, w io.Writer) (FilterMeta, error) {
+	if s.opts.NoSearch {
+		return FilterMeta{}, ErrNoSearch
+	}
 	s.mu.RLock()
 	f, ok := s.mem.exact[t]
 	meta := FilterMeta{IndexVersion: s.version.Load()}
@@ -156,6 +166,9 @@ func (s *Content) DCSOFilter(t signals.Type, lower bool) (*prefilter.DCSO, Filte
 	f, ok := s.mem.exact[t]
 	meta := FilterMeta{IndexVersion: s.version.Load()}
 	s.mu.RUnlock()
+	if !ok && s.opts.NoSearch {
+		return nil, FilterMeta{}, ErrNoSearch
+	}
 	if !ok {
 		return nil, FilterMeta{}, fmt.Errorf("index: %s is not an exact signal type; filters exist for sha256, md5 and sha1", t)
 	}

@@ -15,7 +15,14 @@ import (
 )
 
 // schema marks an initialised store; a new layout gets a new name.
-const schema = "herken-index/1"
+// Schema 2 writes items' records in binary (record.go); it reads schema
+// 1's JSON records as they are, so opening a schema 1 store only moves
+// its mark to 2, after which a herken of schema 1 refuses it by name
+// rather than failing on the first binary record.
+const (
+	schema   = "herken-index/2"
+	schemaV1 = "herken-index/1"
+)
 
 // Errors callers can test for with errors.Is.
 var (
@@ -26,6 +33,7 @@ var (
 	ErrItemNotFound   = errors.New("index: item not found")
 	ErrClosed         = errors.New("index: store is closed")
 	ErrDiskFull       = errors.New("index: not enough free disk space")
+	ErrNoSearch       = errors.New("index: store opened for writing only (NoSearch): no lookups")
 )
 
 // Options configure an index.
@@ -46,6 +54,13 @@ type Options struct {
 	// AuditRetention is how long audit records, which hold personal
 	// data, are kept (default and maximum: DefaultAuditRetention).
 	AuditRetention time.Duration
+	// NoSearch opens the store for writing only: the in-memory search
+	// structures (Bloom filters, Hamming indexes) are not built, so Open
+	// is quicker and an import holds no index in memory it will never
+	// search. Lookups and filter exports fail with ErrNoSearch. For
+	// herken import, which holds the store only while the service is
+	// stopped (Badger locks the folder).
+	NoSearch bool
 	// MinFreeBytes is the free space the data folder's disk must keep:
 	// writes are refused with ErrDiskFull below it, before the disk fills
 	// and Badger fails mid-write (default 64 MiB; negative: no check).
@@ -137,6 +152,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	d.audit.start()
+	if ss := d.content.mem.seen; !ss.ready {
+		d.content.bg.Go(func() { d.content.fillSeen(ss) })
+	}
 	return d, nil
 }
 
@@ -164,6 +182,10 @@ func (d *DB) Close() error {
 	c.bg.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.saveMemSnapshot(); err != nil {
+		// The next open builds the structures from the postings instead.
+		c.log.Error("index: saving the search structures", "err", err)
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return d.db.Close()
@@ -222,17 +244,21 @@ func (b *base) initialise() error {
 }
 
 // checkSchema refuses a database that is not a herken index of this
-// layout.
+// layout, and moves a schema 1 store to schema 2 (see schema).
 func (b *base) checkSchema() error {
-	return b.db.View(func(txn *badger.Txn) error {
+	return b.db.Update(func(txn *badger.Txn) error {
 		v, err := getValue(txn, keySchema)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrNotInitialised, err)
 		}
-		if string(v) != schema {
-			return fmt.Errorf("%w: schema %q, this herken reads %q", ErrNotInitialised, v, schema)
+		switch string(v) {
+		case schema:
+			return nil
+		case schemaV1:
+			b.log.Info("index: moving the store to schema 2 (binary item records; the JSON ones are read as they are)")
+			return txn.Set(keySchema, []byte(schema))
 		}
-		return nil
+		return fmt.Errorf("%w: schema %q, this herken reads %q (and %q)", ErrNotInitialised, v, schema, schemaV1)
 	})
 }
 

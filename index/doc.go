@@ -14,17 +14,23 @@
 //
 // Badger holds everything that must survive a restart, under these keys:
 //
-//	\x00meta/schema            "herken-index/1": marks an initialised store
+//	\x00meta/schema            "herken-index/2": marks an initialised store
+//	                           (a schema 1 store is moved to 2 at open)
 //	\x00meta/version           index version, uint64 big-endian
 //	\x00meta/nextid            next item id
 //	\x00meta/log               the replicated log a cluster replica follows
 //	                           (applied.go); absent on a single node
 //	\x00meta/postings/<type>   number of postings of a type, checked at start-up
 //	b/<bank>                   the bank, JSON
-//	i/<id>                     the item, JSON (id: 8 bytes big-endian)
+//	i/<id>                     the item (id: 8 bytes big-endian): a binary
+//	                           header, the rest JSON (record.go); schema 1
+//	                           wrote JSON, still read
 //	s/<type><value><id>        a signal posting; its user-meta byte is 1
 //	                           while the item is active, 0 once retracted
-//	bi/<bank>\x00<id>          the bank's item list
+//	bl/<bank>\x00<first id>    the bank's items added by one write: their
+//	                           ids as uvarint deltas (banklist.go)
+//	bi/<bank>\x00<id>          schema 1's bank item list, one key an item:
+//	                           still read, no longer written
 //	k/<key id>                 an API key's record, JSON (APIKeys)
 //	fb/<id>                    analysts' feedback on an item's matches,
 //	                           JSON (Content): verdict counts and the last
@@ -40,7 +46,11 @@
 //	                           YYYYMMDDHH, ns and seq 8 and 4 bytes
 //
 // At Open the postings are read (keys only) into a Bloom prefilter per
-// exact signal type and a multi-index Hamming index per perceptual type.
+// exact signal type and a multi-index Hamming index per perceptual type,
+// unless Close saved those structures (memory.snapshot, memsnap.go) for
+// exactly the store's index version and posting counts: they are then
+// read back instead of built. Writers check duplicates against seen
+// filters over every posting, filled in the background after Open.
 // Exact lookups go prefilter, then store; perceptual lookups search the
 // Hamming index, then read the matched items from the store.
 //

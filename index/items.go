@@ -58,6 +58,9 @@ func (s *Content) addItems(at *At, items []known.Item) ([]Outcome, uint64, error
 		// caught by inBatch.
 		rtxn := s.db.NewTransaction(false)
 		defer rtxn.Discard()
+		seen := s.mem.seen
+		seen.mu.Lock()
+		defer seen.mu.Unlock()
 		next, err := getU64(txn, keyNextID)
 		if err != nil {
 			return err
@@ -66,6 +69,7 @@ func (s *Content) addItems(at *At, items []known.Item) ([]Outcome, uint64, error
 		inBatch := map[string]uint64{} // bank + signal -> id, for duplicates within the batch
 		bankOf := map[uint64]string{}
 		banks := map[string]*known.Bank{}
+		lists := map[string][]uint64{} // bank -> ids added, for its item list
 		for i := range items {
 			it := items[i]
 			out[i] = Outcome{}
@@ -86,7 +90,7 @@ func (s *Content) addItems(at *At, items []known.Item) ([]Outcome, uint64, error
 				out[i].Err = err
 				continue
 			}
-			if dup, err := findInBank(rtxn, it, inBatch, bankOf); err != nil {
+			if dup, err := findInBank(rtxn, it, inBatch, bankOf, seen); err != nil {
 				return err
 			} else if dup != 0 {
 				out[i].ID = dup
@@ -100,18 +104,19 @@ func (s *Content) addItems(at *At, items []known.Item) ([]Outcome, uint64, error
 			it.AddedAt = s.at.Time
 			it.Status = known.Active
 			it.Retraction, it.History = nil, nil
-			if err := setJSON(txn, itemKey(it.ID), &it); err != nil {
+			if err := writeItem(txn, &it); err != nil {
 				return err
 			}
-			if err := txn.Set(bankItemKey(it.Bank, it.ID), nil); err != nil {
-				return err
-			}
+			lists[it.Bank] = append(lists[it.Bank], it.ID)
 			for _, sig := range it.IndexedSignals() {
 				e := badger.NewEntry(postingKey(sig, it.ID), nil).WithMeta(postingActive)
 				if err := txn.SetEntry(e); err != nil {
 					return err
 				}
 				counts[sig.Type]++
+				// Before the commit: should it fail, the filter only holds
+				// a key too many, which costs a scan, never a duplicate.
+				seen.add(sig)
 			}
 			for _, sig := range identity(it.Signals) {
 				inBatch[it.Bank+"\x00"+string(postingPrefix(sig))] = it.ID
@@ -121,6 +126,9 @@ func (s *Content) addItems(at *At, items []known.Item) ([]Outcome, uint64, error
 		}
 		if len(added) == 0 {
 			return errUnchanged
+		}
+		if err := writeBankLists(txn, lists); err != nil {
+			return err
 		}
 		for t, n := range counts {
 			if err := addU64(txn, postingCountKey(t), n); err != nil {
@@ -156,11 +164,17 @@ func identity(sigs []signals.Signal) []signals.Signal {
 }
 
 // findInBank returns the id of an item of it's bank that shares one of its
-// identifying signals, or 0.
-func findInBank(txn *badger.Txn, it known.Item, inBatch map[string]uint64, bankOf map[uint64]string) (uint64, error) {
+// identifying signals, or 0. Postings are scanned only for signals the
+// seen filters may hold: in a bulk import into a large index, most items
+// are new and never touch the store here.
+func findInBank(txn *badger.Txn, it known.Item, inBatch map[string]uint64, bankOf map[uint64]string,
+	seen *seenSet) (uint64, error) {
 	for _, sig := range identity(it.Signals) {
 		if id, ok := inBatch[it.Bank+"\x00"+string(postingPrefix(sig))]; ok {
 			return id, nil
+		}
+		if !seen.mayContain(sig) {
+			continue
 		}
 		var found uint64
 		err := eachPostingOf(txn, sig, func(id uint64, _ bool) (bool, error) {
@@ -207,6 +221,9 @@ func eachPostingOf(txn *badger.Txn, sig signals.Signal, fn func(id uint64, activ
 
 // index adds an active item's signals to memory. Called with s.mu held.
 func (s *Content) index(id uint64, sigs []signals.Signal) {
+	if s.opts.NoSearch {
+		return
+	}
 	for _, sig := range sigs {
 		var err error
 		if sig.Type.Exact() {
@@ -239,10 +256,6 @@ func (s *Content) Item(id uint64) (known.Item, error) {
 		return known.Item{}, err
 	}
 	return *it, nil
-}
-
-func readItem(txn *badger.Txn, id uint64) (*known.Item, error) {
-	return readJSON[known.Item](txn, itemKey(id), ErrItemNotFound, id)
 }
 
 // Retract stops an item from matching, at once, recording why and by whom.
@@ -286,15 +299,15 @@ func (s *Content) setStatus(at *At, id uint64, status known.ItemStatus, reason, 
 				return err
 			}
 		}
-		return setJSON(txn, itemKey(id), it)
+		return writeItem(txn, it)
 	}, func() {
 		if status == known.Active {
 			s.index(id, it.IndexedSignals())
 			return
 		}
 		for _, sig := range it.IndexedSignals() {
-			if !sig.Type.Exact() {
-				s.mem.near[sig.Type].remove(id, sig)
+			if n := s.mem.near[sig.Type]; n != nil {
+				n.remove(id, sig)
 			}
 		}
 	})
@@ -322,20 +335,16 @@ func (s *Content) Items(f ItemFilter) ([]known.Item, error) {
 	}
 	var out []known.Item
 	err := s.db.View(func(txn *badger.Txn) error {
-		prefix := bankItemPrefix(f.Bank)
-		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
-		defer it.Close()
-		for it.Seek(binary.BigEndian.AppendUint64(append([]byte{}, prefix...), f.After+1)); it.Valid() && len(out) < f.Limit; it.Next() {
-			id := binary.BigEndian.Uint64(it.Item().Key()[len(prefix):])
+		return eachBankItem(txn, f.Bank, f.After, func(id uint64) (bool, error) {
 			item, err := readItem(txn, id)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if f.Status == "" || item.Status == f.Status {
 				out = append(out, *item)
 			}
-		}
-		return nil
+			return len(out) < f.Limit, nil
+		})
 	})
 	return out, err
 }

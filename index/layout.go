@@ -31,11 +31,6 @@ func itemKey(id uint64) []byte {
 	return binary.BigEndian.AppendUint64(append([]byte{}, prefixItem...), id)
 }
 
-func bankItemKey(bank string, id uint64) []byte {
-	k := append(append(append([]byte{}, prefixBankItem...), bank...), 0)
-	return binary.BigEndian.AppendUint64(k, id)
-}
-
 func bankItemPrefix(bank string) []byte {
 	return append(append(append([]byte{}, prefixBankItem...), bank...), 0)
 }

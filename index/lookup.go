@@ -21,6 +21,9 @@ func (s *Content) View(fn func(known.State) error) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
+	if s.opts.NoSearch {
+		return ErrNoSearch
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	v := viewPool.Get().(*view)

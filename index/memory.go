@@ -2,8 +2,10 @@ package index
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
+	"os"
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
@@ -18,6 +20,9 @@ import (
 type memory struct {
 	exact map[signals.Type]*prefilter.Filter
 	near  map[signals.Type]*nearIndex
+	// seen holds every posting per type, for the duplicate checks of
+	// writers.
+	seen *seenSet
 }
 
 // nearIndex is the Hamming index of one perceptual signal type. Its ids
@@ -110,10 +115,30 @@ func (s *Content) load() error {
 		return err
 	}
 
-	mem := &memory{exact: map[signals.Type]*prefilter.Filter{}, near: map[signals.Type]*nearIndex{}}
+	if !s.opts.NoSearch {
+		mem, err := s.readMemSnapshot(version, counts)
+		if err == nil {
+			s.mem, s.banks, s.bankList = mem, banks, nil
+			s.version.Store(version)
+			s.fromMemSnapshot = true
+			return nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			s.log.Info("index: not using the saved search structures; building them from the postings", "why", err)
+		}
+	}
+	mem := &memory{exact: map[signals.Type]*prefilter.Filter{}, near: map[signals.Type]*nearIndex{},
+		seen: newSeenSet(counts)}
+	// Only a write-only open fills the seen filters here (it builds
+	// nothing else from the postings); Open fills them in the background
+	// otherwise (fillSeen).
+	mem.seen.ready = s.opts.NoSearch
 	builders := map[signals.Type]*hamming.Builder{}
 	owners := map[signals.Type][]uint32{}
 	for _, t := range signals.Types() {
+		if s.opts.NoSearch {
+			continue
+		}
 		if t.Exact() {
 			f, err := prefilter.New(t, uint(2*counts[t]), s.opts.BloomFPRate)
 			if err != nil {
@@ -133,6 +158,10 @@ func (s *Content) load() error {
 	found := map[signals.Type]uint64{}
 	err = s.eachPosting(func(sig signals.Signal, item uint64, active bool) error {
 		found[sig.Type]++
+		if s.opts.NoSearch {
+			mem.seen.add(sig)
+			return nil
+		}
 		if !active {
 			return nil
 		}

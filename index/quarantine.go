@@ -46,7 +46,7 @@ func (s *Content) quarantine(at *At, id uint64, q known.Quarantine) (known.Item,
 		if err := txn.Set(quarantineKey(id), nil); err != nil {
 			return err
 		}
-		return setJSON(txn, itemKey(id), it)
+		return writeItem(txn, it)
 	}, nil)
 	if err != nil {
 		return known.Item{}, err
@@ -80,7 +80,7 @@ func (s *Content) release(at *At, id uint64, reason, by string) (known.Item, err
 		if err := txn.Delete(quarantineKey(id)); err != nil {
 			return err
 		}
-		return setJSON(txn, itemKey(id), it)
+		return writeItem(txn, it)
 	}, nil)
 	if err != nil {
 		return known.Item{}, err

@@ -44,7 +44,7 @@ import (
 const snapshotMagic = "herken-snapshot/1\n"
 
 // contentPrefixes are the key ranges of the known content, in key order.
-var contentPrefixes = [][]byte{[]byte("\x00meta/"), prefixBank, prefixBankItem, prefixItem, prefixQuarantine, prefixPosting}
+var contentPrefixes = [][]byte{[]byte("\x00meta/"), prefixBank, prefixBankItem, prefixBankList, prefixItem, prefixQuarantine, prefixPosting}
 
 // ErrSnapshot refuses a snapshot that is damaged or not a snapshot.
 var ErrSnapshot = errors.New("index: not a valid snapshot")

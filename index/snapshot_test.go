@@ -120,6 +120,12 @@ func TestSnapshotLoadsTheSameContent(t *testing.T) {
 			t.Fatalf("query %d: %d matches, source %d", i, len(got.Matches), len(want.Matches))
 		}
 	}
+	// The banks' item lists came along (bl/ keys since schema 2).
+	listed, err1 := c.Items(ItemFilter{Bank: "gifct", Limit: 1000})
+	source, err2 := s.Items(ItemFilter{Bank: "gifct", Limit: 1000})
+	if err1 != nil || err2 != nil || len(source) != 271 || len(listed) != len(source)-1 {
+		t.Errorf("bank gifct lists %d items in the copy, %d in the source (want 270, 271): %v %v", len(listed), len(source), err1, err2)
+	}
 	st, want := c.Status(), s.Status()
 	if st.Signals["pdq"].Count != want.Signals["pdq"].Count-1 || st.Banks != want.Banks {
 		t.Errorf("status %+v, source %+v", st, want)

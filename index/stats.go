@@ -3,7 +3,6 @@ package index
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -336,7 +335,13 @@ func (d *DB) countHistories(txn *badger.Txn, from, to time.Time, rep *Report) er
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		var item known.Item
-		if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &item) }); err != nil {
+		if err := it.Item().Value(func(v []byte) error {
+			rec, err := decodeItem(v)
+			if err == nil {
+				item = *rec
+			}
+			return err
+		}); err != nil {
 			return fmt.Errorf("%w: undecodable item: %v", ErrInconsistent, err)
 		}
 		for _, h := range item.History {

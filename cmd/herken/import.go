@@ -70,7 +70,7 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 		defer ci.cl.Close()
 		store = ci
 	} else {
-		s, err := openStore(*data)
+		s, err := openForImport(*data)
 		if err != nil {
 			return err
 		}

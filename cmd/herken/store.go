@@ -15,19 +15,26 @@ var errInUse = errors.New("the index is in use by another herken process (herken
 
 // openStore opens the store for a command that changes it.
 func openStore(dir string) (*index.DB, error) {
-	return openStoreOr(dir, "stop it, or make the change through the API")
+	return openStoreOr(dir, "stop it, or make the change through the API", index.Options{})
+}
+
+// openForImport opens the store for writing only: an import searches
+// nothing, so the in-memory indexes are not built (a quicker start, and
+// no index held in memory while millions of items go in).
+func openForImport(dir string) (*index.DB, error) {
+	return openStoreOr(dir, "stop it, or make the change through the API", index.Options{NoSearch: true})
 }
 
 // openForReading opens the store for a read-only command; a refusal
 // because the service holds it says how to read through the service.
 func openForReading(dir string) (*index.DB, error) {
-	return openStoreOr(dir, "read through it with --server URL --key KEY (or set HERKEN_SERVER and HERKEN_KEY)")
+	return openStoreOr(dir, "read through it with --server URL --key KEY (or set HERKEN_SERVER and HERKEN_KEY)", index.Options{})
 }
 
 // openStoreOr opens the store; while another process holds it, the
 // refusal wraps errInUse and ends with hint.
-func openStoreOr(dir, hint string) (*index.DB, error) {
-	s, err := index.Open(dir, index.Options{})
+func openStoreOr(dir, hint string, opts index.Options) (*index.DB, error) {
+	s, err := index.Open(dir, opts)
 	if err != nil && strings.Contains(err.Error(), "Another process is using this Badger database") {
 		return nil, fmt.Errorf("%s: %w: %s", dir, errInUse, hint)
 	}

@@ -58,7 +58,7 @@ func (b *Builder) Index() *Index {
 			ids = append(ids, ID(id))
 		}
 	}
-	seg := buildSegment(b.words, b.slab, ids)
+	seg := buildSegment(b.words, b.slab, 0, ids, stateBase)
 	ix := newIndex(b.words, b.maxRadius, seg, b.state, b.live)
 	*b = Builder{}
 	return ix

@@ -73,10 +73,16 @@
 //
 // Add appends to a small mutable overflow that Search scans linearly;
 // Remove clears the id's state byte, so a retraction takes effect at once
-// without touching the segment. When the overflow grows past a threshold
-// (see Compact) a background compaction builds a new segment from the
-// live items and swaps it in; while it runs, the index holds two segments'
-// worth of memory.
+// without touching any segment. When the overflow grows past a threshold
+// (see Compact) a background compaction turns it into a new segment,
+// merged with the newest segments while they are less than four times its
+// size, and swaps it in. So the index holds a few segments, each at least
+// four times smaller than the one before (searches probe each), and a
+// hash is rebuilt about once per level rather than at every compaction,
+// which kept a large import from slowing down as the index grows. An id's
+// state byte names the segment it is live in. Compact merges everything
+// into one segment; Builder makes one directly. While a compaction runs,
+// the index holds the merged segments twice.
 //
 // # Concurrency
 //

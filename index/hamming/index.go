@@ -3,17 +3,19 @@ package hamming
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
 )
 
-// Where the current hash of an id lives.
+// Where the current hash of an id lives: its state byte is one of these,
+// or the tag of the segment holding it (stateBase and up).
 const (
 	stateAbsent   uint8 = iota // never added, or removed
-	stateBase                  // in the segment
 	stateFrozen                // in the overflow being compacted
 	stateOverflow              // in the current overflow
+	stateBase                  // in a segment: the first segment's tag
 )
 
 // ErrExists is returned by Add for an id that already holds a hash.
@@ -21,9 +23,20 @@ var ErrExists = errors.New("hamming: id already present")
 
 // Compaction thresholds: compact when the overflow holds more than
 // max(minCompact, live/256) hashes (it is scanned linearly by every
-// search), or when removed ids still in the segment exceed
+// search), or when removed ids still in segments exceed
 // max(minCompact, live/8) (they cost memory, not time).
 const minCompact = 4096
+
+// mergeRatio shapes the segments: a compaction turns the overflow into a
+// segment and merges it with the newest segments while the next is less
+// than mergeRatio times the size gathered so far. The segments then
+// shrink at least mergeRatio-fold from the oldest to the newest, so there
+// are at most about log4(256) + 2 of them (each search probes all), and a
+// hash is rebuilt into a new segment about once per level, instead of
+// once per compaction as it would be with a single segment: that made a
+// large import quadratic (at 10M hashes, every 39k additions rebuilt all
+// 10M).
+const mergeRatio = 4
 
 // Index is an exact Hamming search over hashes of one width.
 // Create one with New or Builder; the zero Index is not usable.
@@ -33,13 +46,14 @@ type Index struct {
 
 	compactMu  sync.Mutex // serialises compactions
 	compacting atomic.Bool
-	minCompact int // tests lower it; < 0 disables automatic compaction
+	rebuilt    atomic.Int64 // hashes put into new segments, for tests
+	minCompact int          // tests lower it; < 0 disables automatic compaction
 
 	mu     sync.RWMutex
-	base   *segment
-	state  []uint8 // per id, a state* constant
+	segs   []*segment // oldest (largest) first
+	state  []uint8    // per id: a state* constant or a segment's tag
 	live   int
-	dead   int       // removed ids still in base
+	dead   int       // removed ids still in segments: the sum of their dead
 	ov     *overflow // adds since the last compaction
 	frozen *overflow // the overflow being compacted, or nil
 }
@@ -67,15 +81,29 @@ func checkConfig(bits, maxRadius int) (words int, err error) {
 }
 
 func newIndex(words, maxRadius int, base *segment, state []uint8, live int) *Index {
-	return &Index{
+	ix := &Index{
 		words:      words,
 		maxRadius:  maxRadius,
 		minCompact: minCompact,
-		base:       base,
 		state:      state,
 		live:       live,
 		ov:         newOverflow(words),
 	}
+	if base.items > 0 {
+		ix.segs = []*segment{base}
+	}
+	return ix
+}
+
+// segmentOf returns the segment whose tag is st, or nil. Called with mu
+// held.
+func (ix *Index) segmentOf(st uint8) *segment {
+	for _, sg := range ix.segs {
+		if sg.tag == st {
+			return sg
+		}
+	}
+	return nil
 }
 
 // Bits is the width of the hashes the index holds.
@@ -117,11 +145,13 @@ func (ix *Index) Remove(id ID) bool {
 		ix.mu.Unlock()
 		return false
 	}
-	switch ix.state[id] {
-	case stateBase:
-		ix.dead++
+	switch st := ix.state[id]; st {
+	case stateFrozen:
 	case stateOverflow:
 		ix.ov.remove(id)
+	default:
+		ix.segmentOf(st).dead++
+		ix.dead++
 	}
 	// A frozen entry is left in place: the compaction is reading it, and
 	// the state byte already hides it.
@@ -151,10 +181,12 @@ func (ix *Index) Search(q Hash, radius int, dst []Hit) []Hit {
 	}
 	start := len(dst)
 	ix.mu.RLock()
-	if radius <= ix.maxRadius {
-		dst = ix.base.search(&q, radius, ix.state, dst)
-	} else {
-		dst = ix.base.scan(&q, radius, ix.state, dst)
+	for _, sg := range ix.segs {
+		if radius <= ix.maxRadius {
+			dst = sg.search(&q, radius, ix.state, dst)
+		} else {
+			dst = sg.scan(&q, radius, ix.state, dst)
+		}
 	}
 	if ix.frozen != nil {
 		dst = ix.frozen.scan(&q, radius, ix.state, stateFrozen, dst)
@@ -190,7 +222,10 @@ func (ix *Index) Len() int {
 func (ix *Index) Bytes() int64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	b := ix.base.bytes() + int64(cap(ix.state)) + ix.ov.bytes()
+	b := int64(cap(ix.state)) + ix.ov.bytes()
+	for _, sg := range ix.segs {
+		b += sg.bytes()
+	}
 	if ix.frozen != nil {
 		b += ix.frozen.bytes()
 	}
@@ -212,63 +247,132 @@ func (ix *Index) compactInBackground() {
 	}
 	go func() {
 		defer ix.compacting.Store(false)
-		ix.Compact()
+		ix.compact(false)
 	}()
 }
 
-// Compact folds the overflow into a new segment and drops removed items.
-// It runs automatically in the background when the overflow or the number
-// of removed items grows past a threshold; calling it directly is useful
-// after a large import.
+// Compact folds the overflow and every segment into one new segment and
+// drops removed items: the shape that searches fastest. Compactions also
+// run automatically in the background when the overflow or the number of
+// removed items grows past a threshold; those fold the overflow into the
+// newest segments only (see mergeRatio). Calling Compact directly is
+// useful after a large import.
 //
 // Compact can be called from concurrent goroutines; compactions are
 // serialised. It builds the new segment without holding the index lock,
 // so Search, Add and Remove proceed meanwhile, and needs memory for a
-// second segment while it runs.
-func (ix *Index) Compact() {
+// second copy of the segments it merges while it runs.
+func (ix *Index) Compact() { ix.compact(true) }
+
+// compact freezes the overflow and builds one segment from it and from
+// the newest segments (all of them if full, or if removed ids call for
+// it), then swaps it in for them.
+func (ix *Index) compact(full bool) {
 	ix.compactMu.Lock()
 	defer ix.compactMu.Unlock()
 
 	ix.mu.Lock()
-	if ix.ov.len() == 0 && ix.dead == 0 {
+	if ix.ov.len() == 0 && ix.dead == 0 && (!full || len(ix.segs) <= 1) {
 		ix.mu.Unlock()
 		return
 	}
-	frozen, base := ix.ov, ix.base
+	frozen := ix.ov
 	ix.ov, ix.frozen = newOverflow(ix.words), frozen
 	for _, id := range frozen.ids {
 		ix.state[id] = stateFrozen
 	}
-	state := slices.Clone(ix.state)
-	ix.mu.Unlock()
-
-	w := ix.words
-	slab := make([]uint64, len(state)*w)
-	adviseHuge(slab)
-	copy(slab, base.slab)
-	for i, id := range frozen.ids {
-		copy(slab[int(id)*w:int(id)*w+w], frozen.slab[i*w:])
-	}
-	var ids []ID
-	for id, st := range state {
-		if st == stateBase || st == stateFrozen {
-			ids = append(ids, ID(id))
+	keep := len(ix.segs)
+	if full || ix.dead > max(ix.minCompact, ix.live/8) {
+		keep = 0
+	} else {
+		size := frozen.len()
+		for keep > 0 && ix.segs[keep-1].items < mergeRatio*size {
+			keep--
+			size += ix.segs[keep].items
 		}
 	}
-	seg := buildSegment(w, slab, ids)
+	merged := slices.Clone(ix.segs[keep:])
+	tag := ix.freeTag()
+	// The ids live in the merged segments and in the frozen overflow are
+	// read under the lock, as Add may grow state meanwhile. Only
+	// compactions (serialised) move an id into a segment, so none joins
+	// them later; one removed meanwhile is counted dead at the swap.
+	lo, hi := math.MaxInt, -1
+	var ids []ID
+	var from []int // from[j]: where the ids of merged[j] start in ids
+	for _, sg := range merged {
+		from = append(from, len(ids))
+		for i := range sg.n {
+			if id := sg.lo + i; ix.state[id] == sg.tag {
+				ids = append(ids, ID(id))
+				lo, hi = min(lo, id), max(hi, id)
+			}
+		}
+	}
+	from = append(from, len(ids))
+	var fpos []int // positions in frozen of the live frozen ids
+	for i, id := range frozen.ids {
+		if ix.state[id] == stateFrozen {
+			ids = append(ids, id)
+			fpos = append(fpos, i)
+			lo, hi = min(lo, int(id)), max(hi, int(id))
+		}
+	}
+	ix.mu.Unlock()
+
+	// Segments and a frozen overflow are not changed once made, so their
+	// hashes are read without the lock.
+	w := ix.words
+	var seg *segment
+	if len(ids) > 0 {
+		slab := make([]uint64, (hi-lo+1)*w)
+		adviseHuge(slab)
+		for j, sg := range merged {
+			for _, id := range ids[from[j]:from[j+1]] {
+				copy(slab[(int(id)-lo)*w:(int(id)-lo+1)*w], sg.slab[(int(id)-sg.lo)*w:])
+			}
+		}
+		for k, i := range fpos {
+			id := ids[from[len(merged)]+k]
+			copy(slab[(int(id)-lo)*w:(int(id)-lo+1)*w], frozen.slab[i*w:])
+		}
+		if !slices.IsSorted(ids) {
+			slices.Sort(ids) // ids re-added out of order; rare
+		}
+		seg = buildSegment(w, slab, lo, ids, tag)
+		ix.rebuilt.Add(int64(len(ids)))
+	}
 
 	ix.mu.Lock()
-	// An id now in stateBase or stateFrozen had that state in the snapshot
-	// (those states are only entered under compactMu), so it is in seg.
-	dead := 0
-	for _, id := range ids {
-		switch ix.state[id] {
-		case stateFrozen:
-			ix.state[id] = stateBase
-		case stateAbsent:
-			dead++ // removed while the segment was built
+	if seg != nil {
+		for _, id := range ids {
+			switch st := ix.state[id]; {
+			case st == stateFrozen || slices.ContainsFunc(merged, func(sg *segment) bool { return sg.tag == st }):
+				ix.state[id] = tag
+			default:
+				seg.dead++ // removed (or removed and re-added) while it was built
+			}
 		}
 	}
-	ix.base, ix.frozen, ix.dead = seg, nil, dead
+	for _, sg := range merged {
+		ix.dead -= sg.dead
+	}
+	ix.segs = ix.segs[:keep:keep]
+	if seg != nil {
+		ix.segs = append(ix.segs, seg)
+		ix.dead += seg.dead
+	}
+	ix.frozen = nil
 	ix.mu.Unlock()
+}
+
+// freeTag returns a tag no segment uses: the merged segments' tags stay
+// on their ids until the swap. Called with mu held; there are far fewer
+// segments than tags.
+func (ix *Index) freeTag() uint8 {
+	t := stateBase
+	for ix.segmentOf(t) != nil {
+		t++
+	}
+	return t
 }

@@ -7,11 +7,12 @@ import (
 	"sync"
 )
 
-// segment is the immutable bulk of an index: a dense hash slab indexed by
-// id and, per substring, a table of the ids grouped by substring value.
-// Once built it is only read, so searches share it without locking.
-// Whether an id in the slab is live is decided by the index's state
-// bytes, not by the segment.
+// segment is an immutable part of an index: a dense hash slab indexed by
+// id (from lo) and, per substring, a table of the ids grouped by substring
+// value. Once built it is only read, so searches share it without locking.
+// Whether an id in the slab is live here is decided by the index's state
+// bytes, not by the segment: an id is live in the segment whose tag its
+// state byte holds.
 //
 // The table of substring i groups ids into 2^p blocks by the top p bits
 // of the substring (the prefix); dir[i][v] is the index of the first entry
@@ -27,8 +28,11 @@ type segment struct {
 	lay   layout // the substrings
 	p     uint   // prefix bits per substring
 	kb    int    // key bytes per entry: 1, or 0 if no substring is wider than p
-	n     int    // slots in slab: ids < n
+	tag   uint8  // the state byte of the ids live in this segment
+	lo    int    // the id of slab's first slot
+	n     int    // slots in slab: ids lo to lo+n-1
 	items int    // ids indexed in the tables
+	dead  int    // ids indexed here but no longer live here (under Index.mu)
 	slab  []uint64
 	dir   [][]uint32 // per substring: 2^p+1 entry offsets
 	arena [][]byte   // per substring: the blocks
@@ -47,20 +51,23 @@ func prefixBits(lay layout, items int) uint {
 	return p
 }
 
-// buildSegment indexes ids (ascending, each < len(slab)/words) whose hashes
-// are in slab. It builds the tables in parallel, one per CPU.
-func buildSegment(words int, slab []uint64, ids []ID) *segment {
+// buildSegment indexes ids (ascending, each in lo to lo+len(slab)/words-1)
+// whose hashes are in slab, the hash of id at slot id-lo, under tag. It
+// builds the tables in parallel, one per CPU.
+func buildSegment(words int, slab []uint64, lo int, ids []ID, tag uint8) *segment {
 	lay := layoutFor(words)
-	return buildSegmentP(words, slab, ids, prefixBits(lay, len(ids)))
+	return buildSegmentP(words, slab, lo, ids, tag, prefixBits(lay, len(ids)))
 }
 
 // buildSegmentP is buildSegment with a given prefix width; tests use it
 // to cover every key width.
-func buildSegmentP(words int, slab []uint64, ids []ID, p uint) *segment {
+func buildSegmentP(words int, slab []uint64, lo int, ids []ID, tag uint8, p uint) *segment {
 	sg := &segment{
 		words: words,
 		lay:   layoutFor(words),
 		p:     p,
+		tag:   tag,
+		lo:    lo,
 		n:     len(slab) / words,
 		items: len(ids),
 		slab:  slab,
@@ -98,7 +105,7 @@ func (sg *segment) buildTable(ids []ID, i int) ([]uint32, []byte) {
 	kb, e := sg.kb, sg.kb+4
 	cnt := make([]uint32, 1<<16+1)
 	for _, id := range ids {
-		cnt[extract(sg.slab[int(id)*w:], off, width)>>(width-16)+1]++
+		cnt[extract(sg.slab[(int(id)-sg.lo)*w:], off, width)>>(width-16)+1]++
 	}
 	for u := 1; u < len(cnt); u++ {
 		cnt[u] += cnt[u-1]
@@ -108,7 +115,7 @@ func (sg *segment) buildTable(ids []ID, i int) ([]uint32, []byte) {
 	// Fill using cnt[u] as a cursor, which leaves cnt[u] at the start of
 	// u+1; shift back afterwards instead of keeping a second table.
 	for _, id := range ids {
-		x := extract(sg.slab[int(id)*w:], off, width)
+		x := extract(sg.slab[(int(id)-sg.lo)*w:], off, width)
 		u := x >> (width - 16)
 		rec := arena[int(cnt[u])*e:]
 		if kb == 1 {
@@ -161,7 +168,7 @@ func (sg *segment) buildTable(ids []ID, i int) ([]uint32, []byte) {
 	return dir, arena
 }
 
-// search appends to dst the live ids (state[id] == stateBase) within
+// search appends to dst the live ids (state[id] == sg.tag) within
 // radius r of q. Substring i is probed at radius rad[i] (see radii); each
 // hit is reported once, from the first substring within its radius.
 func (sg *segment) search(q *Hash, r int, state []uint8, dst []Hit) []Hit {
@@ -278,17 +285,18 @@ func (sr *searcher) scanBlocks() {
 // found through an earlier substring.
 func (sr *searcher) verify() {
 	sg := sr.sg
-	w := sg.words
+	w, lo := sg.words, sg.lo
 	slab := sg.slab
 	var x uint64
 	for _, id := range sr.cand[:sr.nc] {
-		x += slab[int(id)*w]
+		x += slab[(int(id)-lo)*w]
 	}
 	sr.touch += byte(x)
 	i := sr.i
 cands:
 	for _, id := range sr.cand[:sr.nc] {
-		h := slab[int(id)*w : int(id)*w+w]
+		k := (int(id) - lo) * w
+		h := slab[k : k+w]
 		d := dist(&sr.q, h)
 		if d > sr.r {
 			continue
@@ -299,7 +307,7 @@ cands:
 				continue cands
 			}
 		}
-		if sr.state[id] == stateBase {
+		if sr.state[id] == sg.tag {
 			sr.dst = append(sr.dst, Hit{ID: id, Distance: d})
 		}
 	}
@@ -309,11 +317,12 @@ cands:
 // scan appends every live id within radius r, checking each slot in turn.
 func (sg *segment) scan(q *Hash, r int, state []uint8, dst []Hit) []Hit {
 	w := sg.words
-	for id := range sg.n {
-		if state[id] != stateBase {
+	for i := range sg.n {
+		id := sg.lo + i
+		if state[id] != sg.tag {
 			continue
 		}
-		if d := dist(q, sg.slab[id*w:id*w+w]); d <= r {
+		if d := dist(q, sg.slab[i*w:i*w+w]); d <= r {
 			dst = append(dst, Hit{ID: ID(id), Distance: d})
 		}
 	}

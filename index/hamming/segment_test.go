@@ -142,7 +142,7 @@ func TestPigeonholeEdges(t *testing.T) {
 						}
 					}
 				}
-				ix := newIndex(words, maxRadiusFor(bits), buildSegmentP(words, slab, ids, p),
+				ix := newIndex(words, maxRadiusFor(bits), buildSegmentP(words, slab, 0, ids, stateBase, p),
 					make([]uint8, len(ids)), len(ids))
 				for _, id := range ids {
 					ix.state[id] = stateBase

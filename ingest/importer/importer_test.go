@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -418,5 +419,38 @@ func TestInterruptedImport(t *testing.T) {
 	}
 	if sum := im.Summary(); sum.Added != 0 || len(items(t, s)) != 0 {
 		t.Errorf("summary %+v", sum)
+	}
+}
+
+// TestBatchesOfManySignals imports items holding many signals each (as a
+// video's frame hashes): batches end early enough that no transaction
+// exceeds Badger's limit, so all of them go in.
+func TestBatchesOfManySignals(t *testing.T) {
+	s := newStore(t)
+	im := newImporter(t, s)
+	rng := rand.New(rand.NewPCG(3, 4))
+	const items, frames = 600, 200
+	for range items {
+		it := matcher.Item{}
+		for range frames {
+			b := make([]byte, 32)
+			for j := range b {
+				b[j] = byte(rng.Uint32())
+			}
+			sig, err := matcher.ParseTypedSignal("pdq:" + hex.EncodeToString(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			it.Signals = append(it.Signals, sig)
+		}
+		if err := im.add(it, Rejection{Source: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := im.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if sum := im.Summary(); sum.Added != items {
+		t.Fatalf("added %d of %d items: %+v", sum.Added, items, sum)
 	}
 }

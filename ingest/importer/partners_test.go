@@ -3,9 +3,11 @@ package importer
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/known"
 )
@@ -87,5 +89,40 @@ func TestPyTXDatasetImport(t *testing.T) {
 	// The vpdq row shares its first frame with the pdq row: already present.
 	if sum.Added != 3 || sum.Present != 1 || len(sum.Rejected) != 2 {
 		t.Fatalf("%+v", sum)
+	}
+}
+
+// TestWithdrawalWithoutSearch runs the TCAP withdrawal into a store
+// opened for writing only, as herken import opens it: the withdrawn item
+// is found through the store's postings and retracted, and the store,
+// opened again with its search structures, no longer matches it.
+func TestWithdrawalWithoutSearch(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	d, err := index.Open(dir, index.Options{Create: true, NoSync: true, NoSearch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.Content()
+	if _, err := s.CreateBank(matcher.Bank{Name: "demo", Enabled: true, Categories: []matcher.Category{"incitement"}}); err != nil {
+		t.Fatal(err)
+	}
+	if sum := importFile(t, newImporter(t, s), "../hashlist/testdata/tcap_page1.json"); sum.Added != 4 {
+		t.Fatalf("page 1: %+v", sum)
+	}
+	if sum := importFile(t, newImporter(t, s), "../hashlist/testdata/tcap_page2.json"); sum.Withdrawn != 1 {
+		t.Fatalf("page 2: %+v", sum)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err = index.Open(dir, index.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	sig, _ := matcher.ParseTypedSignal("md5:" + abcMD5)
+	l, err := matcher.Identify(d.Content(), []matcher.Query{{Signal: sig, Quality: -1}}, matcher.DefaultRule)
+	if err != nil || len(l.Matches) != 0 {
+		t.Fatalf("withdrawn item still matches: %+v, %v", l.Matches, err)
 	}
 }

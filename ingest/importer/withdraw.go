@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/atkm/herken/ingest/hashlist"
@@ -43,19 +44,37 @@ func (im *Importer) Withdraw(sigs []matcher.Signal, w hashlist.Withdrawal) error
 	return nil
 }
 
+// postingStore is a Store that reads a bank's items holding a signal
+// from its postings (index.Content does), without its in-memory search.
+type postingStore interface {
+	BankItemsWithSignal(bank string, sig matcher.Signal) ([]matcher.Item, error)
+}
+
 // activeItems returns the ids of the bank's active items holding one of
-// sigs exactly.
+// sigs exactly. A store that reads postings is asked so, not searched in
+// memory, so that an import into a store opened without its search
+// structures (index.Options.NoSearch, as herken import opens it) handles
+// withdrawals too; other stores (a cluster) are searched.
 func (im *Importer) activeItems(sigs []matcher.Signal) ([]uint64, error) {
 	var ids []uint64
+	if ps, ok := im.store.(postingStore); ok {
+		for _, s := range sigs {
+			items, err := ps.BankItemsWithSignal(im.bank, s)
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range items {
+				if it.Status == known.Active && !slices.Contains(ids, it.ID) {
+					ids = append(ids, it.ID)
+				}
+			}
+		}
+		return ids, nil
+	}
 	err := im.store.View(func(st known.State) error {
 		for _, s := range sigs {
 			err := st.Find(s, 0, func(it *known.Item, dist int) error {
-				if it.Bank == im.bank && dist == 0 && it.Status == known.Active {
-					for _, id := range ids {
-						if id == it.ID {
-							return nil
-						}
-					}
+				if it.Bank == im.bank && dist == 0 && it.Status == known.Active && !slices.Contains(ids, it.ID) {
 					ids = append(ids, it.ID)
 				}
 				return nil
