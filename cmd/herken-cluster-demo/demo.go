@@ -49,6 +49,7 @@ type Cluster struct {
 	NodePids []int
 	Replicas []Replica
 	Key      string // an admin key, from the cluster's key bucket
+	Herken   string // the herken binary, for the guide
 
 	nodes    []*child
 	replicas []*child
@@ -71,7 +72,7 @@ func Start(ctx context.Context, c Config) (_ *Cluster, err error) {
 	if err := os.MkdirAll(c.Dir, 0o750); err != nil {
 		return nil, err
 	}
-	cl := &Cluster{exited: make(chan error, 6)}
+	cl := &Cluster{exited: make(chan error, 6), Herken: c.Herken}
 	defer func() {
 		if err != nil {
 			_ = cl.Stop()
@@ -364,7 +365,7 @@ func (cl *Cluster) PrintGuide(w io.Writer) {
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $HERKEN_KEY\" --data-binary @fixtures/pdq/threatexchange/pdq/data/misc-images/modes/RGB.jpg %s/v1/match\n", u)
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $HERKEN_KEY\" %s/v1/status\n", cl.Replicas[1].URL)
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $HERKEN_KEY\" %s/metrics | grep herken_cluster_\n", cl.Replicas[2].URL)
-	fmt.Fprintln(w, "  bin/herken item add --cluster $HERKEN_CLUSTER --bank demo --file some.jpg   (then match it on any replica)")
+	fmt.Fprintf(w, "  %s item add --cluster $HERKEN_CLUSTER --bank demo --file some.jpg   (then match it on any replica)\n", cl.Herken)
 	fmt.Fprintf(w, "  kill -9 %d   (a NATS node: the replicas and the cluster go on with two; run the demo again to bring it back)\n", cl.NodePids[0])
 	fmt.Fprintln(w, "Stop with Ctrl-C.")
 }
