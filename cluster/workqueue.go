@@ -39,7 +39,8 @@ type WorkOptions struct {
 	Replica string
 	// AckWait is how long an item given to a worker waits for its ack
 	// before it is given to another (default 30s; a worker that takes
-	// longer on one line says so to the stream meanwhile).
+	// longer on one line says so to the stream meanwhile). It is set by
+	// the replica that creates the shared consumer.
 	AckWait time.Duration
 	// AnswerTimeout bounds the holder's confirmation of one answer
 	// (default 5s); past it the item is delivered again.
@@ -116,7 +117,12 @@ func (q *WorkQueue) ensure(ctx context.Context) error {
 		})
 		var cons jetstream.Consumer
 		if err == nil {
-			cons, err = s.CreateOrUpdateConsumer(rctx, jetstream.ConsumerConfig{
+			// The consumer is shared: the first replica's settings hold,
+			// a later one does not change them under the others.
+			cons, err = s.Consumer(rctx, workConsumerName)
+		}
+		if errors.Is(err, jetstream.ErrConsumerNotFound) {
+			cons, err = s.CreateConsumer(rctx, jetstream.ConsumerConfig{
 				Durable:       workConsumerName,
 				Description:   "herken: every replica's batch worker",
 				AckPolicy:     jetstream.AckExplicitPolicy,
@@ -131,6 +137,9 @@ func (q *WorkQueue) ensure(ctx context.Context) error {
 		switch {
 		case err == nil:
 			q.stream, q.cons = s, cons
+			if aw := cons.CachedInfo().Config.AckWait; aw > 0 {
+				q.opts.AckWait = aw // for the worker's in-progress notes
+			}
 			close(q.ready)
 			return nil
 		case errors.As(err, &apiErr) && replicas > 1 &&

@@ -110,14 +110,10 @@ func (h *matchHandlers) runBatch(ctx context.Context, body io.Reader, w *bufio.W
 					results <- r
 					return nil
 				}
-				switch {
-				case sp == nil:
+				if sp == nil {
 					g.Go(task)
-				case g.TryGo(task):
-				case sp.take(ctx, n, line):
-					h.metrics.queued(-1)
-				default:
-					g.Go(task)
+				} else if !sp.run(ctx, g, task, n, line) {
+					h.metrics.queued(-1) // spread
 				}
 			}
 			if err != nil {

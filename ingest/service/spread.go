@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/index"
 )
@@ -138,6 +140,7 @@ type spreader struct {
 	who     index.APIKey
 	results chan<- batchLineAnswer
 	slots   chan struct{}
+	freed   chan struct{} // a slot was freed
 	mu      sync.Mutex
 	pending map[int]*spreadPending
 	out     sync.WaitGroup // one per line spread and not yet answered
@@ -161,10 +164,37 @@ func (h *matchHandlers) newSpreader(ctx context.Context, who index.APIKey, resul
 		return nil
 	}
 	s := &spreader{h: h, b: b, who: who, results: results, slots: make(chan struct{}, h.spread.opts.InFlight),
-		pending: map[int]*spreadPending{}, stop: make(chan struct{})}
+		pending: map[int]*spreadPending{}, stop: make(chan struct{}), freed: make(chan struct{}, 1)}
 	s.done.Add(1)
 	go s.receive(ctx)
 	return s
+}
+
+// run works on line n here when a local worker is free, or spreads it
+// when the batch may have one more line out; when neither, it waits for
+// the first to come (a local worker held by a slow line must not hold
+// the lines the cluster could answer). It reports whether the line was
+// kept here.
+func (s *spreader) run(ctx context.Context, g *errgroup.Group, task func() error, n int, line []byte) bool {
+	for {
+		if g.TryGo(task) {
+			return true
+		}
+		if s.take(ctx, n, line) {
+			return false
+		}
+		if bytes.Contains(line, []byte(`"data_base64"`)) {
+			g.Go(task) // content never leaves: wait for a local worker
+			return true
+		}
+		select {
+		case <-s.freed:
+		case <-time.After(2 * time.Millisecond): // a local worker may be free
+		case <-ctx.Done():
+			g.Go(task) // answers the line with the batch's end
+			return true
+		}
+	}
 }
 
 // take spreads line n unless it holds content or the batch has as many
@@ -209,6 +239,10 @@ func (s *spreader) claim(n int) (*spreadPending, bool) {
 func (s *spreader) answered(r batchLineAnswer) {
 	s.results <- r
 	<-s.slots
+	select {
+	case s.freed <- struct{}{}:
+	default:
+	}
 	s.out.Done()
 }
 

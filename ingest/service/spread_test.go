@@ -10,13 +10,22 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/cluster/clustertest"
 	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/ingest/fetch"
 	"github.com/atkm/herken/matcher"
 	"github.com/atkm/herken/matcher/signals"
 )
@@ -35,9 +44,11 @@ type spreadReplica struct {
 	work    *cluster.Cluster // the worker's connection
 	stopW   context.CancelFunc
 	doneW   chan struct{}
+	// startWorker starts the worker of a replica started without one.
+	startWorker func()
 }
 
-func startSpreadReplica(t *testing.T, nts *clustertest.NATS, name string, batchWorkers, workWorkers int, spread bool) *spreadReplica {
+func startSpreadReplica(t *testing.T, nts *clustertest.NATS, name string, batchWorkers, workWorkers int, spread bool, fetcher *fetch.Fetcher) *spreadReplica {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -56,7 +67,7 @@ func startSpreadReplica(t *testing.T, nts *clustertest.NATS, name string, batchW
 	runCtx, stopRun := context.WithCancel(context.Background())
 	applied := make(chan struct{})
 	go func() { a.Run(runCtx); close(applied) }()
-	svc, err := New(Config{DB: db, Writer: cl.Writer(a), Replica: a, InsecureNoAuth: true, BatchWorkers: batchWorkers})
+	svc, err := New(Config{DB: db, Writer: cl.Writer(a), Replica: a, InsecureNoAuth: true, BatchWorkers: batchWorkers, Fetcher: fetcher})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,13 +75,22 @@ func startSpreadReplica(t *testing.T, nts *clustertest.NATS, name string, batchW
 	if r.work, err = cluster.Connect(ctx, nts.URLs(), cluster.Options{Name: name + " worker", Timeout: 2 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	wq := r.work.WorkQueue(cluster.WorkOptions{Replica: name, AckWait: time.Second, AnswerTimeout: 2 * time.Second})
+	// Both ensure the shared consumer: with the same AckWait.
+	wopts := cluster.WorkOptions{Replica: name, AckWait: time.Second, AnswerTimeout: 2 * time.Second}
+	wq := r.work.WorkQueue(wopts)
 	if spread {
-		svc.SpreadBatches(cl.WorkQueue(cluster.WorkOptions{Replica: name}), SpreadOptions{InFlight: 64})
+		svc.SpreadBatches(cl.WorkQueue(wopts), SpreadOptions{InFlight: 64})
 	}
 	var wctx context.Context
 	wctx, r.stopW = context.WithCancel(context.Background())
-	go func() { defer close(r.doneW); _ = svc.WorkBatches(wctx, wq, workWorkers) }()
+	r.startWorker = func() { go func() { defer close(r.doneW); _ = svc.WorkBatches(wctx, wq, workWorkers) }() }
+	if workWorkers > 0 {
+		r.startWorker()
+	} else {
+		close(r.doneW) // until startWorker
+		r.doneW = make(chan struct{})
+		workWorkers = 2
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +102,12 @@ func startSpreadReplica(t *testing.T, nts *clustertest.NATS, name string, batchW
 	t.Cleanup(func() {
 		stopServe()
 		<-served
-		r.killWorker()
+		r.work.Close()
+		r.stopW()
+		select {
+		case <-r.doneW:
+		case <-time.After(10 * time.Second):
+		}
 		stopRun()
 		<-applied
 		cl.Close()
@@ -104,6 +129,7 @@ func (r *spreadReplica) killWorker() {
 type spreadFixture struct {
 	batch   []byte
 	lines   int
+	urls    int // URL lines added by the test
 	version uint64
 }
 
@@ -198,7 +224,8 @@ func postBatch(t *testing.T, url string, batch []byte, seen func(spreadLineAnswe
 	return got, *sum
 }
 
-// checkAnswered: every line answered once, half of them matched.
+// checkAnswered: every line answered once, half of the hash lines
+// matched.
 func (f spreadFixture) checkAnswered(t *testing.T, got map[string]int, sum batchSummary) {
 	t.Helper()
 	for n := 1; n <= f.lines; n++ {
@@ -206,8 +233,14 @@ func (f spreadFixture) checkAnswered(t *testing.T, got map[string]int, sum batch
 			t.Errorf("line l%d answered %d times", n, c)
 		}
 	}
-	if len(got) != f.lines || sum.Lines != f.lines || sum.Matched != f.lines/2 || sum.Errors != 0 {
-		t.Errorf("%d answers, summary %+v; want %d lines, %d matched", len(got), sum, f.lines, f.lines/2)
+	for i := range f.urls {
+		if c := got[fmt.Sprintf("u%d", i)]; c != 1 {
+			t.Errorf("line u%d answered %d times", i, c)
+		}
+	}
+	all := f.lines + f.urls
+	if len(got) != all || sum.Lines != all || sum.Matched != f.lines/2 || sum.Errors != 0 {
+		t.Errorf("%d answers, summary %+v; want %d lines, %d matched", len(got), sum, all, f.lines/2)
 	}
 }
 
@@ -216,8 +249,8 @@ func (f spreadFixture) checkAnswered(t *testing.T, got map[string]int, sum batch
 // each answer naming its replica and the index version it matched.
 func TestBatchSpreads(t *testing.T) {
 	nts := clustertest.Start(t, 1)
-	a := startSpreadReplica(t, nts, "a", 1, 1, true)
-	b := startSpreadReplica(t, nts, "b", 4, 4, true)
+	a := startSpreadReplica(t, nts, "a", 1, 1, true, nil)
+	b := startSpreadReplica(t, nts, "b", 4, 4, true, nil)
 	f := makeSpreadFixture(t, 400, a, b)
 	by := map[string]int{}
 	got, sum := postBatch(t, a.url, f.batch, func(l spreadLineAnswer) {
@@ -238,25 +271,93 @@ func TestBatchSpreads(t *testing.T) {
 }
 
 // TestBatchSpreadWorkerDies: replica b's worker dies (its connection
-// closed, its lines in hand unacked) in the middle of a batch: no line is
-// lost, none answered twice.
+// closed) in the middle of a batch while it holds lines (URL lines whose
+// origin has not answered yet): no line is lost, none answered twice, and
+// the lines b held were delivered again.
 func TestBatchSpreadWorkerDies(t *testing.T) {
 	nts := clustertest.Start(t, 1)
-	a := startSpreadReplica(t, nts, "a", 1, 2, true)
-	b := startSpreadReplica(t, nts, "b", 4, 4, true)
-	f := makeSpreadFixture(t, 600, a, b)
-	by := map[string]int{}
-	killed := false
-	got, sum := postBatch(t, a.url, f.batch, func(l spreadLineAnswer) {
-		by[l.Replica]++
-		if l.Replica == "b" && !killed {
-			killed = true
-			b.killWorker()
+	// The origin holds every fetch until released.
+	var inFlight atomic.Int64
+	release := make(chan struct{})
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inFlight.Add(1)
+		<-release
+		fmt.Fprintf(w, "a file at %s\n", r.URL.Path)
+	}))
+	defer origin.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
 		}
-	})
-	f.checkAnswered(t, got, sum)
-	t.Logf("answered by %v", by)
-	if !killed {
-		t.Fatal("b answered no line: its worker was not killed mid-batch")
+	}()
+	port, _ := strconv.Atoi(origin.URL[strings.LastIndex(origin.URL, ":")+1:])
+	fetcher, err := fetch.New(fetch.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Ports: []int{port}, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a has one batch worker and no queue worker yet: its overflow goes
+	// to b's four.
+	a := startSpreadReplica(t, nts, "a", 1, 0, true, fetcher)
+	b := startSpreadReplica(t, nts, "b", 4, 4, true, fetcher)
+	f := makeSpreadFixture(t, 200, a, b)
+	batch := append([]byte(nil), f.batch...)
+	const urls = 20
+	for i := range urls {
+		batch = fmt.Appendf(batch, `{"id":"u%d","url":"%s/p%d"}`+"\n", i, origin.URL, i)
+	}
+	type outcome struct {
+		got map[string]int
+		sum batchSummary
+		by  map[string]int
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		by := map[string]int{}
+		got, sum := postBatch(t, a.url, batch, func(l spreadLineAnswer) { by[l.Replica]++ })
+		done <- outcome{got, sum, by}
+	}()
+	// a's own worker holds at most one fetch: past two, b holds lines.
+	deadline := time.Now().Add(10 * time.Second)
+	for inFlight.Load() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d fetches in flight: b took no URL line", inFlight.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.killWorker()
+	close(release)
+	a.startWorker()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the batch was not answered")
+	}
+	f.urls = urls
+	f.checkAnswered(t, o.got, o.sum)
+	t.Logf("answered by %v", o.by)
+	// The lines b held were given to a worker again: the stream
+	// delivered more than it stored.
+	nc, err := nats.Connect(nts.URL(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cons, err := js.Consumer(ctx, cluster.WorkStreamName, "herken-workers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("work queue: %d lines stored, %d deliveries", info.Delivered.Stream, info.Delivered.Consumer)
+	if info.Delivered.Consumer <= info.Delivered.Stream {
+		t.Errorf("no line was delivered again after b died (%d deliveries of %d lines)", info.Delivered.Consumer, info.Delivered.Stream)
 	}
 }
