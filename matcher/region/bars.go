@@ -185,6 +185,13 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 		}
 	}
 	kind, margin := KindBorder, "a uniform border"
+	// A bar with text is a caption's, or an app's header (a chat's name
+	// and clock): never one of a pair of plain bars.
+	for s, f := range found {
+		if f && cap[s] {
+			one = false
+		}
+	}
 	switch {
 	case one && (n >= 3 || (found[top] && found[bottom]) || (found[left] && found[right])):
 		if !found[left] && !found[right] {
@@ -192,7 +199,7 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 		} else if !found[top] && !found[bottom] {
 			kind, margin = KindPillarbox, "pillarbox bars"
 		}
-	case cap[top] || cap[bottom]:
+	case (cap[top] && (col[top] >= 250 || col[top] <= 5)) || (cap[bottom] && (col[bottom] >= 250 || col[bottom] <= 5)):
 		// A caption bar above or below: the far end may be the picture's
 		// own flat edge, which stays.
 		kind, margin = KindCaption, "a caption bar"
