@@ -128,16 +128,11 @@ func (c *Cluster) Audit(ctx context.Context, opts AuditOptions) (*Audit, error) 
 // ensureAuditStream creates the audit stream, or sets its maximum age to
 // retention, retrying while the NATS cluster cannot answer yet.
 func (c *Cluster) ensureAuditStream(ctx context.Context, retention time.Duration) error {
-	replicas := c.opts.Replicas
-	if replicas <= 0 {
-		replicas = 3
-	}
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-		rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-		s, err := c.js.Stream(rctx, AuditStreamName)
+	return c.ensure(ctx, "the stream "+AuditStreamName, func(ctx context.Context, replicas int) error {
+		s, err := c.js.Stream(ctx, AuditStreamName)
 		switch {
 		case errors.Is(err, jetstream.ErrStreamNotFound):
-			_, err = c.js.CreateStream(rctx, jetstream.StreamConfig{
+			_, err = c.js.CreateStream(ctx, jetstream.StreamConfig{
 				Name:        AuditStreamName,
 				Description: "herken: the audit log of every replica; records older than MaxAge are removed by the engine",
 				Subjects:    []string{auditSubject + ">"},
@@ -152,23 +147,10 @@ func (c *Cluster) ensureAuditStream(ctx context.Context, retention time.Duration
 			cfg := s.CachedInfo().Config
 			c.log.Warn("cluster: changing the audit retention", "stream", AuditStreamName, "from", cfg.MaxAge.String(), "to", retention.String())
 			cfg.MaxAge = retention
-			_, err = c.js.UpdateStream(rctx, cfg)
+			_, err = c.js.UpdateStream(ctx, cfg)
 		}
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if fewerReplicas(err) && replicas > 1 {
-			replicas--
-			continue
-		}
-		c.log.Info("cluster: waiting for the audit stream", "err", err)
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w: the stream %s is not available: %v (last: %v)", ErrUnavailable, AuditStreamName, ctx.Err(), err)
-		case <-time.After(wait):
-		}
-	}
+		return err
+	})
 }
 
 // Record queues r for the stream (and gives it to the local log). It

@@ -32,33 +32,47 @@ func (w *Writer) PublishItems(ctx context.Context, items []known.Item) (uint64, 
 // the way a replica applies them (its first valid creation, then the
 // settings of each later update): for a client that holds no index but
 // must start from a bank's settings. A bank the stream never created is
-// index.ErrBankNotFound.
+// index.ErrBankNotFound. A read that fails (a cluster just formed still
+// electing its leaders; a consumer that vanished with a node) is started
+// again, until ctx ends or electionWait timeouts passed.
 func (c *Cluster) Bank(ctx context.Context, name string) (known.Bank, error) {
 	if !c.isReady() {
 		return known.Bank{}, fmt.Errorf("%w: the stream has not been reached yet", ErrUnavailable)
 	}
+	ctx, cancel := context.WithTimeout(ctx, electionWait*c.opts.Timeout)
+	defer cancel()
+	var bank known.Bank
+	err := c.retry(ctx, "the bank changes", 4*c.opts.Timeout, func(ctx context.Context, _ int) error {
+		var err error
+		bank, err = c.bankOnce(ctx, name)
+		return err
+	})
+	return bank, err
+}
+
+// bankOnce is one try of Bank: errors that waiting does not change are
+// final.
+func (c *Cluster) bankOnce(ctx context.Context, name string) (known.Bank, error) {
 	// A stream that no longer starts at its first change (seeded from a
 	// single node, or limited) starts from the newest snapshot.
 	if b, ok, err := c.bankFromSnapshot(ctx, name); ok || err != nil {
 		return b, err
 	}
 	subjects := []string{subjectPrefix + string(OpCreateBank), subjectPrefix + string(OpSetBank)}
-	ctx, cancel := context.WithTimeout(ctx, 4*c.opts.Timeout)
-	defer cancel()
 	info, err := c.stream.Info(ctx, jetstream.WithSubjectFilter(subjectPrefix+">"))
 	if err != nil {
-		return known.Bank{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return known.Bank{}, err
 	}
 	if info.State.Subjects[subjects[0]] == 0 {
-		return known.Bank{}, fmt.Errorf("%w: %s", index.ErrBankNotFound, name)
+		return known.Bank{}, final(fmt.Errorf("%w: %s", index.ErrBankNotFound, name))
 	}
 	cons, err := c.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{FilterSubjects: subjects})
 	if err != nil {
-		return known.Bank{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return known.Bank{}, err
 	}
 	msgs, err := cons.Messages()
 	if err != nil {
-		return known.Bank{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return known.Bank{}, err
 	}
 	defer msgs.Stop()
 	stop := context.AfterFunc(ctx, msgs.Stop)
@@ -67,11 +81,11 @@ func (c *Cluster) Bank(ctx context.Context, name string) (known.Bank, error) {
 	for {
 		msg, err := msgs.Next()
 		if err != nil {
-			return known.Bank{}, fmt.Errorf("%w: reading the bank changes: %v", ErrUnavailable, err)
+			return known.Bank{}, err
 		}
 		md, err := msg.Metadata()
 		if err != nil {
-			return known.Bank{}, fmt.Errorf("cluster: a message without metadata: %w", err)
+			return known.Bank{}, final(fmt.Errorf("cluster: a message without metadata: %w", err))
 		}
 		if ch, err := decodeChange(msg.Data()); err == nil && ch.Bank.Name == name && ch.Bank.Validate() == nil {
 			switch {
@@ -91,7 +105,7 @@ func (c *Cluster) Bank(ctx context.Context, name string) (known.Bank, error) {
 		}
 	}
 	if bank == nil {
-		return known.Bank{}, fmt.Errorf("%w: %s", index.ErrBankNotFound, name)
+		return known.Bank{}, final(fmt.Errorf("%w: %s", index.ErrBankNotFound, name))
 	}
 	return *bank, nil
 }

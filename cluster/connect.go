@@ -152,18 +152,12 @@ func dial(urls []string, opts Options) (*Cluster, error) {
 // ensureStream creates the stream, or finds it, retrying while the NATS
 // cluster cannot answer yet.
 func (c *Cluster) ensureStream(ctx context.Context) error {
-	replicas := c.opts.Replicas
-	if replicas <= 0 {
-		replicas = 3
-	}
-	// A request to a node that has just started may go unanswered while
-	// it rejoins: the first tries give up soon, later ones wait longer.
-	attempt := min(time.Second, c.opts.Timeout)
-	for wait := 100 * time.Millisecond; ; wait, attempt = min(2*wait, 2*time.Second), min(2*attempt, c.opts.Timeout) {
-		rctx, cancel := context.WithTimeout(ctx, attempt)
-		s, err := c.js.Stream(rctx, StreamName)
+	var s jetstream.Stream
+	err := c.ensure(ctx, "the stream "+StreamName, func(ctx context.Context, replicas int) error {
+		var err error
+		s, err = c.js.Stream(ctx, StreamName)
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			s, err = c.js.CreateStream(rctx, jetstream.StreamConfig{
+			s, err = c.js.CreateStream(ctx, jetstream.StreamConfig{
 				Name:        StreamName,
 				Description: "herken: changes of the known content, applied in order by every replica",
 				Subjects:    []string{subjectPrefix + ">"},
@@ -175,34 +169,17 @@ func (c *Cluster) ensureStream(ctx context.Context) error {
 				Retention: jetstream.LimitsPolicy,
 			})
 		}
-		cancel()
-		var apiErr *jetstream.APIError
-		switch {
-		case err == nil:
-			info := s.CachedInfo()
-			c.stream = s
-			c.logID = fmt.Sprintf("%s@%s", StreamName, info.Created.UTC().Format(time.RFC3339Nano))
-			c.log.Info("cluster: stream ready", "stream", StreamName, "replicas", info.Config.Replicas, "last_seq", info.State.LastSeq)
-			close(c.ready)
-			return nil
-		case errors.As(err, &apiErr) && replicas > 1 &&
-			(apiErr.ErrorCode == 10074 || apiErr.ErrorCode == 10023):
-			// A NATS server outside a cluster (10074) or a cluster of
-			// fewer nodes (10023, insufficient resources) holds fewer
-			// replicas.
-			replicas--
-			continue
-		}
-		c.log.Info("cluster: waiting for the NATS cluster", "err", err)
-		select {
-		case <-ctx.Done():
-			if !c.nc.IsConnected() {
-				return fmt.Errorf("cluster: no NATS server answered at %s", strings.Join(c.nc.Servers(), ","))
-			}
-			return fmt.Errorf("cluster: the stream %s is not available: %w (last: %v)", StreamName, ctx.Err(), err)
-		case <-time.After(wait):
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	info := s.CachedInfo()
+	c.stream = s
+	c.logID = fmt.Sprintf("%s@%s", StreamName, info.Created.UTC().Format(time.RFC3339Nano))
+	c.log.Info("cluster: stream ready", "stream", StreamName, "replicas", info.Config.Replicas, "last_seq", info.State.LastSeq)
+	close(c.ready)
+	return nil
 }
 
 // LogID names the stream's incarnation, for index.Content.Follow; empty

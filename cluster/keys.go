@@ -161,15 +161,12 @@ func (k *Keys) follow(w jetstream.KeyWatcher) {
 // ensureBucket finds or creates the key bucket, retrying while the NATS
 // cluster cannot answer yet.
 func (c *Cluster) ensureBucket(ctx context.Context) (jetstream.KeyValue, error) {
-	replicas := c.opts.Replicas
-	if replicas <= 0 {
-		replicas = 3
-	}
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-		rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-		kv, err := c.js.KeyValue(rctx, KeysBucket)
+	var kv jetstream.KeyValue
+	err := c.ensure(ctx, "the bucket "+KeysBucket, func(ctx context.Context, replicas int) error {
+		var err error
+		kv, err = c.js.KeyValue(ctx, KeysBucket)
 		if errors.Is(err, jetstream.ErrBucketNotFound) {
-			kv, err = c.js.CreateKeyValue(rctx, jetstream.KeyValueConfig{
+			kv, err = c.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 				Bucket:      KeysBucket,
 				Description: "herken: API keys and roles (secrets hashed), watched by every replica",
 				// A few earlier records of a key: who revoked it is in
@@ -179,21 +176,12 @@ func (c *Cluster) ensureBucket(ctx context.Context) (jetstream.KeyValue, error) 
 				Replicas: replicas,
 			})
 		}
-		cancel()
-		if err == nil {
-			return kv, nil
-		}
-		if fewerReplicas(err) && replicas > 1 {
-			replicas--
-			continue
-		}
-		c.log.Info("cluster: waiting for the key bucket", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: the bucket %s is not available: %v (last: %v)", ErrUnavailable, KeysBucket, ctx.Err(), err)
-		case <-time.After(wait):
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return kv, nil
 }
 
 // fewerReplicas reports whether err says the NATS cluster cannot hold as

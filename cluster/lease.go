@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"time"
@@ -36,6 +35,10 @@ const LeaseBucket = "HERKEN_LEASES"
 // DefaultLeaseTTL is how long a lease outlives its holder's last renewal.
 const DefaultLeaseTTL = 10 * time.Second
 
+// leaseGiveBack bounds the wait for the bucket when a lease is given back
+// (at a stop): a lease not given back ages out after its TTL anyway.
+const leaseGiveBack = time.Second
+
 // Leases takes and holds leases of one cluster for this replica.
 type Leases struct {
 	c      *Cluster
@@ -51,35 +54,41 @@ func (c *Cluster) Leases(ctx context.Context, ttl time.Duration) (*Leases, error
 	if ttl <= 0 {
 		ttl = DefaultLeaseTTL
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	kv, err := c.js.KeyValue(ctx, LeaseBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		var replicas int
-		if replicas, err = c.streamReplicas(ctx); err != nil {
-			return nil, err
+	var kv jetstream.KeyValue
+	err := c.lookup(ctx, "the lease bucket "+LeaseBucket, func(ctx context.Context, _ int) error {
+		var err error
+		kv, err = c.js.KeyValue(ctx, LeaseBucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			var replicas int
+			if replicas, err = c.streamReplicas(ctx); err != nil {
+				return err
+			}
+			kv, err = c.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+				Bucket:      LeaseBucket,
+				Description: "herken: leases of work done once per cluster",
+				TTL:         ttl,
+				History:     1,
+				Storage:     jetstream.FileStorage,
+				Replicas:    replicas,
+			})
+			if errors.Is(err, jetstream.ErrBucketExists) {
+				kv, err = c.js.KeyValue(ctx, LeaseBucket)
+			}
 		}
-		kv, err = c.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket:      LeaseBucket,
-			Description: "herken: leases of work done once per cluster",
-			TTL:         ttl,
-			History:     1,
-			Storage:     jetstream.FileStorage,
-			Replicas:    replicas,
-		})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = c.js.KeyValue(ctx, LeaseBucket)
+		if err != nil {
+			return err
 		}
-	}
+		st, err := kv.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if st.TTL() > 0 {
+			ttl = st.TTL()
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("cluster: the lease bucket %s: %w", LeaseBucket, err)
-	}
-	st, err := kv.Status(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("cluster: the lease bucket %s: %w", LeaseBucket, err)
-	}
-	if st.TTL() > 0 {
-		ttl = st.TTL()
+		return nil, err
 	}
 	host, _ := os.Hostname()
 	return &Leases{c: c, kv: kv, ttl: ttl, holder: host + "/" + strconv.Itoa(os.Getpid()) + "/" + nuid.Next()}, nil
@@ -177,7 +186,9 @@ loop:
 	if lost {
 		return
 	}
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.c.opts.Timeout)
+	// Giving the lease back only spares the next holder the wait for the
+	// TTL: it must not hold up a stop, which often comes with NATS gone.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(l.c.opts.Timeout, leaseGiveBack))
 	defer cancel()
 	if err := l.kv.Delete(dctx, name, jetstream.LastRevision(rev)); err != nil {
 		l.c.log.Debug("cluster: giving a lease back", "lease", name, "err", err)

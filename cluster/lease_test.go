@@ -127,3 +127,44 @@ func TestLeasesAreIndependent(t *testing.T) {
 	b := contend(t, nats.URLs(), time.Second, "sync", &busy2, &max2)
 	waitFor(t, 5*time.Second, "both leases held", func() bool { return a.working.Load() && b.working.Load() })
 }
+
+// TestLeaseGiveBackBounded: a holder stopping at the moment every NATS
+// node goes away does not wait a request's timeout to give its lease
+// back (the lease ages out by its TTL anyway): a replica's stop is not
+// held up by a cluster that is gone.
+func TestLeaseGiveBackBounded(t *testing.T) {
+	nats := clustertest.Start(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const timeout = 8 * time.Second
+	cl, err := cluster.Connect(ctx, nats.URLs(), cluster.Options{Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	l, err := cl.Leases(ctx, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var working atomic.Bool
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.Run(runCtx, "snapshot", func(ctx context.Context) { working.Store(true); <-ctx.Done() })
+	}()
+	waitFor(t, 10*time.Second, "the lease taken", working.Load)
+	nats.Shutdown()
+	start := time.Now()
+	stop()
+	select {
+	case <-done:
+	case <-time.After(2 * timeout):
+		t.Fatal("the holder did not stop")
+	}
+	took := time.Since(start)
+	t.Logf("stopped %v after NATS went away (request timeout %v)", took.Round(time.Millisecond), timeout)
+	if took > timeout/2 {
+		t.Fatalf("the stop waited %v to give the lease back", took)
+	}
+}

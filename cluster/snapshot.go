@@ -55,28 +55,32 @@ type SnapshotInfo struct {
 
 func snapshotName(seq uint64) string { return fmt.Sprintf("index-%020d", seq) }
 
-// snapshotStore opens the object store, creating it like the stream.
+// snapshotStore opens the object store, creating it like the stream and
+// waiting like it for a NATS cluster that cannot answer yet.
 func (c *Cluster) snapshotStore(ctx context.Context) (jetstream.ObjectStore, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	obs, err := c.js.ObjectStore(ctx, SnapshotBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
-		var replicas int
-		if replicas, err = c.streamReplicas(ctx); err != nil {
-			return nil, err
+	var obs jetstream.ObjectStore
+	err := c.lookup(ctx, "the snapshot store "+SnapshotBucket, func(ctx context.Context, _ int) error {
+		var err error
+		obs, err = c.js.ObjectStore(ctx, SnapshotBucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+			var replicas int
+			if replicas, err = c.streamReplicas(ctx); err != nil {
+				return err
+			}
+			obs, err = c.js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
+				Bucket:      SnapshotBucket,
+				Description: "herken: snapshots of the index, by stream sequence",
+				Storage:     jetstream.FileStorage,
+				Replicas:    replicas,
+			})
+			if errors.Is(err, jetstream.ErrBucketExists) {
+				obs, err = c.js.ObjectStore(ctx, SnapshotBucket)
+			}
 		}
-		obs, err = c.js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
-			Bucket:      SnapshotBucket,
-			Description: "herken: snapshots of the index, by stream sequence",
-			Storage:     jetstream.FileStorage,
-			Replicas:    replicas,
-		})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			obs, err = c.js.ObjectStore(ctx, SnapshotBucket)
-		}
-	}
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("cluster: the snapshot store %s: %w", SnapshotBucket, err)
+		return nil, err
 	}
 	return obs, nil
 }
@@ -224,27 +228,36 @@ func (c *Cluster) FirstSeq(ctx context.Context) (uint64, error) {
 	return info.State.FirstSeq, nil
 }
 
-// streamInfo asks for the stream's state. It looks the stream up by name
-// rather than use the one Connect found, so that it also works on a
-// connection still looking for it.
+// streamInfo asks for the stream's state, waiting for a NATS cluster that
+// cannot answer yet. It looks the stream up by name rather than use the
+// one Connect found, so that it also works on a connection still looking
+// for it.
 func (c *Cluster) streamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	s, err := c.js.Stream(ctx, StreamName)
+	var info *jetstream.StreamInfo
+	err := c.lookup(ctx, "the stream "+StreamName, func(ctx context.Context, _ int) error {
+		var err error
+		info, err = c.streamInfoOnce(ctx)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("cluster: %w", err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("cluster: %w", err)
+		return nil, err
 	}
 	return info, nil
 }
 
+// streamInfoOnce is streamInfo without the wait, inside a try of ensure.
+func (c *Cluster) streamInfoOnce(ctx context.Context) (*jetstream.StreamInfo, error) {
+	s, err := c.js.Stream(ctx, StreamName)
+	if err != nil {
+		return nil, err
+	}
+	return s.Info(ctx)
+}
+
 // streamReplicas is the stream's number of replicas, which the buckets
-// beside it take too.
+// beside it take too; it is asked once, within a try of ensure.
 func (c *Cluster) streamReplicas(ctx context.Context) (int, error) {
-	info, err := c.streamInfo(ctx)
+	info, err := c.streamInfoOnce(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -367,7 +380,7 @@ func (c *Cluster) bankFromSnapshot(ctx context.Context, name string) (b known.Ba
 		return known.Bank{}, true, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	if !found || info.Seq+1 < first {
-		return known.Bank{}, true, fmt.Errorf("cluster: the stream starts at sequence %d and no snapshot covers the changes before it", first)
+		return known.Bank{}, true, final(fmt.Errorf("cluster: the stream starts at sequence %d and no snapshot covers the changes before it", first))
 	}
 	obs, err := c.snapshotStore(ctx)
 	if err != nil {
@@ -380,7 +393,7 @@ func (c *Cluster) bankFromSnapshot(ctx context.Context, name string) (b known.Ba
 	banks, _, err := index.SnapshotBanks(r)
 	r.Close()
 	if err != nil {
-		return known.Bank{}, true, err
+		return known.Bank{}, true, final(err)
 	}
 	var bank *known.Bank
 	for i := range banks {
@@ -393,7 +406,7 @@ func (c *Cluster) bankFromSnapshot(ctx context.Context, name string) (b known.Ba
 		return known.Bank{}, true, err
 	}
 	if bank == nil {
-		return known.Bank{}, true, fmt.Errorf("%w: %s", index.ErrBankNotFound, name)
+		return known.Bank{}, true, final(fmt.Errorf("%w: %s", index.ErrBankNotFound, name))
 	}
 	return *bank, true, nil
 }
