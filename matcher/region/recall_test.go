@@ -53,7 +53,7 @@ func near(a, b image.Rectangle, tol int) bool {
 // mirrored for every other one, resized by 60-100% and re-encoded as JPEG
 // at quality 70-90, and counts the pictures whose region Find proposes
 // hashes within PDQ's match distance of the original. It reports the
-// figures; it fails if a family it handles falls under 78% (issue 14's
+// figures; it fails if a family it handles falls under 82% (issue 14's
 // target is 90% end to end).
 func TestRecallPerFamily(t *testing.T) {
 	if testing.Short() {
@@ -112,7 +112,7 @@ func TestRecallPerFamily(t *testing.T) {
 		pct := 100 * float64(found) / float64(total)
 		fmt.Fprintf(&report, "%-18s %4d/%-3d %8d %8d %8d %8.2f   %.0f%%\n", fam.name, found, total, exact, whole,
 			ceiling, float64(nreg)/float64(len(origs)), pct)
-		if pct < 78 && !belowTarget[fam.name] {
+		if pct < 82 && !belowTarget[fam.name] {
 			t.Errorf("%s: %d of %d found (%.0f%%)", fam.name, found, total, pct)
 		}
 	}
