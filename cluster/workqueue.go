@@ -252,34 +252,36 @@ func (q *WorkQueue) Work(ctx context.Context, workers int, handle func(ctx conte
 	case <-ctx.Done():
 		return nil
 	}
-	workers = max(workers, 1)
-	for ctx.Err() == nil {
-		it, err := q.cons.Messages(jetstream.PullMaxMessages(workers))
-		if err != nil {
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
+	// Each worker pulls one item at a time, with a pull that ends within
+	// a second: a replica never holds items it has no worker for, nor a
+	// pull request that outlives it for long (a long-lived iterator with
+	// prefetch was seen to stop pulling while items waited, and a pull
+	// of several items holds workers idle until all came).
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				// The pull ends with ctx too: a worker stopped stops at once.
+				fctx, cancel := context.WithTimeout(ctx, time.Second)
+				batch, err := q.cons.Fetch(1, jetstream.FetchContext(fctx))
+				if err != nil {
+					cancel()
+					select {
+					case <-ctx.Done():
+					case <-time.After(250 * time.Millisecond):
+					}
+					continue
+				}
+				for msg := range batch.Messages() {
+					q.work(ctx, msg, handle)
+				}
+				cancel()
 			}
-			continue
-		}
-		stop := context.AfterFunc(ctx, it.Stop)
-		sem := make(chan struct{}, workers)
-		var wg sync.WaitGroup
-		for {
-			msg, err := it.Next()
-			if err != nil {
-				break
-			}
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				q.work(ctx, msg, handle)
-			}()
-		}
-		wg.Wait()
-		stop()
+		}()
 	}
+	wg.Wait()
 	return nil
 }
 

@@ -93,7 +93,8 @@ func TestWorkQueueWorkerDies(t *testing.T) {
 			}
 			mu.Unlock()
 		case <-timeout:
-			t.Fatalf("%d of %d lines answered (b took %d)", len(got), lines, taken.Load())
+			info, _ := a.cons.Info(ctx)
+			t.Fatalf("%d of %d lines answered (b took %d); consumer %+v", len(got), lines, taken.Load(), info)
 		}
 	}
 	// The queue is empty: nothing more comes.

@@ -253,6 +253,8 @@ func TestBatchSpreads(t *testing.T) {
 	b := startSpreadReplica(t, nts, "b", 4, 4, true, nil)
 	f := makeSpreadFixture(t, 400, a, b)
 	by := map[string]int{}
+	start := time.Now()
+	defer func() { t.Logf("the batch took %s", time.Since(start).Round(time.Millisecond)) }()
 	got, sum := postBatch(t, a.url, f.batch, func(l spreadLineAnswer) {
 		by[l.Replica]++
 		if l.IndexVersion != f.version {
