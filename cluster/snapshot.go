@@ -100,14 +100,18 @@ func (c *Cluster) allSnapshots(ctx context.Context) ([]SnapshotInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	list, err := obs.List(ctx)
-	if errors.Is(err, jetstream.ErrNoObjectsFound) {
-		return nil, nil
-	}
+	// A store just made may not answer before its stream has a leader.
+	var list []*jetstream.ObjectInfo
+	err = c.lookup(ctx, "the snapshots of "+SnapshotBucket, func(ctx context.Context, _ int) error {
+		var err error
+		list, err = obs.List(ctx)
+		if errors.Is(err, jetstream.ErrNoObjectsFound) {
+			list, err = nil, nil
+		}
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("cluster: listing snapshots: %w", err)
+		return nil, err
 	}
 	var out []SnapshotInfo
 	for _, o := range list {
