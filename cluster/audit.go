@@ -66,8 +66,18 @@ type Audit struct {
 	max     int
 	every   time.Duration
 
-	mu      sync.Mutex // guards pending
+	// Record appends to pending; the sender swaps it with out, the
+	// records it sends, once out is all sent, so that both arrays are
+	// reused and a record is never copied again on a request's goroutine.
+	mu      sync.Mutex // guards pending, out and outAt
 	pending []index.AuditRecord
+	// out[outAt:] are the records the sender took and has not sent yet;
+	// only the sender changes them.
+	out   []index.AuditRecord
+	outAt int
+	// buf and enc encode a message's records (the sender's alone).
+	buf     bytes.Buffer
+	enc     *json.Encoder
 	dropped atomic.Uint64
 	sent    atomic.Uint64
 	batch   uint64 // the sender's alone: numbers message ids
@@ -154,7 +164,8 @@ func (c *Cluster) ensureAuditStream(ctx context.Context, retention time.Duration
 }
 
 // Record queues r for the stream (and gives it to the local log). It
-// returns at once. Time is set when zero.
+// returns at once: an append to a buffer under a short lock, the encoding
+// and the publishing being the sender's. Time is set when zero.
 func (a *Audit) Record(r index.AuditRecord) {
 	if r.Time.IsZero() {
 		r.Time = time.Now().UTC()
@@ -163,7 +174,8 @@ func (a *Audit) Record(r index.AuditRecord) {
 		a.local.Record(r)
 	}
 	a.mu.Lock()
-	full := len(a.pending) >= a.max
+	n := len(a.pending)
+	full := n+len(a.out)-a.outAt >= a.max
 	if !full {
 		a.pending = append(a.pending, r)
 	}
@@ -172,9 +184,13 @@ func (a *Audit) Record(r index.AuditRecord) {
 		a.dropped.Add(1)
 		return
 	}
-	select {
-	case a.wake <- struct{}{}:
-	default:
+	// The sender sends until pending is empty: only the first record
+	// after that needs to wake it.
+	if n == 0 {
+		select {
+		case a.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -182,7 +198,32 @@ func (a *Audit) Record(r index.AuditRecord) {
 func (a *Audit) Pending() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return len(a.pending)
+	return len(a.pending) + len(a.out) - a.outAt
+}
+
+// take returns the records to send next, at most maxAuditBatch: the
+// rest of out, or once out is all sent, the records pending (swapped
+// with out's array, which Record then fills).
+func (a *Audit) take() []index.AuditRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.outAt == len(a.out) {
+		old := a.out
+		clear(old) // let go of the records' slices and strings
+		if cap(old) > 4*maxAuditBatch && cap(old) > 4*len(a.pending) {
+			old = nil // after a long outage: do not keep the peak
+		}
+		a.out, a.pending, a.outAt = a.pending, old[:0], 0
+	}
+	return a.out[a.outAt:min(len(a.out), a.outAt+maxAuditBatch)]
+}
+
+// sentN marks the first n records taken as sent.
+func (a *Audit) sentN(n int) {
+	a.mu.Lock()
+	a.outAt += n
+	a.mu.Unlock()
+	a.sent.Add(uint64(n))
 }
 
 // Dropped is how many records were dropped because the buffer was full.
@@ -249,29 +290,33 @@ func (a *Audit) send(stop <-chan struct{}) error {
 	}
 	for {
 		// The records are taken under the lock and encoded outside it, so
-		// that Record never waits for an encoding: records are never
-		// changed once queued, and appends only go past them.
-		a.mu.Lock()
-		head := a.pending[:min(len(a.pending), maxAuditBatch)]
-		a.mu.Unlock()
+		// that Record never waits for an encoding: out is the sender's,
+		// Record appends to pending only.
+		head := a.take()
 		if a.headN > 0 {
 			head = head[:a.headN] // the batch that failed, again: the same id
 		}
 		if len(head) == 0 {
 			return nil
 		}
-		var buf bytes.Buffer
+		// One buffer and encoder for every message: no allocation per
+		// record. PublishMsg has copied the data when it returns.
+		buf := &a.buf
+		buf.Reset()
+		if a.enc == nil {
+			a.enc = json.NewEncoder(buf)
+		}
 		n := 0
 		for _, r := range head {
-			line, err := json.Marshal(r)
-			if err != nil {
-				line = []byte(`{"action":"unencodable"}`) // an AuditRecord always marshals
+			mark := buf.Len()
+			if err := a.enc.Encode(r); err != nil {
+				buf.Truncate(mark)
+				buf.WriteString(`{"action":"unencodable"}` + "\n") // an AuditRecord always encodes
 			}
-			if n > 0 && a.headN == 0 && buf.Len()+len(line)+1 > maxAuditMessage {
+			if n > 0 && a.headN == 0 && buf.Len() > maxAuditMessage {
+				buf.Truncate(mark)
 				break
 			}
-			buf.Write(line)
-			buf.WriteByte('\n')
 			n++
 		}
 		if a.headN == 0 {
@@ -296,13 +341,7 @@ func (a *Audit) send(stop <-chan struct{}) error {
 			return err
 		}
 		a.headN = 0
-		a.mu.Lock()
-		a.pending = a.pending[n:]
-		if len(a.pending) == 0 {
-			a.pending = nil // let the backing array go
-		}
-		a.mu.Unlock()
-		a.sent.Add(uint64(n))
+		a.sentN(n)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -222,4 +224,83 @@ func TestAuditStreamRate(t *testing.T) {
 	start = time.Now()
 	recs, err := a.Query(index.AuditQuery{Action: "lookup", Limit: 10000})
 	t.Logf("reading 10000 of them back: %s (%d, %v)", time.Since(start), len(recs), err)
+}
+
+// TestAuditManyBatches: records from concurrent goroutines, over many
+// messages (the sender swapping its buffer with Record's each time it
+// has sent all it took), reach the stream each once, each goroutine's in
+// its order.
+func TestAuditManyBatches(t *testing.T) {
+	nts := clustertest.Start(t, 1)
+	cl := connect(t, "many", nts.URL(0))
+	a := openAudit(t, cl, cluster.AuditOptions{Retention: time.Hour, Node: "many", Interval: 5 * time.Millisecond})
+	const writers, each = 4, 2000
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				a.Record(index.AuditRecord{Action: fmt.Sprintf("w%d", w), Decision: "done", Detail: strconv.Itoa(i)})
+				if i%100 == 0 {
+					time.Sleep(time.Millisecond) // let the sender take a batch
+				}
+			}
+		})
+	}
+	wg.Wait()
+	waitFor(t, 20*time.Second, "every record sent", func() bool { return a.Sent() == writers*each })
+	if a.Pending() != 0 || a.Dropped() != 0 {
+		t.Fatalf("pending %d, dropped %d", a.Pending(), a.Dropped())
+	}
+	for w := range writers {
+		recs, err := cl.QueryAudit(context.Background(), index.AuditQuery{Action: fmt.Sprintf("w%d", w), Limit: 10000})
+		if err != nil || len(recs) != each {
+			t.Fatalf("writer %d: %d records (%v), want %d", w, len(recs), err, each)
+		}
+		for i, r := range recs {
+			if r.Detail != strconv.Itoa(i) {
+				t.Fatalf("writer %d: record %d is %q", w, i, r.Detail)
+			}
+		}
+	}
+}
+
+// BenchmarkAuditRecord: what recording a request costs the request's
+// goroutine, from 1..GOMAXPROCS goroutines at once: the replica's audit
+// (the cluster's stream, records also given to the folder's log) against
+// a single node's (the folder's log alone). Both only append to a buffer;
+// encoding and sending are their senders' work. A burst this fast outruns
+// both senders: the figures include the buffers' growth.
+func BenchmarkAuditRecord(b *testing.B) {
+	nats := clustertest.Start(b, 1)
+	db, err := index.Open(b.TempDir(), index.Options{Create: true, NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := cluster.Connect(ctx, nats.URLs(), cluster.Options{Name: "bench audit"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(cl.Close)
+	a, err := cl.Audit(ctx, cluster.AuditOptions{Retention: time.Hour, Local: db.AuditLog(), Buffer: 1 << 22})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { a.Close(5 * time.Second) })
+	rec := index.AuditRecord{KeyID: "k1", Role: "reader", Action: "lookup", Status: 200, Decision: "no_match", URL: "/v1/lookup"}
+	for _, c := range []struct {
+		name   string
+		record func(index.AuditRecord)
+	}{{"single", db.AuditLog().Record}, {"replica", a.Record}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					c.record(rec)
+				}
+			})
+		})
+	}
 }
