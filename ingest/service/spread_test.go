@@ -75,11 +75,13 @@ func startSpreadReplica(t *testing.T, nts *clustertest.NATS, name string, batchW
 	if r.work, err = cluster.Connect(ctx, nts.URLs(), cluster.Options{Name: name + " worker", Timeout: 2 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	// Both ensure the shared consumer: with the same AckWait.
+	// Both ensure the shared consumer: with the same AckWait. Lines are
+	// spread whenever a's workers are busy, whatever they cost
+	// (TestClusterBatchSpread checks the choice of what pays).
 	wopts := cluster.WorkOptions{Replica: name, AckWait: time.Second, AnswerTimeout: 2 * time.Second}
 	wq := r.work.WorkQueue(wopts)
 	if spread {
-		svc.SpreadBatches(cl.WorkQueue(wopts), SpreadOptions{InFlight: 64})
+		svc.SpreadBatches(cl.WorkQueue(wopts), SpreadOptions{InFlight: 64, Always: true})
 	}
 	var wctx context.Context
 	wctx, r.stopW = context.WithCancel(context.Background())
