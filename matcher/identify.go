@@ -215,6 +215,9 @@ func (id *identification) offer(v QueryVariant, it *Item, dist int) {
 	known, knownVariant := v.Signal, ""
 	if !t.Exact() {
 		known, dist, knownVariant = id.judged(it, v, bank)
+		if dist > bank.Threshold(t) {
+			return // found only through stored variants not made for v
+		}
 	}
 	m := Match{
 		ItemID: it.ID, Bank: it.Bank, Categories: it.Categories, Label: it.Label, Reference: it.Reference, Provenance: it.Provenance,
@@ -323,7 +326,8 @@ func (id *identification) threshold(v QueryVariant, knownVariant string, bank *B
 
 // judged returns the signal of item it that v is judged against, with its
 // distance and, for a stored crop, its name: of the item's signals of v's
-// type (its own hash, then its stored crops), the nearest one within its
+// type (its own hash, then the stored crops and parts made for the kind of
+// query variant v is: variantpairs.go), the nearest one within its
 // own threshold, or, when none is, the nearest. Judging by the nearest
 // alone would turn an identification by the item's own hash (within 31
 // bits, say) into a candidate whenever a stored crop happened to lie
@@ -352,8 +356,11 @@ func (id *identification) judged(it *Item, v QueryVariant, bank *Bank) (known Si
 	for _, s := range it.Signals {
 		consider(s, "")
 	}
+	class := QueryVariantClass(v)
 	for _, iv := range it.Variants {
-		consider(iv.Signal, iv.Name)
+		if Meets(class, ItemVariantClass(iv.Name)) { // variantpairs.go
+			consider(iv.Signal, iv.Name)
+		}
 	}
 	if pass.dist >= 0 {
 		return pass.signal, pass.dist, pass.variant

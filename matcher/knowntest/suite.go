@@ -252,6 +252,45 @@ func testItemVariant(t *testing.T, fill Filler) {
 	if len(l.Matches) != 1 || l.Matches[0].KnownVariant != "" || l.Matches[0].Distance != 28 || len(l.Candidates) != 0 {
 		t.Fatalf("own hash within 31 behind a nearer crop beyond 22: matches %+v candidates %+v", l.Matches, l.Candidates)
 	}
+
+	// A media bank's stored crop meets the picture as given (and
+	// mirrored, and trimmed), not a rotation of it nor a region found
+	// inside it; a stored part meets the same part of the query only.
+	it = item("a", "photo", p)
+	it.Variants = []matcher.ItemVariant{
+		{Name: "crop (5.0% off the left)", Signal: crop},
+		{Name: "part (the top 33% left out, where a corner logo or watermark may be)", Signal: Flip(p, 200)},
+	}
+	k = fill(t, []matcher.Bank{bank("a")}, []matcher.Item{it})
+	inside := &matcher.Region{Kind: "border", Description: "the picture inside a uniform border"}
+	top := &matcher.Region{Kind: matcher.PartKind, Description: "the picture without its top 33%, where a corner logo or watermark may be"}
+	bottom := &matcher.Region{Kind: matcher.PartKind, Description: "the picture without its bottom 33%, where a corner logo or watermark may be"}
+	for _, c := range []struct {
+		name    string
+		variant matcher.QueryVariant
+		want    string // the stored variant matched, "" for none
+	}{
+		{"as given", matcher.QueryVariant{Name: "orig", Signal: Flip(crop, 3), Quality: 90}, "crop (5.0% off the left)"},
+		{"rotated", matcher.QueryVariant{Name: "rot90", Signal: Flip(crop, 3), Quality: 90}, ""},
+		{"region", matcher.QueryVariant{Name: "orig", Signal: Flip(crop, 3), Quality: 90, Region: inside}, ""},
+		{"same part", matcher.QueryVariant{Name: "orig", Signal: Flip(p, 202), Quality: 90, Region: top}, "part (the top 33% left out, where a corner logo or watermark may be)"},
+		{"other part", matcher.QueryVariant{Name: "orig", Signal: Flip(p, 202), Quality: 90, Region: bottom}, ""},
+	} {
+		// The whole query is far from everything stored: bits 160-255
+		// of the item's hash flipped.
+		fb := append([]byte{}, p.Bytes()...)
+		for i := 160; i < 256; i++ {
+			fb[i/8] ^= 1 << (i % 8)
+		}
+		far, _ := matcher.NewSignal(matcher.PDQ, fb)
+		l = identify(t, k, matcher.DefaultRule, matcher.Query{Signal: far, Quality: 90, Variants: []matcher.QueryVariant{c.variant}})
+		switch {
+		case c.want == "" && (len(l.Matches) != 0 || len(l.Candidates) != 0):
+			t.Errorf("%s: judged against a stored variant not made for it: matches %+v candidates %+v", c.name, l.Matches, l.Candidates)
+		case c.want != "" && (len(l.Matches) != 1 || l.Matches[0].KnownVariant != c.want):
+			t.Errorf("%s: matches %+v, want one through %q", c.name, l.Matches, c.want)
+		}
+	}
 }
 
 // testAgainstBruteForce compares identification through the

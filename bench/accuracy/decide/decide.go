@@ -66,6 +66,9 @@ type QueryHash struct {
 	Class   Class
 	Name    string // "orig", "rot90", ... as matcher names the variant
 	Region  string // the region's description, for Class Region
+	// Meets is the class of stored crops and parts this hash is judged
+	// against (matcher.QueryVariantClass).
+	Meets string
 }
 
 // Query is every PDQ hash of one query picture, the whole one first.
@@ -79,9 +82,11 @@ func QueryOf(hs *matcher.Hashes) Query {
 		if q.Signal.Type != matcher.PDQ || len(q.Video) > 0 {
 			continue
 		}
-		out := Query{{Hash: FromPDQ(pdq.Hash(q.Signal.Bytes())), Quality: q.Quality, Class: Whole, Name: "orig"}}
+		out := Query{{Hash: FromPDQ(pdq.Hash(q.Signal.Bytes())), Quality: q.Quality, Class: Whole, Name: "orig",
+			Meets: matcher.QueryVariantClass(matcher.QueryVariant{Name: "orig"})}}
 		for _, v := range q.Variants {
-			h := QueryHash{Hash: FromPDQ(pdq.Hash(v.Signal.Bytes())), Quality: v.Quality, Class: Dihedral, Name: v.Name}
+			h := QueryHash{Hash: FromPDQ(pdq.Hash(v.Signal.Bytes())), Quality: v.Quality, Class: Dihedral, Name: v.Name,
+				Meets: matcher.QueryVariantClass(v)}
 			if v.Region != nil {
 				h.Class, h.Region = Region, v.Region.Description
 			}
@@ -99,6 +104,9 @@ type Known struct {
 	HasPDQ  bool
 	Quality int // -1: unknown (not gated)
 	Crops   []Hash
+	// CropClasses holds each stored hash's class (matcher.ItemVariantClass),
+	// by index into Crops: "crop", "part top", ...
+	CropClasses []string
 }
 
 // KnownOf returns what the bank holds of a known item.
@@ -116,6 +124,7 @@ func KnownOf(it matcher.Item) Known {
 	for _, v := range it.Variants {
 		if v.Signal.Type == matcher.PDQ {
 			k.Crops = append(k.Crops, FromPDQ(pdq.Hash(v.Signal.Bytes())))
+			k.CropClasses = append(k.CropClasses, matcher.ItemVariantClass(v.Name))
 		}
 	}
 	return k
@@ -189,6 +198,9 @@ func Decide(q Query, k *Known, r Rule) Hit {
 			}
 		}
 		for c := range k.Crops {
+			if c < len(k.CropClasses) && !matcher.Meets(v.Meets, k.CropClasses[c]) {
+				continue // a stored crop or part not made for this kind of query hash
+			}
 			if x := Distance(&v.Hash, &k.Crops[c]); x <= crops && x < d {
 				d, crop = x, c
 			}

@@ -42,6 +42,9 @@ type Variant struct {
 	PDQ     pdq.Hash
 	HasPDQ  bool
 	Quality int // PDQ quality of this variant
+	// Meets is the class of a media bank's stored crops and parts this
+	// variant is judged against (matcher.QueryVariantClass).
+	Meets string
 	// Signals are the 64-bit hashes of this variant, if any.
 	Signals []matcher.Signal
 }
@@ -52,9 +55,11 @@ type Entry struct {
 	HasPDQ  bool
 	Quality int
 	Signals []matcher.Signal // the 64-bit hashes
-	// Crops are the PDQ hashes of the picture's crops, when the bank is a
-	// media bank (matcher.HasherConfig.ItemVariants).
-	Crops []pdq.Hash
+	// Crops are the PDQ hashes of the picture's crops and parts, when the
+	// bank is a media bank (matcher.HasherConfig.ItemVariants), with
+	// their classes (matcher.ItemVariantClass).
+	Crops       []pdq.Hash
+	CropClasses []string
 }
 
 // QueryFunc returns every query variant of a picture's file.
@@ -75,6 +80,7 @@ func BankHasher(h *matcher.Hasher) BankFunc {
 		for _, v := range hs.ItemVariants {
 			if v.Signal.Type == matcher.PDQ {
 				e.Crops = append(e.Crops, pdq.Hash(v.Signal.Bytes()))
+				e.CropClasses = append(e.CropClasses, matcher.ItemVariantClass(v.Name))
 			}
 		}
 		for _, s := range hs.Signals {
@@ -138,7 +144,7 @@ func FullQuery(h *matcher.Hasher) QueryFunc {
 			if v.Class == decide.Region {
 				name = v.Region + " " + v.Name
 			}
-			out[i] = Variant{Name: name, Class: v.Class, PDQ: toPDQ(v.Hash), HasPDQ: true, Quality: v.Quality}
+			out[i] = Variant{Name: name, Class: v.Class, PDQ: toPDQ(v.Hash), HasPDQ: true, Quality: v.Quality, Meets: v.Meets}
 		}
 		for _, s := range hs.Signals {
 			if s.Type != matcher.PDQ && slices.Contains(Signals, s.Type) {
@@ -191,10 +197,12 @@ type hashed struct {
 	bankHas6 [3]bool
 	vars     []qvariant
 	crops    []decide.Hash
+	classes  []string // of crops
 }
 
 type qvariant struct {
 	name   string
+	meets  string
 	class  decide.Class
 	pdq    [4]uint64
 	hasPDQ bool
@@ -383,12 +391,13 @@ func hashOne(ctx context.Context, cfg Config, file string) (hashed, error) {
 	for _, c := range e.Crops {
 		h.crops = append(h.crops, decide.FromPDQ(c))
 	}
+	h.classes = e.CropClasses
 	for _, s := range e.Signals {
 		k := small(s.Type)
 		h.bank64[k], h.bankHas6[k] = word(s.Bytes()), true
 	}
 	for _, v := range vs {
-		q := qvariant{name: v.Name, class: v.Class, pdq: words(v.PDQ), hasPDQ: v.HasPDQ, q: v.Quality}
+		q := qvariant{name: v.Name, meets: v.Meets, class: v.Class, pdq: words(v.PDQ), hasPDQ: v.HasPDQ, q: v.Quality}
 		for _, s := range v.Signals {
 			k := small(s.Type)
 			q.h64[k], q.has64[k] = word(s.Bytes()), true

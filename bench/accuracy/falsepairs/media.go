@@ -28,14 +28,14 @@ func (h *hashed) query() decide.Query {
 	q := make(decide.Query, 0, len(h.vars))
 	for _, v := range h.vars {
 		if v.hasPDQ {
-			q = append(q, decide.QueryHash{Hash: decide.Hash(v.pdq), Quality: v.q, Class: v.class, Name: v.name})
+			q = append(q, decide.QueryHash{Hash: decide.Hash(v.pdq), Quality: v.q, Class: v.class, Name: v.name, Meets: v.meets})
 		}
 	}
 	return q
 }
 
 func (h *hashed) known() decide.Known {
-	return decide.Known{PDQ: decide.Hash(h.bankPDQ), HasPDQ: h.bankHas, Quality: h.bankQ, Crops: h.crops}
+	return decide.Known{PDQ: decide.Hash(h.bankPDQ), HasPDQ: h.bankHas, Quality: h.bankQ, Crops: h.crops, CropClasses: h.classes}
 }
 
 // MediaPairs finds the pairs that any of rules matches with a media bank:
