@@ -24,7 +24,7 @@ import (
 // holds content (data_base64) never goes: submitted content is hashed
 // where it arrives and is never written to a stream. A URL line keeps a
 // worker busy for as long as its fetch takes, so a batch of URLs spreads
-// at once (4.96x the rate of --no-spread, measured); an MD5 look-up takes
+// at once (4.9x the rate of --no-spread, measured); an MD5 look-up takes
 // microseconds, far less than the stream's round trip, so a batch of
 // hashes stays here (spread anyway, it ran at 0.15x) unless look-ups
 // grow slow. Every replica's
