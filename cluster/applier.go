@@ -125,15 +125,44 @@ func (a *Applier) follow(ctx context.Context) (started bool, err error) {
 	if a.setFailure(nil) {
 		a.c.log.Info("cluster: reading the stream again", "from", a.content.Version()+1)
 	}
-	stop := context.AfterFunc(ctx, msgs.Stop)
-	defer stop()
-	defer msgs.Stop()
-	for {
-		msg, err := msgs.Next()
-		if err != nil {
-			return true, err
+	// Next may hold on for long after the stop: with NATS gone, the
+	// client resets its consumer by requests that time out one after the
+	// other, holding the lock Stop takes too. Both run on goroutines of
+	// their own, so that a stop is not held up by them; what it reads after the stop is not applied, and
+	// it ends once the requests give up (at once when the connection is
+	// closed).
+	type next struct {
+		msg jetstream.Msg
+		err error
+	}
+	read := make(chan next)
+	done := make(chan struct{})
+	defer close(done)
+	defer func() { go msgs.Stop() }()
+	go func() {
+		for {
+			msg, err := msgs.Next()
+			select {
+			case read <- next{msg, err}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		if err := a.apply(msg); err != nil {
+	}()
+	for {
+		var n next
+		select {
+		case <-ctx.Done():
+			return true, ctx.Err()
+		case n = <-read:
+		}
+		if n.err != nil {
+			return true, n.err
+		}
+		if err := a.apply(n.msg); err != nil {
 			return true, err
 		}
 	}

@@ -385,12 +385,20 @@ func (c *Cluster) QueryAudit(ctx context.Context, q index.AuditQuery) ([]index.A
 	}
 	q.Limit = min(q.Limit, 10000)
 	out := []index.AuditRecord{}
-	s, err := c.js.Stream(ctx, AuditStreamName)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		return out, nil
-	}
+	var s jetstream.Stream
+	err := c.lookup(ctx, "the stream "+AuditStreamName, func(ctx context.Context, _ int) error {
+		var err error
+		s, err = c.js.Stream(ctx, AuditStreamName)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			s, err = nil, nil
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading the audit stream: %v", ErrUnavailable, err)
+	}
+	if s == nil {
+		return out, nil
 	}
 	cfg := jetstream.ConsumerConfig{
 		AckPolicy: jetstream.AckNonePolicy, DeliverPolicy: jetstream.DeliverAllPolicy,
