@@ -40,6 +40,11 @@
 // sequence as last seen, the time of the last contact), and writes are
 // refused with ErrUnavailable until the cluster answers again.
 //
+// Every stream, bucket and store of the cluster is found or made through
+// one wait (ensure.go): a request that times out or finds no leader, as
+// on a cluster just formed, is tried again with a growing pause until the
+// caller's context ends (a look-up made once, at most a minute).
+//
 // # Snapshots and leases
 //
 // A new replica starts from the newest snapshot of the index in the
