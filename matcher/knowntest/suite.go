@@ -236,7 +236,7 @@ func testItemVariant(t *testing.T, fill Filler) {
 	}
 
 	// A query 28 bits from the item's own hash (within the whole
-	// picture's 31) and 25 from a stored crop (beyond the crops' 22) is
+	// picture's 31) and 25 from a stored crop (beyond the crops' 24) is
 	// identified by the own hash: the nearer crop must not turn it into a
 	// candidate.
 	q := Flip(p, 28)
@@ -250,7 +250,7 @@ func testItemVariant(t *testing.T, fill Filler) {
 	k = fill(t, []matcher.Bank{bank("a")}, []matcher.Item{it})
 	l = identify(t, k, matcher.DefaultRule, matcher.Query{Signal: q, Quality: 90})
 	if len(l.Matches) != 1 || l.Matches[0].KnownVariant != "" || l.Matches[0].Distance != 28 || len(l.Candidates) != 0 {
-		t.Fatalf("own hash within 31 behind a nearer crop beyond 22: matches %+v candidates %+v", l.Matches, l.Candidates)
+		t.Fatalf("own hash within 31 behind a nearer crop beyond the crops' threshold: matches %+v candidates %+v", l.Matches, l.Candidates)
 	}
 
 	// A media bank's stored crop meets the picture as given (and
