@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -87,19 +88,7 @@ func (c *Cluster) bankOnce(ctx context.Context, name string) (known.Bank, error)
 		if err != nil {
 			return known.Bank{}, final(fmt.Errorf("cluster: a message without metadata: %w", err))
 		}
-		if ch, err := decodeChange(msg.Data()); err == nil && ch.Bank.Name == name && ch.Bank.Validate() == nil {
-			switch {
-			case ch.Op == OpCreateBank && bank == nil:
-				bank = ch.Bank
-				bank.CreatedAt = md.Timestamp.UTC()
-				if bank.Categories == nil {
-					bank.Categories = []known.Category{}
-				}
-			case ch.Op == OpSetBank && bank != nil:
-				ch.Bank.CreatedAt, ch.Bank.CreatedBy = bank.CreatedAt, bank.CreatedBy
-				bank = ch.Bank
-			}
-		}
+		bank = foldBankChange(bank, name, msg.Data(), md.Timestamp)
 		if md.NumPending == 0 {
 			break
 		}
@@ -108,4 +97,27 @@ func (c *Cluster) bankOnce(ctx context.Context, name string) (known.Bank, error)
 		return known.Bank{}, final(fmt.Errorf("%w: %s", index.ErrBankNotFound, name))
 	}
 	return *bank, nil
+}
+
+// foldBankChange applies one bank change of the stream (data, stored at
+// at) to bank, the state of the bank called name so far (nil: not created
+// yet), as a replica applies it: the first valid creation, then the
+// settings of each update.
+func foldBankChange(bank *known.Bank, name string, data []byte, at time.Time) *known.Bank {
+	ch, err := decodeChange(data)
+	if err != nil || ch.Bank == nil || ch.Bank.Name != name || ch.Bank.Validate() != nil {
+		return bank
+	}
+	switch {
+	case ch.Op == OpCreateBank && bank == nil:
+		bank = ch.Bank
+		bank.CreatedAt = at.UTC()
+		if bank.Categories == nil {
+			bank.Categories = []known.Category{}
+		}
+	case ch.Op == OpSetBank && bank != nil:
+		ch.Bank.CreatedAt, ch.Bank.CreatedBy = bank.CreatedAt, bank.CreatedBy
+		bank = ch.Bank
+	}
+	return bank
 }

@@ -448,19 +448,7 @@ func (c *Cluster) replayBank(ctx context.Context, name string, bank *known.Bank,
 		if err != nil {
 			return nil, fmt.Errorf("cluster: a message without metadata: %w", err)
 		}
-		if ch, err := decodeChange(msg.Data()); err == nil && ch.Bank.Name == name && ch.Bank.Validate() == nil {
-			switch {
-			case ch.Op == OpCreateBank && bank == nil:
-				bank = ch.Bank
-				bank.CreatedAt = md.Timestamp.UTC()
-				if bank.Categories == nil {
-					bank.Categories = []known.Category{}
-				}
-			case ch.Op == OpSetBank && bank != nil:
-				ch.Bank.CreatedAt, ch.Bank.CreatedBy = bank.CreatedAt, bank.CreatedBy
-				bank = ch.Bank
-			}
-		}
+		bank = foldBankChange(bank, name, msg.Data(), md.Timestamp)
 		if md.NumPending == 0 {
 			return bank, nil
 		}
