@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/cluster/clustertest"
 	"github.com/atkm/herken/index"
@@ -33,17 +30,7 @@ func openAudit(t *testing.T, cl *cluster.Cluster, opts cluster.AuditOptions) *cl
 // own.
 func auditMaxAge(t *testing.T, url string) time.Duration {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx, js := clustertest.JetStream(t, url)
 	s, err := js.Stream(ctx, cluster.AuditStreamName)
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/cluster/clustertest"
 	"github.com/atkm/herken/index"
@@ -252,17 +249,7 @@ func TestKeysCutOff(t *testing.T) {
 // included, read with a connection of its own.
 func bucketValues(t *testing.T, url string) string {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx, js := clustertest.JetStream(t, url)
 	kv, err := js.KeyValue(ctx, cluster.KeysBucket)
 	if err != nil {
 		t.Fatal(err)

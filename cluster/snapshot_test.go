@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/atkm/herken/cluster"
@@ -207,14 +206,7 @@ func TestReplicaJoinsFromSnapshot(t *testing.T) {
 // stream would.
 func purgeTo(t *testing.T, url string, seq uint64) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx, js := clustertest.JetStream(t, url)
 	s, err := js.Stream(ctx, cluster.StreamName)
 	if err != nil {
 		t.Fatal(err)

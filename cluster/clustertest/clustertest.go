@@ -9,6 +9,7 @@
 package clustertest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // NATS is a cluster of embedded NATS servers with JetStream.
@@ -254,4 +257,23 @@ func (p *Proxy) Restore() {
 	p.mu.Lock()
 	p.cut = false
 	p.mu.Unlock()
+}
+
+// JetStream returns a JetStream handle on a connection of its own to url,
+// closed when the test ends, and a context bounded at 10 s for its calls:
+// for tests that read what the cluster stored behind herken's back.
+func JetStream(t testing.TB, url string) (context.Context, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx, js
 }

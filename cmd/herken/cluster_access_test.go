@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/cluster/clustertest"
 )
@@ -195,17 +192,7 @@ func TestClusterKeysAndAudit(t *testing.T) {
 // own.
 func streamMaxAge(t *testing.T, url string) time.Duration {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx, js := clustertest.JetStream(t, url)
 	s, err := js.Stream(ctx, cluster.AuditStreamName)
 	if err != nil {
 		t.Fatal(err)
