@@ -17,10 +17,13 @@ import (
 )
 
 // The snapshot file: a tar stream of the Badger folder built from a
-// snapshot's keys (snapshot.go), led by snapshotHead, a JSON record of the
-// snapshot (its version, log and banks, so that a reader wanting only
-// those stops there), and closed by snapshotSums, the SHA-256 of every
-// file, checked as the files are written out.
+// snapshot's keys (snapshot.go) and of the search structures built from
+// that folder (memsnap.go's file, which the replica's open reads instead
+// of building them), led by snapshotHead, a JSON record of the snapshot
+// (its version, log and banks, so that a reader wanting only those stops
+// there), and closed by snapshotSums, the SHA-256 of every file, checked
+// as the files are written out. A file without the search structures
+// (made before they were added) loads too: the open builds them.
 
 const (
 	snapshotFormat = "herken-snapshot/2"
@@ -77,6 +80,15 @@ func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	}
 	if err != nil {
 		return 0, fmt.Errorf("index: building the snapshot: %w", err)
+	}
+	// The search structures of exactly these keys (memsnap.go says why
+	// they are built from the folder); a replica whose open finds them
+	// unusable builds them from the postings instead.
+	if err := saveBuiltMemSnapshot(build, sn.opts); err != nil {
+		return 0, fmt.Errorf("index: building the snapshot's search structures: %w", err)
+	}
+	if sn.aborted.Load() {
+		return 0, ErrSnapshotAborted
 	}
 
 	cw := &countWriter{w: w}
