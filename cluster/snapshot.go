@@ -279,6 +279,10 @@ type Join struct {
 	Fetch      time.Duration `json:"fetch_ns"`
 	Load       time.Duration `json:"load_ns"`
 	Open       time.Duration `json:"open_ns"`
+	// SavedSearch says the open read the search structures the snapshot
+	// carried (or the folder's own, saved at its last Close) rather than
+	// building them from the postings.
+	SavedSearch bool `json:"saved_search_structures"`
 }
 
 // OpenReplica opens the index of a replica in dir (index.Open with
@@ -300,6 +304,7 @@ func (c *Cluster) OpenReplica(ctx context.Context, dir string, opts index.Option
 	if err != nil {
 		return nil, j, err
 	}
+	j.SavedSearch = db.Content().SearchFromSaved()
 	first, err := c.FirstSeq(ctx)
 	if err != nil {
 		db.Close()

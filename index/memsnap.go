@@ -320,3 +320,8 @@ func saveBuiltMemSnapshot(dir string, opts Options) error {
 	}
 	return c.saveMemSnapshot()
 }
+
+// SearchFromSaved reports whether the open read the search structures
+// saved beside the store (at the last Close, or carried by the snapshot
+// it was loaded from) instead of building them from the postings.
+func (s *Content) SearchFromSaved() bool { return s.fromMemSnapshot }
