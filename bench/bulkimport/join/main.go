@@ -1,0 +1,265 @@
+// Command join measures a new cluster replica's start from a snapshot of
+// a large single-node store (issue 15 item 2): a store built by
+// bench/bulkimport is seeded into a one-node embedded NATS JetStream as
+// the cluster's first snapshot, a few changes are stored after it, and a
+// new replica, in a child process of its own, fetches the snapshot from
+// the object store, loads it into a new folder, opens it up to its first
+// match (cluster.Cluster.OpenReplica, which reads the search structures
+// the snapshot carries) and catches up with the stream. Each phase is
+// reported with its wall time, the replica's CPU time and the cores that
+// kept busy, since on a shared machine wall times stretch with the
+// neighbours' load and CPU times do not.
+//
+//	go run ./bench/bulkimport -n 10000000 -dir /tmp/j10m/data -keep -noopen
+//	go run ./bench/bulkimport/join -store /tmp/j10m/data
+//
+// The store is only read (a snapshot is one read transaction). The NATS
+// server's files, the snapshot fetched and the replica's folder go to a
+// temporary folder (-work), removed after unless -keep: at 10M PDQ items
+// that is about three times the store's size on disk.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/atkm/herken/cluster"
+	"github.com/atkm/herken/index"
+	"github.com/atkm/herken/matcher"
+	"github.com/atkm/herken/matcher/known"
+	"github.com/atkm/herken/matcher/signals"
+)
+
+func main() {
+	store := flag.String("store", "", "the single-node store to seed the cluster from (bench/bulkimport -keep)")
+	work := flag.String("work", "", "folder for the NATS server's files and the replica (default: a temporary one)")
+	keep := flag.Bool("keep", false, "keep the work folder")
+	changes := flag.Int("changes", 20, "changes of 50 items stored after the snapshot, for the replica to catch up with")
+	// The child's flags.
+	replica := flag.String("replica", "", "(child) join as a replica in this folder")
+	natsURL := flag.String("nats", "", "(child) the NATS server")
+	probe := flag.String("probe", "", "(child) a PDQ hash (hex) the snapshot holds: the first lookup")
+	flag.Parse()
+	if *replica != "" {
+		runReplica(*replica, *natsURL, *probe)
+		return
+	}
+	if *store == "" {
+		log.Fatal("join: -store is required")
+	}
+	dir := *work
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp(filepath.Dir(filepath.Clean(*store)), "join-"); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if !*keep {
+		defer os.RemoveAll(dir)
+	}
+	if err := run(*store, dir, *changes); err != nil {
+		if !*keep {
+			os.RemoveAll(dir)
+		}
+		log.Fatal(err)
+	}
+}
+
+func run(store, dir string, changes int) error {
+	ns, err := server.NewServer(&server.Options{
+		ServerName: "join", Host: "127.0.0.1", Port: -1, JetStream: true,
+		StoreDir: filepath.Join(dir, "nats"), NoLog: true, NoSigs: true,
+		JetStreamMaxMemory: 256 << 20, JetStreamMaxStore: 1 << 40,
+	})
+	if err != nil {
+		return err
+	}
+	go ns.Start()
+	defer ns.Shutdown()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		return fmt.Errorf("join: the NATS server did not start")
+	}
+	ctx := context.Background()
+	cl, err := cluster.Connect(ctx, []string{ns.ClientURL()}, cluster.Options{Name: "seed", Timeout: 30 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+
+	// A write-only open: the snapshot reads keys only, and the maker
+	// builds the structures it carries from the snapshot's own folder.
+	db, err := index.Open(store, index.Options{NoSearch: true, NoSync: true})
+	if err != nil {
+		return err
+	}
+	s := db.Content()
+	first, err := s.Item(1)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("join: the store's first item: %w", err)
+	}
+	banks := s.Banks()
+	if len(banks) == 0 {
+		db.Close()
+		return fmt.Errorf("join: the store has no bank")
+	}
+	fmt.Printf("store %s: version %d, bank %q\n", store, s.Version(), banks[0].Name)
+	wall, cpu := time.Now(), cpuTime()
+	snap, err := cl.Seed(ctx, s)
+	db.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("seed (the maker: the snapshot's Badger folder, its search structures, the upload; NATS server included): %s; %.0f MiB; peak RSS %.0f MiB\n",
+		phase(wall, cpu), float64(snap.Bytes)/(1<<20), mib(procStatus("VmHWM")))
+
+	w := cl.Writer(nil)
+	rng := rand.New(rand.NewPCG(21, 22))
+	for range changes {
+		items := make([]known.Item, 50)
+		for i := range items {
+			b := make([]byte, 32)
+			for j := range b {
+				b[j] = byte(rng.UintN(256))
+			}
+			sg, _ := signals.New(signals.PDQ, b)
+			items[i] = known.Item{Bank: banks[0].Name, Signals: []signals.Signal{sg}}
+		}
+		if _, _, err := w.PublishItems(ctx, items); err != nil {
+			return err
+		}
+	}
+
+	// The replica in a process of its own: its CPU time is its own, not
+	// the NATS server's, and its memory starts empty.
+	cmd := exec.Command(os.Args[0], "-replica", filepath.Join(dir, "replica"), "-nats", ns.ClientURL(),
+		"-probe", first.Signals[0].String())
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run()
+}
+
+// runReplica joins as a new replica, phase by phase as
+// cluster.OpenReplica does it for a new folder, then catches up.
+func runReplica(dir, url, probe string) {
+	ctx := context.Background()
+	total := time.Now()
+	cl, err := cluster.Connect(ctx, []string{url}, cluster.Options{Name: "replica", Timeout: 30 * time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cl.Close()
+	info, ok, err := cl.NewestSnapshot(ctx)
+	if err != nil || !ok {
+		log.Fatalf("join: no snapshot: %v", err)
+	}
+	file := dir + ".snapshot"
+	wall, cpu := time.Now(), cpuTime()
+	f, err := os.Create(file)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := cl.FetchSnapshot(ctx, info, f); err != nil {
+		log.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("fetch %.0f MiB: %s\n", float64(info.Bytes)/(1<<20), phase(wall, cpu))
+
+	wall, cpu = time.Now(), cpuTime()
+	if _, err := f.Seek(0, 0); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := index.LoadSnapshot(dir, f, index.Options{}); err != nil {
+		log.Fatal(err)
+	}
+	f.Close()
+	os.Remove(file)
+	fmt.Printf("load (untar, SHA-256 of every file): %s\n", phase(wall, cpu))
+
+	sg, err := signals.Parse(signals.PDQ, probe)
+	if err != nil {
+		log.Fatal(err)
+	}
+	wall, cpu = time.Now(), cpuTime()
+	db, j, err := cl.OpenReplica(ctx, dir, index.Options{NoSync: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	c := db.Content()
+	res, err := matcher.Identify(c, []matcher.Query{{Signal: sg, Quality: -1}}, matcher.DefaultRule)
+	if err != nil || len(res.Matches) == 0 {
+		log.Fatalf("join: the snapshot's first item does not match: %+v %v", res, err)
+	}
+	fmt.Printf("open to serving (the first match answered): %s; search structures read from the snapshot: %v (%s)\n",
+		phase(wall, cpu), j.SavedSearch, j.Reason)
+
+	wall, cpu = time.Now(), cpuTime()
+	a, err := cl.NewApplier(c)
+	if err != nil {
+		log.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { a.Run(runCtx); close(done) }()
+	last, err := cl.LastSeq(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for c.Version() < last {
+		time.Sleep(2 * time.Millisecond)
+	}
+	fmt.Printf("catch-up (%d changes): %s\n", last-info.Seq, phase(wall, cpu))
+	fmt.Printf("replica total, connect to caught up: %.2f s; %d PDQ; peak RSS %.0f MiB\n",
+		time.Since(total).Seconds(), c.Status().Signals["pdq"].Count, mib(procStatus("VmHWM")))
+	stop()
+	<-done
+}
+
+// phase formats the wall and CPU time since wall and cpu.
+func phase(wall time.Time, cpu time.Duration) string {
+	w, c := time.Since(wall), cpuTime()-cpu
+	return fmt.Sprintf("%.2f s wall, %.2f s CPU, %.2f cores busy", w.Seconds(), c.Seconds(), c.Seconds()/w.Seconds())
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procStatus reads a "kB" field of /proc/self/status, in bytes, or -1.
+func procStatus(field string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return -1
+			}
+			return kb << 10
+		}
+	}
+	return -1
+}
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
