@@ -28,8 +28,11 @@
 //
 // Quarantines and releases are changes of the stream too (they change
 // what matches). Analysts' feedback on matches and synced sources'
-// checkpoints are not known content and stay in each replica's own
-// folder for now; any other write of the known content made on a replica
+// checkpoints are not known content: they live in key-value buckets of
+// their own, HERKEN_FEEDBACK (counted by compare-and-set, so verdicts
+// given at once on two replicas both count) and HERKEN_SYNC (so the
+// replica that takes the sync lease over resumes from the checkpoint)
+// (records.go). Any other write of the known content made on a replica
 // outside the stream is refused (index.ErrReplica) rather than let it
 // take a version of the stream.
 //

@@ -51,6 +51,9 @@ type Content struct {
 	// fromMemSnapshot says the search structures were read from the snapshot
 	// saved at the last Close rather than built (tests ask).
 	fromMemSnapshot bool
+	// feedback, when set, keeps analysts' feedback in place of the
+	// folder (feedback.go).
+	feedback atomic.Pointer[FeedbackStore]
 }
 
 // updateAt runs fn in one write transaction that also sets the index

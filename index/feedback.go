@@ -15,6 +15,19 @@ func feedbackKey(id uint64) []byte {
 	return binary.BigEndian.AppendUint64(append([]byte{}, prefixFeedback...), id)
 }
 
+// FeedbackStore keeps analysts' feedback outside the index's folder: a
+// cluster's replicated bucket, so that a verdict given on one replica
+// counts on all. It may be used from concurrent goroutines.
+type FeedbackStore interface {
+	AddFeedback(id uint64, e known.FeedbackEntry) (known.Feedback, error)
+	Feedback(id uint64) (known.Feedback, error)
+}
+
+// KeepFeedbackIn makes fs hold the feedback from now on: AddFeedback
+// checks the item here and counts the verdict there, Feedback reads it
+// there. The feedback the folder held before stays there, unread.
+func (s *Content) KeepFeedbackIn(fs FeedbackStore) { s.feedback.Store(&fs) }
+
 // AddFeedback records an analyst's verdict on a match of item id and
 // returns the item's feedback with it counted. The feedback is not known
 // content: recording it leaves the index version as it is, and a
@@ -30,6 +43,14 @@ func (s *Content) AddFeedback(id uint64, e known.FeedbackEntry) (known.Feedback,
 		return known.Feedback{}, err
 	}
 	e.At = s.opts.Now().UTC()
+	if fs := s.feedback.Load(); fs != nil {
+		// The item must be known here, as below; the count is the
+		// cluster's.
+		if err := s.db.View(func(txn *badger.Txn) error { _, err := readItem(txn, id); return err }); err != nil {
+			return known.Feedback{}, err
+		}
+		return (*fs).AddFeedback(id, e)
+	}
 	// Serialised with the other writers: two verdicts at once would
 	// otherwise conflict on the counts.
 	s.writeM.Lock()
@@ -53,6 +74,9 @@ func (s *Content) AddFeedback(id uint64, e known.FeedbackEntry) (known.Feedback,
 // Feedback returns the feedback recorded on item id: zero counts and no
 // last verdict when there is none.
 func (s *Content) Feedback(id uint64) (known.Feedback, error) {
+	if fs := s.feedback.Load(); fs != nil {
+		return (*fs).Feedback(id)
+	}
 	var out known.Feedback
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error

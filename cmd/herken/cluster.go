@@ -73,6 +73,8 @@ func startReplica(ctx context.Context, list string, content *index.Content, log 
 		cl.Close()
 		return nil, err
 	}
+	// Analysts' verdicts count on every replica.
+	content.KeepFeedbackIn(cl.Feedback())
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { a.Run(runCtx); close(done) }()

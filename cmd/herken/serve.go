@@ -197,7 +197,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	if err != nil {
 		return err
 	}
-	stopSync, err := startSyncUnder(ctx, *syncConfig, store.Content(), writer, log, work.once())
+	stopSync, err := startSyncUnder(ctx, *syncConfig, store.Content(), writer, replicaOf, log, work.once())
 	if err != nil {
 		return err
 	}

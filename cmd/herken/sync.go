@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/sync"
 )
@@ -88,13 +89,13 @@ func runSync(ctx context.Context, args []string, io *stdio) error {
 // returned stop is called; stop waits for runs in progress to end, so the
 // index may be closed after it.
 func startSync(ctx context.Context, path string, store *index.Content, writes sync.Writes, log *slog.Logger) (stop func(), err error) {
-	return startSyncUnder(ctx, path, store, writes, log, nil)
+	return startSyncUnder(ctx, path, store, writes, nil, log, nil)
 }
 
 // startSyncUnder is startSync whose schedule runs only while once lets
 // it: on a cluster replica, while it holds the lease "sync", so that one
 // replica of the cluster syncs (nil: always).
-func startSyncUnder(ctx context.Context, path string, store *index.Content, writes sync.Writes, log *slog.Logger,
+func startSyncUnder(ctx context.Context, path string, store *index.Content, writes sync.Writes, cl *cluster.Cluster, log *slog.Logger,
 	once func(ctx context.Context, name string, work func(context.Context))) (stop func(), err error) {
 	if path == "" {
 		return func() {}, nil
@@ -112,7 +113,13 @@ func startSyncUnder(ctx context.Context, path string, store *index.Content, writ
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		schedule := func(ctx context.Context) { (&sync.Syncer{Store: store, Writes: writes}).Schedule(ctx, cfg, log) }
+		sy := &sync.Syncer{Store: store, Writes: writes}
+		if cl != nil {
+			// The checkpoints are the cluster's: the replica that takes
+			// the lease over resumes from them.
+			sy.States = cl.SourceStates()
+		}
+		schedule := func(ctx context.Context) { sy.Schedule(ctx, cfg, log) }
 		if once == nil {
 			schedule(ctx)
 			return

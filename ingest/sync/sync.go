@@ -63,6 +63,10 @@ type Syncer struct {
 	// Writes, if set, takes the sync's changes of the known content in
 	// place of Store: a cluster replica's writer.
 	Writes Writes
+	// States, if set, keeps the sources' checkpoints in place of Store: a
+	// cluster's bucket, so that the replica that takes the sync lease
+	// over resumes where the last holder stopped.
+	States States
 	// Getenv reads credentials (default os.Getenv).
 	Getenv func(string) string
 	// Now dates reactivations (default time.Now).
@@ -81,6 +85,20 @@ type Writes interface {
 	AddItems([]known.Item) ([]index.Outcome, uint64, error)
 	Retract(id uint64, reason, by string) (known.Item, error)
 	Reactivate(id uint64, reason, by string) (known.Item, error)
+}
+
+// States keeps the sources' states between runs (index.Content, or a
+// cluster's bucket).
+type States interface {
+	SourceState(name string) (index.SourceState, error)
+	SetSourceState(index.SourceState) error
+}
+
+func (s *Syncer) states() States {
+	if s.States != nil {
+		return s.States
+	}
+	return s.Store
 }
 
 func (s *Syncer) writes() Writes {
@@ -112,7 +130,7 @@ func (s *Syncer) Run(ctx context.Context, src Source) (Result, error) {
 	if _, err := s.Store.Bank(src.Bank); err != nil {
 		return Result{}, fmt.Errorf("sync: source %q: %w", src.Name, err)
 	}
-	st, err := s.Store.SourceState(src.Name)
+	st, err := s.states().SourceState(src.Name)
 	if err != nil {
 		return Result{}, err
 	}
@@ -136,7 +154,7 @@ func (s *Syncer) Run(ctx context.Context, src Source) (Result, error) {
 			return a.res, err
 		}
 		a.res.Pages = 1
-		return a.res, s.Store.SetSourceState(index.SourceState{Name: src.Name, LastRun: s.now().UTC(), Complete: true})
+		return a.res, s.states().SetSourceState(index.SourceState{Name: src.Name, LastRun: s.now().UTC(), Complete: true})
 	}
 	after := st.Checkpoint
 	for {
@@ -167,7 +185,7 @@ func (s *Syncer) Run(ctx context.Context, src Source) (Result, error) {
 		}
 		// Every entry of the page is committed: only now may a later run
 		// start after it.
-		err = s.Store.SetSourceState(index.SourceState{Name: src.Name, Checkpoint: after, LastRun: s.now().UTC(), Complete: done})
+		err = s.states().SetSourceState(index.SourceState{Name: src.Name, Checkpoint: after, LastRun: s.now().UTC(), Complete: done})
 		if err != nil {
 			return a.res, err
 		}
@@ -216,7 +234,7 @@ func (a *applier) tcapFile(f *fetcher, stored string) error {
 		}
 		a.res.Pages, a.res.Checkpoint = a.res.Pages+1, r.Page.Checkpoint
 		st := index.SourceState{Name: a.src.Name, Checkpoint: r.Page.Checkpoint, LastRun: a.s.now().UTC(), Complete: r.Page.Next == ""}
-		if err := a.s.Store.SetSourceState(st); err != nil {
+		if err := a.s.states().SetSourceState(st); err != nil {
 			return err
 		}
 		if a.s.Progress != nil {
