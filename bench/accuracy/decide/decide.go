@@ -150,6 +150,10 @@ func DefaultRule() Rule {
 
 func (r Rule) gated(q int) bool { return q >= 0 && r.MinQuality > 0 && q < r.MinQuality }
 
+// Gated reports whether a PDQ hash of quality q is below r's quality gate
+// (-1, unknown, is not).
+func (r Rule) Gated(q int) bool { return r.gated(q) }
+
 // Hit is how a query matched a known picture.
 type Hit struct {
 	Matched  bool

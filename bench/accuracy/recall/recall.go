@@ -205,6 +205,12 @@ type Counts struct {
 	// picture's PDQ quality is below the gate: Identify then looks up
 	// only the regions found inside it, each of its own quality.
 	WholeGated int
+	// Identifiable counts the known pictures shown whose original the
+	// PDQ-only bank can identify at all (its PDQ quality passes the gate;
+	// a low-information original, a gradient or a dark wallpaper, is
+	// gated by the rule however it is re-posted), and FoundIdentifiable
+	// those of them found.
+	Identifiable, FoundIdentifiable int
 }
 
 // Count decides every copy against the originals it shows under rule,
@@ -228,8 +234,15 @@ func (r *Result) Count(rule decide.Rule, media, cross bool) map[string]*Counts {
 			if len(c.Query) > 0 && c.Query[0].Quality >= 0 && c.Query[0].Quality < rule.MinQuality {
 				local.WholeGated++
 			}
+			identifiable := !rule.Gated(r.PDQOnly[t].Quality)
+			if identifiable {
+				local.Identifiable++
+			}
 			if h := decide.Decide(c.Query, &bank[t], rule); h.Matched {
 				local.Found++
+				if identifiable {
+					local.FoundIdentifiable++
+				}
 				local.ByClass[h.Class]++
 				if h.Crop >= 0 {
 					local.ThroughCrop++
@@ -262,6 +275,8 @@ func (r *Result) Count(rule decide.Rule, media, cross bool) map[string]*Counts {
 		x.False += local.False
 		x.Alike += local.Alike
 		x.WholeGated += local.WholeGated
+		x.Identifiable += local.Identifiable
+		x.FoundIdentifiable += local.FoundIdentifiable
 		for k := range x.ByClass {
 			x.ByClass[k] += local.ByClass[k]
 		}

@@ -42,6 +42,8 @@ func (r *Result) ByGroup(c map[string]*Counts) map[string]*Counts {
 		y.Found += x.Found
 		y.False += x.False
 		y.WholeGated += x.WholeGated
+		y.Identifiable += x.Identifiable
+		y.FoundIdentifiable += x.FoundIdentifiable
 		y.ThroughCrop += x.ThroughCrop
 		for k := range y.ByClass {
 			y.ByClass[k] += x.ByClass[k]
@@ -100,7 +102,14 @@ func (r *Result) WriteMarkdown(w io.Writer, rule decide.Rule) {
 	if r.Media != nil {
 		p(" The media bank stores %d crops (%.0f per original).", r.Crops, float64(r.Crops)/float64(max(1, len(r.Originals))))
 	}
-	p("\n\n| family | target | PDQ-only bank | media bank | meets |\n|---|---:|---:|---:|---|\n")
+	gated := 0
+	for i := range r.PDQOnly {
+		if rule.Gated(r.PDQOnly[i].Quality) {
+			gated++
+		}
+	}
+	p(" %d of the originals have a PDQ quality below the gate: no bank identifies them (nor any copy of them) under the rule, so the last column counts only the copies of the %d identifiable ones.", gated, len(r.Originals)-gated)
+	p("\n\n| family | target | PDQ-only bank | media bank | meets | PDQ-only bank, identifiable originals |\n|---|---:|---:|---:|---|---:|\n")
 	gp := r.ByGroup(pdqOnly)
 	var gm map[string]*Counts
 	if media != nil {
@@ -136,7 +145,7 @@ func (r *Result) WriteMarkdown(w io.Writer, rule decide.Rule) {
 			}
 			target = fmt.Sprintf("%.0f%% (%s)", 100*f.Target, bank)
 		}
-		p("| %s | %s | %s | %s | %s |\n", f.Group, target, pct(x.Found, x.Copies), m, meets)
+		p("| %s | %s | %s | %s | %s | %s |\n", f.Group, target, pct(x.Found, x.Copies), m, meets, pct(x.FoundIdentifiable, x.Identifiable))
 	}
 	p("\nPer transform (found through: w = the whole picture, d = a dihedral variant, r = a region; c = through a stored crop; false = copies that matched an original they do not show; alike = copies that matched only a look-alike of the original they show, another colour variant or the other eye of a stereo pair (their PDQ hashes within %d bits under a rotation or flip), not counted as false; gated = known pictures shown in copies whose whole picture has a PDQ quality below the gate, of which Identify looks up only the regions):\n\n", AlikePDQ)
 	p("| transform | group | PDQ-only bank | w/d/r | false | alike | gated | media bank | w/d/r, c | false | alike |\n|---|---|---:|---|---:|---:|---:|---:|---|---:|---:|\n")
