@@ -75,9 +75,9 @@ type Audit struct {
 	// only the sender changes them.
 	out   []index.AuditRecord
 	outAt int
-	// buf and enc encode a message's records (the sender's alone).
-	buf     bytes.Buffer
-	enc     *json.Encoder
+	// buf holds a message's records as it is encoded (the sender's
+	// alone).
+	buf     []byte
 	dropped atomic.Uint64
 	sent    atomic.Uint64
 	batch   uint64 // the sender's alone: numbers message ids
@@ -299,31 +299,28 @@ func (a *Audit) send(stop <-chan struct{}) error {
 		if len(head) == 0 {
 			return nil
 		}
-		// One buffer and encoder for every message: no allocation per
-		// record. PublishMsg has copied the data when it returns.
-		buf := &a.buf
-		buf.Reset()
-		if a.enc == nil {
-			a.enc = json.NewEncoder(buf)
-		}
+		// One buffer for every message: no allocation per record.
+		// PublishMsg has copied the data when it returns.
+		buf := a.buf[:0]
 		n := 0
-		for _, r := range head {
-			mark := buf.Len()
-			if err := a.enc.Encode(r); err != nil {
-				buf.Truncate(mark)
-				buf.WriteString(`{"action":"unencodable"}` + "\n") // an AuditRecord always encodes
+		for i := range head {
+			mark := len(buf)
+			var ok bool
+			if buf, ok = appendAuditRecord(buf, &head[i]); !ok {
+				buf = append(buf[:mark], `{"action":"unencodable"}`+"\n"...) // an AuditRecord always encodes
 			}
-			if n > 0 && a.headN == 0 && buf.Len() > maxAuditMessage {
-				buf.Truncate(mark)
+			if n > 0 && a.headN == 0 && len(buf) > maxAuditMessage {
+				buf = buf[:mark]
 				break
 			}
 			n++
 		}
+		a.buf = buf
 		if a.headN == 0 {
 			a.batch++
 			a.headN, a.headID = n, fmt.Sprintf("%s-%d-%d", a.subject, time.Now().UnixNano(), a.batch)
 		}
-		msg := &nats.Msg{Subject: a.subject, Data: buf.Bytes(), Header: nats.Header{}}
+		msg := &nats.Msg{Subject: a.subject, Data: buf, Header: nats.Header{}}
 		// A batch sent again after a lost acknowledgement keeps its id,
 		// and the stream stores it once.
 		msg.Header.Set(jetstream.MsgIDHeader, a.headID)

@@ -142,39 +142,7 @@ func (w *Writer) CreateBank(b known.Bank) (uint64, error) {
 	return res.Seq, err
 }
 
-// UpdateBank changes a bank with fn, applied here to this replica's copy;
-// the resulting settings are what the change carries.
-func (w *Writer) UpdateBank(name string, fn func(*known.Bank) error) (known.Bank, error) {
-	if w.a == nil {
-		return known.Bank{}, errors.New("cluster: updating a bank needs a replica")
-	}
-	// Start from the bank as the whole stream makes it, not as a lagging
-	// replica last saw it.
-	ctx, cancel := context.WithTimeout(context.Background(), w.ApplyTimeout)
-	defer cancel()
-	last, err := w.c.LastSeq(ctx)
-	if err != nil {
-		return known.Bank{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	if err := w.a.WaitApplied(ctx, last); err != nil {
-		return known.Bank{}, fmt.Errorf("%w: this replica has not caught up with the stream: %v", ErrUnavailable, err)
-	}
-	b, err := w.a.content.Bank(name)
-	if err != nil {
-		return known.Bank{}, err
-	}
-	if err := fn(&b); err != nil {
-		return known.Bank{}, err
-	}
-	if b.Name != name {
-		return known.Bank{}, &known.InvalidError{Msg: "a bank cannot be renamed"}
-	}
-	if err := b.Validate(); err != nil {
-		return known.Bank{}, err
-	}
-	res, err := w.write(Change{Op: OpSetBank, Bank: &b})
-	return res.Bank, err
-}
+// UpdateBank is in bankupdate.go.
 
 // AddItems adds items through the cluster, in as many changes as their
 // size needs; the outcomes are those of this replica's apply, and the

@@ -92,6 +92,8 @@ func classify(err error) *apiError {
 		return errorf(http.StatusBadRequest, "invalid_request", "%s", err)
 	case errors.Is(err, index.ErrDiskFull):
 		return errorf(http.StatusInsufficientStorage, "disk_full", "%s", err)
+	case errors.Is(err, cluster.ErrConflict):
+		return errorf(http.StatusConflict, "concurrent_update", "%s", err)
 	case errors.Is(err, cluster.ErrUnavailable):
 		ae := errorf(http.StatusServiceUnavailable, "cluster_unavailable", "this replica cannot reach the cluster; the change was not acknowledged: send it again later, or to another replica (an item sent twice is stored once)")
 		ae.retryAfter = 2
