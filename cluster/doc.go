@@ -34,7 +34,10 @@
 // replica that takes the sync lease over resumes from the checkpoint)
 // (records.go). Any other write of the known content made on a replica
 // outside the stream is refused (index.ErrReplica) rather than let it
-// take a version of the stream.
+// take a version of the stream. Each replica counts its own hourly
+// statistics from its own audit log and publishes them, one entry per
+// replica and hour, in HERKEN_STATS; a report adds the others' to its own
+// (stats.go).
 //
 // # Staleness
 //

@@ -77,6 +77,8 @@ type DB struct {
 	content *Content
 	keys    *APIKeys
 	audit   *AuditLog
+	// peers, if set, gives the other nodes' hourly statistics (CountPeers).
+	peers atomic.Pointer[PeerHours]
 }
 
 // base is what the three stores share: the database, the options and

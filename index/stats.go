@@ -3,6 +3,8 @@ package index
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -21,7 +23,9 @@ import (
 // hour is first reduced to an aggregate, st/<YYYYMMDDHH>, that holds
 // counts and item ids only (no key, URL or hash: no personal data), and
 // is kept for good. A report adds the aggregates of its period to what
-// the raw records of hours not yet reduced (the current one) say.
+// the raw records of hours not yet reduced (the current one) say. On a
+// cluster replica, it also adds the other replicas' hours (CountPeers),
+// which each publishes from its own log (Hours).
 
 var prefixStats = []byte("st/")
 
@@ -252,11 +256,20 @@ func (d *DB) Report(first, last time.Time) (Report, error) {
 		day := t.Format("2006-01-02")
 		days[day], order = &DayMatches{Day: day}, append(order, day)
 	}
+	var peerHours [][]byte
+	if peers := d.peers.Load(); peers != nil {
+		// The other replicas' hours, as they published them; this
+		// replica's own are counted below, live.
+		var err error
+		if peerHours, err = (*peers)(from, to); err != nil {
+			return Report{}, err
+		}
+	}
 	items := map[uint64]bool{}
 	err := d.db.View(func(txn *badger.Txn) error {
 		info := txnItems(txn)
 		add := func(h *hourStats) {
-			dm := days[h.Hour[:4]+"-"+h.Hour[4:6]+"-"+h.Hour[6:8]]
+			dm := days[dayOf(h.Hour)]
 			for ch, n := range h.Inputs {
 				rep.InputsByChannel[ch] += n
 				rep.Inputs += n
@@ -274,38 +287,17 @@ func (d *DB) Report(first, last time.Time) (Report, error) {
 				items[id] = true
 			}
 		}
-		hourKey := func(t time.Time) []byte { return append(append([]byte{}, prefixStats...), t.Format("2006010215")...) }
-		reduced := map[string]bool{}
-		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: prefixStats})
-		for it.Seek(hourKey(from)); it.Valid() && bytes.Compare(it.Item().Key(), hourKey(to)) < 0; it.Next() {
+		if err := eachHour(txn, from, to, info, add); err != nil {
+			return err
+		}
+		for _, data := range peerHours {
 			var h hourStats
-			if err := it.Item().Value(func(v []byte) error { return decodeJSON(v, &h) }); err != nil {
-				it.Close()
-				return err
+			if err := decodeJSON(data, &h); err != nil {
+				return fmt.Errorf("index: a replica's hourly statistics: %w", err)
 			}
-			reduced[h.Hour] = true
-			add(&h)
-		}
-		it.Close()
-		raw := map[string]*hourStats{}
-		it = txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: prefixAudit})
-		defer it.Close()
-		for it.Seek(auditHourPrefix(from)); it.Valid() && bytes.Compare(it.Item().Key(), auditHourPrefix(to)) < 0; it.Next() {
-			hour := string(it.Item().Key()[len(prefixAudit) : len(prefixAudit)+10])
-			if reduced[hour] {
-				continue
+			if _, ok := days[dayOf(h.Hour)]; ok {
+				add(&h)
 			}
-			var r AuditRecord
-			if err := it.Item().Value(func(v []byte) error { return decodeJSON(v, &r) }); err != nil {
-				return err
-			}
-			if raw[hour] == nil {
-				raw[hour] = &hourStats{Hour: hour}
-			}
-			raw[hour].count(r, info)
-		}
-		for _, h := range raw {
-			add(h)
 		}
 		rep.ItemsMatched = len(items)
 		for id := range items {
@@ -327,6 +319,90 @@ func (d *DB) Report(first, last time.Time) (Report, error) {
 	}
 	return rep, nil
 }
+
+func dayOf(hour string) string {
+	if len(hour) < 8 {
+		return ""
+	}
+	return hour[:4] + "-" + hour[4:6] + "-" + hour[6:8]
+}
+
+// eachHour calls fn with each hour of [from, to) this node's audit log
+// counted: its aggregate once reduced, else what its raw records say.
+func eachHour(txn *badger.Txn, from, to time.Time, info itemInfo, fn func(*hourStats)) error {
+	hourKey := func(t time.Time) []byte { return append(append([]byte{}, prefixStats...), t.Format("2006010215")...) }
+	reduced := map[string]bool{}
+	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: prefixStats})
+	for it.Seek(hourKey(from)); it.Valid() && bytes.Compare(it.Item().Key(), hourKey(to)) < 0; it.Next() {
+		var h hourStats
+		if err := it.Item().Value(func(v []byte) error { return decodeJSON(v, &h) }); err != nil {
+			it.Close()
+			return err
+		}
+		reduced[h.Hour] = true
+		fn(&h)
+	}
+	it.Close()
+	raw := map[string]*hourStats{}
+	var order []string
+	it = txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: prefixAudit})
+	defer it.Close()
+	for it.Seek(auditHourPrefix(from)); it.Valid() && bytes.Compare(it.Item().Key(), auditHourPrefix(to)) < 0; it.Next() {
+		hour := string(it.Item().Key()[len(prefixAudit) : len(prefixAudit)+10])
+		if reduced[hour] {
+			continue
+		}
+		var r AuditRecord
+		if err := it.Item().Value(func(v []byte) error { return decodeJSON(v, &r) }); err != nil {
+			return err
+		}
+		if raw[hour] == nil {
+			raw[hour] = &hourStats{Hour: hour}
+			order = append(order, hour)
+		}
+		raw[hour].count(r, info)
+	}
+	for _, hour := range order {
+		fn(raw[hour])
+	}
+	return nil
+}
+
+// HourCount is one hour of a node's statistics, as JSON: what a cluster
+// replica publishes for the others to add to their reports.
+type HourCount struct {
+	Hour string // YYYYMMDDHH, UTC
+	Data []byte
+}
+
+// Hours returns the statistics of every hour from since's on that this
+// node's audit log counted, the current one included (counted so far).
+func (a *AuditLog) Hours(since time.Time) ([]HourCount, error) {
+	from := since.UTC().Truncate(time.Hour)
+	to := a.opts.Now().UTC().Truncate(time.Hour).Add(time.Hour)
+	var out []HourCount
+	err := a.db.View(func(txn *badger.Txn) error {
+		var err error
+		return errors.Join(eachHour(txn, from, to, txnItems(txn), func(h *hourStats) {
+			if err != nil {
+				return
+			}
+			var data []byte
+			if data, err = json.Marshal(h); err == nil {
+				out = append(out, HourCount{Hour: h.Hour, Data: data})
+			}
+		}), err)
+	})
+	return out, err
+}
+
+// PeerHours returns the other nodes' hourly statistics of [from, to), as
+// HourCount.Data.
+type PeerHours func(from, to time.Time) ([][]byte, error)
+
+// CountPeers makes reports add what peers returns to this node's own
+// counts: a cluster replica's reports are the cluster's.
+func (d *DB) CountPeers(peers PeerHours) { d.peers.Store(&peers) }
 
 // countHistories counts the retractions and quarantines of [from, to) in
 // the items' histories, which are kept for good.

@@ -2,8 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/atkm/herken/cluster"
@@ -11,11 +19,13 @@ import (
 	"github.com/atkm/herken/ingest/service"
 )
 
-// clusterAccess is a replica's API keys and audit log in the cluster: the
-// key bucket it authenticates from, the audit stream it appends to.
+// clusterAccess is a replica's API keys, audit log and statistics in the
+// cluster: the key bucket it authenticates from, the audit stream it
+// appends to, the statistics bucket it publishes its hours to.
 type clusterAccess struct {
 	keys  *cluster.Keys
 	audit *cluster.Audit
+	stats *cluster.Stats
 }
 
 // keysCopyFile is the file in a replica's data folder that keeps its last
@@ -28,28 +38,83 @@ const keysCopyFile = "cluster-keys.json"
 const accessWait = 10 * time.Second
 
 // startClusterAccess loads the cluster's keys and opens its audit stream
-// with retention as its maximum age. The replica's own audit log (local)
-// gets every record as well: its statistics are counted from it.
-func startClusterAccess(ctx context.Context, cl *cluster.Cluster, data string, local *index.AuditLog, retention time.Duration, log *slog.Logger) (*clusterAccess, error) {
+// with retention as its maximum age. The replica's own audit log gets
+// every record as well: its statistics are counted from it, published
+// for the other replicas, and its reports add theirs.
+func startClusterAccess(ctx context.Context, cl *cluster.Cluster, data string, store *index.DB, retention, statsEvery time.Duration, log *slog.Logger) (*clusterAccess, error) {
 	ctx, cancel := context.WithTimeout(ctx, accessWait)
 	defer cancel()
+	node, err := nodeID(data)
+	if err != nil {
+		return nil, err
+	}
 	keys, err := cl.Keys(ctx, cluster.KeysOptions{Copy: filepath.Join(data, keysCopyFile)})
 	if err != nil {
 		return nil, err
 	}
-	audit, err := cl.Audit(ctx, cluster.AuditOptions{Retention: retention, Local: local})
+	audit, err := cl.Audit(ctx, cluster.AuditOptions{Retention: retention, Local: store.AuditLog()})
 	if err != nil {
 		keys.Close()
 		return nil, err
 	}
+	stats, err := cl.Stats(store.AuditLog(), cluster.StatsOptions{Node: node, Interval: statsEvery})
+	if err != nil {
+		audit.Close(time.Second)
+		keys.Close()
+		return nil, err
+	}
+	store.CountPeers(stats.Peers)
 	log.Info("cluster access", "keys_bucket", cluster.KeysBucket, "keys", len(keys.List()),
 		"audit_stream", cluster.AuditStreamName, "audit_retention", retention.String())
-	return &clusterAccess{keys: keys, audit: audit}, nil
+	return &clusterAccess{keys: keys, audit: audit, stats: stats}, nil
+}
+
+// statsFlag adds --cluster-stats-interval: how often a replica publishes
+// the hours its statistics changed in, the most the other replicas' hour
+// in progress lags in a report.
+func statsFlag(fs *flag.FlagSet) *time.Duration {
+	def := cluster.DefaultStatsInterval
+	if v, err := time.ParseDuration(envDefault("cluster-stats-interval", "")); err == nil && v > 0 {
+		def = v
+	}
+	return fs.Duration("cluster-stats-interval", def, "on a cluster replica, how often it publishes its statistics' hours in progress for the other replicas' reports (env HERKEN_CLUSTER_STATS_INTERVAL)")
+}
+
+// nodeIDFile keeps the name a replica publishes its statistics under: it
+// goes with the folder, whose audit log they are counted from, so that a
+// restarted replica publishes the same keys again rather than count its
+// hours twice.
+const nodeIDFile = "cluster-node-id"
+
+// nodeID reads the folder's node name, or makes one.
+func nodeID(data string) (string, error) {
+	path := filepath.Join(data, nodeIDFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		id := strings.TrimSpace(string(b))
+		if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
+			return "", fmt.Errorf("%s: %q is not a node id (16 hex digits); remove the file to make a new one", path, id)
+		}
+		return id, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(r[:])
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("keeping the replica's node id: %w", err)
+	}
+	return id, nil
 }
 
 // stop sends the audit records still held (for a few seconds at most)
 // and stops watching the keys.
 func (a *clusterAccess) stop() {
+	a.stats.Close()
 	a.audit.Close(5 * time.Second)
 	a.keys.Close()
 }

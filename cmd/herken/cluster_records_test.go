@@ -98,3 +98,57 @@ func TestClusterSyncResumesAfterLeaseMoves(t *testing.T) {
 		t.Fatalf("b read %s pages again; it should resume from a's checkpoint", m[1])
 	}
 }
+
+// TestClusterReportCountsEveryReplica: lookups made on two replicas are
+// counted together in the report of either, and a replica restarted with
+// its folder publishes its hours again without counting them twice.
+func TestClusterReportCountsEveryReplica(t *testing.T) {
+	nats := clustertest.Start(t, 1)
+	urls := strings.Join(nats.URLs(), ",")
+	dir := t.TempDir()
+	if code, out, errOut := runCLI(t, "", "bank", "create", "demo", "--cluster", urls, "--category", "incitement"); code != 0 {
+		t.Fatalf("bank create: %s %s", out, errOut)
+	}
+	list := filepath.Join(dir, "list.csv")
+	md5, other := "0123456789abcdef0123456789abcdef", "ffffffffffffffffffffffffffffffff"
+	if err := os.WriteFile(list, []byte("type,value\nmd5,"+md5+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, "", "import", "--cluster", urls, "--bank", "demo", list); code != 0 {
+		t.Fatalf("import: %s %s", out, errOut)
+	}
+	a, _, _ := serveUntil(t, "--data", filepath.Join(dir, "a"), "--cluster", urls, "--cluster-stats-interval", "100ms")
+	b, _, stopB := serveUntil(t, "--data", filepath.Join(dir, "b"), "--cluster", urls, "--cluster-stats-interval", "100ms")
+	for _, base := range []string{a, b} {
+		waitUntil(t, 10*time.Second, "the item on "+base, func() bool { return matchesMD5(t, base, md5) })
+	}
+	// With the waits above: a 2 matches, 1 not; b 2 matches, 2 not.
+	matchesMD5(t, a, md5)
+	matchesMD5(t, a, other)
+	matchesMD5(t, b, md5)
+	matchesMD5(t, b, other)
+	matchesMD5(t, b, other)
+	day := time.Now().UTC().Format("2006-01-02")
+	report := func(base string) (inputs, matches int) {
+		code, _, body := httpCall(t, "GET", base+"/v1/report?from="+day+"&to="+day, "")
+		var rep struct {
+			Inputs  int `json:"inputs"`
+			Matches int `json:"matches"`
+		}
+		if code != 200 || json.Unmarshal(body, &rep) != nil {
+			t.Fatalf("report on %s: %d %s", base, code, body)
+		}
+		return rep.Inputs, rep.Matches
+	}
+	// b publishes at its stop what its audit log holds, and all of it
+	// again at its start.
+	stopB()
+	b, _, _ = serveUntil(t, "--data", filepath.Join(dir, "b"), "--cluster", urls, "--cluster-stats-interval", "100ms")
+	waitUntil(t, 10*time.Second, "b's hours in a's report", func() bool { in, _ := report(a); return in >= 7 })
+	time.Sleep(500 * time.Millisecond)
+	for _, base := range []string{a, b} {
+		if in, m := report(base); in != 7 || m != 4 {
+			t.Fatalf("%s reports %d inputs, %d matches; want the cluster's 7 and 4", base, in, m)
+		}
+	}
+}

@@ -63,6 +63,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 	clusterURLs := clusterFlag(fs)
 	snapshotPolicy := snapshotFlags(fs)
 	noSpread := noSpreadFlag(fs)
+	statsEvery := statsFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ func runServe(ctx context.Context, args []string, io *stdio) error {
 		work = startClusterWork(r.cl, store.Content(), policy, log)
 		defer work.stop()
 		writer, applier, replicaOf = r.writer, r.applier, r.cl
-		acc, err := startClusterAccess(ctx, r.cl, *data, store.AuditLog(), keep, log)
+		acc, err := startClusterAccess(ctx, r.cl, *data, store, keep, *statsEvery, log)
 		if err != nil {
 			return err
 		}
