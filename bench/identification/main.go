@@ -60,8 +60,21 @@ func run(ctx context.Context, args []string) error {
 	corpusCommand := fs.String("corpus-command", "go run ./bench/corpus build --out DIR", "the command that built the evaluation corpus, for the report")
 	recallOnly := fs.Bool("recall-only", false, "measure recall on --corpus only, under the rule given (or herken's), and print the table")
 	groupsFlag := fs.String("groups", "", "with --recall-only: comma-separated transform groups to keep (repost-frame,crop,...)")
+	costOnly := fs.Bool("cost-only", false, "measure only the cost of region finding on --corpus, and print the table")
+	costRounds := fs.Int("cost-rounds", 3, "rounds of the cost measurement (0: leave it out)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *costOnly {
+		if *corpus == "" {
+			return errors.New("--cost-only needs --corpus")
+		}
+		costs, err := measureCost(ctx, *corpus, max(1, *costRounds))
+		if err != nil {
+			return err
+		}
+		writeCost(func(format string, args ...any) { fmt.Printf(format, args...) }, costs)
+		return nil
 	}
 	if *recallOnly {
 		return recallOnlyRun(ctx, *corpus, *groupsFlag, *whole, *variant, *crop, *minQ, *media)
@@ -112,6 +125,12 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		recTime = time.Since(t0)
+	}
+	var costs []costResult
+	if *corpus != "" && *costRounds > 0 {
+		if costs, err = measureCost(ctx, *corpus, *costRounds); err != nil {
+			return err
+		}
 	}
 	// The candidate rules, as herken has them (one variant threshold for
 	// query variants and stored crops) and with a threshold of their own
@@ -180,6 +199,9 @@ func run(ctx context.Context, args []string) error {
 		p("\n## Recall under the rule\n\n")
 		rec.WriteMarkdown(&b, rule)
 		p("\n")
+	}
+	if costs != nil {
+		writeCost(p, costs)
 	}
 	res.WriteMarkdown(&b, rule)
 	if *media {
