@@ -18,15 +18,8 @@ import (
 // returns the sequence of the last one and how many there were. What
 // became of each item is decided by the replicas' apply.
 func (w *Writer) PublishItems(ctx context.Context, items []known.Item) (uint64, int, error) {
-	var seq uint64
-	parts := splitItems(items)
-	for _, part := range parts {
-		var err error
-		if seq, err = w.Publish(ctx, Change{Op: OpAddItems, Items: part}); err != nil {
-			return seq, 0, err
-		}
-	}
-	return seq, len(parts), nil
+	_, seq, n, err := w.PublishItemsStored(ctx, items)
+	return seq, n, err
 }
 
 // Bank returns the named bank as the stream's changes make it, replayed

@@ -57,18 +57,9 @@ func (w *Writer) Publish(ctx context.Context, ch Change) (uint64, error) {
 }
 
 func (w *Writer) publish(ctx context.Context, ch Change, id string) (uint64, bool, error) {
-	ch.V = formatVersion
-	if err := ch.check(); err != nil {
-		return 0, false, err
-	}
-	data, err := json.Marshal(ch)
+	data, err := w.encode(ch)
 	if err != nil {
-		return 0, false, fmt.Errorf("cluster: encoding a change: %w", err)
-	}
-	// The headers (the message id) take a little of the server's payload
-	// limit.
-	if limit := int(w.c.nc.MaxPayload()) - 1024; limit > 0 && len(data) > limit {
-		return 0, false, &known.InvalidError{Msg: fmt.Sprintf("a change of %d bytes is over the cluster's message limit of %d (an item with that many signals or variants cannot be sent)", len(data), limit)}
+		return 0, false, err
 	}
 	if id == "" {
 		id = newMsgID()
@@ -143,22 +134,6 @@ func (w *Writer) CreateBank(b known.Bank) (uint64, error) {
 }
 
 // UpdateBank is in bankupdate.go.
-
-// AddItems adds items through the cluster, in as many changes as their
-// size needs; the outcomes are those of this replica's apply, and the
-// version is the sequence of the last change.
-func (w *Writer) AddItems(items []known.Item) ([]index.Outcome, uint64, error) {
-	var out []index.Outcome
-	var seq uint64
-	for _, part := range splitItems(items) {
-		res, err := w.write(Change{Op: OpAddItems, Items: part})
-		if err != nil {
-			return nil, 0, err
-		}
-		out, seq = append(out, res.Outcomes...), res.Seq
-	}
-	return out, seq, nil
-}
 
 // Retract retracts an item through the cluster.
 func (w *Writer) Retract(id uint64, reason, by string) (known.Item, error) {

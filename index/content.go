@@ -8,6 +8,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -46,7 +47,16 @@ type Content struct {
 	// follows (under writeM).
 	logChecked bool
 
-	bg         sync.WaitGroup // background filter rebuilds, waited for by DB.Close
+	bg sync.WaitGroup // background filter rebuilds and compactions, waited for by DB.Close
+	// settle counts the items added since the Hamming indexes were last
+	// compacted whole, and times the compaction after a bulk of them
+	// (items.go).
+	settle struct {
+		sync.Mutex
+		added int
+		timer *time.Timer
+		delay time.Duration // tests shorten it; 0: settleDelay
+	}
 	rebuilding [maxType]atomic.Bool
 	// fromMemSnapshot says the search structures were read from the snapshot
 	// saved at the last Close rather than built (tests ask).

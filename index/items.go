@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/atkm/herken/matcher/known"
 	"github.com/atkm/herken/matcher/signals"
@@ -29,6 +30,10 @@ var (
 	ErrAlreadyRetracted = errors.New("index: item is already retracted")
 	ErrNotRetracted     = errors.New("index: item is not retracted")
 	ErrNoReason         = errors.New("index: a reason is required")
+	// ErrNotStored marks, in a store's outcomes, an item that was not
+	// stored because the write failed partway (a cluster's writer sends a
+	// batch as several changes): not a refusal of the item.
+	ErrNotStored = errors.New("index: not stored")
 )
 
 // errUnchanged, returned by an update's fn, discards the transaction and
@@ -140,11 +145,73 @@ func (s *Content) addItems(at *At, items []known.Item) ([]Outcome, uint64, error
 		for _, it := range added {
 			s.index(it.ID, it.IndexedSignals())
 		}
+		s.settleAfter(len(added))
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("index: adding items: %w", err)
 	}
 	return out, version, nil
+}
+
+// settleAfterItems is how many items added since the Hamming indexes were
+// last compacted whole call for a compaction once the writes pause: the
+// compactions that run as items go in keep the index as several segments
+// and an overflow of up to 1/256 of it, which every search scans; after a
+// large import (through the service or a replica), lookups stayed slower
+// until a restart rebuilt the index whole.
+const settleAfterItems = 4096
+
+// settleDelay is the pause in additions after which the Hamming indexes
+// are compacted whole.
+const settleDelay = 2 * time.Second
+
+// settleAfter counts n items added to memory, and (re)arms the compaction
+// for the pause after the writes. Called with s.mu held.
+func (s *Content) settleAfter(n int) {
+	if s.opts.NoSearch || n == 0 {
+		return
+	}
+	s.settle.Lock()
+	defer s.settle.Unlock()
+	s.settle.added += n
+	if s.settle.added < settleAfterItems {
+		return
+	}
+	delay := s.settle.delay
+	if delay == 0 {
+		delay = settleDelay
+	}
+	if s.settle.timer == nil {
+		s.settle.timer = time.AfterFunc(delay, s.compactSettled)
+	} else {
+		s.settle.timer.Reset(delay)
+	}
+}
+
+// compactSettled compacts every Hamming index whole, with writes going on
+// (lookups are not held up by a compaction; the memory of the segments it
+// merges is needed twice while it runs). A Close waits for it.
+func (s *Content) compactSettled() {
+	s.writeM.Lock()
+	if s.closed.Load() {
+		s.writeM.Unlock()
+		return
+	}
+	s.bg.Add(1) // under writeM: a Close, which waits for bg, comes after
+	s.writeM.Unlock()
+	defer s.bg.Done()
+	s.settle.Lock()
+	s.settle.added = 0
+	s.settle.Unlock()
+	s.mu.RLock()
+	near := make([]*nearIndex, 0, len(s.mem.near))
+	for _, n := range s.mem.near {
+		near = append(near, n)
+	}
+	s.mu.RUnlock()
+	for _, n := range near {
+		n.ix.Compact()
+	}
 }
 
 // identity returns the signals that identify an item for deduplication:

@@ -48,6 +48,8 @@ import (
 
 var settle *time.Duration
 
+var bulkBatch int
+
 func main() {
 	n := flag.Int("n", 1_000_000, "PDQ hashes in the list")
 	dir := flag.String("dir", "", "store folder (default: a temporary one, removed after)")
@@ -59,7 +61,9 @@ func main() {
 	noOpen := flag.Bool("noopen", false, "skip measuring the open")
 	search := flag.Bool("search", false, "keep the in-memory search structures up to date during the import, as the\nservice's import endpoint does (herken import opens the store without them)")
 	openProfile := flag.String("openprofile", "", "with -open: write a heap profile of the opened store here")
+	batch := flag.Int("batch", importer.Batch, "items a batch holds (herken import: importer.Batch)")
 	flag.Parse()
+	bulkBatch = *batch
 	log.SetFlags(0)
 	if *open != "" {
 		if *cpuprofile != "" {
@@ -144,6 +148,7 @@ func runImport(dir string, n int, memprofile string, search bool) {
 		log.Fatal(err)
 	}
 	im.Format = hashlist.Lines
+	im.BatchItems = bulkBatch
 	im.Options.Type = signals.PDQ
 
 	var peak peakMem

@@ -215,6 +215,17 @@ func (ix *Index) Len() int {
 	return ix.live
 }
 
+// Shape returns how many segments the index searches and how many
+// hashes its overflow holds (each search scans them all): one segment and
+// an empty overflow is the shape Compact leaves, and searches fastest.
+//
+// Shape can be called from concurrent goroutines.
+func (ix *Index) Shape() (segments, overflow int) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return len(ix.segs), ix.ov.len()
+}
+
 // Bytes estimates the memory the index holds, including removed items not
 // yet compacted away and, during a compaction, the segment being replaced.
 //

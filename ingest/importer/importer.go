@@ -2,18 +2,27 @@
 // folders of known media, in batches, and reports what it did. The command
 // line (herken import) and the service's import endpoint share it.
 //
-// An Importer is not safe for concurrent use; use one per import.
+// An Importer is not safe for concurrent use; use one per import. Inside,
+// it runs one goroutine of its own while batches are in flight: the
+// caller's goroutine reads, parses and checks records into the next batch
+// while that goroutine commits the previous one to the store, so that an
+// import keeps two cores busy. At most one batch waits behind the one
+// being committed; the outcomes, rejections and Progress calls come in
+// the order of the input, and List, Flush and Withdraw return only once
+// every batch handed over is committed (or its failure is known).
 package importer
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"github.com/atkm/herken/index"
 	"github.com/atkm/herken/ingest/hashlist"
@@ -39,6 +48,11 @@ type Summary struct {
 	Added    int         `json:"added"`
 	Present  int         `json:"already_present"`
 	Rejected []Rejection `json:"rejected"`
+	// NotStored counts the items read and accepted that the store did not
+	// take because a write failed (the import's error says why): with
+	// Added, Present and Rejected, every record read is accounted for.
+	// Running the import again stores them (imports are idempotent).
+	NotStored int `json:"not_stored,omitempty"`
 	// Withdrawn counts the items retracted because their source withdrew
 	// them; WithdrawnUnknown the withdrawals of entries the bank holds
 	// no active item for (never added since, nor before).
@@ -68,14 +82,38 @@ type Importer struct {
 	Options hashlist.Options
 	// Format forces a hash-list format; empty detects it.
 	Format hashlist.Format
-	// Progress, if set, is called after every committed batch.
+	// Progress, if set, is called after every committed batch, on the
+	// importer's own goroutine (never two calls at once).
 	Progress func(Summary)
+	// BatchItems is how many items a batch holds at most (default Batch,
+	// or the store's ImportBatch).
+	BatchItems int
 
+	// Owned by the caller's goroutine.
 	pending []matcher.Item
 	sources []Rejection
-	signals int // in pending
-	sum     Summary
+	rejects []Rejection // rejected since the last batch was cut: reported before its outcomes
+	signals int         // in pending
+
+	// The batches handed to the committing goroutine, and what it did.
+	work     chan *batch
+	inFlight sync.WaitGroup
+	mu       sync.Mutex // guards sum and failed
+	sum      Summary
+	failed   error // the first failed commit: later batches are not sent
 }
+
+// batch is a part of the input handed over for one commit.
+type batch struct {
+	items   []matcher.Item
+	sources []Rejection
+	rejects []Rejection
+}
+
+// Batcher is a Store that says how many items an import should hand it
+// at once: a cluster's writer sends large batches as several changes in
+// flight together.
+type Batcher interface{ ImportBatch() int }
 
 // Store is where an import adds its items: the index itself on a single
 // node, the cluster's writer on a replica or in the admin CLI.
@@ -93,7 +131,11 @@ func New(store Store, bank, by string) (*Importer, error) {
 	if _, err := store.Bank(bank); err != nil {
 		return nil, err
 	}
-	return &Importer{store: store, bank: bank, by: by, sum: Summary{Rejected: []Rejection{}}}, nil
+	im := &Importer{store: store, bank: bank, by: by, sum: Summary{Rejected: []Rejection{}}, BatchItems: Batch}
+	if b, ok := store.(Batcher); ok {
+		im.BatchItems = b.ImportBatch()
+	}
+	return im, nil
 }
 
 // List imports a hash list read from r; name is used in rejections and to
@@ -115,10 +157,12 @@ func (im *Importer) List(ctx context.Context, name string, r io.Reader) error {
 			if err := im.Flush(); err != nil {
 				return err
 			}
+			im.mu.Lock()
 			im.sum.Checkpoint, im.sum.Next = rec.Page.Checkpoint, rec.Page.Next
+			im.mu.Unlock()
 			return nil
 		}
-		im.sum.Read++
+		im.read()
 		if rec.Err != nil {
 			im.reject(Rejection{Source: name, Line: rec.Line, Reason: rec.Err.Error()})
 			return nil
@@ -128,6 +172,11 @@ func (im *Importer) List(ctx context.Context, name string, r io.Reader) error {
 		}
 		return im.add(rec.Item, Rejection{Source: name, Line: rec.Line})
 	})
+	// The batches handed over are committed before List returns; the
+	// pending ones wait for Flush.
+	if werr := im.wait(); err == nil {
+		err = werr
+	}
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -153,13 +202,17 @@ func (im *Importer) Media(ctx context.Context, files []string, workers int) erro
 		hs   *matcher.Hashes
 		err  error
 	}
-	return parallel.OrderedMap(ctx, files, workers, func(path string) hashed {
+	err = parallel.OrderedMap(ctx, files, workers, func(path string) hashed {
 		hs, err := hashFile(h, path)
 		return hashed{path, hs, err}
 	}, func(r hashed) error {
-		im.sum.Read++
+		im.read()
 		return im.addMedia(r.path, r.hs, r.err)
 	})
+	if werr := im.wait(); err == nil {
+		err = werr
+	}
+	return err
 }
 
 func hashFile(h *matcher.Hasher, path string) (*matcher.Hashes, error) {
@@ -192,55 +245,150 @@ func (im *Importer) addMedia(path string, hs *matcher.Hashes, err error) error {
 // Skip records an input that was not read (a file a folder import left
 // out), and why, so that nothing is left out without a word.
 func (im *Importer) Skip(source, reason string) {
-	im.sum.Read++
+	im.read()
 	im.reject(Rejection{Source: source, Reason: reason})
 }
 
-func (im *Importer) reject(r Rejection) { im.sum.Rejected = append(im.sum.Rejected, r) }
+func (im *Importer) read() {
+	im.mu.Lock()
+	im.sum.Read++
+	im.mu.Unlock()
+}
+
+// reject records a rejection made while reading: it is reported with the
+// next batch, before that batch's outcomes, as if committed in order.
+func (im *Importer) reject(r Rejection) { im.rejects = append(im.rejects, r) }
 
 func (im *Importer) add(it matcher.Item, src Rejection) error {
 	it.Bank, it.AddedBy = im.bank, im.by
 	im.pending = append(im.pending, it)
 	im.sources = append(im.sources, src)
 	im.signals += len(it.Signals) + len(it.Variants)
-	if len(im.pending) >= Batch || im.signals >= BatchSignals {
-		return im.Flush()
+	if len(im.pending) >= max(im.BatchItems, 1) || im.signals >= BatchSignals {
+		return im.send()
 	}
 	return nil
 }
 
-// Flush commits the pending items in one transaction.
-func (im *Importer) Flush() error {
-	if len(im.pending) == 0 {
-		return nil
+// send hands the pending items (and the rejections read with them) over
+// for a commit, and returns at once unless a batch already waits. After a
+// failed commit nothing more is sent: the pending items are counted as
+// not stored, and the failure is returned.
+func (im *Importer) send() error {
+	if len(im.pending) == 0 && len(im.rejects) == 0 {
+		return im.err()
 	}
-	out, version, err := im.store.AddItems(im.pending)
-	if err != nil {
-		return err
+	b := &batch{items: im.pending, sources: im.sources, rejects: im.rejects}
+	im.pending, im.sources, im.rejects, im.signals = nil, nil, nil, 0
+	if im.work == nil {
+		// The goroutine ends in wait, which every exported method that
+		// sends calls before it returns: none outlives the call.
+		im.work = make(chan *batch, 1)
+		go im.commitLoop(im.work)
+	}
+	im.inFlight.Add(1)
+	im.work <- b
+	return im.err()
+}
+
+func (im *Importer) err() error {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	return im.failed
+}
+
+// wait returns once every batch handed over is committed, with the first
+// failure.
+func (im *Importer) wait() error {
+	im.inFlight.Wait()
+	if im.work != nil {
+		close(im.work)
+		im.work = nil
+	}
+	return im.err()
+}
+
+func (im *Importer) commitLoop(work <-chan *batch) {
+	for b := range work {
+		im.commit(b)
+		im.inFlight.Done()
+	}
+}
+
+// commit writes one batch and accounts for each of its items: added,
+// present, rejected, or not stored. A store may store part of a batch
+// and fail (a cluster's writer sends it as several changes): it then
+// marks the items it did not store with index.ErrNotStored.
+func (im *Importer) commit(b *batch) {
+	im.mu.Lock()
+	im.sum.Rejected = append(im.sum.Rejected, b.rejects...)
+	failed := im.failed
+	im.mu.Unlock()
+	if len(b.items) == 0 {
+		return
+	}
+	if failed != nil {
+		im.mu.Lock()
+		im.sum.NotStored += len(b.items)
+		im.mu.Unlock()
+		return
+	}
+	out, version, err := im.store.AddItems(b.items)
+	im.mu.Lock()
+	if err != nil && len(out) != len(b.items) {
+		out = nil // nothing of the batch was stored
+		im.sum.NotStored += len(b.items)
 	}
 	for i, o := range out {
 		switch {
+		case errors.Is(o.Err, index.ErrNotStored):
+			im.sum.NotStored++
 		case o.Added:
 			im.sum.Added++
 		case o.Err != nil:
-			r := im.sources[i]
+			r := b.sources[i]
 			r.Reason = o.Err.Error()
-			im.reject(r)
+			im.sum.Rejected = append(im.sum.Rejected, r)
 		default:
 			im.sum.Present++
 		}
 	}
-	im.sum.Version = version
-	im.pending, im.sources, im.signals = im.pending[:0], im.sources[:0], 0
-	if im.Progress != nil {
-		im.Progress(im.sum)
+	if err != nil {
+		im.failed = err
+		im.mu.Unlock()
+		return
 	}
-	return nil
+	im.sum.Version = version
+	var progress Summary
+	if im.Progress != nil {
+		progress = im.summaryLocked()
+	}
+	im.mu.Unlock()
+	if im.Progress != nil {
+		im.Progress(progress)
+	}
+}
+
+// Flush commits the pending items and waits for every batch in flight.
+func (im *Importer) Flush() error {
+	_ = im.send() // its error is the failure wait returns too
+	return im.wait()
 }
 
 // Summary returns what the import did so far; call Flush first.
 func (im *Importer) Summary() Summary {
-	s := im.sum
+	im.mu.Lock()
+	s := im.summaryLocked()
+	im.mu.Unlock()
+	// Rejections read since the last batch was cut are not committed
+	// yet but are known.
+	s.Rejected = append(s.Rejected, im.rejects...)
 	s.Version = im.store.Version()
+	return s
+}
+
+func (im *Importer) summaryLocked() Summary {
+	s := im.sum
+	s.Rejected = append([]Rejection{}, im.sum.Rejected...)
 	return s
 }

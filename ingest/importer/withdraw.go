@@ -27,7 +27,9 @@ func (im *Importer) Withdraw(sigs []matcher.Signal, w hashlist.Withdrawal) error
 		return err
 	}
 	if len(ids) == 0 {
+		im.mu.Lock()
 		im.sum.WithdrawnUnknown++
+		im.mu.Unlock()
 		return nil
 	}
 	at := w.At
@@ -39,7 +41,9 @@ func (im *Importer) Withdraw(sigs []matcher.Signal, w hashlist.Withdrawal) error
 		if _, err := im.store.Retract(id, reason, im.by); err != nil {
 			return err
 		}
+		im.mu.Lock()
 		im.sum.Withdrawn++
+		im.mu.Unlock()
 	}
 	return nil
 }
