@@ -179,15 +179,28 @@ func newClusterImport(ctx context.Context, list string) (*clusterImport, error) 
 func (ci *clusterImport) Bank(name string) (matcher.Bank, error) { return ci.cl.Bank(ci.ctx, name) }
 
 // AddItems sends items; their outcomes are not known here (neither added
-// nor rejected nor present), and are counted by the caller as sent.
+// nor rejected nor present), and are counted by the caller as sent. On a
+// failure partway, the items the stream did not store are marked
+// index.ErrNotStored, and the counts say what it holds.
 func (ci *clusterImport) AddItems(items []matcher.Item) ([]index.Outcome, uint64, error) {
-	seq, n, err := ci.w.PublishItems(ci.ctx, items)
-	if err != nil {
-		return nil, 0, err
+	stored, seq, n, err := ci.w.PublishItemsStored(ci.ctx, items)
+	out := make([]index.Outcome, len(items))
+	for i, ok := range stored {
+		if ok {
+			ci.items++
+		} else {
+			out[i].Err = index.ErrNotStored
+		}
 	}
-	ci.seq, ci.items, ci.changes = seq, ci.items+len(items), ci.changes+n
-	return make([]index.Outcome, len(items)), seq, nil
+	if n > 0 {
+		ci.seq = max(ci.seq, seq)
+	}
+	ci.changes += n
+	return out, ci.seq, err
 }
+
+// ImportBatch is the cluster writer's batch: several changes in flight.
+func (ci *clusterImport) ImportBatch() int { return ci.w.ImportBatch() }
 
 func (ci *clusterImport) Version() uint64 { return ci.seq }
 
