@@ -155,3 +155,43 @@ func (w *Writer) publishAfter(ctx context.Context, subject string, data []byte, 
 	}
 	return 0, fmt.Errorf("%w: %v", ErrUnavailable, lastErr)
 }
+
+// UpdateBankFromStream is UpdateBank for a client that holds no replica
+// (the admin CLI): the bank is read from the stream (Cluster.Bank), fn is
+// applied to it, and the result published on the same condition, tried
+// again on a conflict. It returns the bank as sent and the sequence the
+// stream stored it at; the replicas apply it as they follow the stream.
+func (w *Writer) UpdateBankFromStream(ctx context.Context, name string, fn func(*known.Bank) error) (known.Bank, uint64, error) {
+	subject := subjectPrefix + string(OpSetBank)
+	for range bankUpdateTries {
+		prev, err := w.lastOfSubject(ctx, subject)
+		if err != nil {
+			return known.Bank{}, 0, err
+		}
+		// Read after prev was found: the bank read holds that update.
+		b, err := w.c.Bank(ctx, name)
+		if err != nil {
+			return known.Bank{}, 0, err
+		}
+		if err := fn(&b); err != nil {
+			return known.Bank{}, 0, err
+		}
+		if b.Name != name {
+			return known.Bank{}, 0, &known.InvalidError{Msg: "a bank cannot be renamed"}
+		}
+		if err := b.Validate(); err != nil {
+			return known.Bank{}, 0, err
+		}
+		data, err := json.Marshal(Change{V: formatVersion, Op: OpSetBank, Bank: &b})
+		if err != nil {
+			return known.Bank{}, 0, fmt.Errorf("cluster: encoding a change: %w", err)
+		}
+		pctx, cancel := context.WithTimeout(ctx, 2*w.c.opts.Timeout)
+		seq, err := w.publishAfter(pctx, subject, data, newMsgID(), prev)
+		cancel()
+		if !errors.Is(err, ErrConflict) {
+			return b, seq, err
+		}
+	}
+	return known.Bank{}, 0, fmt.Errorf("%w: bank %s, %d tries; send the update again", ErrConflict, name, bankUpdateTries)
+}

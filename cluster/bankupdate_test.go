@@ -78,3 +78,61 @@ func TestConcurrentBankUpdatesLoseNothing(t *testing.T) {
 	}
 	t.Logf("%d concurrent updates: %d kept, %d refused as conflicts", 2*rounds, len(kept), len(conflicts))
 }
+
+// TestConcurrentBankUpdatesFromTheStream: the admin CLI's bank update
+// (no replica: the bank read from the stream) and a replica's, at the
+// same time, round after round, lose nothing either.
+func TestConcurrentBankUpdatesFromTheStream(t *testing.T) {
+	nats := clustertest.Start(t, 3)
+	a := startReplica(t, filepath.Join(t.TempDir(), "a"), nats.URLs()...)
+	cli := connect(t, "cli", nats.URL(1)).Writer(nil)
+	if _, err := a.writer.CreateBank(known.Bank{Name: "shared", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 6
+	var mu sync.Mutex
+	var kept []string
+	for r := range rounds {
+		var wg sync.WaitGroup
+		for i := range 2 {
+			tag := fmt.Sprintf("[%c%d]", 'a'+i, r)
+			add := func(b *known.Bank) error {
+				time.Sleep(30 * time.Millisecond)
+				b.Description += tag
+				return nil
+			}
+			wg.Go(func() {
+				var err error
+				if i == 0 {
+					_, err = a.writer.UpdateBank("shared", add)
+				} else {
+					_, _, err = cli.UpdateBankFromStream(t.Context(), "shared", add)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					kept = append(kept, tag)
+				case !errors.Is(err, cluster.ErrConflict):
+					t.Errorf("update %s: %v", tag, err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	last, err := a.cl.LastSeq(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the last update", func() bool { return a.db.Content().Version() >= last })
+	bank, err := a.db.Content().Bank("shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range kept {
+		if !strings.Contains(bank.Description, tag) {
+			t.Errorf("update %s was acknowledged and is lost: %q", tag, bank.Description)
+		}
+	}
+	t.Logf("%d concurrent updates (a replica's and the CLI's): %d kept", 2*rounds, len(kept))
+}

@@ -232,27 +232,25 @@ func (ci *clusterImport) report(io *stdio, sum importer.Summary, asJSON bool) er
 }
 
 // changeClusterBank applies change to the bank's settings as the cluster's
-// stream makes them, and sends the result.
+// stream makes them, and sends the result on the condition that no other
+// bank update came in between.
 func changeClusterBank(ctx context.Context, io *stdio, list, name string, change func(*matcher.Bank) error, asJSON bool) error {
 	cl, err := connectCluster(ctx, list, nil)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	b, err := cl.Bank(ctx, name)
-	if err != nil {
-		return err
-	}
-	if err := change(&b); err != nil {
-		return err
-	}
-	if b.Name != name {
-		return usagef("a bank cannot be renamed")
-	}
-	if err := b.Validate(); err != nil {
-		return err
-	}
-	seq, err := cl.Writer(nil).Publish(ctx, cluster.Change{Op: cluster.OpSetBank, Bank: &b})
+	// Published only if no other bank update came in between; re-read
+	// and changed again if one did (cluster.Writer.UpdateBankFromStream).
+	b, seq, err := cl.Writer(nil).UpdateBankFromStream(ctx, name, func(b *matcher.Bank) error {
+		if err := change(b); err != nil {
+			return err
+		}
+		if b.Name != name {
+			return usagef("a bank cannot be renamed")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
