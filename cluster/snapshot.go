@@ -51,6 +51,9 @@ type SnapshotInfo struct {
 	LogID string    `json:"log_id"`
 	Bytes uint64    `json:"bytes"`
 	Time  time.Time `json:"time"`
+	// Parts is the number of objects holding the snapshot's bytes (0: the
+	// named object itself holds them, as snapshots stored before parts).
+	Parts int `json:"parts,omitempty"`
 }
 
 func snapshotName(seq uint64) string { return fmt.Sprintf("index-%020d", seq) }
@@ -116,10 +119,10 @@ func (c *Cluster) allSnapshots(ctx context.Context) ([]SnapshotInfo, error) {
 	var out []SnapshotInfo
 	for _, o := range list {
 		seq, err := strconv.ParseUint(o.Metadata["seq"], 10, 64)
-		if err != nil || !strings.HasPrefix(o.Name, "index-") {
+		if err != nil || !strings.HasPrefix(o.Name, "index-") || o.Metadata["part"] != "" {
 			continue
 		}
-		out = append(out, SnapshotInfo{Name: o.Name, Seq: seq, LogID: o.Metadata["log_id"], Bytes: o.Size, Time: o.ModTime})
+		out = append(out, snapshotOf(o, seq))
 	}
 	slices.SortFunc(out, func(a, b SnapshotInfo) int { return compareU64(a.Seq, b.Seq) })
 	return out, nil
@@ -143,83 +146,6 @@ func (c *Cluster) NewestSnapshot(ctx context.Context) (info SnapshotInfo, ok boo
 		return SnapshotInfo{}, false, err
 	}
 	return list[len(list)-1], true, nil
-}
-
-// PublishSnapshot stores sn, which must follow this stream, as the
-// snapshot at its version, then deletes all but the newest snapshots.
-// sn is read while it is sent (a pipe, no copy on disk); the caller
-// closes it.
-func (c *Cluster) PublishSnapshot(ctx context.Context, sn *index.Snapshot) (SnapshotInfo, error) {
-	if c.LogID() == "" {
-		return SnapshotInfo{}, fmt.Errorf("%w: the stream has not been reached yet", ErrUnavailable)
-	}
-	if sn.LogID != c.LogID() {
-		return SnapshotInfo{}, fmt.Errorf("cluster: the index follows %q, not this stream (%s)", sn.LogID, c.LogID())
-	}
-	obs, err := c.snapshotStore(ctx)
-	if err != nil {
-		return SnapshotInfo{}, err
-	}
-	// A shutdown (ctx ending) stops the folder's build too, which does
-	// not write to the pipe until done.
-	stop := context.AfterFunc(ctx, sn.Abort)
-	defer stop()
-	pr, pw := io.Pipe()
-	go func() {
-		_, err := sn.WriteTo(pw)
-		pw.CloseWithError(err)
-	}()
-	meta := jetstream.ObjectMeta{
-		Name:        snapshotName(sn.Version),
-		Description: "herken index at stream sequence " + strconv.FormatUint(sn.Version, 10),
-		Metadata:    map[string]string{"seq": strconv.FormatUint(sn.Version, 10), "log_id": c.LogID()},
-	}
-	oi, err := obs.Put(ctx, meta, pr)
-	pr.CloseWithError(errors.New("cluster: snapshot sent"))
-	if err != nil {
-		return SnapshotInfo{}, fmt.Errorf("cluster: storing the snapshot at %d: %w", sn.Version, err)
-	}
-	info := SnapshotInfo{Name: oi.Name, Seq: sn.Version, LogID: c.LogID(), Bytes: oi.Size, Time: oi.ModTime}
-	c.pruneSnapshots(ctx, obs)
-	return info, nil
-}
-
-// pruneSnapshots deletes all but the newest snapshots of this stream, and
-// those of other incarnations of it.
-func (c *Cluster) pruneSnapshots(ctx context.Context, obs jetstream.ObjectStore) {
-	all, err := c.allSnapshots(ctx)
-	if err != nil {
-		return
-	}
-	kept := 0
-	for i := len(all) - 1; i >= 0; i-- {
-		s := all[i]
-		if s.LogID == c.LogID() && kept < snapshotsKept {
-			kept++
-			continue
-		}
-		if err := obs.Delete(ctx, s.Name); err != nil {
-			c.log.Warn("cluster: deleting an old snapshot", "name", s.Name, "err", err)
-		}
-	}
-}
-
-// FetchSnapshot writes the snapshot's bytes to w.
-func (c *Cluster) FetchSnapshot(ctx context.Context, info SnapshotInfo, w io.Writer) error {
-	obs, err := c.snapshotStore(ctx)
-	if err != nil {
-		return err
-	}
-	r, err := obs.Get(ctx, info.Name)
-	if err != nil {
-		return fmt.Errorf("cluster: fetching snapshot %s: %w", info.Name, err)
-	}
-	defer r.Close()
-	// The object store checks the digest at the end of the read.
-	if _, err := io.Copy(w, r); err != nil {
-		return fmt.Errorf("cluster: fetching snapshot %s: %w", info.Name, err)
-	}
-	return nil
 }
 
 // FirstSeq asks the stream for its first sequence (0 while it never held
@@ -395,13 +321,26 @@ func (c *Cluster) bankFromSnapshot(ctx context.Context, name string) (b known.Ba
 	if err != nil {
 		return known.Bank{}, true, err
 	}
-	r, err := obs.Get(ctx, info.Name)
+	// The banks are in the snapshot's first record: the fetch stops once
+	// they are read.
+	fctx, cancel := context.WithCancel(ctx)
+	pr, pw := io.Pipe()
+	fetched := make(chan error, 1)
+	go func() {
+		err := c.fetchSnapshot(fctx, obs, info, pw)
+		pw.CloseWithError(err)
+		fetched <- err
+	}()
+	banks, _, err := index.SnapshotBanks(pr)
+	pr.Close()
+	cancel()
+	ferr := <-fetched
 	if err != nil {
-		return known.Bank{}, true, fmt.Errorf("%w: snapshot %s: %v", ErrUnavailable, info.Name, err)
-	}
-	banks, _, err := index.SnapshotBanks(r)
-	r.Close()
-	if err != nil {
+		// A fetch that failed (rather than one stopped here) is the
+		// cluster's trouble, not the snapshot's.
+		if ferr != nil && !errors.Is(ferr, io.ErrClosedPipe) && !errors.Is(ferr, context.Canceled) {
+			return known.Bank{}, true, fmt.Errorf("%w: snapshot %s: %v", ErrUnavailable, info.Name, ferr)
+		}
 		return known.Bank{}, true, final(err)
 	}
 	var bank *known.Bank
