@@ -10,6 +10,7 @@
 //	go run ./bench/bulkimport -n 1000000
 //	go run ./bench/bulkimport -n 10000000 -dir /tmp/bulk10m -keep
 //	go run ./bench/bulkimport -open /tmp/bulk10m
+//	go run ./bench/bulkimport -n 1000000 -cluster 1000000   # then through a cluster
 //
 // The hashes are random (a seeded PCG stream), one per line, streamed to
 // the importer through a pipe so that the list is never held in memory.
@@ -61,6 +62,7 @@ func main() {
 	noOpen := flag.Bool("noopen", false, "skip measuring the open")
 	search := flag.Bool("search", false, "keep the in-memory search structures up to date during the import, as the\nservice's import endpoint does (herken import opens the store without them)")
 	openProfile := flag.String("openprofile", "", "with -open: write a heap profile of the opened store here")
+	clusterN := flag.Int("cluster", 0, "then import this many hashes through a cluster (3 embedded NATS nodes,\none replica, all in this process) in the same run; 0: none")
 	batch := flag.Int("batch", importer.Batch, "items a batch holds (herken import: importer.Batch)")
 	flag.Parse()
 	bulkBatch = *batch
@@ -98,11 +100,18 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	runImport(*dir, *n, *memprofile, *search)
+	if *n > 0 {
+		runImport(*dir, *n, *memprofile, *search)
+	}
+	if *clusterN > 0 {
+		cdir := filepath.Join(filepath.Dir(*dir), "cluster")
+		runClusterImport(cdir, *clusterN)
+		os.RemoveAll(cdir)
+	}
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
-	if !*noOpen {
+	if !*noOpen && *n > 0 {
 		cmd := exec.Command(os.Args[0], "-open", *dir)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {

@@ -90,10 +90,17 @@ func runImport(ctx context.Context, args []string, io *stdio) error {
 		err = ferr
 	}
 	prog.done()
-	if err != nil && ctx.Err() == nil {
-		return err
-	}
 	sum := im.Summary()
+	if err != nil && ctx.Err() == nil {
+		// Say exactly what the store holds of this import: the batches
+		// before the failure are kept.
+		if ci != nil {
+			return fmt.Errorf("%w (stored before the failure: %d items in %d changes, up to sequence %d; not stored: %d; rejected: %d; running the import again finishes it)",
+				err, ci.items, ci.changes, ci.seq, sum.NotStored, len(sum.Rejected))
+		}
+		return fmt.Errorf("%w (stored before the failure: %d added, %d already present; not stored: %d; rejected: %d; running the import again finishes it)",
+			err, sum.Added, sum.Present, sum.NotStored, len(sum.Rejected))
+	}
 	if ci != nil {
 		if err := ci.report(io, sum, *asJSON); err != nil {
 			return err
