@@ -3,7 +3,6 @@ package index
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -45,16 +44,33 @@ func snapshotFiles(t *testing.T, b []byte) (names []string, files map[string][]b
 // would send it, which the load's checks let through.
 func rewriteSnapshot(t *testing.T, names []string, files map[string][]byte) []byte {
 	t.Helper()
+	return rewriteSnapshotAs(t, snapshotFormat, names, files)
+}
+
+// rewriteSnapshotAs is rewriteSnapshot in the given format.
+func rewriteSnapshotAs(t *testing.T, format string, names []string, files map[string][]byte) []byte {
+	t.Helper()
+	newSum, sumsName := fileSum(format)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	sums := map[string]string{}
 	for _, n := range names {
 		data := files[n]
-		if n == snapshotSums {
+		switch n {
+		case snapshotSums, snapshotSums2:
+			n = sumsName
 			data, _ = json.Marshal(sums)
-		} else if n != snapshotHead {
-			h := sha256.Sum256(data)
-			sums[n] = hex.EncodeToString(h[:])
+		case snapshotHead:
+			var head map[string]any
+			if err := json.Unmarshal(data, &head); err != nil {
+				t.Fatal(err)
+			}
+			head["format"] = format
+			data, _ = json.Marshal(head)
+		default:
+			h := newSum()
+			h.Write(data)
+			sums[n] = hex.EncodeToString(h.Sum(nil))
 		}
 		if err := writeTarFile(tw, n, data); err != nil {
 			t.Fatal(err)
@@ -212,4 +228,38 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestSnapshotFormat2Loads: a snapshot file of the format before (its
+// checksums SHA-256) still loads, and one whose SHA-256 does not match is
+// refused.
+func TestSnapshotFormat2Loads(t *testing.T) {
+	s, _ := openNew(t)
+	mustBank(t, s, "gifct", true)
+	p := sig(t, signals.PDQ, knownPDQ)
+	addOne(t, s, known.Item{Bank: "gifct", Signals: []signals.Signal{p}, Label: "abc"})
+	b, v := snapshotBytes(t, s)
+	names, files := snapshotFiles(t, b)
+	old := rewriteSnapshotAs(t, snapshotFormat2, names, files)
+	if !bytes.Contains(old, []byte(snapshotSums2)) || bytes.Contains(old, []byte(snapshotSums+"\x00")) {
+		t.Fatal("not a format 2 file")
+	}
+	dir := filepath.Join(t.TempDir(), "old")
+	info, err := LoadSnapshot(dir, bytes.NewReader(old), Options{})
+	if err != nil || info.Version != v {
+		t.Fatalf("format 2: %+v %v", info, err)
+	}
+	db, err := Open(dir, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n := len(lookupOne(t, db.Content(), matcher.Query{Signal: p, Quality: -1}).Matches); n != 1 {
+		t.Errorf("format 2: %d matches", n)
+	}
+	i := bytes.Index(old, []byte(`"abc"`))
+	old[i+1] ^= 1
+	if _, err := LoadSnapshot(filepath.Join(t.TempDir(), "flipped"), bytes.NewReader(old), Options{}); !errors.Is(err, ErrSnapshot) {
+		t.Errorf("format 2 with a byte changed: %v", err)
+	}
 }
