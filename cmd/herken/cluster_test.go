@@ -259,7 +259,9 @@ func maxOf(ds []time.Duration) time.Duration {
 // with a single node: the lookup rate (the stream is off the read path)
 // and the rate of a hash-list import through the API (every batch of 500
 // items a change acknowledged by a quorum, then applied). Figures only;
-// make cluster-test runs it.
+// make cluster-test runs it. Every server here shares the test's process:
+// TestClusterLookupRatio measures lookups as deployed, each server a
+// process of its own.
 func TestClusterCost(t *testing.T) {
 	if os.Getenv("HERKEN_CLUSTER_TEST_LONG") == "" {
 		t.Skip("a measurement: make cluster-test runs it")
