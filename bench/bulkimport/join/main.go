@@ -51,7 +51,18 @@ func main() {
 	replica := flag.String("replica", "", "(child) join as a replica in this folder")
 	natsURL := flag.String("nats", "", "(child) the NATS server")
 	probe := flag.String("probe", "", "(child) a PDQ hash (hex) the snapshot holds: the first lookup")
+	fileOnly := flag.Bool("file", false, "no NATS: write the snapshot to a file and time its load and open only")
+	fromFile := flag.String("from", "", "(child) with -file: the snapshot file")
+	repeat := flag.Int("repeat", 1, "with -file: load and open the snapshot this many times, each in a new folder")
 	flag.Parse()
+	if *replica != "" && *fromFile != "" {
+		for i := range *repeat {
+			dir := *replica + "-" + strconv.Itoa(i+1)
+			loadReplica(dir, *fromFile, *probe)
+			os.RemoveAll(dir)
+		}
+		return
+	}
 	if *replica != "" {
 		runReplica(*replica, *natsURL, *probe)
 		return
@@ -68,6 +79,10 @@ func main() {
 	}
 	if !*keep {
 		defer os.RemoveAll(dir)
+	}
+	run := run
+	if *fileOnly {
+		run = func(store, dir string, _ int) error { return runFile(store, dir, *repeat) }
 	}
 	if err := run(*store, dir, *changes); err != nil {
 		if !*keep {
@@ -187,7 +202,7 @@ func runReplica(dir, url, probe string) {
 	}
 	f.Close()
 	os.Remove(file)
-	fmt.Printf("load (untar, SHA-256 of every file): %s\n", phase(wall, cpu))
+	fmt.Printf("load (untar, checksum of every file): %s\n", phase(wall, cpu))
 
 	sg, err := signals.Parse(signals.PDQ, probe)
 	if err != nil {
@@ -229,19 +244,25 @@ func runReplica(dir, url, probe string) {
 	<-done
 }
 
-// phase formats the wall and CPU time since wall and cpu.
-func phase(wall time.Time, cpu time.Duration) string {
-	w, c := time.Since(wall), cpuTime()-cpu
-	return fmt.Sprintf("%.2f s wall, %.2f s CPU, %.2f cores busy", w.Seconds(), c.Seconds(), c.Seconds()/w.Seconds())
+// phase formats the wall and CPU time since wall and cpu, and the CPU
+// split into user and system time (the kernel's share: the files written,
+// and reclaiming the page cache when memory is short).
+func phase(wall time.Time, cpu cpuTimes) string {
+	w, c := time.Since(wall), cpuTime()
+	total := c.user + c.sys - cpu.user - cpu.sys
+	return fmt.Sprintf("%.2f s wall, %.2f s CPU (user %.2f, system %.2f), %.2f cores busy",
+		w.Seconds(), total.Seconds(), (c.user - cpu.user).Seconds(), (c.sys - cpu.sys).Seconds(), total.Seconds()/w.Seconds())
 }
 
+type cpuTimes struct{ user, sys time.Duration }
+
 // cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
+func cpuTime() cpuTimes {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return cpuTimes{}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return cpuTimes{time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())}
 }
 
 // procStatus reads a "kB" field of /proc/self/status, in bytes, or -1.
@@ -263,3 +284,81 @@ func procStatus(field string) int64 {
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+// runFile writes a snapshot of the store to a file, as the snapshot maker
+// does, and has a child process load and open it: the figures of a join
+// after the fetch, without NATS.
+func runFile(store, dir string, repeat int) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	db, err := index.Open(store, index.Options{NoSearch: true, NoSync: true})
+	if err != nil {
+		return err
+	}
+	first, err := db.Content().Item(1)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("join: the store's first item: %w", err)
+	}
+	file := filepath.Join(dir, "index.snapshot")
+	f, err := os.Create(file)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	wall, cpu := time.Now(), cpuTime()
+	sn, err := db.Content().Snapshot()
+	if err != nil {
+		db.Close()
+		return err
+	}
+	n, err := sn.WriteTo(f)
+	sn.Close()
+	db.Close()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("snapshot file (the maker: Badger folder of the keys, search structures built from it, tar): %s; %.0f MiB; peak RSS %.0f MiB\n",
+		phase(wall, cpu), float64(n)/(1<<20), mib(procStatus("VmHWM")))
+	cmd := exec.Command(os.Args[0], "-replica", filepath.Join(dir, "replica"), "-from", file,
+		"-probe", first.Signals[0].String(), "-repeat", strconv.Itoa(repeat))
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run()
+}
+
+// loadReplica loads the snapshot file into dir and opens it up to its
+// first match.
+func loadReplica(dir, file, probe string) {
+	sg, err := signals.Parse(signals.PDQ, probe)
+	if err != nil {
+		log.Fatal(err)
+	}
+	start := time.Now()
+	wall, cpu := start, cpuTime()
+	f, err := os.Open(file)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := index.LoadSnapshot(dir, f, index.Options{}); err != nil {
+		log.Fatal(err)
+	}
+	f.Close()
+	fmt.Printf("load (untar, checksum of every file): %s\n", phase(wall, cpu))
+	wall, cpu = time.Now(), cpuTime()
+	db, err := index.Open(dir, index.Options{NoSync: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	res, err := matcher.Identify(db.Content(), []matcher.Query{{Signal: sg, Quality: -1}}, matcher.DefaultRule)
+	if err != nil || len(res.Matches) == 0 {
+		log.Fatalf("join: the snapshot's first item does not match: %+v %v", res, err)
+	}
+	fmt.Printf("open to serving (the first match answered): %s; search structures read from the snapshot: %v; load + open %.2f s; %d PDQ; peak RSS %.0f MiB\n",
+		phase(wall, cpu), db.Content().SearchFromSaved(), time.Since(start).Seconds(),
+		db.Content().Status().Signals["pdq"].Count, mib(procStatus("VmHWM")))
+}
