@@ -32,6 +32,8 @@ type Options struct {
 	// Timeout bounds one publish or request (default 5s).
 	Timeout time.Duration
 	Logger  *slog.Logger
+	// Auth are the credentials and TLS settings NATS asks for (secure.go).
+	Auth Auth
 }
 
 // Cluster is a connection to the NATS cluster holding the stream of
@@ -129,17 +131,33 @@ func dial(urls []string, opts Options) (*Cluster, error) {
 		opts.Name = "herken"
 	}
 	c := &Cluster{opts: opts, log: opts.Logger, ready: make(chan struct{}), stop: func() {}}
-	nc, err := nats.Connect(strings.Join(urls, ","), nats.Name(opts.Name),
-		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
+	auth, err := opts.Auth.options()
+	if err != nil {
+		return nil, err
+	}
+	natsOpts := append([]nats.Option{nats.Name(opts.Name),
+		nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
 		nats.Timeout(opts.Timeout),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
 				c.log.Warn("cluster: disconnected from NATS", "err", err)
 			}
 		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { c.log.Info("cluster: reconnected to NATS", "server", nc.ConnectedUrlRedacted()) }))
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			c.log.Debug("cluster: connecting to NATS", "err", err)
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { c.log.Info("cluster: reconnected to NATS", "server", nc.ConnectedUrlRedacted()) })},
+		auth...)
+	// A first try tells a server that refuses this client (credentials,
+	// certificates) from one not there yet: the first ends here, with
+	// the server's reason, as waiting changes nothing; the second is
+	// waited for in the background (a cluster starting).
+	nc, err := nats.Connect(strings.Join(urls, ","), natsOpts...)
+	if err != nil && !refused(err) {
+		nc, err = nats.Connect(strings.Join(urls, ","), append(natsOpts, nats.RetryOnFailedConnect(true))...)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("cluster: connecting to %s: %w", strings.Join(urls, ","), err)
+		return nil, fmt.Errorf("cluster: cannot connect to NATS at %s: %w (check the user and password in the URL, the credentials and the TLS files)", redact(urls), err)
 	}
 	c.nc = nc
 	if c.js, err = jetstream.New(nc); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -74,7 +73,7 @@ func (c *Cluster) retry(ctx context.Context, what string, maxTry time.Duration, 
 		select {
 		case <-ctx.Done():
 			if !c.nc.IsConnected() {
-				return fmt.Errorf("%w: no NATS server answered at %s (%s)", ErrUnavailable, strings.Join(c.nc.Servers(), ","), what)
+				return fmt.Errorf("%w: no NATS server answered at %s (%s)", ErrUnavailable, redact(c.nc.Servers()), what)
 			}
 			return fmt.Errorf("%w: waiting for %s: %w (last: %w)", ErrUnavailable, what, ctx.Err(), err)
 		case <-time.After(wait):

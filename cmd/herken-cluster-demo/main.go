@@ -5,7 +5,10 @@
 // through the admin CLI (bank create, import, keys create, all with
 // --cluster), checks that a demo photo matches on every replica, prints
 // the replicas' URLs and an admin key, and stops everything on Ctrl-C:
-// the replicas first, then the NATS nodes.
+// the replicas first, then the NATS nodes. Its NATS nodes take clients
+// without credentials or TLS, on loopback only; a deployment's NATS asks
+// for both, and herken gives them with --cluster-creds (or a user in the
+// URL) and --cluster-tls-ca/-cert/-key (README, Deployment).
 //
 // It is a command of its own, not a subcommand of herken, because linking
 // the NATS server makes a binary about 13 MB larger (29 -> 42 MB); herken

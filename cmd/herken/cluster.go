@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/atkm/herken/cluster"
@@ -15,10 +16,71 @@ import (
 	"github.com/atkm/herken/matcher/known"
 )
 
-// clusterFlag adds --cluster, with the HERKEN_CLUSTER fallback.
+// clusterFlag adds --cluster, with the HERKEN_CLUSTER fallback, and the
+// flags of the connection's credentials and TLS (clusterAuthFlags).
 func clusterFlag(fs *flag.FlagSet) *string {
-	return fs.String("cluster", envDefault("cluster", ""),
-		"NATS URLs of a herken cluster, nats://host:port[,nats://host:port...] (env HERKEN_CLUSTER): changes go to its stream")
+	list := fs.String("cluster", envDefault("cluster", ""),
+		"NATS URLs of a herken cluster, nats://[user:password@]host:port[,...] or tls://... (env HERKEN_CLUSTER): changes go to its stream")
+	clusterAuths.add(list, clusterAuthFlags(fs))
+	return list
+}
+
+// clusterAuthFlags adds the flags of cluster.Auth, each with its HERKEN_
+// environment fallback.
+func clusterAuthFlags(fs *flag.FlagSet) *cluster.Auth {
+	a := &cluster.Auth{}
+	fs.StringVar(&a.Creds, "cluster-creds", envDefault("cluster-creds", ""), "NATS credentials file (user JWT and nkey seed) for --cluster (env HERKEN_CLUSTER_CREDS)")
+	fs.StringVar(&a.NKey, "cluster-nkey", envDefault("cluster-nkey", ""), "NATS nkey seed file for --cluster (env HERKEN_CLUSTER_NKEY)")
+	fs.StringVar(&a.TLSCA, "cluster-tls-ca", envDefault("cluster-tls-ca", ""), "PEM file of the CAs the NATS servers' certificates must chain to (env HERKEN_CLUSTER_TLS_CA)")
+	fs.StringVar(&a.TLSCert, "cluster-tls-cert", envDefault("cluster-tls-cert", ""), "client certificate (PEM) for NATS servers that verify clients (env HERKEN_CLUSTER_TLS_CERT)")
+	fs.StringVar(&a.TLSKey, "cluster-tls-key", envDefault("cluster-tls-key", ""), "the client certificate's key (PEM) (env HERKEN_CLUSTER_TLS_KEY)")
+	return a
+}
+
+// clusterAuths finds the credentials and TLS flags given with a --cluster
+// value. Commands pass the URL list alone down to where they connect; the
+// flags parsed with it are looked up by it here, the latest command's
+// first, so that several commands run by one process (tests) keep each
+// its own.
+var clusterAuths authRegistry
+
+type authRegistry struct {
+	mu      sync.Mutex
+	entries []authEntry // the latest last
+}
+
+type authEntry struct {
+	list *string
+	auth *cluster.Auth
+}
+
+// keep bounds the entries: commands long finished need none.
+const keepAuths = 64
+
+func (r *authRegistry) add(list *string, a *cluster.Auth) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries = append(r.entries, authEntry{list, a})
+	if len(r.entries) > keepAuths {
+		r.entries = append([]authEntry{}, r.entries[len(r.entries)-keepAuths:]...)
+	}
+}
+
+// of returns the settings given with the URL list list.
+func (r *authRegistry) of(list string) cluster.Auth {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.entries) - 1; i >= 0; i-- {
+		if *r.entries[i].list == list {
+			return *r.entries[i].auth
+		}
+	}
+	return cluster.Auth{}
+}
+
+// clusterOptions are the options of a connection to the cluster at list.
+func clusterOptions(list string, log *slog.Logger) cluster.Options {
+	return cluster.Options{Name: "herken " + actor(), Logger: log, Auth: clusterAuths.of(list)}
 }
 
 // connectTimeout bounds the wait for a NATS cluster electing its leaders.
@@ -35,7 +97,7 @@ func connectCluster(ctx context.Context, list string, log *slog.Logger) (*cluste
 	}
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	return cluster.Connect(ctx, urls, cluster.Options{Name: "herken " + actor(), Logger: log})
+	return cluster.Connect(ctx, urls, clusterOptions(list, log))
 }
 
 // replica is this process as a cluster replica: its index follows the
@@ -61,7 +123,7 @@ func startReplica(ctx context.Context, list string, content *index.Content, log 
 		if perr != nil {
 			return nil, usagef("--cluster: %v", perr)
 		}
-		cl, err = cluster.Dial(urls, cluster.Options{Name: "herken " + actor(), Logger: log})
+		cl, err = cluster.Dial(urls, clusterOptions(list, log))
 	} else {
 		cl, err = connectCluster(ctx, list, log)
 	}

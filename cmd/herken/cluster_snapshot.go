@@ -58,7 +58,7 @@ func openServeIndex(ctx context.Context, dir string, opts index.Options, cluster
 		if err != nil {
 			return nil, usagef("--cluster: %v", err)
 		}
-		if cl, err = cluster.Dial(urls, cluster.Options{Name: "herken " + actor(), Logger: log}); err != nil {
+		if cl, err = cluster.Dial(urls, clusterOptions(clusterURLs, log)); err != nil {
 			return nil, err
 		}
 		defer cl.Close()
