@@ -24,8 +24,10 @@ import (
 // Snapshots are objects of the replicated object store HERKEN_SNAPSHOTS,
 // named index-<sequence> (20 digits, so that names sort as sequences),
 // each the known content as index.Snapshot writes it at the stream
-// sequence it names, with the stream's incarnation (LogID) in its
-// metadata: a snapshot of another incarnation is never loaded. The
+// sequence it names (its Badger folder and the search structures built
+// from it), stored in parts (snapshotparts.go), with the stream's
+// incarnation (LogID) in its metadata: a snapshot of another incarnation
+// is never loaded. The
 // replica holding the lease "snapshot" makes them (Snapshotter), from a
 // consistent read of its own index while it goes on answering lookups
 // and applying changes, and keeps the newest two.
