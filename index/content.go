@@ -56,6 +56,7 @@ type Content struct {
 		added int
 		timer *time.Timer
 		delay time.Duration // tests shorten it; 0: settleDelay
+		last  time.Time     // when the last whole compaction started or ended
 	}
 	rebuilding [maxType]atomic.Bool
 	// fromMemSnapshot says the search structures were read from the snapshot

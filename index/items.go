@@ -165,6 +165,10 @@ const settleAfterItems = 4096
 // are compacted whole.
 const settleDelay = 2 * time.Second
 
+// settleTail, in settleDelays, is how long after a whole compaction any
+// addition arms the next.
+const settleTail = 10
+
 // settleAfter counts n items added to memory, and (re)arms the compaction
 // for the pause after the writes. Called with s.mu held.
 func (s *Content) settleAfter(n int) {
@@ -174,12 +178,15 @@ func (s *Content) settleAfter(n int) {
 	s.settle.Lock()
 	defer s.settle.Unlock()
 	s.settle.added += n
-	if s.settle.added < settleAfterItems {
-		return
-	}
 	delay := s.settle.delay
 	if delay == 0 {
 		delay = settleDelay
+	}
+	// Shortly after a whole compaction, any addition arms the next: an
+	// import that paused (a busy machine, a slow source) and went on
+	// has its tail compacted too, however short.
+	if s.settle.added < settleAfterItems && time.Since(s.settle.last) > settleTail*delay {
+		return
 	}
 	if s.settle.timer == nil {
 		s.settle.timer = time.AfterFunc(delay, s.compactSettled)
@@ -201,7 +208,7 @@ func (s *Content) compactSettled() {
 	s.writeM.Unlock()
 	defer s.bg.Done()
 	s.settle.Lock()
-	s.settle.added = 0
+	s.settle.added, s.settle.last = 0, time.Now()
 	s.settle.Unlock()
 	s.mu.RLock()
 	near := make([]*nearIndex, 0, len(s.mem.near))
@@ -212,6 +219,9 @@ func (s *Content) compactSettled() {
 	for _, n := range near {
 		n.ix.Compact()
 	}
+	s.settle.Lock()
+	s.settle.last = time.Now()
+	s.settle.Unlock()
 }
 
 // identity returns the signals that identify an item for deduplication:

@@ -58,8 +58,30 @@ func TestCompactAfterBulkAdd(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		segs, ov = ix.Shape()
 	}
-	if ix.Len() != batches*per {
-		t.Errorf("index holds %d hashes, want %d", ix.Len(), batches*per)
+	// An import that paused long enough to pass for its end, and went on
+	// with fewer items than a compaction calls for, has them compacted
+	// too.
+	tail := make([]known.Item, 500)
+	for i := range tail {
+		var h [32]byte
+		for j := range h {
+			h[j] = byte(rng.Uint32())
+		}
+		sg, _ := signals.New(signals.PDQ, h[:])
+		tail[i] = known.Item{Bank: "a", Signals: []signals.Signal{sg}}
+	}
+	if _, _, err := s.AddItems(tail); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for segs, ov = ix.Shape(); segs != 1 || ov != 0; segs, ov = ix.Shape() {
+		if time.Now().After(deadline) {
+			t.Fatalf("500 more items: the PDQ index has %d segments and %d hashes in its overflow", segs, ov)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ix.Len() != batches*per+len(tail) {
+		t.Errorf("index holds %d hashes, want %d", ix.Len(), batches*per+len(tail))
 	}
 	found := 0
 	err := s.View(func(st known.State) error {
