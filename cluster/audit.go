@@ -35,8 +35,8 @@ type AuditOptions struct {
 	// replica that opened it last.
 	Retention time.Duration
 	// Local, if set, is also given every record: a replica's statistics
-	// (index/stats.go) are counted from its own audit records, per
-	// replica for now.
+	// (index/stats.go) are counted from its own audit records, and
+	// published for the others' reports (Stats).
 	Local *index.AuditLog
 	// Node names this replica in the records' subjects
 	// (herken.audit.<node>; default: the host name and process id).

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -74,11 +75,16 @@ func (b *bucket) get(ctx context.Context) (jetstream.KeyValue, error) {
 // the key meanwhile, reading again otherwise: two replicas counting a
 // verdict on one item at once both count. A request that finds no leader
 // (a bucket just made, a node gone) is tried again until ctx ends.
-func update[T any](ctx context.Context, b *bucket, key string, change func(*T) error) (T, error) {
+func update[T any](ctx context.Context, b *bucket, key string, change func(*T) error) (T, uint64, error) {
 	var out T
+	var outRev uint64
+	if !b.c.nc.IsConnected() {
+		// As the stream's writes: refused at once while cut off.
+		return out, 0, fmt.Errorf("%w: not connected to NATS (%s)", ErrUnavailable, b.name)
+	}
 	kv, err := b.get(ctx)
 	if err != nil {
-		return out, err
+		return out, 0, err
 	}
 	err = b.c.retry(ctx, "the bucket "+b.name, b.c.opts.Timeout, func(ctx context.Context, _ int) error {
 		for {
@@ -102,13 +108,14 @@ func update[T any](ctx context.Context, b *bucket, key string, change func(*T) e
 			if err != nil {
 				return final(err)
 			}
+			var newRev uint64
 			if rev == 0 {
-				_, err = kv.Create(ctx, key, data)
+				newRev, err = kv.Create(ctx, key, data)
 			} else {
-				_, err = kv.Update(ctx, key, data, rev)
+				newRev, err = kv.Update(ctx, key, data, rev)
 			}
 			if err == nil {
-				out = v
+				out, outRev = v, newRev
 				return nil
 			}
 			// Another replica wrote the key since it was read: read again.
@@ -117,7 +124,7 @@ func update[T any](ctx context.Context, b *bucket, key string, change func(*T) e
 			}
 		}
 	})
-	return out, err
+	return out, outRev, err
 }
 
 // read returns key's JSON value, and false when there is none, trying
@@ -163,16 +170,84 @@ func put(ctx context.Context, b *bucket, key string, v any) error {
 }
 
 // Feedback keeps analysts' feedback in the bucket HERKEN_FEEDBACK; it is
-// an index.FeedbackStore. It may be used from concurrent goroutines.
+// an index.FeedbackStore. Every Feedback watches the bucket and keeps a
+// copy in memory (verdicts are given by hand: thousands of entries, not
+// millions), which reads are answered from once loaded, so that a replica
+// cut off from NATS still shows an item's last known counts; a verdict is
+// counted in the bucket itself, by compare-and-set, and refused with
+// ErrUnavailable while NATS does not answer.
+//
+// Feedback may be used from concurrent goroutines: the copy is guarded
+// by a read-write lock; an entry only moves to a higher revision.
 type Feedback struct {
-	b *bucket
+	b      *bucket
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu     sync.RWMutex
+	loaded bool // the watch has sent every entry the bucket held
+	items  map[uint64]feedbackEntry
 }
 
-// Feedback returns the cluster's feedback (the bucket is found or made on
-// first use).
+type feedbackEntry struct {
+	f   known.Feedback
+	rev uint64
+}
+
+// Feedback returns the cluster's feedback and starts watching its bucket
+// (found or made on first use) until Close.
 func (c *Cluster) Feedback() *Feedback {
-	return &Feedback{b: &bucket{c: c, name: FeedbackBucket, history: 1,
-		desc: "herken: analysts' verdicts on matches, counted per item for every replica"}}
+	bg, cancel := context.WithCancel(context.Background())
+	f := &Feedback{cancel: cancel, done: make(chan struct{}), items: map[uint64]feedbackEntry{},
+		b: &bucket{c: c, name: FeedbackBucket, history: 1,
+			desc: "herken: analysts' verdicts on matches, counted per item for every replica"}}
+	go f.watch(bg)
+	return f
+}
+
+// watch keeps the copy, watching the bucket again should a watch end.
+func (f *Feedback) watch(bg context.Context) {
+	defer close(f.done)
+	for bg.Err() == nil {
+		if kv, err := f.b.get(bg); err == nil {
+			if w, err := kv.WatchAll(bg); err == nil {
+				for e := range w.Updates() {
+					if e == nil {
+						f.mu.Lock()
+						f.loaded = true
+						f.mu.Unlock()
+						continue
+					}
+					var fb known.Feedback
+					id, err := strconv.ParseUint(e.Key(), 10, 64)
+					if err != nil || e.Operation() != jetstream.KeyValuePut || json.Unmarshal(e.Value(), &fb) != nil {
+						continue // not an entry herken wrote
+					}
+					f.keep(id, fb, e.Revision())
+				}
+			}
+		}
+		select {
+		case <-bg.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// keep puts an item's feedback in the copy unless it holds a later one.
+func (f *Feedback) keep(id uint64, fb known.Feedback, rev uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cur, ok := f.items[id]; !ok || cur.rev < rev {
+		fb.ItemID = id
+		f.items[id] = feedbackEntry{fb, rev}
+	}
+}
+
+// Close stops the watch.
+func (f *Feedback) Close() {
+	f.cancel()
+	<-f.done
 }
 
 func feedbackKey(id uint64) string { return strconv.FormatUint(id, 10) }
@@ -181,15 +256,28 @@ func feedbackKey(id uint64) string { return strconv.FormatUint(id, 10) }
 func (f *Feedback) AddFeedback(id uint64, e known.FeedbackEntry) (known.Feedback, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*f.b.c.opts.Timeout)
 	defer cancel()
-	return update(ctx, f.b, feedbackKey(id), func(fb *known.Feedback) error {
+	fb, rev, err := update(ctx, f.b, feedbackKey(id), func(fb *known.Feedback) error {
 		fb.ItemID = id
 		fb.Add(e)
 		return nil
 	})
+	if err == nil {
+		f.keep(id, fb, rev)
+	}
+	return fb, err
 }
 
 // Feedback returns item id's feedback: zero counts when there is none.
+// Before the copy is loaded, it asks the bucket.
 func (f *Feedback) Feedback(id uint64) (known.Feedback, error) {
+	f.mu.RLock()
+	cur, ok := f.items[id]
+	loaded := f.loaded
+	f.mu.RUnlock()
+	if ok || loaded {
+		cur.f.ItemID = id
+		return cur.f, nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*f.b.c.opts.Timeout)
 	defer cancel()
 	fb, _, err := read[known.Feedback](ctx, f.b, feedbackKey(id))

@@ -1,8 +1,10 @@
 package cluster_test
 
 import (
+	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/atkm/herken/cluster"
 	"github.com/atkm/herken/cluster/clustertest"
@@ -16,7 +18,9 @@ import (
 func TestFeedbackCountedOnceEach(t *testing.T) {
 	nts := clustertest.Start(t, 3)
 	fa := connect(t, "a", nts.URL(0)).Feedback()
+	t.Cleanup(fa.Close)
 	fb := connect(t, "b", nts.URL(2)).Feedback()
+	t.Cleanup(fb.Close)
 	const each = 20
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*each)
@@ -40,17 +44,32 @@ func TestFeedbackCountedOnceEach(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	for _, f := range []*cluster.Feedback{fa, fb} {
-		got, err := f.Feedback(7)
-		if err != nil {
-			t.Fatal(err)
+	check := func() {
+		t.Helper()
+		for _, f := range []*cluster.Feedback{fa, fb} {
+			var got known.Feedback
+			waitFor(t, 5*time.Second, "every verdict in the copy", func() bool {
+				var err error
+				if got, err = f.Feedback(7); err != nil {
+					t.Fatal(err)
+				}
+				return got.Confirmed == each && got.FalsePositive == each
+			})
+			if got.ItemID != 7 {
+				t.Fatalf("counts %+v, want item 7's", got)
+			}
 		}
-		if got.ItemID != 7 || got.Confirmed != each || got.FalsePositive != each {
-			t.Fatalf("counts %+v, want %d of each", got, each)
+		if got, err := fa.Feedback(8); err != nil || got.Confirmed+got.FalsePositive != 0 || got.ItemID != 8 {
+			t.Fatalf("an item without feedback: %+v %v", got, err)
 		}
 	}
-	if got, err := fa.Feedback(8); err != nil || got.Confirmed+got.FalsePositive != 0 || got.ItemID != 8 {
-		t.Fatalf("an item without feedback: %+v %v", got, err)
+	check()
+	// Cut off from NATS, a replica shows the last counts it saw, and
+	// refuses a verdict.
+	nts.Shutdown()
+	check()
+	if _, err := fa.AddFeedback(7, known.FeedbackEntry{Verdict: known.Confirmed}); !errors.Is(err, cluster.ErrUnavailable) {
+		t.Fatalf("a verdict while cut off: %v", err)
 	}
 }
 

@@ -136,11 +136,12 @@ func startReplica(ctx context.Context, list string, content *index.Content, log 
 		return nil, err
 	}
 	// Analysts' verdicts count on every replica.
-	content.KeepFeedbackIn(cl.Feedback())
+	feedback := cl.Feedback()
+	content.KeepFeedbackIn(feedback)
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { a.Run(runCtx); close(done) }()
-	r := &replica{cl: cl, applier: a, writer: cl.Writer(a), stop: func() { cancel(); <-done; cl.Close() }}
+	r := &replica{cl: cl, applier: a, writer: cl.Writer(a), stop: func() { cancel(); <-done; feedback.Close(); cl.Close() }}
 	wctx, wcancel := context.WithTimeout(ctx, catchUp)
 	defer wcancel()
 	select {
