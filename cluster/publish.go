@@ -44,11 +44,20 @@ type sent struct {
 // why): nothing is skipped without a word. A change too large for the
 // cluster refuses the whole batch before anything is sent. ids, if
 // given, are the changes' message ids (a replica's writer waits for them).
-func (w *Writer) publishAll(ctx context.Context, changes []Change, ids []string) ([]sent, error) {
+func (w *Writer) publishAll(ctx context.Context, changes []Change, encoded [][]byte, ids []string) ([]sent, error) {
 	msgs := make([]*nats.Msg, len(changes))
 	out := make([]sent, len(changes))
 	for i := range changes {
-		data, err := w.encode(changes[i])
+		var data []byte
+		var err error
+		if encoded != nil {
+			data, err = encoded[i], changes[i].check()
+			if err == nil {
+				err = w.fits(data)
+			}
+		} else {
+			data, err = w.encode(changes[i])
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -137,26 +146,58 @@ func (w *Writer) encode(ch Change) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: encoding a change: %w", err)
 	}
+	return data, w.fits(data)
+}
+
+// fits refuses an encoded change over the cluster's message limit.
+func (w *Writer) fits(data []byte) error {
 	// The headers (the message id) take a little of the server's payload
 	// limit.
 	if limit := int(w.c.nc.MaxPayload()) - 1024; limit > 0 && len(data) > limit {
-		return nil, &known.InvalidError{Msg: fmt.Sprintf("a change of %d bytes is over the cluster's message limit of %d (an item with that many signals or variants cannot be sent)", len(data), limit)}
+		return &known.InvalidError{Msg: fmt.Sprintf("a change of %d bytes is over the cluster's message limit of %d (an item with that many signals or variants cannot be sent)", len(data), limit)}
 	}
-	return data, nil
+	return nil
 }
 
-// itemChanges cuts items into changes under maxChangeBytes each, and
-// returns for each change the index of its first item.
-func itemChanges(items []known.Item) ([]Change, []int) {
-	var changes []Change
-	var first []int
-	at := 0
-	for _, part := range splitItems(items) {
-		changes = append(changes, Change{Op: OpAddItems, Items: part})
-		first = append(first, at)
-		at += len(part)
+// itemChanges cuts items into add_items changes under maxChangeBytes
+// each, and returns them, each one's encoding and the index of its first
+// item. Each item is marshalled once, for its size and for the change's
+// encoding both (apart, they cost a bulk import twice the JSON work);
+// the encoding is the one json.Marshal gives the Change.
+func itemChanges(items []known.Item) ([]Change, [][]byte, []int, error) {
+	head, err := json.Marshal(Change{V: formatVersion, Op: OpAddItems})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("cluster: encoding a change: %w", err)
 	}
-	return changes, first
+	head = append(head[:len(head)-1], `,"items":[`...)
+	var changes []Change
+	var data [][]byte
+	var first []int
+	start := 0
+	buf := append([]byte(nil), head...)
+	cut := func(end int) {
+		changes = append(changes, Change{V: formatVersion, Op: OpAddItems, Items: items[start:end]})
+		data = append(data, append(buf, ']', '}'))
+		first = append(first, start)
+		start, buf = end, append([]byte(nil), head...)
+	}
+	for i := range items {
+		b, err := json.Marshal(items[i])
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("cluster: encoding a change: %w", err)
+		}
+		if i > start && len(buf)+len(b)+3 > maxChangeBytes {
+			cut(i)
+		}
+		if i > start {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, b...)
+	}
+	if start < len(items) {
+		cut(len(items))
+	}
+	return changes, data, first, nil
 }
 
 // PublishItemsStored appends items in as many changes as their size
@@ -166,9 +207,12 @@ func itemChanges(items []known.Item) ([]Change, []int) {
 // items are in the stream: a retry of the others is safe (imports are
 // idempotent).
 func (w *Writer) PublishItemsStored(ctx context.Context, items []known.Item) (stored []bool, last uint64, changes int, err error) {
-	chs, first := itemChanges(items)
-	res, err := w.publishAll(ctx, chs, nil)
 	stored = make([]bool, len(items))
+	chs, data, first, err := itemChanges(items)
+	if err != nil {
+		return stored, 0, 0, err
+	}
+	res, err := w.publishAll(ctx, chs, data, nil)
 	if res == nil {
 		return stored, 0, 0, err
 	}
@@ -196,7 +240,10 @@ func (w *Writer) AddItems(items []known.Item) ([]index.Outcome, uint64, error) {
 	if w.a == nil {
 		return nil, 0, errors.New("cluster: this writer has no local replica to apply its changes")
 	}
-	chs, first := itemChanges(items)
+	chs, data, first, err := itemChanges(items)
+	if err != nil {
+		return nil, 0, err
+	}
 	ids := make([]string, len(chs))
 	waits := make([]chan Result, len(chs))
 	for j := range chs {
@@ -208,7 +255,7 @@ func (w *Writer) AddItems(items []known.Item) ([]index.Outcome, uint64, error) {
 			w.a.forget(id)
 		}
 	}()
-	res, err := w.publishAll(context.Background(), chs, ids)
+	res, err := w.publishAll(context.Background(), chs, data, ids)
 	if res == nil {
 		return nil, 0, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -186,27 +185,4 @@ func (w *Writer) View(fn func(known.State) error) error {
 		return errors.New("cluster: reading the known content needs a replica")
 	}
 	return w.a.content.View(fn)
-}
-
-// splitItems cuts items into parts whose change records stay under
-// maxChangeBytes.
-func splitItems(items []known.Item) [][]known.Item {
-	var parts [][]known.Item
-	start, size := 0, 0
-	for i, it := range items {
-		b, err := json.Marshal(it)
-		n := len(b) + 1
-		if err != nil {
-			n = 1 // the whole change fails to encode later, with the error
-		}
-		if i > start && size+n > maxChangeBytes {
-			parts = append(parts, items[start:i])
-			start, size = i, 0
-		}
-		size += n
-	}
-	if start < len(items) {
-		parts = append(parts, items[start:])
-	}
-	return parts
 }
