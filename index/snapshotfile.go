@@ -33,7 +33,8 @@ import (
 // checksums and the search structures' CRC-32C do at the open; they
 // cannot prove who made the file (whoever can change it can change its
 // checksums too), so a cryptographic hash bought nothing, and at 10M
-// items (2.8 GB) it was most of the load's CPU: about 5 s against 0.6 s.
+// items (2.8 GB) SHA-256 took 1.45 s of CPU here against CRC-32C's
+// 0.09 s, on the path of a joining replica.
 
 const (
 	snapshotFormat = "herken-snapshot/3"
