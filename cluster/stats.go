@@ -101,6 +101,13 @@ func (s *Stats) Publish() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*s.c.opts.Timeout)
 	defer cancel()
+	if s.since.IsZero() {
+		// A replica restarted with its folder finds its hours published:
+		// it puts again only those that changed (a year is 8,760 keys).
+		if err := s.loadPublished(ctx); err != nil {
+			return err
+		}
+	}
 	for _, h := range hours {
 		sum := sha256.Sum256(h.Data)
 		if old, ok := s.published[h.Hour]; ok && old == sum {
@@ -116,6 +123,43 @@ func (s *Stats) Publish() error {
 	// end) can change.
 	s.since = start.Truncate(time.Hour).Add(-time.Hour)
 	return nil
+}
+
+// loadPublished reads the digests of this node's published hours.
+func (s *Stats) loadPublished(ctx context.Context) error {
+	kv, err := s.b.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.c.retry(ctx, "the bucket "+StatsBucket, s.c.opts.Timeout, func(ctx context.Context, _ int) error {
+		w, err := kv.Watch(ctx, s.node+".*", jetstream.IgnoreDeletes())
+		if err != nil {
+			return err
+		}
+		defer func() { _ = w.Stop() }()
+		return eachEntry(ctx, w, func(e jetstream.KeyValueEntry) {
+			s.published[strings.TrimPrefix(e.Key(), s.node+".")] = sha256.Sum256(e.Value())
+		})
+	})
+}
+
+// eachEntry calls fn with every entry a watch sends until it has sent
+// all the bucket held.
+func eachEntry(ctx context.Context, w jetstream.KeyWatcher, fn func(jetstream.KeyValueEntry)) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok {
+				return errors.New("the watch ended before the bucket's last entry")
+			}
+			if e == nil {
+				return nil
+			}
+			fn(e)
+		}
+	}
 }
 
 // rawJSON is JSON already encoded.
@@ -141,24 +185,12 @@ func (s *Stats) Peers(from, to time.Time) ([][]byte, error) {
 			return err
 		}
 		defer func() { _ = w.Stop() }()
-		for {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case e, ok := <-w.Updates():
-				if !ok {
-					return errors.New("the watch ended before the bucket's last entry")
-				}
-				if e == nil {
-					return nil // every entry was sent
-				}
-				node, hour, found := strings.Cut(e.Key(), ".")
-				if !found || node == s.node || hour < lo || hour >= hi {
-					continue
-				}
+		return eachEntry(ctx, w, func(e jetstream.KeyValueEntry) {
+			node, hour, found := strings.Cut(e.Key(), ".")
+			if found && node != s.node && hour >= lo && hour < hi {
 				out = append(out, e.Value())
 			}
-		}
+		})
 	})
 	return out, err
 }
