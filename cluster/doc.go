@@ -39,6 +39,15 @@
 // replica and hour, in HERKEN_STATS; a report adds the others' to its own
 // (stats.go).
 //
+// # Connecting
+//
+// Options.Auth carries what a NATS server may ask of a client: a
+// credentials or nkey seed file, a CA to check the servers' certificates
+// and a client certificate (a user and password or a token go in the
+// URL). A server that answers and refuses the client ends Connect and Dial
+// at once with its reason; only one that does not answer yet is waited
+// for (secure.go). URLs are shown without their credentials.
+//
 // # Staleness
 //
 // A replica cut off from NATS keeps answering lookups from its last state;
