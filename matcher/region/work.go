@@ -43,26 +43,31 @@ func newWork(pix []byte, width, height, channels int) *work {
 	for y := 0; y < h; y++ {
 		ys := samples3(y*height/h, (y+1)*height/h)
 		ny := distinct(ys)
+		// samples3 gives at most two distinct positions, so a cell holds
+		// 1, 2 or 4 samples and its rounded mean is a shift.
+		rows := [2][]byte{pix[ys[0]*stride : ys[0]*stride+stride], pix[ys[1]*stride : ys[1]*stride+stride]}
+		rgb, lum := k.rgb[3*y*w:3*y*w+3*w], k.lum[y*w:y*w+w]
 		for x := 0; x < w; x++ {
 			var r, g, b int
-			for _, yy := range ys[:ny] {
-				row := pix[yy*stride:]
+			for _, row := range rows[:ny] {
 				for _, o := range xo[x][:xn[x]] {
 					if channels == 3 {
-						r += int(row[o])
-						g += int(row[o+1])
-						b += int(row[o+2])
+						p := row[o : o+3 : o+3]
+						r += int(p[0])
+						g += int(p[1])
+						b += int(p[2])
 					} else {
 						v := int(row[o])
 						r, g, b = r+v, g+v, b+v
 					}
 				}
 			}
-			n := ny * xn[x]
-			i := y*w + x
-			rr, gg, bb := (r+n/2)/n, (g+n/2)/n, (b+n/2)/n
-			k.rgb[3*i], k.rgb[3*i+1], k.rgb[3*i+2] = uint8(rr), uint8(gg), uint8(bb)
-			k.lum[i] = uint8((299*rr + 587*gg + 114*bb + 500) / 1000)
+			sh := uint(ny + xn[x] - 2) // log2 of ny*xn[x], each 1 or 2
+			n := 1 << sh
+			rr, gg, bb := (r+n/2)>>sh, (g+n/2)>>sh, (b+n/2)>>sh
+			p := rgb[3*x : 3*x+3 : 3*x+3]
+			p[0], p[1], p[2] = uint8(rr), uint8(gg), uint8(bb)
+			lum[x] = uint8((299*rr + 587*gg + 114*bb + 500) / 1000)
 		}
 	}
 	k.markFlat()
@@ -101,27 +106,30 @@ func (k *work) markFlat() {
 	w, h := k.w, k.h
 	k.flat = make([]bool, w*h)
 	// Separable: the 3-wide minimum and maximum along rows, then along
-	// columns of those.
+	// columns of those, a row at a time with the ends apart so that the
+	// inner loops run without branches or bounds checks.
 	lo, hi := make([]uint8, w*h), make([]uint8, w*h)
 	for y := 0; y < h; y++ {
 		row := k.lum[y*w : y*w+w]
-		for x := 0; x < w; x++ {
-			a, b := row[x], row[x]
-			if x > 0 {
-				a, b = min(a, row[x-1]), max(b, row[x-1])
-			}
-			if x < w-1 {
-				a, b = min(a, row[x+1]), max(b, row[x+1])
-			}
-			lo[y*w+x], hi[y*w+x] = a, b
+		l, u := lo[y*w:y*w+w], hi[y*w:y*w+w]
+		if w == 1 {
+			l[0], u[0] = row[0], row[0]
+			continue
 		}
+		l[0], u[0] = min(row[0], row[1]), max(row[0], row[1])
+		for x := 1; x < w-1; x++ {
+			a, b, c := row[x-1], row[x], row[x+1]
+			l[x], u[x] = min(a, b, c), max(a, b, c)
+		}
+		l[w-1], u[w-1] = min(row[w-2], row[w-1]), max(row[w-2], row[w-1])
 	}
 	for y := 0; y < h; y++ {
 		y0, y1 := max(0, y-1), min(h-1, y+1)
-		for x := 0; x < w; x++ {
-			a := min(lo[y0*w+x], lo[y*w+x], lo[y1*w+x])
-			b := max(hi[y0*w+x], hi[y*w+x], hi[y1*w+x])
-			k.flat[y*w+x] = b-a <= flatTol
+		l0, l1, l2 := lo[y0*w:y0*w+w], lo[y*w:y*w+w], lo[y1*w:y1*w+w]
+		u0, u1, u2 := hi[y0*w:y0*w+w], hi[y*w:y*w+w], hi[y1*w:y1*w+w]
+		f := k.flat[y*w : y*w+w]
+		for x := range f {
+			f[x] = max(u0[x], u1[x], u2[x])-min(l0[x], l1[x], l2[x]) <= flatTol
 		}
 	}
 }
@@ -200,36 +208,80 @@ type component struct {
 }
 
 // components returns the 8-connected components of non-background pixels
-// whose bounding box covers at least minArea working pixels.
+// whose bounding box covers at least minArea working pixels, in the order
+// of their first pixel in raster order. It labels runs of content along
+// each row and joins the runs of the row above that touch them (8-connected:
+// diagonally too), with a union-find: one read of each pixel, where a flood
+// from every pixel read each one's eight neighbours.
 func (k *work) components(minArea int) []component {
 	w, h := k.w, k.h
-	seen := make([]bool, w*h)
-	var out []component
-	var stack []int32
-	for s := range seen {
-		if seen[s] || k.bg[s] {
-			continue
+	type run struct{ y, x0, x1 int } // content pixels [x0, x1) of row y
+	var runs []run
+	var parent []int32
+	find := func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
 		}
-		c := component{b: box{w, h, -1, -1}}
-		seen[s] = true
-		stack = append(stack[:0], int32(s))
-		for len(stack) > 0 {
-			i := int(stack[len(stack)-1])
-			stack = stack[:len(stack)-1]
-			x, y := i%w, i/w
-			c.size++
-			c.b.x0, c.b.y0 = min(c.b.x0, x), min(c.b.y0, y)
-			c.b.x1, c.b.y1 = max(c.b.x1, x+1), max(c.b.y1, y+1)
-			for yy := max(0, y-1); yy <= min(h-1, y+1); yy++ {
-				for xx := max(0, x-1); xx <= min(w-1, x+1); xx++ {
-					j := yy*w + xx
-					if !seen[j] && !k.bg[j] {
-						seen[j] = true
-						stack = append(stack, int32(j))
-					}
-				}
+		return i
+	}
+	union := func(a, b int32) {
+		ra, rb := find(a), find(b)
+		if ra == rb {
+			return
+		}
+		// The earlier run stays the root, so a component's root is its
+		// first run in raster order.
+		if ra > rb {
+			ra, rb = rb, ra
+		}
+		parent[rb] = ra
+	}
+	prev := 0 // first run of the row above
+	for y := 0; y < h; y++ {
+		bg := k.bg[y*w : y*w+w]
+		cur := len(runs)
+		p := prev // the runs above, in order of x, that may still touch
+		for x := 0; x < w; {
+			if bg[x] {
+				x++
+				continue
+			}
+			x0 := x
+			for x < w && !bg[x] {
+				x++
+			}
+			id := int32(len(runs))
+			runs = append(runs, run{y, x0, x})
+			parent = append(parent, id)
+			// Runs of the row above touching [x0-1, x] (diagonals count);
+			// one ending before x0-1 touches no later run of this row.
+			for p < cur && runs[p].x1 < x0 {
+				p++
+			}
+			for j := p; j < cur && runs[j].x0 <= x; j++ {
+				union(id, int32(j))
 			}
 		}
+		prev = cur
+	}
+	comps := make(map[int32]int) // root run -> index in all
+	var all []component
+	for i, r := range runs {
+		root := find(int32(i))
+		ci, ok := comps[root]
+		if !ok {
+			ci = len(all)
+			comps[root] = ci
+			all = append(all, component{b: box{w, h, -1, -1}})
+		}
+		c := &all[ci]
+		c.size += r.x1 - r.x0
+		c.b.x0, c.b.y0 = min(c.b.x0, r.x0), min(c.b.y0, r.y)
+		c.b.x1, c.b.y1 = max(c.b.x1, r.x1), max(c.b.y1, r.y+1)
+	}
+	var out []component
+	for _, c := range all {
 		if c.b.area() >= minArea {
 			out = append(out, c)
 		}
