@@ -30,43 +30,36 @@ func newWork(pix []byte, width, height, channels int) *work {
 	k.rgb = make([]uint8, w*h*3)
 	k.lum = make([]uint8, w*h)
 	stride := width * channels
-	// Column sample offsets, computed once per column rather than per pixel.
-	xo := make([][3]int, w)
-	xn := make([]int, w)
+	// Each cell's two sample columns (the same one twice where the cell is
+	// one pixel wide), as byte offsets in a row, computed once.
+	xa, xb := make([]int, w), make([]int, w)
 	for x := 0; x < w; x++ {
 		xs := samples3(x*width/w, (x+1)*width/w)
-		xn[x] = distinct(xs)
-		for j := range xs {
-			xo[x][j] = xs[j] * channels
-		}
+		xa[x], xb[x] = xs[0]*channels, xs[1]*channels
 	}
 	for y := 0; y < h; y++ {
+		// samples3 gives at most two distinct positions; a cell one pixel
+		// high or wide takes its one sample twice, which leaves the rounded
+		// mean unchanged: (2s + n) / 2n = (s + n/2) / n.
 		ys := samples3(y*height/h, (y+1)*height/h)
-		ny := distinct(ys)
-		// samples3 gives at most two distinct positions, so a cell holds
-		// 1, 2 or 4 samples and its rounded mean is a shift.
-		rows := [2][]byte{pix[ys[0]*stride : ys[0]*stride+stride], pix[ys[1]*stride : ys[1]*stride+stride]}
+		ra, rb := pix[ys[0]*stride:ys[0]*stride+stride], pix[ys[1]*stride:ys[1]*stride+stride]
 		rgb, lum := k.rgb[3*y*w:3*y*w+3*w], k.lum[y*w:y*w+w]
-		for x := 0; x < w; x++ {
+		for x := range lum {
+			o0, o1 := xa[x], xb[x]
 			var r, g, b int
-			for _, row := range rows[:ny] {
-				for _, o := range xo[x][:xn[x]] {
-					if channels == 3 {
-						p := row[o : o+3 : o+3]
-						r += int(p[0])
-						g += int(p[1])
-						b += int(p[2])
-					} else {
-						v := int(row[o])
-						r, g, b = r+v, g+v, b+v
-					}
-				}
+			if channels == 3 {
+				p, q := ra[o0:o0+3:o0+3], ra[o1:o1+3:o1+3]
+				u, v := rb[o0:o0+3:o0+3], rb[o1:o1+3:o1+3]
+				r = int(p[0]) + int(q[0]) + int(u[0]) + int(v[0])
+				g = int(p[1]) + int(q[1]) + int(u[1]) + int(v[1])
+				b = int(p[2]) + int(q[2]) + int(u[2]) + int(v[2])
+			} else {
+				r = int(ra[o0]) + int(ra[o1]) + int(rb[o0]) + int(rb[o1])
+				g, b = r, r
 			}
-			sh := uint(ny + xn[x] - 2) // log2 of ny*xn[x], each 1 or 2
-			n := 1 << sh
-			rr, gg, bb := (r+n/2)>>sh, (g+n/2)>>sh, (b+n/2)>>sh
-			p := rgb[3*x : 3*x+3 : 3*x+3]
-			p[0], p[1], p[2] = uint8(rr), uint8(gg), uint8(bb)
+			rr, gg, bb := (r+2)>>2, (g+2)>>2, (b+2)>>2
+			c := rgb[3*x : 3*x+3 : 3*x+3]
+			c[0], c[1], c[2] = uint8(rr), uint8(gg), uint8(bb)
 			lum[x] = uint8((299*rr + 587*gg + 114*bb + 500) / 1000)
 		}
 	}
@@ -76,8 +69,8 @@ func newWork(pix []byte, width, height, channels int) *work {
 }
 
 // samples3 picks up to two positions spread over [a, b) (2x2 samples a
-// cell average out JPEG noise well enough, at half the reads of 3x3);
-// repeated positions come last so that distinct can count them off.
+// cell average out JPEG noise well enough, at half the reads of 3x3): the
+// first two are the positions, the same one twice in a one-pixel span.
 func samples3(a, b int) [3]int {
 	if b <= a {
 		b = a + 1
@@ -89,48 +82,33 @@ func samples3(a, b int) [3]int {
 	return [3]int{a, a, a}
 }
 
-func distinct(s [3]int) int {
-	switch {
-	case s[0] == s[2]:
-		return 1
-	case s[1] == s[2]:
-		return 2
-	}
-	return 3
-}
-
 // flatTol is the largest luma range of a 3x3 neighbourhood counted as flat.
 const flatTol = 4
 
 func (k *work) markFlat() {
 	w, h := k.w, k.h
 	k.flat = make([]bool, w*h)
-	// Separable: the 3-wide minimum and maximum along rows, then along
-	// columns of those, a row at a time with the ends apart so that the
-	// inner loops run without branches or bounds checks.
-	lo, hi := make([]uint8, w*h), make([]uint8, w*h)
-	for y := 0; y < h; y++ {
-		row := k.lum[y*w : y*w+w]
-		l, u := lo[y*w:y*w+w], hi[y*w:y*w+w]
-		if w == 1 {
-			l[0], u[0] = row[0], row[0]
-			continue
-		}
-		l[0], u[0] = min(row[0], row[1]), max(row[0], row[1])
-		for x := 1; x < w-1; x++ {
-			a, b, c := row[x-1], row[x], row[x+1]
-			l[x], u[x] = min(a, b, c), max(a, b, c)
-		}
-		l[w-1], u[w-1] = min(row[w-2], row[w-1]), max(row[w-2], row[w-1])
-	}
+	// Separable: the minimum and maximum of each column over the three
+	// rows, then over three of those along the row, with the ends apart
+	// so that the inner loops run without branches.
+	lo, hi := make([]uint8, w), make([]uint8, w)
 	for y := 0; y < h; y++ {
 		y0, y1 := max(0, y-1), min(h-1, y+1)
-		l0, l1, l2 := lo[y0*w:y0*w+w], lo[y*w:y*w+w], lo[y1*w:y1*w+w]
-		u0, u1, u2 := hi[y0*w:y0*w+w], hi[y*w:y*w+w], hi[y1*w:y1*w+w]
-		f := k.flat[y*w : y*w+w]
-		for x := range f {
-			f[x] = max(u0[x], u1[x], u2[x])-min(l0[x], l1[x], l2[x]) <= flatTol
+		r0, r1, r2 := k.lum[y0*w:y0*w+w], k.lum[y*w:y*w+w], k.lum[y1*w:y1*w+w]
+		for x := range lo {
+			a, b, c := r0[x], r1[x], r2[x]
+			lo[x], hi[x] = min(a, b, c), max(a, b, c)
 		}
+		f := k.flat[y*w : y*w+w]
+		if w == 1 {
+			f[0] = hi[0]-lo[0] <= flatTol
+			continue
+		}
+		f[0] = max(hi[0], hi[1])-min(lo[0], lo[1]) <= flatTol
+		for x := 1; x < w-1; x++ {
+			f[x] = max(hi[x-1], hi[x], hi[x+1])-min(lo[x-1], lo[x], lo[x+1]) <= flatTol
+		}
+		f[w-1] = max(hi[w-2], hi[w-1])-min(lo[w-2], lo[w-1]) <= flatTol
 	}
 }
 
@@ -139,25 +117,16 @@ func (k *work) markFlat() {
 // picture's edge does not.
 const smoothTol = 4
 
-func (k *work) near(i, j int, tol int) bool {
-	for c := 0; c < 3; c++ {
-		d := int(k.rgb[3*i+c]) - int(k.rgb[3*j+c])
-		if d > tol || d < -tol {
-			return false
-		}
-	}
-	return true
-}
-
 // floodBackground marks the pixels reachable from the image edge through
 // flat pixels whose colour changes by at most smoothTol per step.
 func (k *work) floodBackground() {
 	w, h := k.w, k.h
 	k.bg = make([]bool, w*h)
+	bg, flat, rgb := k.bg, k.flat, k.rgb
 	stack := make([]int32, 0, 2*(w+h))
 	push := func(i int) {
-		if !k.bg[i] && k.flat[i] {
-			k.bg[i] = true
+		if !bg[i] && flat[i] {
+			bg[i] = true
 			stack = append(stack, int32(i))
 		}
 	}
@@ -169,27 +138,47 @@ func (k *work) floodBackground() {
 		push(y * w)
 		push(y*w + w - 1)
 	}
+	// The neighbours are tried inline, in the order left, right, up,
+	// down: the flood visits each flat pixel and reads its four.
+	var nb [4]int
 	for len(stack) > 0 {
 		i := int(stack[len(stack)-1])
 		stack = stack[:len(stack)-1]
 		x, y := i%w, i/w
-		try := func(j int) {
-			if !k.bg[j] && k.flat[j] && k.near(i, j, smoothTol) {
-				k.bg[j] = true
-				stack = append(stack, int32(j))
-			}
-		}
+		n := 0
 		if x > 0 {
-			try(i - 1)
+			nb[n] = i - 1
+			n++
 		}
 		if x < w-1 {
-			try(i + 1)
+			nb[n] = i + 1
+			n++
 		}
 		if y > 0 {
-			try(i - w)
+			nb[n] = i - w
+			n++
 		}
 		if y < h-1 {
-			try(i + w)
+			nb[n] = i + w
+			n++
+		}
+		p := rgb[3*i : 3*i+3 : 3*i+3]
+		for _, j := range nb[:n] {
+			if bg[j] || !flat[j] {
+				continue
+			}
+			q := rgb[3*j : 3*j+3 : 3*j+3]
+			if d := int(p[0]) - int(q[0]); d > smoothTol || d < -smoothTol {
+				continue
+			}
+			if d := int(p[1]) - int(q[1]); d > smoothTol || d < -smoothTol {
+				continue
+			}
+			if d := int(p[2]) - int(q[2]); d > smoothTol || d < -smoothTol {
+				continue
+			}
+			bg[j] = true
+			stack = append(stack, int32(j))
 		}
 	}
 }

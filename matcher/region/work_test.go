@@ -68,3 +68,33 @@ func TestComponentsAsFlood(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkFlatAsDefined checks the separable flat mask against its
+// definition, the luma range of each pixel's 3x3 neighbourhood (clipped at
+// the edges) at most flatTol, on random lumas near flat and not.
+func TestMarkFlatAsDefined(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for trial := range 200 {
+		w, h := 1+rng.Intn(40), 1+rng.Intn(30)
+		k := &work{w: w, h: h, lum: make([]uint8, w*h)}
+		base, spread := rng.Intn(250), 1+rng.Intn(12)
+		for i := range k.lum {
+			k.lum[i] = uint8(base + rng.Intn(spread))
+		}
+		k.markFlat()
+		for y := range h {
+			for x := range w {
+				lo, hi := 255, 0
+				for yy := max(0, y-1); yy <= min(h-1, y+1); yy++ {
+					for xx := max(0, x-1); xx <= min(w-1, x+1); xx++ {
+						v := int(k.lum[yy*w+xx])
+						lo, hi = min(lo, v), max(hi, v)
+					}
+				}
+				if want := hi-lo <= flatTol; k.flat[y*w+x] != want {
+					t.Fatalf("trial %d (%dx%d) at %d,%d: flat %v, want %v", trial, w, h, x, y, k.flat[y*w+x], want)
+				}
+			}
+		}
+	}
+}
