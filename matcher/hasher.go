@@ -12,6 +12,7 @@ import (
 
 	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/region"
 	"github.com/atkm/herken/matcher/video"
 )
 
@@ -176,6 +177,8 @@ type Hasher struct {
 	// regionPool holds PDQ hashers that also compute the mirrored hash,
 	// for the regions found inside a photo.
 	regionPool sync.Pool
+	// samplerPool holds the region.Samplers regions are filtered with.
+	samplerPool sync.Pool
 	// photos and videos each hold a slot per decode in progress. They are
 	// apart so that a photo never waits behind long video decodes.
 	photos, videos chan struct{}
@@ -225,8 +228,9 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 	}
 	opts := pdq.Options{FullResolution: cfg.PDQFullResolution, Dihedral: cfg.Dihedral}
 	h.pdqPool.New = func() any { return pdq.NewHasher(opts) }
-	regionOpts := pdq.Options{FullResolution: cfg.PDQFullResolution, Dihedral: true}
+	regionOpts := pdq.Options{FullResolution: cfg.PDQFullResolution, Mirrored: true}
 	h.regionPool.New = func() any { return pdq.NewHasher(regionOpts) }
+	h.samplerPool.New = func() any { return new(region.Sampler) }
 	return h, nil
 }
 

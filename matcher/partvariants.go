@@ -8,6 +8,7 @@ import (
 
 	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
+	"github.com/atkm/herken/matcher/region"
 )
 
 // A logo or a watermark stamped in a corner of a re-post changes too much
@@ -81,24 +82,32 @@ const TrimKind = "trim"
 // meant for, each as a region, in the photo's own pixels: the picture
 // trimmed by trimStep on every side, then its parts without a band along
 // one side (each as found and mirrored, as regions are looked up).
-func (h *Hasher) hashParts(img *media.Image, out *Hashes) error {
+func (h *Hasher) hashParts(img *media.Image, sm *region.Sampler, out *Hashes) error {
 	ph := h.regionPool.Get().(*pdq.Hasher) // computes the mirrored hash too
 	defer h.regionPool.Put(ph)
 	add := func(res pdq.Result, r image.Rectangle, w, ht int, kind, description string) {
 		r = scaleRect(r, w, ht, out.Width, out.Height)
 		out.Regions = append(out.Regions, RegionHash{
 			Region: Region{X: r.Min.X, Y: r.Min.Y, Width: r.Dx(), Height: r.Dy(), Kind: kind, Description: description},
-			PDQ:    res.Hash, Mirrored: res.Dihedral[pdq.FlipY], Quality: res.Quality,
+			PDQ:    res.Hash, Mirrored: res.Mirrored, Quality: res.Quality,
 		})
 	}
 	// The trimmed picture is hashed from samples of the photo's own
 	// pixels, nearly as PDQ hashes the whole one: the stored crops lie
-	// too close together for the bits a smaller copy would move it.
+	// too close together for the bits a smaller copy would move it. The
+	// sampler filters them where they are (the hash of the sampled copy).
 	tx, ty := int(trimStep*float64(img.Width)+0.5), int(trimStep*float64(img.Height)+0.5)
 	if tx > 0 || ty > 0 {
 		r := image.Rect(tx, ty, img.Width-tx, img.Height-ty)
-		crop, w, ht := sampled(img, r, trimSide)
-		res, err := ph.Hash(crop, w, ht, img.Channels)
+		var samples [64 * 64]float32
+		var res pdq.Result
+		var err error
+		if sm.Centred(img.Pix, img.Width, img.Height, img.Channels, r, trimSide, samples[:]) {
+			res, err = ph.HashLuma(samples[:], 64, 64)
+		} else {
+			crop, w, ht := sampled(img, r, trimSide)
+			res, err = ph.Hash(crop, w, ht, img.Channels)
+		}
 		if err != nil {
 			return fmt.Errorf("matcher: pdq of the trimmed picture: %w", err)
 		}

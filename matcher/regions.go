@@ -15,18 +15,18 @@ import (
 // PDQ hash alone; then the photo trimmed a little and its parts without
 // the top or the bottom band (partvariants.go), which meet a media bank's
 // stored crops and parts.
+//
+// Each is hashed from the 64x64 samples PDQ's filter keeps of it, computed
+// from the photo's pixels by region.Sampler: the hash of the crop, for a
+// fraction of copying the crop and filtering all of it.
 func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 	found := region.Find(img.Pix, img.Width, img.Height, img.Channels)
 	ph := h.regionPool.Get().(*pdq.Hasher)
 	defer h.regionPool.Put(ph)
+	sm := h.samplerPool.Get().(*region.Sampler)
+	defer h.samplerPool.Put(sm)
 	for _, r := range found {
-		// Squashed gives PDQ's own 512x512 samples of a large region: the
-		// same hash as the crop for a quarter of the copying.
-		crop, w, ht := region.Squashed(img.Pix, img.Width, img.Height, img.Channels, r.Rect)
-		if h.cfg.PDQFullResolution {
-			crop, w, ht = region.Crop(img.Pix, img.Width, img.Height, img.Channels, r.Rect), r.Rect.Dx(), r.Rect.Dy()
-		}
-		res, err := ph.Hash(crop, w, ht, img.Channels)
+		res, err := h.hashRect(ph, sm, img, r.Rect)
 		if err != nil {
 			return fmt.Errorf("matcher: pdq of a region: %w", err)
 		}
@@ -37,10 +37,27 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 		out.Regions = append(out.Regions, RegionHash{
 			Region: Region{X: r.Rect.Min.X, Y: r.Rect.Min.Y, Width: r.Rect.Dx(), Height: r.Rect.Dy(),
 				Kind: string(r.Kind), Description: r.Explain()},
-			PDQ: res.Hash, Mirrored: res.Dihedral[pdq.FlipY], Quality: res.Quality,
+			PDQ: res.Hash, Mirrored: res.Mirrored, Quality: res.Quality,
 		})
 	}
-	return h.hashParts(img, out) // partvariants.go
+	return h.hashParts(img, sm, out) // partvariants.go
+}
+
+// hashRect returns the PDQ hash (with its mirrored one) of the part r of
+// img, as if the crop were hashed: from the sampler's 64x64 samples of it,
+// or at full resolution from the crop itself when the Hasher does not
+// squash.
+func (h *Hasher) hashRect(ph *pdq.Hasher, sm *region.Sampler, img *media.Image, r image.Rectangle) (pdq.Result, error) {
+	if h.cfg.PDQFullResolution {
+		return ph.Hash(region.Crop(img.Pix, img.Width, img.Height, img.Channels, r), r.Dx(), r.Dy(), img.Channels)
+	}
+	var samples [64 * 64]float32
+	if sm.Squashed(img.Pix, img.Width, img.Height, img.Channels, r, samples[:]) {
+		return ph.HashLuma(samples[:], 64, 64)
+	}
+	// Under pdq.MinSide a side: what pdq makes of it.
+	crop, w, ht := region.Squashed(img.Pix, img.Width, img.Height, img.Channels, r)
+	return ph.Hash(crop, w, ht, img.Channels)
 }
 
 // scaleRect maps r from a w×h image to a tw×th one.

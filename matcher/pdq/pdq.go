@@ -20,6 +20,10 @@ type Options struct {
 	FullResolution bool
 	// Dihedral also computes the seven rotated and flipped hashes.
 	Dihedral bool
+	// Mirrored also computes the hash of the image flipped left to right
+	// (Result.Mirrored), and none of the other variants: a quarter of the
+	// work of Dihedral for the one variant a re-post commonly is.
+	Mirrored bool
 }
 
 // Result is the hash of one image.
@@ -29,6 +33,10 @@ type Result struct {
 	// Dihedral holds all eight variants, indexed by Dihedral, when
 	// Options.Dihedral was set; Dihedral[Orig] equals Hash.
 	Dihedral *[NumDihedral]Hash
+	// Mirrored is the hash of the image flipped left to right, when
+	// Options.Mirrored or Options.Dihedral was set; it equals
+	// Dihedral[FlipY].
+	Mirrored Hash
 }
 
 // Hasher computes PDQ hashes, reusing its buffers between calls.
@@ -83,6 +91,25 @@ func (h *Hasher) Hash(pix []byte, width, height, channels int) (Result, error) {
 	return res, nil
 }
 
+// HashLuma hashes a luma plane of rows x cols float32 values, row-major
+// (Luma's of each pixel): a 64x64 plane is taken as already filtered and
+// decimated, as Hash's own filter leaves it. The plane is used as scratch
+// space and overwritten.
+func (h *Hasher) HashLuma(luma []float32, rows, cols int) (Result, error) {
+	if rows < 0 || cols < 0 || len(luma) != rows*cols {
+		return Result{}, ErrBadImage
+	}
+	var res Result
+	if rows < MinSide || cols < MinSide {
+		if h.opts.Dihedral {
+			res.Dihedral = new([NumDihedral]Hash)
+		}
+		return res, nil
+	}
+	h.hashLuma(luma, rows, cols, &res)
+	return res, nil
+}
+
 func (h *Hasher) lumaBuffer(n int) []float32 {
 	if cap(h.buf1) < n {
 		h.buf1 = make([]float32, n)
@@ -103,7 +130,7 @@ func (h *Hasher) hashLuma(luma []float32, rows, cols int, res *Result) {
 		if cap(h.sums) < cols {
 			h.sums = make([]float32, cols)
 		}
-		jaroszDecimate(luma, tmp, rows, cols, windowSize(cols, 64), windowSize(rows, 64), h.sums, &h.a64)
+		jaroszDecimate(luma, tmp, rows, cols, WindowSize(cols, 64), WindowSize(rows, 64), h.sums, &h.a64)
 	}
 	res.Quality = quality(&h.a64)
 	dct64To16(&h.a64, &h.t16x64, &h.b16)
@@ -116,6 +143,10 @@ func (h *Hasher) hashLuma(luma []float32, rows, cols int, res *Result) {
 			all[d] = h.bits(&h.aux16)
 		}
 		res.Dihedral = &all
+		res.Mirrored = all[FlipY]
+	} else if h.opts.Mirrored {
+		dihedralTransforms[FlipY].apply(&h.b16, &h.aux16)
+		res.Mirrored = h.bits(&h.aux16)
 	}
 }
 
@@ -139,6 +170,10 @@ var lumaTables = func() (t [3][256]float32) {
 func luma(r, g, b byte) float32 {
 	return lumaTables[0][r] + lumaTables[1][g] + lumaTables[2][b]
 }
+
+// Luma is the luma Hash computes of one RGB pixel, for a caller that
+// filters part of an image itself and hashes it with HashLuma.
+func Luma(r, g, b byte) float32 { return luma(r, g, b) }
 
 func fillLuma(out []float32, pix []byte, n, channels int) {
 	if channels == 1 {
@@ -177,9 +212,9 @@ func fillLumaNearest(lumaOut []float32, pix []byte, width, height, channels, row
 	}
 }
 
-// windowSize is the box filter's full window for downscaling oldDim to
+// WindowSize is the box filter's full window for downscaling oldDim to
 // newDim: ceil(oldDim / (2*newDim)).
-func windowSize(oldDim, newDim int) int { return (oldDim + 2*newDim - 1) / (2 * newDim) }
+func WindowSize(oldDim, newDim int) int { return (oldDim + 2*newDim - 1) / (2 * newDim) }
 
 // jaroszDecimate runs the two-pass tent filter on buf (rows with window
 // colWindow, columns with rowWindow), using tmp as scratch, and writes the

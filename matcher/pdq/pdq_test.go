@@ -71,6 +71,7 @@ func TestReferenceDihedral(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs := NewHasher(Options{Dihedral: true})
+	mirror := NewHasher(Options{Mirrored: true})
 	n := 0
 	for _, c := range cases {
 		if !strings.HasSuffix(c.File, ".jpg") {
@@ -92,6 +93,18 @@ func TestReferenceDihedral(t *testing.T) {
 		}
 		if got.Dihedral[Orig] != got.Hash {
 			t.Errorf("%s: Dihedral[Orig] differs from Hash", c.File)
+		}
+		if got.Mirrored.String() != c.Hashes[FlipY] {
+			t.Errorf("%s: Mirrored %s, want %s", c.File, got.Mirrored, c.Hashes[FlipY])
+		}
+		// Options.Mirrored computes that one variant alone.
+		m, err := mirror.Hash(pix, w, h, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Hash != got.Hash || m.Mirrored.String() != c.Hashes[FlipY] || m.Dihedral != nil {
+			t.Errorf("%s: with Mirrored: hash %s mirrored %s (dihedral %v), want %s and %s",
+				c.File, m.Hash, m.Mirrored, m.Dihedral != nil, got.Hash, c.Hashes[FlipY])
 		}
 	}
 	if n < 50 {

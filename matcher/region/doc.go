@@ -68,6 +68,13 @@
 // evidence of their own) and is never the whole image. Find returns at most
 // MaxRegions, best first.
 //
-// Find and Crop are safe for concurrent use: they keep no state between
-// calls.
+// A region is hashed without copying it out: a Sampler computes the 64x64
+// samples PDQ's filter keeps of it straight from the photo's pixels (the
+// two box filters applied as one set of weights, only where decimation
+// samples), and pdq.Hasher.HashLuma hashes them. The hash is the crop's, up
+// to float rounding (TestSamplerHashesAsTheCrop), for a fraction of the
+// work.
+//
+// Find, Crop and Squashed are safe for concurrent use: they keep no state
+// between calls. A Sampler reuses its buffers and is not: one per goroutine.
 package region

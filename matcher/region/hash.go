@@ -40,3 +40,158 @@ func Squashed(pix []byte, width, height, channels int, r image.Rectangle) ([]byt
 	}
 	return out, n, n
 }
+
+// Sampler computes the 64x64 samples PDQ's Jarosz filter keeps of a part
+// of a photo straight from its pixels, for pdq.Hasher.HashLuma: the same
+// hash as the part copied out and hashed (up to float rounding: the two box
+// filters are applied as one set of weights, not as running sums), for the
+// filter's work only where decimation samples and without the copy. Hashing
+// each region that way cost as much as all the other signals of the photo
+// together. A Sampler reuses its buffers and is not safe for concurrent use.
+type Sampler struct {
+	xs, ys     []int // the photo's column and row of each grid sample
+	tmp, line  []float32
+	needR, nC  []bool
+	rowW, colW [64]tent
+}
+
+// Squashed writes to out (64*64 values) the samples of r as pdq.Hasher
+// (without FullResolution) filters the crop of r: squashed to 512x512 by
+// nearest neighbour when a side is over 512, else at its own size. It
+// reports false, writing nothing, when r is under pdq.MinSide a side.
+func (s *Sampler) Squashed(pix []byte, width, height, channels int, r image.Rectangle, out []float32) bool {
+	r = r.Intersect(image.Rect(0, 0, width, height))
+	cols, rows := r.Dx(), r.Dy()
+	if cols > pdq.SquashSide || rows > pdq.SquashSide {
+		cols, rows = pdq.SquashSide, pdq.SquashSide
+	}
+	if cols < pdq.MinSide || rows < pdq.MinSide || len(pix) != width*height*channels || len(out) != 64*64 {
+		return false
+	}
+	xs, ys := grow(&s.xs, cols), grow(&s.ys, rows)
+	for u := range xs {
+		xs[u] = r.Min.X + u*r.Dx()/cols // pdq's (CImg's) nearest neighbour
+	}
+	for v := range ys {
+		ys[v] = r.Min.Y + v*r.Dy()/rows
+	}
+	s.samples(pix, width, channels, out)
+	return true
+}
+
+// Centred writes to out the samples of r sampled by nearest neighbour at
+// the centres of at most side cells a side (each side on its own), as if
+// that copy were hashed by pdq.Hasher at its size. It reports false when
+// r is under pdq.MinSide a side.
+func (s *Sampler) Centred(pix []byte, width, height, channels int, r image.Rectangle, side int, out []float32) bool {
+	r = r.Intersect(image.Rect(0, 0, width, height))
+	cols, rows := min(r.Dx(), side), min(r.Dy(), side)
+	if cols < pdq.MinSide || rows < pdq.MinSide || len(pix) != width*height*channels || len(out) != 64*64 {
+		return false
+	}
+	xs, ys := grow(&s.xs, cols), grow(&s.ys, rows)
+	for u := range xs {
+		xs[u] = r.Min.X + (2*u+1)*r.Dx()/(2*cols)
+	}
+	for v := range ys {
+		ys[v] = r.Min.Y + (2*v+1)*r.Dy()/(2*rows)
+	}
+	s.samples(pix, width, channels, out)
+	return true
+}
+
+// samples filters the grid s.xs × s.ys of the photo into out: along each
+// row only at the 64 kept columns, on the rows the kept rows' filters
+// reach, then down those 64 columns.
+func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
+	cols, rows := len(s.xs), len(s.ys)
+	tentWeights(&s.colW, cols, pdq.WindowSize(cols, 64))
+	tentWeights(&s.rowW, rows, pdq.WindowSize(rows, 64))
+	needR, needC := grow(&s.needR, rows), grow(&s.nC, cols)
+	clear(needR)
+	clear(needC)
+	for _, t := range s.rowW {
+		for q := range t.w {
+			needR[t.first+q] = true
+		}
+	}
+	for _, t := range s.colW {
+		for q := range t.w {
+			needC[t.first+q] = true
+		}
+	}
+	tmp, line := grow(&s.tmp, rows*64), grow(&s.line, cols)
+	stride := width * channels
+	for v, y := range s.ys {
+		if !needR[v] {
+			continue
+		}
+		row := pix[y*stride : y*stride+stride]
+		for u, x := range s.xs {
+			if !needC[u] {
+				continue
+			}
+			if channels == 3 {
+				p := row[3*x : 3*x+3 : 3*x+3]
+				line[u] = pdq.Luma(p[0], p[1], p[2])
+			} else {
+				line[u] = float32(row[x])
+			}
+		}
+		dst := tmp[v*64 : v*64+64]
+		for j, t := range s.colW {
+			var sum float32
+			for q, wt := range t.w {
+				sum += wt * line[t.first+q]
+			}
+			dst[j] = sum
+		}
+	}
+	for i, t := range s.rowW {
+		dst := out[i*64 : i*64+64]
+		clear(dst)
+		for q, wt := range t.w {
+			src := tmp[(t.first+q)*64 : (t.first+q)*64+64]
+			for j := range dst {
+				dst[j] += wt * src[j]
+			}
+		}
+	}
+}
+
+// tent is the weights of one kept sample over the inputs from first on.
+type tent struct {
+	first int
+	w     []float32
+}
+
+// tentWeights sets, for each of the 64 samples PDQ keeps along an axis of
+// n values, the weights of the inputs in its value: two box filters of the
+// window (each shrinking at the ends, as pdq's box1D does) composed, then
+// read at the kept position.
+func tentWeights(out *[64]tent, n, window int) {
+	half := (window + 2) / 2
+	a, b := window-half, half-1 // a box output o averages inputs [o-a, o+b]
+	span := func(o int) (int, int) { return max(0, o-a), min(n-1, o+b) }
+	var w [64]float64 // 2*window-1 taps at most; window is at most 4 for n <= 512
+	for i := range out {
+		k := int((float64(i) + 0.5) * float64(n) / 64)
+		lo, hi := span(k)
+		first, last := max(0, lo-a), min(n-1, hi+b)
+		taps := w[:last-first+1]
+		clear(taps)
+		for p := lo; p <= hi; p++ {
+			plo, phi := span(p)
+			wp := 1 / float64((hi-lo+1)*(phi-plo+1))
+			for q := plo; q <= phi; q++ {
+				taps[q-first] += wp
+			}
+		}
+		t := &out[i]
+		t.first = first
+		t.w = t.w[:0]
+		for _, v := range taps {
+			t.w = append(t.w, float32(v))
+		}
+	}
+}

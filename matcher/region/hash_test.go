@@ -3,6 +3,7 @@ package region
 import (
 	"image"
 	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/atkm/herken/matcher/pdq"
@@ -41,5 +42,59 @@ func TestSquashedHashesAsTheCrop(t *testing.T) {
 	}
 	if large == 0 {
 		t.Error("no region was large enough to be squashed")
+	}
+}
+
+// TestSamplerHashesAsTheCrop checks that a region hashed from the
+// Sampler's 64x64 samples (as the matcher hashes regions and the trimmed
+// picture) has the PDQ hash of the crop itself, up to the float rounding
+// of applying the filter as weights: the picture in a black frame of every
+// fixture photo, a nearly whole one, and a small corner.
+func TestSamplerHashesAsTheCrop(t *testing.T) {
+	origs := loadOriginals(t)
+	if testing.Short() {
+		origs = origs[:min(len(origs), 20)]
+	}
+	h := pdq.NewHasher(pdq.Options{Mirrored: true})
+	var sm Sampler
+	rng := rand.New(rand.NewSource(7))
+	var dists []int
+	for _, o := range origs {
+		m, truth := reencode(t, framed(rng, o.img, black), false, 1, 85)
+		for _, r := range []image.Rectangle{truth[0], image.Rect(3, 5, m.Width-2, m.Height), image.Rect(0, 0, m.Width/3, m.Height/4)} {
+			ref, err := h.Hash(Crop(m.Pix, m.Width, m.Height, m.Channels, r), r.Dx(), r.Dy(), m.Channels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s [64 * 64]float32
+			if !sm.Squashed(m.Pix, m.Width, m.Height, m.Channels, r, s[:]) {
+				t.Fatalf("%s %v: no samples", o.name, r)
+			}
+			got, err := h.HashLuma(s[:], 64, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := got.Hash.Distance(ref.Hash)
+			dists = append(dists, d, got.Mirrored.Distance(ref.Mirrored))
+			if d > 4 || got.Quality != ref.Quality {
+				t.Errorf("%s %v: %d bits from the crop's hash, quality %d (the crop's %d)", o.name, r, d, got.Quality, ref.Quality)
+			}
+		}
+	}
+	slices.Sort(dists)
+	zero := 0
+	for _, d := range dists {
+		if d == 0 {
+			zero++
+		}
+	}
+	t.Logf("%d hashes from the samples: %d equal to the crop's, worst %d bits", len(dists), zero, dists[len(dists)-1])
+	if zero*10 < 9*len(dists) {
+		t.Errorf("only %d of %d hashes from the samples equal the crop's", zero, len(dists))
+	}
+	// Under pdq.MinSide a side there is nothing to filter (pdq hashes
+	// it to zero): the matcher hashes such a crop as it is.
+	if sm.Squashed(make([]byte, 16), 4, 4, 1, image.Rect(0, 0, 4, 4), make([]float32, 64*64)) {
+		t.Error("a 4x4 region gave samples")
 	}
 }

@@ -30,39 +30,37 @@ func newWork(pix []byte, width, height, channels int) *work {
 	k.rgb = make([]uint8, w*h*3)
 	k.lum = make([]uint8, w*h)
 	stride := width * channels
-	// Column sample offsets, computed once per column rather than per pixel.
-	xo := make([][3]int, w)
-	xn := make([]int, w)
+	// Each cell's two sample columns (the same one twice where the cell is
+	// one pixel wide), as byte offsets in a row, computed once.
+	xa, xb := make([]int, w), make([]int, w)
 	for x := 0; x < w; x++ {
 		xs := samples3(x*width/w, (x+1)*width/w)
-		xn[x] = distinct(xs)
-		for j := range xs {
-			xo[x][j] = xs[j] * channels
-		}
+		xa[x], xb[x] = xs[0]*channels, xs[1]*channels
 	}
 	for y := 0; y < h; y++ {
+		// samples3 gives at most two distinct positions; a cell one pixel
+		// high or wide takes its one sample twice, which leaves the rounded
+		// mean unchanged: (2s + n) / 2n = (s + n/2) / n.
 		ys := samples3(y*height/h, (y+1)*height/h)
-		ny := distinct(ys)
-		for x := 0; x < w; x++ {
+		ra, rb := pix[ys[0]*stride:ys[0]*stride+stride], pix[ys[1]*stride:ys[1]*stride+stride]
+		rgb, lum := k.rgb[3*y*w:3*y*w+3*w], k.lum[y*w:y*w+w]
+		for x := range lum {
+			o0, o1 := xa[x], xb[x]
 			var r, g, b int
-			for _, yy := range ys[:ny] {
-				row := pix[yy*stride:]
-				for _, o := range xo[x][:xn[x]] {
-					if channels == 3 {
-						r += int(row[o])
-						g += int(row[o+1])
-						b += int(row[o+2])
-					} else {
-						v := int(row[o])
-						r, g, b = r+v, g+v, b+v
-					}
-				}
+			if channels == 3 {
+				p, q := ra[o0:o0+3:o0+3], ra[o1:o1+3:o1+3]
+				u, v := rb[o0:o0+3:o0+3], rb[o1:o1+3:o1+3]
+				r = int(p[0]) + int(q[0]) + int(u[0]) + int(v[0])
+				g = int(p[1]) + int(q[1]) + int(u[1]) + int(v[1])
+				b = int(p[2]) + int(q[2]) + int(u[2]) + int(v[2])
+			} else {
+				r = int(ra[o0]) + int(ra[o1]) + int(rb[o0]) + int(rb[o1])
+				g, b = r, r
 			}
-			n := ny * xn[x]
-			i := y*w + x
-			rr, gg, bb := (r+n/2)/n, (g+n/2)/n, (b+n/2)/n
-			k.rgb[3*i], k.rgb[3*i+1], k.rgb[3*i+2] = uint8(rr), uint8(gg), uint8(bb)
-			k.lum[i] = uint8((299*rr + 587*gg + 114*bb + 500) / 1000)
+			rr, gg, bb := (r+2)>>2, (g+2)>>2, (b+2)>>2
+			c := rgb[3*x : 3*x+3 : 3*x+3]
+			c[0], c[1], c[2] = uint8(rr), uint8(gg), uint8(bb)
+			lum[x] = uint8((299*rr + 587*gg + 114*bb + 500) / 1000)
 		}
 	}
 	k.markFlat()
@@ -71,8 +69,8 @@ func newWork(pix []byte, width, height, channels int) *work {
 }
 
 // samples3 picks up to two positions spread over [a, b) (2x2 samples a
-// cell average out JPEG noise well enough, at half the reads of 3x3);
-// repeated positions come last so that distinct can count them off.
+// cell average out JPEG noise well enough, at half the reads of 3x3): the
+// first two are the positions, the same one twice in a one-pixel span.
 func samples3(a, b int) [3]int {
 	if b <= a {
 		b = a + 1
@@ -84,45 +82,33 @@ func samples3(a, b int) [3]int {
 	return [3]int{a, a, a}
 }
 
-func distinct(s [3]int) int {
-	switch {
-	case s[0] == s[2]:
-		return 1
-	case s[1] == s[2]:
-		return 2
-	}
-	return 3
-}
-
 // flatTol is the largest luma range of a 3x3 neighbourhood counted as flat.
 const flatTol = 4
 
 func (k *work) markFlat() {
 	w, h := k.w, k.h
 	k.flat = make([]bool, w*h)
-	// Separable: the 3-wide minimum and maximum along rows, then along
-	// columns of those.
-	lo, hi := make([]uint8, w*h), make([]uint8, w*h)
-	for y := 0; y < h; y++ {
-		row := k.lum[y*w : y*w+w]
-		for x := 0; x < w; x++ {
-			a, b := row[x], row[x]
-			if x > 0 {
-				a, b = min(a, row[x-1]), max(b, row[x-1])
-			}
-			if x < w-1 {
-				a, b = min(a, row[x+1]), max(b, row[x+1])
-			}
-			lo[y*w+x], hi[y*w+x] = a, b
-		}
-	}
+	// Separable: the minimum and maximum of each column over the three
+	// rows, then over three of those along the row, with the ends apart
+	// so that the inner loops run without branches.
+	lo, hi := make([]uint8, w), make([]uint8, w)
 	for y := 0; y < h; y++ {
 		y0, y1 := max(0, y-1), min(h-1, y+1)
-		for x := 0; x < w; x++ {
-			a := min(lo[y0*w+x], lo[y*w+x], lo[y1*w+x])
-			b := max(hi[y0*w+x], hi[y*w+x], hi[y1*w+x])
-			k.flat[y*w+x] = b-a <= flatTol
+		r0, r1, r2 := k.lum[y0*w:y0*w+w], k.lum[y*w:y*w+w], k.lum[y1*w:y1*w+w]
+		for x := range lo {
+			a, b, c := r0[x], r1[x], r2[x]
+			lo[x], hi[x] = min(a, b, c), max(a, b, c)
 		}
+		f := k.flat[y*w : y*w+w]
+		if w == 1 {
+			f[0] = hi[0]-lo[0] <= flatTol
+			continue
+		}
+		f[0] = max(hi[0], hi[1])-min(lo[0], lo[1]) <= flatTol
+		for x := 1; x < w-1; x++ {
+			f[x] = max(hi[x-1], hi[x], hi[x+1])-min(lo[x-1], lo[x], lo[x+1]) <= flatTol
+		}
+		f[w-1] = max(hi[w-2], hi[w-1])-min(lo[w-2], lo[w-1]) <= flatTol
 	}
 }
 
@@ -131,25 +117,16 @@ func (k *work) markFlat() {
 // picture's edge does not.
 const smoothTol = 4
 
-func (k *work) near(i, j int, tol int) bool {
-	for c := 0; c < 3; c++ {
-		d := int(k.rgb[3*i+c]) - int(k.rgb[3*j+c])
-		if d > tol || d < -tol {
-			return false
-		}
-	}
-	return true
-}
-
 // floodBackground marks the pixels reachable from the image edge through
 // flat pixels whose colour changes by at most smoothTol per step.
 func (k *work) floodBackground() {
 	w, h := k.w, k.h
 	k.bg = make([]bool, w*h)
+	bg, flat, rgb := k.bg, k.flat, k.rgb
 	stack := make([]int32, 0, 2*(w+h))
 	push := func(i int) {
-		if !k.bg[i] && k.flat[i] {
-			k.bg[i] = true
+		if !bg[i] && flat[i] {
+			bg[i] = true
 			stack = append(stack, int32(i))
 		}
 	}
@@ -161,27 +138,47 @@ func (k *work) floodBackground() {
 		push(y * w)
 		push(y*w + w - 1)
 	}
+	// The neighbours are tried inline, in the order left, right, up,
+	// down: the flood visits each flat pixel and reads its four.
+	var nb [4]int
 	for len(stack) > 0 {
 		i := int(stack[len(stack)-1])
 		stack = stack[:len(stack)-1]
 		x, y := i%w, i/w
-		try := func(j int) {
-			if !k.bg[j] && k.flat[j] && k.near(i, j, smoothTol) {
-				k.bg[j] = true
-				stack = append(stack, int32(j))
-			}
-		}
+		n := 0
 		if x > 0 {
-			try(i - 1)
+			nb[n] = i - 1
+			n++
 		}
 		if x < w-1 {
-			try(i + 1)
+			nb[n] = i + 1
+			n++
 		}
 		if y > 0 {
-			try(i - w)
+			nb[n] = i - w
+			n++
 		}
 		if y < h-1 {
-			try(i + w)
+			nb[n] = i + w
+			n++
+		}
+		p := rgb[3*i : 3*i+3 : 3*i+3]
+		for _, j := range nb[:n] {
+			if bg[j] || !flat[j] {
+				continue
+			}
+			q := rgb[3*j : 3*j+3 : 3*j+3]
+			if d := int(p[0]) - int(q[0]); d > smoothTol || d < -smoothTol {
+				continue
+			}
+			if d := int(p[1]) - int(q[1]); d > smoothTol || d < -smoothTol {
+				continue
+			}
+			if d := int(p[2]) - int(q[2]); d > smoothTol || d < -smoothTol {
+				continue
+			}
+			bg[j] = true
+			stack = append(stack, int32(j))
 		}
 	}
 }
@@ -200,36 +197,80 @@ type component struct {
 }
 
 // components returns the 8-connected components of non-background pixels
-// whose bounding box covers at least minArea working pixels.
+// whose bounding box covers at least minArea working pixels, in the order
+// of their first pixel in raster order. It labels runs of content along
+// each row and joins the runs of the row above that touch them (8-connected:
+// diagonally too), with a union-find: one read of each pixel, where a flood
+// from every pixel read each one's eight neighbours.
 func (k *work) components(minArea int) []component {
 	w, h := k.w, k.h
-	seen := make([]bool, w*h)
-	var out []component
-	var stack []int32
-	for s := range seen {
-		if seen[s] || k.bg[s] {
-			continue
+	type run struct{ y, x0, x1 int } // content pixels [x0, x1) of row y
+	var runs []run
+	var parent []int32
+	find := func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
 		}
-		c := component{b: box{w, h, -1, -1}}
-		seen[s] = true
-		stack = append(stack[:0], int32(s))
-		for len(stack) > 0 {
-			i := int(stack[len(stack)-1])
-			stack = stack[:len(stack)-1]
-			x, y := i%w, i/w
-			c.size++
-			c.b.x0, c.b.y0 = min(c.b.x0, x), min(c.b.y0, y)
-			c.b.x1, c.b.y1 = max(c.b.x1, x+1), max(c.b.y1, y+1)
-			for yy := max(0, y-1); yy <= min(h-1, y+1); yy++ {
-				for xx := max(0, x-1); xx <= min(w-1, x+1); xx++ {
-					j := yy*w + xx
-					if !seen[j] && !k.bg[j] {
-						seen[j] = true
-						stack = append(stack, int32(j))
-					}
-				}
+		return i
+	}
+	union := func(a, b int32) {
+		ra, rb := find(a), find(b)
+		if ra == rb {
+			return
+		}
+		// The earlier run stays the root, so a component's root is its
+		// first run in raster order.
+		if ra > rb {
+			ra, rb = rb, ra
+		}
+		parent[rb] = ra
+	}
+	prev := 0 // first run of the row above
+	for y := 0; y < h; y++ {
+		bg := k.bg[y*w : y*w+w]
+		cur := len(runs)
+		p := prev // the runs above, in order of x, that may still touch
+		for x := 0; x < w; {
+			if bg[x] {
+				x++
+				continue
+			}
+			x0 := x
+			for x < w && !bg[x] {
+				x++
+			}
+			id := int32(len(runs))
+			runs = append(runs, run{y, x0, x})
+			parent = append(parent, id)
+			// Runs of the row above touching [x0-1, x] (diagonals count);
+			// one ending before x0-1 touches no later run of this row.
+			for p < cur && runs[p].x1 < x0 {
+				p++
+			}
+			for j := p; j < cur && runs[j].x0 <= x; j++ {
+				union(id, int32(j))
 			}
 		}
+		prev = cur
+	}
+	comps := make(map[int32]int) // root run -> index in all
+	var all []component
+	for i, r := range runs {
+		root := find(int32(i))
+		ci, ok := comps[root]
+		if !ok {
+			ci = len(all)
+			comps[root] = ci
+			all = append(all, component{b: box{w, h, -1, -1}})
+		}
+		c := &all[ci]
+		c.size += r.x1 - r.x0
+		c.b.x0, c.b.y0 = min(c.b.x0, r.x0), min(c.b.y0, r.y)
+		c.b.x1, c.b.y1 = max(c.b.x1, r.x1), max(c.b.y1, r.y+1)
+	}
+	var out []component
+	for _, c := range all {
 		if c.b.area() >= minArea {
 			out = append(out, c)
 		}
