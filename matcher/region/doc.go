@@ -22,6 +22,10 @@
 // all four sides, and its left and right seams only show within the band.
 // A single run of a few plain lines across the middle (a collage's thin
 // gap) splits too, even next to a pattern of jumps (a checkerboard).
+// A picture centred over a copy of itself stretched to the canvas may meet
+// it with few jumps (a sky over a sky); its padding proves itself instead
+// (stretch.go): each line outside is the picture's line at the same
+// relative position, far closer than lines a little off that mapping.
 //
 // The profiles also read bars (bars.go): lines from an edge that are one
 // colour, ending in a step across nearly the whole line. Letterbox bars, a

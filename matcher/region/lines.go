@@ -565,6 +565,13 @@ func fromLines(rows, cols *lineProfile, width, height int) []scored {
 	if a, b, ok := cols.padded(padWeak); ok && !(cols.bars(a, b) && rows.uniformEnds()) {
 		add(a, 0, b, height, KindPadding, "padding left and right", cols.padScore(a, b))
 	}
+	// A stretched copy of the picture as padding (stretch.go).
+	if a, b, ok := rows.stretchedPad(); ok {
+		add(0, a, width, b, KindPadding, "a stretched copy above and below", 1.5)
+	}
+	if a, b, ok := cols.stretchedPad(); ok {
+		add(a, 0, b, height, KindPadding, "a stretched copy left and right", 1.5)
+	}
 	if e, s, ok := rows.split(); ok {
 		add(0, 0, width, e, KindSplit, "", 1.4)
 		add(0, s, width, height, KindSplit, "", 1.4)
