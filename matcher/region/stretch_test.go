@@ -117,3 +117,88 @@ func TestStretchedPadNegatives(t *testing.T) {
 }
 
 func abs(v int) int { return max(v, -v) }
+
+// skyTopped gives a picture a clear sky over its top quarter: over a
+// blurred copy of itself, that edge meets the blurred sky without a jump.
+func skyTopped(o *image.RGBA, rng *rand.Rand) *image.RGBA {
+	w, h := dims(o)
+	out := image.NewRGBA(o.Bounds())
+	copy(out.Pix, o.Pix)
+	sky := color.RGBA{uint8(90 + rng.Intn(60)), uint8(140 + rng.Intn(60)), uint8(200 + rng.Intn(50)), 255}
+	// The sky fades into the photo, as a real one does: no straight line
+	// across the picture where it ends.
+	band, fade := h/4, h/8
+	for y := 0; y < band+fade; y++ {
+		for x := 0; x < w; x++ {
+			s := sky
+			if y >= band {
+				a := float64(y-band) / float64(fade)
+				o := out.RGBAAt(x, y)
+				mix := func(p, q uint8) uint8 { return uint8(float64(p)*(1-a) + float64(q)*a) }
+				s = color.RGBA{mix(s.R, o.R), mix(s.G, o.G), mix(s.B, o.B), 255}
+			}
+			out.SetRGBA(x, y, s)
+		}
+	}
+	return out
+}
+
+// TestFindBlurPaddingWithOneCalmEdge: a picture whose top is a smooth sky,
+// centred on a phone's canvas over a blurred copy of itself, jumps across
+// its bottom edge only. The seams' test wanted both edges to jump, and Find
+// returned nothing near the picture; the calm padding on both sides and the
+// strong edge's mirrored position bound it.
+func TestFindBlurPaddingWithOneCalmEdge(t *testing.T) {
+	origs := loadOriginals(t)
+	h := pdq.NewHasher(pdq.Options{Dihedral: true})
+	rng := rand.New(rand.NewSource(3))
+	tried := 0
+	for _, o := range origs {
+		w, ht := dims(o.img)
+		if w*10 < ht*11 || tried == 6 {
+			continue
+		}
+		tried++
+		pic := skyTopped(o.img, rng)
+		want := hashRGBA(t, h, pic).Hash
+		p := barred(pic, 9, 16, pureBlk, func(cw, ch int) *image.RGBA { return blur(cover(pic, cw, ch), cw, ch) })
+		m, truth := reencode(t, p, false, 1, 80)
+		rs := Find(m.Pix, m.Width, m.Height, m.Channels)
+		if d, at := bestDistance(t, h, m, rs, want); d > matchThreshold {
+			t.Errorf("%s: best region %v is %d bits away; truth %v, regions %v", o.name, at, d, truth[0], rects(rs))
+		}
+	}
+	if tried < 3 {
+		t.Fatalf("only %d landscape fixtures", tried)
+	}
+}
+
+// TestCalmCentredNegatives: calm lines outside a strong edge are not
+// blurred padding when they are uniform bars (an uneven frame's far side
+// is not the near side's mirror), a caption's text, an app's chrome, or a
+// natural photo's sky over detailed ground.
+func TestCalmCentredNegatives(t *testing.T) {
+	origs := loadOriginals(t)
+	rng := rand.New(rand.NewSource(9))
+	cases := map[string]*image.RGBA{}
+	for i, o := range origs {
+		cases[o.name] = o.img
+		if i%3 == 0 {
+			cases[o.name+" captioned"] = captioned(rng, o.img, true, true, pureWht, pureBlk).img
+			cases[o.name+" in a screenshot"] = screenshot(rng, o.img).img
+			cases[o.name+" framed"] = framed(rng, o.img, pureBlk).img
+			cases[o.name+" under a sky"] = skyTopped(o.img, rng)
+		}
+	}
+	for name, img := range cases {
+		m, _ := reencode(t, post{img: img}, false, 1, 85)
+		ps := newLineProfiles(m.Pix, m.Width, m.Height, m.Channels)
+		if a, b, ok := ps.rows.calmCentred(); ok {
+			t.Errorf("%s: rows %d,%d taken for a picture over blurred padding", name, a, b)
+		}
+		if a, b, ok := ps.cols.calmCentred(); ok {
+			t.Errorf("%s: columns %d,%d taken for a picture over blurred padding", name, a, b)
+		}
+		ps.release()
+	}
+}
