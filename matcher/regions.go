@@ -30,20 +30,15 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 		if err != nil {
 			return fmt.Errorf("matcher: pdq of a region: %w", err)
 		}
-		// PDQ's dihedral FlipY of a squashed region (PDQ's 512x512 samples
-		// of a larger one) was measured up to 52 bits from the hash of the
-		// mirrored region, enough to lose a mirrored re-post found exactly
-		// (mirror-blur-pad); the samples mirrored hash as the mirrored
-		// region does. A region hashed whole keeps the dihedral (within a
-		// few bits, measured), at no extra hash.
-		mirrored := res.Dihedral[pdq.FlipY]
-		if w != r.Rect.Dx() || ht != r.Rect.Dy() {
-			mirrorRows(crop, w, ht, img.Channels)
-			mres, err := ph.Hash(crop, w, ht, img.Channels)
-			if err != nil {
-				return fmt.Errorf("matcher: pdq of a mirrored region: %w", err)
-			}
-			mirrored = mres.Hash
+		// The mirrored hash is the hash of the mirrored samples: PDQ's
+		// dihedral FlipY of a region was measured up to 52 bits from it
+		// (a squashed region, PDQ's 512x512 samples of a larger one), and
+		// far enough on smaller ones to lose mirrored re-posts found
+		// exactly (mirror-blur-pad, mirror-frame-white).
+		mirrorRows(crop, w, ht, img.Channels)
+		mres, err := ph.Hash(crop, w, ht, img.Channels)
+		if err != nil {
+			return fmt.Errorf("matcher: pdq of a mirrored region: %w", err)
 		}
 		// Evidence is given in the photo's own pixels, which differ from
 		// the decoded ones when fast decoding scaled it.
@@ -52,7 +47,7 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 		out.Regions = append(out.Regions, RegionHash{
 			Region: Region{X: r.Rect.Min.X, Y: r.Rect.Min.Y, Width: r.Rect.Dx(), Height: r.Rect.Dy(),
 				Kind: string(r.Kind), Description: r.Explain()},
-			PDQ: res.Hash, Mirrored: mirrored, Quality: res.Quality,
+			PDQ: res.Hash, Mirrored: mres.Hash, Quality: res.Quality,
 		})
 	}
 	return h.hashParts(img, out) // partvariants.go
