@@ -26,9 +26,18 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 	sm := h.samplerPool.Get().(*region.Sampler)
 	defer h.samplerPool.Put(sm)
 	for _, r := range found {
-		res, err := h.hashRect(ph, sm, img, r.Rect)
+		res, err := h.hashRect(ph, sm, img, r.Rect, false)
 		if err != nil {
 			return fmt.Errorf("matcher: pdq of a region: %w", err)
+		}
+		// The mirrored hash is the hash of the mirrored crop: PDQ's
+		// dihedral FlipY of a region was measured up to 52 bits from it
+		// (a squashed region, PDQ's 512x512 samples of a larger one), and
+		// far enough on smaller ones to lose mirrored re-posts found
+		// exactly (mirror-blur-pad, mirror-frame-white).
+		mres, err := h.hashRect(ph, sm, img, r.Rect, true)
+		if err != nil {
+			return fmt.Errorf("matcher: pdq of a mirrored region: %w", err)
 		}
 		// Evidence is given in the photo's own pixels, which differ from
 		// the decoded ones when fast decoding scaled it.
@@ -37,26 +46,37 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 		out.Regions = append(out.Regions, RegionHash{
 			Region: Region{X: r.Rect.Min.X, Y: r.Rect.Min.Y, Width: r.Rect.Dx(), Height: r.Rect.Dy(),
 				Kind: string(r.Kind), Description: r.Explain()},
-			PDQ: res.Hash, Mirrored: res.Mirrored, Quality: res.Quality,
+			PDQ: res.Hash, Mirrored: mres.Hash, Quality: res.Quality,
 		})
 	}
 	return h.hashParts(img, sm, out) // partvariants.go
 }
 
-// hashRect returns the PDQ hash (with its mirrored one) of the part r of
-// img, as if the crop were hashed: from the sampler's 64x64 samples of it,
-// or at full resolution from the crop itself when the Hasher does not
+// hashRect returns the PDQ hash of the part r of img, or of its mirror
+// image, as if the crop were hashed: from the sampler's 64x64 samples of
+// it, or at full resolution from the crop itself when the Hasher does not
 // squash.
-func (h *Hasher) hashRect(ph *pdq.Hasher, sm *region.Sampler, img *media.Image, r image.Rectangle) (pdq.Result, error) {
+func (h *Hasher) hashRect(ph *pdq.Hasher, sm *region.Sampler, img *media.Image, r image.Rectangle, mirrored bool) (pdq.Result, error) {
 	if h.cfg.PDQFullResolution {
-		return ph.Hash(region.Crop(img.Pix, img.Width, img.Height, img.Channels, r), r.Dx(), r.Dy(), img.Channels)
+		crop := region.Crop(img.Pix, img.Width, img.Height, img.Channels, r)
+		if mirrored {
+			mirrorRows(crop, r.Dx(), r.Dy(), img.Channels)
+		}
+		return ph.Hash(crop, r.Dx(), r.Dy(), img.Channels)
 	}
 	var samples [64 * 64]float32
-	if sm.Squashed(img.Pix, img.Width, img.Height, img.Channels, r, samples[:]) {
+	sample := sm.Squashed
+	if mirrored {
+		sample = sm.SquashedMirrored
+	}
+	if sample(img.Pix, img.Width, img.Height, img.Channels, r, samples[:]) {
 		return ph.HashLuma(samples[:], 64, 64)
 	}
 	// Under pdq.MinSide a side: what pdq makes of it.
 	crop, w, ht := region.Squashed(img.Pix, img.Width, img.Height, img.Channels, r)
+	if mirrored {
+		mirrorRows(crop, w, ht, img.Channels)
+	}
 	return ph.Hash(crop, w, ht, img.Channels)
 }
 
@@ -68,4 +88,16 @@ func scaleRect(r image.Rectangle, w, h, tw, th int) image.Rectangle {
 	x := func(v int) int { return (v*tw + w/2) / w }
 	y := func(v int) int { return (v*th + h/2) / h }
 	return image.Rect(x(r.Min.X), y(r.Min.Y), x(r.Max.X), y(r.Max.Y))
+}
+
+// mirrorRows flips w×h pixels of the given channels left to right in place.
+func mirrorRows(pix []byte, w, h, channels int) {
+	for y := 0; y < h; y++ {
+		row := pix[y*w*channels : (y+1)*w*channels]
+		for i, j := 0, w-1; i < j; i, j = i+1, j-1 {
+			for c := 0; c < channels; c++ {
+				row[i*channels+c], row[j*channels+c] = row[j*channels+c], row[i*channels+c]
+			}
+		}
+	}
 }

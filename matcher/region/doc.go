@@ -22,6 +22,15 @@
 // all four sides, and its left and right seams only show within the band.
 // A single run of a few plain lines across the middle (a collage's thin
 // gap) splits too, even next to a pattern of jumps (a checkerboard).
+// A picture centred over a copy of itself stretched to the canvas may meet
+// it with few jumps (a sky over a sky); its padding proves itself instead
+// (stretch.go): each line outside is the picture's line at the same
+// relative position, far closer than lines a little off that mapping.
+// Over a blurred copy, one edge may not jump at all (a clear sky against
+// the blurred sky): when the other jumps like a split and the lines
+// outside both ends are calm (little detail along or across them, no jump
+// a caption's text or an app's bubble makes, not uniform bars on both),
+// the strong edge's mirrored position is taken for the weak one (calm.go).
 //
 // The profiles also read bars (bars.go): lines from an edge that are one
 // colour, ending in a step across nearly the whole line. Letterbox bars, a

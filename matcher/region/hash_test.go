@@ -98,3 +98,39 @@ func TestSamplerHashesAsTheCrop(t *testing.T) {
 		t.Error("a 4x4 region gave samples")
 	}
 }
+
+// TestSamplerMirroredIsTheMirroredCrop checks that SquashedMirrored gives
+// the samples of the region flipped left to right: exactly what Squashed
+// gives of the same region in the photo mirrored, large (squashed) and
+// small regions alike.
+func TestSamplerMirroredIsTheMirroredCrop(t *testing.T) {
+	origs := loadOriginals(t)
+	origs = origs[:min(len(origs), 12)]
+	var sm Sampler
+	rng := rand.New(rand.NewSource(11))
+	for _, o := range origs {
+		m, truth := reencode(t, framed(rng, o.img, black), false, 1, 85)
+		mirrored := slices.Clone(m.Pix)
+		for y := range m.Height {
+			row := mirrored[y*m.Width*m.Channels : (y+1)*m.Width*m.Channels]
+			for i, j := 0, m.Width-1; i < j; i, j = i+1, j-1 {
+				for c := range m.Channels {
+					row[i*m.Channels+c], row[j*m.Channels+c] = row[j*m.Channels+c], row[i*m.Channels+c]
+				}
+			}
+		}
+		for _, r := range []image.Rectangle{truth[0], image.Rect(3, 5, m.Width-2, m.Height), image.Rect(7, 0, m.Width/3, m.Height/4)} {
+			var got, want [64 * 64]float32
+			if !sm.SquashedMirrored(m.Pix, m.Width, m.Height, m.Channels, r, got[:]) {
+				t.Fatalf("%s %v: no samples", o.name, r)
+			}
+			mr := image.Rect(m.Width-r.Max.X, r.Min.Y, m.Width-r.Min.X, r.Max.Y)
+			if !sm.Squashed(mirrored, m.Width, m.Height, m.Channels, mr, want[:]) {
+				t.Fatalf("%s %v: no samples of the mirrored photo", o.name, mr)
+			}
+			if got != want {
+				t.Errorf("%s %v: the mirrored samples are not those of the mirrored photo's region", o.name, r)
+			}
+		}
+	}
+}

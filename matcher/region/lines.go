@@ -293,16 +293,16 @@ func (p *lineProfile) padded(weak float32) (a, b int, ok bool) {
 	a = p.bestSeam(n*2/100, n*45/100, 3)
 	b = p.bestSeam(n*55/100, n*98/100, 3)
 	if a < 0 || b < 0 {
-		return 0, 0, false
+		return p.calmCentred() // calm.go
 	}
 	a, b = p.edgeOf(a), p.edgeOf(b)
 	if a < 4 || n-b < 4 || b-a < n/5 {
-		return 0, 0, false
+		return p.calmCentred()
 	}
 	inA := meanOf(p.along, a+2, b-2)
 	inS := meanOf(p.step, a+3, b-2)
 	if inA < 3 {
-		return 0, 0, false // a flat picture: nothing to compare
+		return p.calmCentred()
 	}
 	calm := func(lo, hi int) bool {
 		if meanOf(p.flat, lo, hi) >= 0.8 {
@@ -314,7 +314,7 @@ func (p *lineProfile) padded(weak float32) (a, b int, ok bool) {
 		return blur || stretch
 	}
 	if !calm(0, a-1) || !calm(b+1, n) {
-		return 0, 0, false
+		return p.calmCentred()
 	}
 	return a, b, true
 }
@@ -564,6 +564,13 @@ func fromLines(rows, cols *lineProfile, width, height int) []scored {
 	}
 	if a, b, ok := cols.padded(padWeak); ok && !(cols.bars(a, b) && rows.uniformEnds()) {
 		add(a, 0, b, height, KindPadding, "padding left and right", cols.padScore(a, b))
+	}
+	// A stretched copy of the picture as padding (stretch.go).
+	if a, b, ok := rows.stretchedPad(); ok {
+		add(0, a, width, b, KindPadding, "a stretched copy above and below", 1.5)
+	}
+	if a, b, ok := cols.stretchedPad(); ok {
+		add(a, 0, b, height, KindPadding, "a stretched copy left and right", 1.5)
 	}
 	if e, s, ok := rows.split(); ok {
 		add(0, 0, width, e, KindSplit, "", 1.4)
