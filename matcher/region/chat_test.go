@@ -1,0 +1,118 @@
+package region
+
+import (
+	"image"
+	"image/color"
+	"testing"
+
+	"github.com/atkm/herken/matcher/pdq"
+)
+
+// chatTheme is the look of a constructed messaging app.
+type chatTheme struct {
+	name                 string
+	bg, in, out, ink, ts color.RGBA
+}
+
+var (
+	chatLightTheme = chatTheme{"light", color.RGBA{0xec, 0xe5, 0xdd, 255}, pureWht,
+		color.RGBA{0xdc, 0xf8, 0xc6, 255}, darkText, color.RGBA{0x66, 0x77, 0x81, 255}}
+	chatDarkTheme = chatTheme{"dark", color.RGBA{0x0b, 0x14, 0x1a, 255}, color.RGBA{0x20, 0x2c, 0x33, 255},
+		color.RGBA{0x00, 0x5c, 0x4b, 255}, color.RGBA{0xe9, 0xed, 0xef, 255}, color.RGBA{0x8d, 0x9a, 0xa1, 255}}
+)
+
+// chatPost draws a phone's chat with photo o in a bubble on the left
+// (received) or the right (sent), width the share of the screen's width it
+// takes: a margin of m pixels of the bubble's colour on three sides, a
+// strip below with the time in its corner, a message above and below.
+func chatPost(o *image.RGBA, th chatTheme, sent bool, width float64) post {
+	const W, H, m = 1080, 1920, 8
+	dst := image.NewRGBA(image.Rect(0, 0, W, H))
+	fill(dst, dst.Bounds(), th.bg)
+	fill(dst, image.Rect(0, 0, W, 232), color.RGBA{0x1f, 0x2c, 0x34, 255})
+	drawText(dst, "Mo", 220, 110, 46, pureWht)
+	fill(dst, image.Rect(30, 300, 420, 390), th.in)
+	drawText(dst, "where is this from", 60, 320, 40, th.ink)
+	ow, oh := dims(o)
+	pw := int(W * width)
+	ph := oh * pw / ow
+	x, y, bub := 30, 420, th.in
+	if sent {
+		x, bub = W-30-pw-2*m, th.out
+	}
+	fill(dst, image.Rect(x, y, x+pw+2*m, y+ph+2*m+44), bub)
+	in := paste(dst, scale(o, pw, ph), image.Pt(x+m, y+m))
+	drawText(dst, "12:07", in.Max.X-90, in.Max.Y+12, 28, th.ts)
+	ny := y + ph + 2*m + 44 + 20
+	fill(dst, image.Rect(W-330, ny, W-30, ny+90), th.out)
+	drawText(dst, "no way", W-300, ny+25, 40, th.ink)
+	fill(dst, image.Rect(20, 1780, 900, 1880), th.in)
+	return post{img: dst, truth: []image.Rectangle{in}}
+}
+
+// darkEdged gives o the dark top rows and right columns of a cheap
+// camera's sensor: the picture's own edge, one colour, next to the
+// bubble's margin.
+func darkEdged(o *image.RGBA) *image.RGBA {
+	w, h := dims(o)
+	out := image.NewRGBA(o.Bounds())
+	copy(out.Pix, o.Pix)
+	fill(out, image.Rect(0, 0, w, max(3, h/60)), color.RGBA{4, 4, 4, 255})
+	fill(out, image.Rect(w-max(2, w/200), 0, w, h), color.RGBA{6, 6, 6, 255})
+	return out
+}
+
+// chatCase finds the photo of each landscape fixture in the chat made by
+// make, at the phone's full width and resized to 720 pixels, and fails
+// for any whose best region is more than PDQ's match distance from the
+// original.
+func chatCase(t *testing.T, what string, make func(o original, i int) (post, *image.RGBA)) {
+	origs := loadOriginals(t)
+	h := pdq.NewHasher(pdq.Options{Dihedral: true})
+	n := 0
+	for i, o := range origs {
+		w, ht := dims(o.img)
+		if w*10 < ht*12 || n == 6 {
+			continue
+		}
+		n++
+		p, src := make(o, i)
+		want := hashRGBA(t, pdq.NewHasher(pdq.Options{}), src).Hash
+		for _, f := range []float64{1, 2.0 / 3} {
+			m, truth := reencode(t, p, false, f, 85)
+			rs := Find(m.Pix, m.Width, m.Height, m.Channels)
+			d, at := bestDistance(t, h, m, rs, want)
+			if d > matchThreshold {
+				t.Errorf("%s, %s at %.2f: best region %v is %d bits away; truth %v, regions %v", o.name, what, f, at, d, truth[0], rects(rs))
+				continue
+			}
+			t.Logf("%s, %s at %.2f: %v at %d bits (truth %v)", o.name, what, f, at, d, truth[0])
+		}
+	}
+	if n < 4 {
+		t.Fatalf("only %d landscape fixtures", n)
+	}
+}
+
+// TestChatPhotoWithDarkEdge finds a received photo whose own top rows and
+// right columns are near black, in a white bubble: an earlier Find took
+// the bubble's white margin and the photo's black rows for one margin,
+// cut into the photo, and then knew no witness of the bubble's colour to
+// cut the strip with the time off.
+func TestChatPhotoWithDarkEdge(t *testing.T) {
+	chatCase(t, "dark-edged photo, light chat", func(o original, i int) (post, *image.RGBA) {
+		src := darkEdged(o.img)
+		return chatPost(src, chatLightTheme, false, 0.62+0.02*float64(i%5)), src
+	})
+}
+
+// TestChatSentPhotoResized finds a sent photo in either theme with the
+// screenshot resized: an earlier Find kept the strip with the time when
+// the bubble's last line blended into the chat's colour.
+func TestChatSentPhotoResized(t *testing.T) {
+	for _, th := range []chatTheme{chatLightTheme, chatDarkTheme} {
+		chatCase(t, "sent photo, "+th.name+" chat", func(o original, i int) (post, *image.RGBA) {
+			return chatPost(o.img, th, true, 0.6+0.03*float64(i%5)), o.img
+		})
+	}
+}
