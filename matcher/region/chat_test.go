@@ -116,3 +116,48 @@ func TestChatSentPhotoResized(t *testing.T) {
 		})
 	}
 }
+
+// TestTrimMarginsKeepsTwoToneEdge keeps a picture's own edge rows of two
+// plain colours that run on past a bubble's margin width: a margin of one
+// colour ends where the colour changes, but the rows as a whole are the
+// picture's (an earlier change trimmed the first colour's rows of a
+// screenshot's picture away, and its hash with them).
+func TestTrimMarginsKeepsTwoToneEdge(t *testing.T) {
+	const W, H = 1000, 1000
+	img := image.NewRGBA(image.Rect(0, 0, W, H))
+	fill(img, img.Bounds(), color.RGBA{128, 128, 128, 255})
+	r := image.Rect(100, 100, 900, 900)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			v := uint8((x*7 + y*13 + (x*y)%23*9) % 256)
+			img.SetRGBA(x, y, color.RGBA{v, v / 2, 255 - v, 255})
+		}
+	}
+	// Black rows, then dark grey ones: 20 plain rows, more than a
+	// margin's reach (12 here). The bottom's thin black rows witness
+	// black.
+	fill(img, image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+10), color.RGBA{2, 2, 2, 255})
+	fill(img, image.Rect(r.Min.X, r.Min.Y+10, r.Max.X, r.Min.Y+20), color.RGBA{70, 70, 70, 255})
+	fill(img, image.Rect(r.Min.X, r.Max.Y-6, r.Max.X, r.Max.Y), color.RGBA{2, 2, 2, 255})
+	f := newFullLuma(rgbPix(img), W, H, 3)
+	sides := [4]bool{true, true, true, true}
+	if got := f.trimMargins(r, sides, true); got.Min.Y != r.Min.Y {
+		t.Errorf("trimmed the picture's own top rows: %v, want the top at %d", got, r.Min.Y)
+	}
+	// A white margin of 5 rows on the bubble's sides, then the picture's
+	// own black rows: only the margin goes.
+	fill(img, image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+5), pureWht)
+	fill(img, image.Rect(r.Min.X, r.Min.Y, r.Min.X+5, r.Max.Y), pureWht)
+	fill(img, image.Rect(r.Min.X, r.Min.Y+5, r.Max.X, r.Min.Y+10), color.RGBA{2, 2, 2, 255})
+	fill(img, image.Rect(r.Min.X, r.Min.Y+10, r.Max.X, r.Min.Y+20), color.RGBA{120, 40, 200, 255})
+	for y := r.Min.Y + 10; y < r.Min.Y+20; y++ {
+		for x := r.Min.X + 5; x < r.Max.X; x++ {
+			v := uint8((x*7 + y*13 + (x*y)%23*9) % 256)
+			img.SetRGBA(x, y, color.RGBA{v, v / 2, 255 - v, 255})
+		}
+	}
+	f = newFullLuma(rgbPix(img), W, H, 3)
+	if got := f.trimMargins(r, sides, true); got.Min.Y != r.Min.Y+5 {
+		t.Errorf("top at %d, want %d: past the white margin, not the picture's black rows", got.Min.Y, r.Min.Y+5)
+	}
+}

@@ -202,16 +202,19 @@ func (f *fullLuma) trimMargins(r image.Rectangle, sides [4]bool, oneColour bool)
 	}
 	// margin counts the uniform lines from line p in direction dir.
 	margin := func(horizontal bool, p, dir, a, b int) run {
-		q, prev := p, -1
+		q, prev, change := p, -1, -1
 		for f.uniformLine(horizontal, q, a, b) {
 			m := f.medianLine(horizontal, q, a, b)
-			if oneColour && prev >= 0 && (m-prev > 3*colourTol || prev-m > 3*colourTol) {
-				break // the margin's colour ends in another, the picture's
+			if oneColour && change < 0 && prev >= 0 && (m-prev > 3*colourTol || prev-m > 3*colourTol) {
+				change = q // the margin's colour ends in another, the picture's
 			}
 			prev = m
 			if q += dir; (q-p)*dir > reach {
 				return run{} // still uniform: the picture's own
 			}
+		}
+		if change >= 0 {
+			q = change
 		}
 		if q == p || f.wideStep(horizontal, q-dir, q+dir, a, b) < 0.6 {
 			// No margin, or one that fades into the picture (a dark
