@@ -186,15 +186,20 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 			if w < 0 {
 				continue
 			}
-			// The outermost line may be blended with what is outside.
+			// The band's colour in full (two lines in: JPEG's halved
+			// chroma blends its first ones): a photo's dark or light
+			// edge can have the bubble's luma in another colour.
+			col, _ := f.medianRGB(horizontal, edge+2*dir, a, b)
+			// The outermost two lines may be blended with what is
+			// outside.
 			p = edge
-			if f.nearShare(horizontal, p, a, b, w) < bubbleShare {
+			for (p-edge)*dir < 2 && (f.nearShare(horizontal, p, a, b, w) < bubbleShare ||
+				f.nearShareRGB(horizontal, p, a, b, col) < bubbleShare) {
 				p += dir
 			}
 			marks := 0
 			for (p-edge)*dir <= limit {
-				ns := f.nearShare(horizontal, p, a, b, w)
-				if ns < bubbleShare {
+				if f.nearShare(horizontal, p, a, b, w) < bubbleShare || f.nearShareRGB(horizontal, p, a, b, col) < bubbleShare {
 					break
 				}
 				if f.marked(horizontal, p, lo, hi, w) {
@@ -214,7 +219,7 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 		}
 		// The band stands out of what is just outside the side.
 		// (Two lines either way: JPEG's halved chroma blends the edge.)
-		if !found || !f.standsOut(horizontal, edge+2*dir, edge, -dir, a, b) {
+		if !found || !f.standsOut(horizontal, edge+2*dir, edge, -dir, reach, a, b) {
 			continue
 		}
 		switch s {
@@ -229,6 +234,36 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 		}
 	}
 	return out
+}
+
+// nearShareRGB is nearShare in colour: the share of samples of line p
+// over [a, b) whose every channel is within colourTol of col.
+func (f *fullLuma) nearShareRGB(horizontal bool, p, a, b int, col [3]int) float64 {
+	lim := f.width
+	if horizontal {
+		lim = f.height
+	}
+	if p < 0 || p >= lim || b <= a {
+		return 0
+	}
+	stride := max(1, (b-a)/refineSamples)
+	n, near := 0, 0
+	for i := a; i < b; i += stride {
+		o := (i*f.width + p) * f.channels
+		if horizontal {
+			o = (p*f.width + i) * f.channels
+		}
+		ok := true
+		for c := 0; c < 3 && ok; c++ {
+			d := int(f.pix[o+min(c, f.channels-1)]) - col[c]
+			ok = d <= colourTol && d >= -colourTol
+		}
+		if ok {
+			near++
+		}
+		n++
+	}
+	return float64(near) / float64(n)
 }
 
 // colourStep is wideStep in colour: the share of samples over [a, b)
@@ -287,11 +322,12 @@ func (f *fullLuma) acrossLumas(r image.Rectangle, horizontal bool, sides [4]bool
 }
 
 // standsOut reports whether the band at line p differs in colour from
-// what lies two to four lines from edge in direction out: the side found
-// may stop a line short of the bubble's edge, whose last lines resizing
-// blended with the chat around it.
-func (f *fullLuma) standsOut(horizontal bool, p, edge, out, a, b int) bool {
-	for d := 2; d <= 4; d++ {
+// what lies two to reach lines from edge in direction out: the side found
+// may stop short of the bubble's edge (at the time's digits, or a line
+// that resizing blended with the chat around it). A frame of the band's
+// colour wider than a margin's reach does not stand out.
+func (f *fullLuma) standsOut(horizontal bool, p, edge, out, reach, a, b int) bool {
+	for d := 2; d <= reach; d++ {
 		if f.distinctFrom(horizontal, p, edge+d*out, a, b) {
 			return true
 		}

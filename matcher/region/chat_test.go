@@ -161,3 +161,55 @@ func TestTrimMarginsKeepsTwoToneEdge(t *testing.T) {
 		t.Errorf("top at %d, want %d: past the white margin, not the picture's black rows", got.Min.Y, r.Min.Y+5)
 	}
 }
+
+// greyBottom gives o a bottom tenth of plain textured grey of luma near
+// the dark theme's green bubble: a dark foreground, in another colour.
+func greyBottom(o *image.RGBA) *image.RGBA {
+	w, h := dims(o)
+	out := image.NewRGBA(o.Bounds())
+	copy(out.Pix, o.Pix)
+	for y := h - h/10; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := uint8(60 + (x*7+y*3)%7)
+			out.SetRGBA(x, y, color.RGBA{v, v, v, 255})
+		}
+	}
+	return out
+}
+
+// TestChatSentPhotoGreyBottom finds a sent photo whose bottom rows have
+// the dark bubble's luma but not its colour: an earlier Find read the
+// bubble's band on into the photo, found no step where it ended, and
+// kept the strip with the time.
+func TestChatSentPhotoGreyBottom(t *testing.T) {
+	chatCase(t, "grey-bottomed photo, dark chat", func(o original, i int) (post, *image.RGBA) {
+		src := greyBottom(o.img)
+		return chatPost(src, chatDarkTheme, true, 0.6+0.03*float64(i%5)), src
+	})
+}
+
+// TestTrimBandsPastStopShort trims the strip under a photo when the side
+// found stops inside the bubble, a few lines before its edge: the band
+// still stands out of the chat past those lines.
+func TestTrimBandsPastStopShort(t *testing.T) {
+	const W, H = 720, 1280
+	img := image.NewRGBA(image.Rect(0, 0, W, H))
+	fill(img, img.Bounds(), chatLightTheme.bg)
+	bub := image.Rect(270, 300, 700, 700)
+	fill(img, bub, chatLightTheme.out)
+	photo := image.Rect(bub.Min.X+5, bub.Min.Y+5, bub.Max.X-5, bub.Max.Y-35)
+	for y := photo.Min.Y; y < photo.Max.Y; y++ {
+		for x := photo.Min.X; x < photo.Max.X; x++ {
+			v := uint8((x*5 + y*11 + (x*y)%31*7) % 200)
+			img.SetRGBA(x, y, color.RGBA{v, v / 2, 200 - v, 255})
+		}
+	}
+	drawText(img, "12:07", photo.Max.X-60, photo.Max.Y+8, 19, chatLightTheme.ts)
+	f := newFullLuma(rgbPix(img), W, H, 3)
+	// The region's bottom stops 8 lines short of the bubble's edge.
+	r := image.Rect(photo.Min.X, photo.Min.Y, photo.Max.X, bub.Max.Y-8)
+	got := f.trimBands(r, [4]bool{true, true, true, true})
+	if d := got.Max.Y - photo.Max.Y; d < -1 || d > 1 {
+		t.Errorf("bottom at %d, want %d (the photo's edge)", got.Max.Y, photo.Max.Y)
+	}
+}
