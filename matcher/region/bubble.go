@@ -211,9 +211,19 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 			// time): a picture's own plain border, inside a frame of
 			// another colour, stays.
 			wide := (p-edge)*dir > reach
-			if (p-edge)*dir >= 3 && (p-edge)*dir <= limit && (!wide || marks >= 2) &&
-				max(f.colourStep(horizontal, p-dir, p, a, b), f.colourStep(horizontal, p-dir, p+dir, a, b)) >= 0.6 {
-				found = true
+			if (p-edge)*dir < 3 || (p-edge)*dir > limit || (wide && marks < 2) {
+				continue
+			}
+			// The picture starts at a straight step of colour, over one
+			// line or across two that JPEG's halved chroma blended: the
+			// band then ends a line or two before the step.
+			for q := p; (q-p)*dir <= 2; q += dir {
+				if max(f.colourStep(horizontal, p-dir, q, a, b), f.colourStep(horizontal, p-dir, q+dir, a, b)) >= 0.6 {
+					p, found = q, true
+					break
+				}
+			}
+			if found {
 				break
 			}
 		}

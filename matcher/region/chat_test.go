@@ -213,3 +213,36 @@ func TestTrimBandsPastStopShort(t *testing.T) {
 		t.Errorf("bottom at %d, want %d (the photo's edge)", got.Max.Y, photo.Max.Y)
 	}
 }
+
+// TestTrimBandsChromaBlend trims the strip under a photo whose last two
+// rows JPEG's halved chroma blended with the bubble: half their pixels
+// keep the bubble's colour, so neither the band nor the photo's step
+// seems to start there; the step is a line or two on.
+func TestTrimBandsChromaBlend(t *testing.T) {
+	const W, H = 720, 1280
+	img := image.NewRGBA(image.Rect(0, 0, W, H))
+	th := chatDarkTheme
+	fill(img, img.Bounds(), th.bg)
+	bub := image.Rect(270, 300, 700, 700)
+	fill(img, bub, th.out)
+	photo := image.Rect(bub.Min.X+5, bub.Min.Y+5, bub.Max.X-5, bub.Max.Y-35)
+	for y := photo.Min.Y; y < photo.Max.Y; y++ {
+		for x := photo.Min.X; x < photo.Max.X; x++ {
+			v := uint8(60 + (x*7+y*3)%7) // the bubble's luma, in grey
+			if y < photo.Max.Y-40 {
+				v = uint8((x*5 + y*11 + (x*y)%31*7) % 200)
+			}
+			img.SetRGBA(x, y, color.RGBA{v, v, v, 255})
+			if y >= photo.Max.Y-2 && x%2 == 0 {
+				img.SetRGBA(x, y, th.out)
+			}
+		}
+	}
+	drawText(img, "12:07", photo.Max.X-60, photo.Max.Y+8, 19, th.ts)
+	f := newFullLuma(rgbPix(img), W, H, 3)
+	r := image.Rect(photo.Min.X, photo.Min.Y, photo.Max.X, bub.Max.Y)
+	got := f.trimBands(r, [4]bool{true, true, true, true})
+	if d := got.Max.Y - photo.Max.Y; d < -2 || d > 1 {
+		t.Errorf("bottom at %d, want %d (the photo's edge)", got.Max.Y, photo.Max.Y)
+	}
+}
