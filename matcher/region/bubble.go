@@ -215,9 +215,14 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 				continue
 			}
 			// The picture starts at a straight step of colour, over one
-			// line or across two that JPEG's halved chroma blended: the
-			// band then ends a line or two before the step.
-			for q := p; (q-p)*dir <= 2; q += dir {
+			// line or, when the band ended in colour but not in luma,
+			// across two that JPEG's halved chroma blended: the band then
+			// ends a line or two before the step.
+			blend := 0
+			if f.nearShare(horizontal, p, a, b, w) >= bubbleShare {
+				blend = 2
+			}
+			for q := p; (q-p)*dir <= blend; q += dir {
 				if max(f.colourStep(horizontal, p-dir, q, a, b), f.colourStep(horizontal, p-dir, q+dir, a, b)) >= 0.6 {
 					p, found = q, true
 					break

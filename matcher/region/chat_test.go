@@ -246,3 +246,31 @@ func TestTrimBandsChromaBlend(t *testing.T) {
 		t.Errorf("bottom at %d, want %d (the photo's edge)", got.Max.Y, photo.Max.Y)
 	}
 }
+
+// TestTrimBandsKeepsLightGradient keeps a picture's own light top rows in
+// an image viewer's light grey window: they end in a gradient, not a step
+// of colour, so they are no bubble's band (a search for a step two lines
+// on, meant for a band blended by JPEG's chroma, trimmed them).
+func TestTrimBandsKeepsLightGradient(t *testing.T) {
+	const W, H = 1280, 800
+	img := image.NewRGBA(image.Rect(0, 0, W, H))
+	fill(img, img.Bounds(), color.RGBA{0xee, 0xee, 0xec, 255})
+	fill(img, image.Rect(0, 0, W, 32), color.RGBA{0x30, 0x30, 0x34, 255})
+	photo := image.Rect(276, 185, 1003, 646)
+	for y := photo.Min.Y; y < photo.Max.Y; y++ {
+		for x := photo.Min.X; x < photo.Max.X; x++ {
+			v := uint8((x*5 + y*11 + (x*y)%31*7) % 200)
+			img.SetRGBA(x, y, color.RGBA{v, v / 2, 200 - v, 255})
+		}
+	}
+	fill(img, image.Rect(photo.Min.X, photo.Min.Y, photo.Max.X, photo.Min.Y+4), color.RGBA{228, 225, 228, 255})
+	for i := 1; i <= 3; i++ {
+		v := uint8(4 * i)
+		fill(img, image.Rect(photo.Min.X, photo.Min.Y+3+i, photo.Max.X, photo.Min.Y+4+i), color.RGBA{228 - v, 225 - v, 228 - v, 255})
+	}
+	f := newFullLuma(rgbPix(img), W, H, 3)
+	got := f.trimBands(photo, [4]bool{true, true, true, true})
+	if got.Min.Y != photo.Min.Y {
+		t.Errorf("top at %d, want %d: the light rows are the picture's", got.Min.Y, photo.Min.Y)
+	}
+}
