@@ -65,7 +65,7 @@ func (f *fullLuma) closeBubble(r image.Rectangle, sides [4]bool) (image.Rectangl
 			}
 			// The picture ends here in a straight step (over one line,
 			// or two that resizing blended).
-			if max(f.wideStep(horizontal, p-dir, p, a, b), f.wideStep(horizontal, p-2*dir, p, a, b)) < 0.6 {
+			if max(f.colourStep(horizontal, p-dir, p, a, b), f.colourStep(horizontal, p-2*dir, p, a, b)) < 0.6 {
 				continue
 			}
 			// A frame of the bubble's colour is no bubble: the image
@@ -169,9 +169,11 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 			edge, dir, limit = r.Max.X-1, -1, r.Dx()*15/100
 			cands = f.outsideLumas(false, r.Min.X-1, -1, a, b)
 		}
-		// The bubble's colour: just outside the opposite side, or the
+		// The bubble's colour: just outside the opposite side or the
+		// sides across (the bubble's margin runs along all three), or the
 		// edge line of another side that is one colour (the bubble's
 		// margin the working copy kept there too).
+		cands = append(cands, f.acrossLumas(r, horizontal, sides)...)
 		for o := range sides {
 			if o != s && sides[o] {
 				if l := f.edgeLine(r, o); l >= 0 {
@@ -184,15 +186,20 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 			if w < 0 {
 				continue
 			}
-			// The outermost line may be blended with what is outside.
+			// The band's colour in full (two lines in: JPEG's halved
+			// chroma blends its first ones): a photo's dark or light
+			// edge can have the bubble's luma in another colour.
+			col, _ := f.medianRGB(horizontal, edge+2*dir, a, b)
+			// The outermost two lines may be blended with what is
+			// outside.
 			p = edge
-			if f.nearShare(horizontal, p, a, b, w) < bubbleShare {
+			for (p-edge)*dir < 2 && (f.nearShare(horizontal, p, a, b, w) < bubbleShare ||
+				f.nearShareRGB(horizontal, p, a, b, col) < bubbleShare) {
 				p += dir
 			}
 			marks := 0
 			for (p-edge)*dir <= limit {
-				ns := f.nearShare(horizontal, p, a, b, w)
-				if ns < bubbleShare {
+				if f.nearShare(horizontal, p, a, b, w) < bubbleShare || f.nearShareRGB(horizontal, p, a, b, col) < bubbleShare {
 					break
 				}
 				if f.marked(horizontal, p, lo, hi, w) {
@@ -204,15 +211,30 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 			// time): a picture's own plain border, inside a frame of
 			// another colour, stays.
 			wide := (p-edge)*dir > reach
-			if (p-edge)*dir >= 3 && (p-edge)*dir <= limit && (!wide || marks >= 2) &&
-				max(f.wideStep(horizontal, p-dir, p, a, b), f.wideStep(horizontal, p-dir, p+dir, a, b)) >= 0.6 {
-				found = true
+			if (p-edge)*dir < 3 || (p-edge)*dir > limit || (wide && marks < 2) {
+				continue
+			}
+			// The picture starts at a straight step of colour, over one
+			// line or, when the band ended in colour but not in luma,
+			// across two that JPEG's halved chroma blended: the band then
+			// ends a line or two before the step.
+			blend := 0
+			if f.nearShare(horizontal, p, a, b, w) >= bubbleShare {
+				blend = 2
+			}
+			for q := p; (q-p)*dir <= blend; q += dir {
+				if max(f.colourStep(horizontal, p-dir, q, a, b), f.colourStep(horizontal, p-dir, q+dir, a, b)) >= 0.6 {
+					p, found = q, true
+					break
+				}
+			}
+			if found {
 				break
 			}
 		}
 		// The band stands out of what is just outside the side.
 		// (Two lines either way: JPEG's halved chroma blends the edge.)
-		if !found || !f.distinctFrom(horizontal, edge+2*dir, edge-2*dir, a, b) {
+		if !found || !f.standsOut(horizontal, edge+2*dir, edge, -dir, reach, a, b) {
 			continue
 		}
 		switch s {
@@ -227,6 +249,105 @@ func (f *fullLuma) trimBands(r image.Rectangle, sides [4]bool) image.Rectangle {
 		}
 	}
 	return out
+}
+
+// nearShareRGB is nearShare in colour: the share of samples of line p
+// over [a, b) whose every channel is within colourTol of col.
+func (f *fullLuma) nearShareRGB(horizontal bool, p, a, b int, col [3]int) float64 {
+	lim := f.width
+	if horizontal {
+		lim = f.height
+	}
+	if p < 0 || p >= lim || b <= a {
+		return 0
+	}
+	stride := max(1, (b-a)/refineSamples)
+	n, near := 0, 0
+	for i := a; i < b; i += stride {
+		o := (i*f.width + p) * f.channels
+		if horizontal {
+			o = (p*f.width + i) * f.channels
+		}
+		ok := true
+		for c := 0; c < 3 && ok; c++ {
+			d := int(f.pix[o+min(c, f.channels-1)]) - col[c]
+			ok = d <= colourTol && d >= -colourTol
+		}
+		if ok {
+			near++
+		}
+		n++
+	}
+	return float64(near) / float64(n)
+}
+
+// colourStep is wideStep in colour: the share of samples over [a, b)
+// where some channel differs by at least bigStep between lines p and q. A
+// photo's dark edge can have the luma of a dark theme's green bubble, and
+// still end in a straight step of colour.
+func (f *fullLuma) colourStep(horizontal bool, p, q, a, b int) float64 {
+	lim := f.width
+	if horizontal {
+		lim = f.height
+	}
+	if p < 0 || q < 0 || p >= lim || q >= lim || b <= a {
+		return 0
+	}
+	stride := max(1, (b-a)/refineSamples)
+	n, wide := 0, 0
+	for i := a; i < b; i += stride {
+		o1, o2 := (i*f.width+p)*f.channels, (i*f.width+q)*f.channels
+		if horizontal {
+			o1, o2 = (p*f.width+i)*f.channels, (q*f.width+i)*f.channels
+		}
+		for c := 0; c < f.channels; c++ {
+			if d := int(f.pix[o1+c]) - int(f.pix[o2+c]); d >= bigStep || d <= -bigStep {
+				wide++
+				break
+			}
+		}
+		n++
+	}
+	return float64(wide) / float64(n)
+}
+
+// acrossLumas is the bubble's luma as witnessed just outside the two
+// sides of r across a band on a horizontal (top or bottom) side, or along
+// it otherwise, where those sides are trimmed.
+func (f *fullLuma) acrossLumas(r image.Rectangle, horizontal bool, sides [4]bool) []int {
+	var out []int
+	if horizontal {
+		a, b := r.Min.Y+r.Dy()/10, r.Max.Y-r.Dy()/10
+		if sides[left] {
+			out = append(out, f.outsideLumas(false, r.Min.X-1, -1, a, b)...)
+		}
+		if sides[right] {
+			out = append(out, f.outsideLumas(false, r.Max.X, 1, a, b)...)
+		}
+		return out
+	}
+	a, b := r.Min.X+r.Dx()/10, r.Max.X-r.Dx()/10
+	if sides[top] {
+		out = append(out, f.outsideLumas(true, r.Min.Y-1, -1, a, b)...)
+	}
+	if sides[bottom] {
+		out = append(out, f.outsideLumas(true, r.Max.Y, 1, a, b)...)
+	}
+	return out
+}
+
+// standsOut reports whether the band at line p differs in colour from
+// what lies two to reach lines from edge in direction out: the side found
+// may stop short of the bubble's edge (at the time's digits, or a line
+// that resizing blended with the chat around it). A frame of the band's
+// colour wider than a margin's reach does not stand out.
+func (f *fullLuma) standsOut(horizontal bool, p, edge, out, reach, a, b int) bool {
+	for d := 2; d <= reach; d++ {
+		if f.distinctFrom(horizontal, p, edge+d*out, a, b) {
+			return true
+		}
+	}
+	return false
 }
 
 // outsideLumas is the bubble's luma as witnessed outside a side: the

@@ -64,12 +64,17 @@
 //     bands whose rows repeat.
 //  5. Each side is refined at full resolution to the line of largest step,
 //     then past a chat bubble's thin margin (one luma, witnessed on another
-//     side, ending in a straight step). A text bubble joined to the photo
-//     across a thin gap of the chat's colour is cut off first. In a
-//     screenshot, a side left open (the bubble's strip with the time, and
-//     the next message, joined the photo) is closed where the bubble's
-//     colour starts, and a wider band of it holding marks is trimmed
-//     (bubble.go); never where that colour is also the frame's.
+//     side, ending in a straight step; in a screenshot it ends where its
+//     colour changes, so a photo's own black top rows stay). A text bubble
+//     joined to the photo across a thin gap of the chat's colour is cut
+//     off first. In a screenshot, a side left open (the bubble's strip
+//     with the time, and the next message, joined the photo) is closed
+//     where the bubble's colour starts, and a wider band of it holding
+//     marks is trimmed (bubble.go); never where that colour is also the
+//     frame's. The bubble's colour is witnessed outside the opposite side
+//     or the sides across; the band is read in full colour (a dark photo
+//     edge can have a dark bubble's luma) and ends at a step of colour,
+//     which JPEG's halved chroma may put a line or two further.
 //
 // A trimmed region must stand on evidence: at least two trimmed sides, or one
 // side whose margin carries text (a caption). A region covers at least 15%

@@ -88,7 +88,7 @@ func (k *work) toFull(c cand, f *fullLuma) image.Rectangle {
 	if c.sides[right] {
 		r.Max.X = f.refine(false, r.Max.X, rx, my0, my1, f.width)
 	}
-	r = f.trimMargins(r.Canon(), c.sides)
+	r = f.trimMargins(r.Canon(), c.sides, c.kind == KindScreenshot)
 	if c.kind == KindScreenshot {
 		var sides [4]bool
 		r, sides = f.closeBubble(r, c.sides)
@@ -190,8 +190,10 @@ func (f *fullLuma) wideStep(horizontal bool, p, q, a, b int) float64 {
 // side, and its luma is witnessed on another side (that side's margin, or
 // the bubble just outside it). A picture's own dark or flat
 // edge (a fundus photo's black corners, the night around the moon) fades
-// into it or runs on, and stays.
-func (f *fullLuma) trimMargins(r image.Rectangle, sides [4]bool) image.Rectangle {
+// into it or runs on, and stays. In a screenshot (oneColour) a margin is
+// the bubble's, of one colour: a picture's own dark or light edge rows
+// next to it (a camera's black top rows) end it, and stay.
+func (f *fullLuma) trimMargins(r image.Rectangle, sides [4]bool, oneColour bool) image.Rectangle {
 	reach := 2 + max(f.width, f.height)/100
 	mx0, mx1 := r.Min.X+r.Dx()/10, r.Max.X-r.Dx()/10
 	my0, my1 := r.Min.Y+r.Dy()/10, r.Max.Y-r.Dy()/10
@@ -200,11 +202,19 @@ func (f *fullLuma) trimMargins(r image.Rectangle, sides [4]bool) image.Rectangle
 	}
 	// margin counts the uniform lines from line p in direction dir.
 	margin := func(horizontal bool, p, dir, a, b int) run {
-		q := p
+		q, prev, change := p, -1, -1
 		for f.uniformLine(horizontal, q, a, b) {
+			m := f.medianLine(horizontal, q, a, b)
+			if oneColour && change < 0 && prev >= 0 && (m-prev > 3*colourTol || prev-m > 3*colourTol) {
+				change = q // the margin's colour ends in another, the picture's
+			}
+			prev = m
 			if q += dir; (q-p)*dir > reach {
 				return run{} // still uniform: the picture's own
 			}
+		}
+		if change >= 0 {
+			q = change
 		}
 		if q == p || f.wideStep(horizontal, q-dir, q+dir, a, b) < 0.6 {
 			// No margin, or one that fades into the picture (a dark
