@@ -34,13 +34,25 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 	}
 	colour = p.mean[first+dir]
 	l, text, plainAfter, glyphs := first+2*dir, 0, 0, 0
-	t0, t1 := -1, -1 // the first and last lines of text, from the edge
+	t0 := -1 // the first line of text, from the edge
+	// The caption's own text is the first block of text lines (lines of
+	// one caption are close together); the bar's
+	// colour may run on past it into the picture (a white background
+	// under a white bar). soft is the first line past that block that is
+	// not plain: where the colour ends, even without a step across the
+	// line (a hazy sky under a white bar).
+	run := captionRun{soft: -1}
 	for ; (l-first)*dir < n*45/100; l += dir {
+		at := (l - first) * dir
 		if p.plain(l, colour) {
 			if text > 0 {
 				plainAfter++
+				run.plain++
 			}
 			continue
+		}
+		if run.closed(t0) && run.soft < 0 {
+			run.soft = at
 		}
 		// A line of text: mostly the bar's colour, or less of it
 		// between many strokes (large letters).
@@ -53,15 +65,37 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 				plainAfter = 0
 				glyphs = max(glyphs, mk)
 				if t0 < 0 {
-					t0 = (l - first) * dir
+					t0 = at
 				}
-				t1 = (l - first) * dir
+				// Letters' strokes are thin: a few samples each. A row
+				// of objects on a white table is a few wide runs.
+				thin := p.offShare(l, colour)*float64(p.m) <= strokeRun*float64(mk)
+				// Another line of thin marks before the bar's middle
+				// would be passed is the caption's next line of text.
+				if run.closed(t0) && thin && at < t0+run.end+1 {
+					run.plain, run.soft = 0, -1
+				}
+				if !run.closed(t0) {
+					run.end, run.plain = at, 0
+					if thin {
+						run.glyphs = max(run.glyphs, mk)
+					}
+				}
 			}
 			continue
 		}
 		break
 	}
 	if (l-first)*dir >= n*45/100 {
+		// The colour runs on: a white picture under a white caption bar,
+		// or no bar.
+		if d, ok := run.bar(t0, colour, n*45/100); ok {
+			edge = d
+			if dir < 0 {
+				edge = n - d
+			}
+			return edge, colour, true, true, n * 45 / 100
+		}
 		return 0, colour, false, false, n * 45 / 100
 	}
 	// The step into the picture: the largest one among the lines the
@@ -77,14 +111,12 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 		// as it starts before it, when the colour runs on that far. Only
 		// for a bar of pure white or black, as caption bars are drawn: a
 		// wall with a sign on it is seldom either.
-		if glyphs >= 3 && plainAfter >= 2 && t0 >= 2 && (colour >= 250 || colour <= 5) {
-			if d := t0 + t1 + 1; d <= (l-first)*dir {
-				edge = d
-				if dir < 0 {
-					edge = n - d
-				}
-				return edge, colour, true, true, (l - first) * dir
+		if d, ok := run.bar(t0, colour, (l-first)*dir); ok {
+			edge = d
+			if dir < 0 {
+				edge = n - d
 			}
+			return edge, colour, true, true, (l - first) * dir
 		}
 		return 0, colour, false, false, (l - first) * dir
 	}
@@ -92,6 +124,50 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 	// and the picture: a bird in a plain sky is one mark.
 	return e, colour, glyphs >= 3 && plainAfter >= 2, true, (l - first) * dir
 }
+
+// captionRun follows a caption's text in a bar from the image's edge, in
+// lines from that edge: the last line of its first run of text lines, the
+// most marks on one of them, the plain lines after it, and soft, the first
+// line after two plain ones that is not plain (-1: none before the bar's
+// colour gives way).
+type captionRun struct {
+	end, glyphs, plain int
+	soft               int
+}
+
+// closed reports whether the caption's text block, which started at line
+// t0, has ended: as many plain lines past it as half the bar's margin
+// before it, and two at least. The text sits in the middle of its bar, and
+// the lines of one caption are closer than that.
+func (c captionRun) closed(t0 int) bool {
+	return t0 >= 0 && c.plain >= max(2, t0/2)
+}
+
+// bar returns where a caption bar ends when no step across the line ends
+// it, the bar's colour running on into the picture: as far past the text
+// as the bar starts before it (a caption's text sits in the middle of its
+// bar), or where the colour ends (soft) when that comes first. reach is
+// how far the colour runs. Only for a bar of pure white or black, as
+// caption bars are drawn (a wall with a sign on it is seldom either), with
+// text of several marks along a line (a bird in a plain sky is one).
+func (c captionRun) bar(t0 int, colour float32, reach int) (int, bool) {
+	if c.glyphs < captionGlyphs || !c.closed(t0) || t0 < 2 || !(colour >= 250 || colour <= 5) {
+		return 0, false
+	}
+	d := min(t0+c.end+1, reach)
+	if c.soft >= 0 {
+		d = min(d, c.soft)
+	}
+	// Two plain lines at least between the text and the picture.
+	if d < c.end+3 {
+		return 0, false
+	}
+	return d, true
+}
+
+// captionGlyphs is the fewest thin marks along one line of a caption's
+// text that ends a bar past it: a short caption crosses five strokes.
+const captionGlyphs = 5
 
 // marks counts the runs of line l's samples that stand out of colour: the
 // strokes of letters across a caption's line.
@@ -128,6 +204,23 @@ func (p *lineProfile) plain(l int, colour float32) bool {
 		}
 	}
 	return true
+}
+
+// strokeRun is the most samples a text's mark spans on average along a
+// line: a letter's stroke is thin.
+const strokeRun = 3
+
+// offShare is the share of line l's samples that stand out of colour as
+// marks count them.
+func (p *lineProfile) offShare(l int, colour float32) float64 {
+	off := 0
+	s := p.samples(l)
+	for _, v := range s {
+		if d := float32(v) - colour; d > 2*colourTol || d < -2*colourTol {
+			off++
+		}
+	}
+	return float64(off) / float64(len(s))
 }
 
 // nearShare is the share of line l's samples within colourTol of colour.
