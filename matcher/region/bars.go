@@ -54,6 +54,14 @@ func (p *lineProfile) barEnd(dir int) (edge int, colour float32, marked, ok bool
 		if run.closed(t0) && run.soft < 0 {
 			run.soft = at
 		}
+		// A plain bar (no text) that gives way sharply to lines of
+		// another uniform colour: the picture's own edge, nearly the
+		// bar's colour, with no step across the line. The bar ends
+		// there (as colourEnd places it), not at a step deeper inside
+		// the picture.
+		if text == 0 && p.softEdge(l, dir, colour) {
+			return p.largestStep(l-dir, l+2), colour, false, true, at
+		}
 		// A line of text: mostly the bar's colour, or less of it
 		// between many strokes (large letters).
 		// (A line near the bar's colour without marks is JPEG's ringing
@@ -251,6 +259,7 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 	r[right], col[right], cap[right], found[right], reach[right] = cols.barEnd(-1)
 	evenFrame(&r, &found, col, reach, width, height)
 	centredBars(&r, &found, col, reach, width, height)
+	softFrame(&r, &found, col, reach, rows, cols)
 	if !found[top] {
 		r[top] = 0
 	}
@@ -292,15 +301,16 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 		} else if !found[top] && !found[bottom] {
 			kind, margin = KindPillarbox, "pillarbox bars"
 		}
-	case (cap[top] && (col[top] >= 250 || col[top] <= 5)) || (cap[bottom] && (col[bottom] >= 250 || col[bottom] <= 5)):
+	case captionBar(cap[top], col[top]) || captionBar(cap[bottom], col[bottom]):
 		// A caption bar above or below: the far end may be the picture's
-		// own flat edge, which stays.
+		// own flat edge, which stays; so does a marked band there of
+		// another colour (a hazy sky with the picture showing through).
 		kind, margin = KindCaption, "a caption bar"
 		r[left], r[right] = 0, width
-		if !cap[top] {
+		if !captionBar(cap[top], col[top]) {
 			r[top] = 0
 		}
-		if !cap[bottom] {
+		if !captionBar(cap[bottom], col[bottom]) {
 			r[bottom] = height
 		}
 	default:
@@ -311,7 +321,21 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 	if w <= 0 || h <= 0 || w*h*100 < 15*width*height || w*h*100 > 94*width*height || w > 5*h || h > 5*w {
 		return nil
 	}
-	return []scored{{Region{Rect: rect, Kind: kind, Size: image.Pt(width, height), Margin: margin}, 0.97}}
+	// A frame closed on all four sides at full resolution ranks above the
+	// working copy's nearly equal box (which would hide it as a
+	// duplicate): the working copy leaves a side open, or places it
+	// wrongly, where the picture's edge is nearly the frame's colour.
+	score := 0.97
+	if kind == KindBorder && found[left] && found[top] && found[right] && found[bottom] {
+		score = 2.5
+	}
+	return []scored{{Region{Rect: rect, Kind: kind, Size: image.Pt(width, height), Margin: margin}, score}}
+}
+
+// captionBar reports whether a bar with marks is a caption's: pure white
+// or black, as caption bars are drawn.
+func captionBar(marked bool, colour float32) bool {
+	return marked && (colour >= 250 || colour <= 5)
 }
 
 // gapSplit finds two pictures shown across a thin gap (the white line a
@@ -435,4 +459,94 @@ func centredBars(r *[4]int, found *[4]bool, col [4]float32, reach [4]int, width,
 			r[a], found[a] = w, true
 		}
 	}
+}
+
+// softFrame closes the sides of a frame (two or more sides found, ending
+// in steps, all one colour) where the picture's own edge is nearly the
+// frame's colour, so that no step across the line ends the bar there and
+// the frame's widths differ (evenFrame cannot complete it): the frame is
+// drawn in exactly one colour, and its side ends where lines of another
+// uniform colour start sharply (a dark picture edge a few levels
+// brighter than a near-black frame).
+func softFrame(r *[4]int, found *[4]bool, col [4]float32, reach [4]int, rows, cols *lineProfile) {
+	n, c := 0, float32(0)
+	for s, f := range found {
+		if f {
+			n, c = n+1, col[s]
+		}
+	}
+	if n < 2 || n == 4 {
+		return
+	}
+	for s := range found {
+		if d := col[s] - c; (found[s] || reach[s] > 0) && (d > 2*colourTol || d < -2*colourTol) {
+			return
+		}
+	}
+	for s := range found {
+		if found[s] || reach[s] == 0 {
+			continue
+		}
+		p, dir := rows, 1
+		if s == left || s == right {
+			p = cols
+		}
+		if s == right || s == bottom {
+			dir = -1
+		}
+		if e, ok := p.colourEnd(dir, col[s], reach[s]); ok {
+			r[s], found[s] = e, true
+		}
+	}
+}
+
+// colourEnd follows uniform lines from one end of this axis (as barEnd,
+// dir 1 from line 0, -1 from the last), within reach+2 lines (how far
+// barEnd found the bar's colour running), to a soft edge. It returns the
+// picture's first line (an exclusive end when dir is -1).
+func (p *lineProfile) colourEnd(dir int, colour float32, reach int) (int, bool) {
+	first := 0
+	if dir < 0 {
+		first = p.n - 1
+	}
+	for k := 2; k <= min(reach+2, p.n*45/100); k++ {
+		l := first + k*dir
+		if p.softEdge(l, dir, colour) {
+			// The step between the frame's last line and the picture's
+			// first, past the line that resizing blended; as an
+			// exclusive end from the far side, the same line.
+			return p.largestStep(l-dir, l+2), true
+		}
+		// Uniform lines only (the last may blend the frame with the
+		// picture): marks in the bar are no frame's plain side.
+		if p.flat[l] < 0.9 {
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// softEdge reports whether line l, coming from a bar of colour in
+// direction dir, starts lines of another uniform colour: l and the two
+// lines after it are uniform (no marks: a caption's text is not) and more
+// than twice gapTol off colour, and
+// the line two before l is still the bar's colour. The change is sharp (a
+// picture's edge), not a shading sky's drift, nor a ragged dark margin's
+// (whose lines are not uniform).
+func (p *lineProfile) softEdge(l, dir int, colour float32) bool {
+	b := l - 2*dir
+	if b < 0 || b >= p.n || l+2*dir < 0 || l+2*dir >= p.n {
+		return false
+	}
+	if d := p.mean[b] - colour; d > gapTol || d < -gapTol {
+		return false
+	}
+	for k := 0; k < 3; k++ {
+		x := l + k*dir
+		d := p.mean[x] - colour
+		if (d <= 2*gapTol && d >= -2*gapTol) || p.flat[x] < 0.9 || p.marks(x, p.mean[x]) > 0 {
+			return false
+		}
+	}
+	return true
 }

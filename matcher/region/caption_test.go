@@ -112,11 +112,15 @@ func TestFindCaptionOverWhitePicture(t *testing.T) {
 	}
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	rng := rand.New(rand.NewSource(14))
-	pics := map[string]*image.RGBA{
-		"discs on white": discsOnWhite(rng, 560, 420, false),
-		"hazy sky":       hazyTop(scale(src, 600, 450)),
+	pics := []struct {
+		name string
+		img  *image.RGBA
+	}{
+		{"discs on white", discsOnWhite(rng, 560, 420, false)},
+		{"hazy sky", hazyTop(scale(src, 600, 450))},
 	}
-	for name, pic := range pics {
+	for _, p := range pics {
+		name, pic := p.name, p.img
 		want := hashRGBA(t, h, pic).Hash
 		for _, side := range []struct {
 			name         string
