@@ -257,6 +257,7 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 	r[bottom], col[bottom], cap[bottom], found[bottom], reach[bottom] = rows.barEnd(-1)
 	r[left], col[left], cap[left], found[left], reach[left] = cols.barEnd(1)
 	r[right], col[right], cap[right], found[right], reach[right] = cols.barEnd(-1)
+	direct := found // before any side is completed from the others
 	evenFrame(&r, &found, col, reach, width, height)
 	centredBars(&r, &found, col, reach, width, height)
 	softFrame(&r, &found, col, reach, rows, cols)
@@ -321,12 +322,14 @@ func fromBars(rows, cols *lineProfile, width, height int) []scored {
 	if w <= 0 || h <= 0 || w*h*100 < 15*width*height || w*h*100 > 94*width*height || w > 5*h || h > 5*w {
 		return nil
 	}
-	// A frame closed on all four sides at full resolution ranks above the
-	// working copy's nearly equal box (which would hide it as a
-	// duplicate): the working copy leaves a side open, or places it
-	// wrongly, where the picture's edge is nearly the frame's colour.
+	// A frame whose four sides each end in a step or a sharp change of
+	// colour at full resolution ranks above the working copy's nearly
+	// equal box (which would hide it as a duplicate): the working copy
+	// leaves a side open, or places it wrongly, where the picture's edge
+	// is nearly the frame's colour. A side completed from the others
+	// (evenFrame, softFrame) is a guess, ranked as before.
 	score := 0.97
-	if kind == KindBorder && found[left] && found[top] && found[right] && found[bottom] {
+	if kind == KindBorder && direct == [4]bool{true, true, true, true} {
 		score = 2.5
 	}
 	return []scored{{Region{Rect: rect, Kind: kind, Size: image.Pt(width, height), Margin: margin}, score}}

@@ -32,8 +32,8 @@
 // border's colour, when those bars run at least as far; a side of a frame
 // found on two or more sides ends, where no step ends it, at the line
 // where uniform lines of another colour start sharply (a dark picture
-// edge a few levels off a near-black frame); a frame the bars close on
-// all four sides ranks first. A pure white or black caption bar that no step
+// edge a few levels off a near-black frame); a frame whose four bars each
+// end so ranks first. A pure white or black caption bar that no step
 // ends (the picture's own edge is white, or a hazy sky) ends as far past
 // its text block as it starts before it, or where its colour gives way
 // first; the text is thin marks, a row of objects on white is not.
