@@ -38,9 +38,14 @@
 // plain ones) are found so even when the picture's own flat edge lets the
 // working copy's background in from the image's other edges. A border of
 // one width is completed on the sides where the picture's edge has the
-// border's colour, when those bars run at least as far; a pure white or
-// black caption bar that no step ends ends as far past its text as it
-// starts before it.
+// border's colour, when those bars run at least as far; a side of a frame
+// found on two or more sides ends, where no step ends it, at the line
+// where uniform lines of another colour start sharply (a dark picture
+// edge a few levels off a near-black frame); a frame whose four bars each
+// end so ranks first. A pure white or black caption bar that no step
+// ends (the picture's own edge is white, or a hazy sky) ends as far past
+// its text block as it starts before it, or where its colour gives way
+// first; the text is thin marks, a row of objects on white is not.
 // When the profiles find nothing and no
 // edge of the image is uniform, Find returns at once: an unframed photo
 // costs only the profiles.
