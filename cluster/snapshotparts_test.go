@@ -2,7 +2,9 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -108,4 +110,66 @@ func TestSnapshotInParts(t *testing.T) {
 	if len(objs) != want || slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, snap.Name) }) {
 		t.Errorf("objects after pruning: %v, want the %d of %+v", names, want, snaps)
 	}
+}
+
+// TestJoinFromABrokenSnapshot: a replica loads a snapshot as it is
+// fetched, so a fetch that breaks off midway (a part gone from the object
+// store) must fail the join and leave no index behind: neither a folder
+// with part of the snapshot nor the half-written one beside it.
+func TestJoinFromABrokenSnapshot(t *testing.T) {
+	defer cluster.SetSnapshotPartBytes(64 << 10)()
+	base := t.TempDir()
+	single, err := index.Open(filepath.Join(base, "single"), index.Options{Create: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := single.Content()
+	if _, err := s.CreateBank(known.Bank{Name: "terror", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(41, 42))
+	var items []known.Item
+	for range 3000 {
+		items = append(items, known.Item{Bank: "terror", Signals: []signals.Signal{randomPDQ(rng)}})
+	}
+	if _, _, err := s.AddItems(items); err != nil {
+		t.Fatal(err)
+	}
+	nats := clustertest.Start(t, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cl, err := cluster.Connect(ctx, nats.URLs(), cluster.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	snap, err := cl.Seed(ctx, s)
+	single.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Parts < 3 {
+		t.Fatalf("the snapshot is in %d parts, want 3 or more", snap.Parts)
+	}
+	octx, js := clustertest.JetStream(t, nats.URL(0))
+	obs, err := js.ObjectStore(octx, cluster.SnapshotBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := obs.Delete(octx, fmt.Sprintf("%s.part-%04d", snap.Name, snap.Parts-1)); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := filepath.Join(base, "r")
+	db, _, err := cl.OpenReplica(ctx, dir, index.Options{NoSync: true})
+	if err == nil {
+		db.Close()
+		t.Fatal("a replica joined from a snapshot missing a part")
+	}
+	for _, leftover := range []string{dir, dir + ".loading", dir + ".snapshot"} {
+		if entries, rerr := os.ReadDir(leftover); rerr == nil && len(entries) > 0 {
+			t.Errorf("the failed join left %s with %d entries (%v)", leftover, len(entries), err)
+		}
+	}
+	t.Logf("join refused: %v", err)
 }
