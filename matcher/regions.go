@@ -26,28 +26,45 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 	sm := h.samplerPool.Get().(*region.Sampler)
 	defer h.samplerPool.Put(sm)
 	for _, r := range found {
-		res, err := h.hashRect(ph, sm, img, r.Rect, false)
-		if err != nil {
-			return fmt.Errorf("matcher: pdq of a region: %w", err)
+		// Each region is hashed as found and, for the re-posts whose
+		// edges came out a line or two off (a chat bubble's rounded
+		// corner, a frame's blended edge), also a little inside them.
+		rects := []image.Rectangle{r.Rect}
+		for _, f := range regionInsets {
+			if in := insetRect(r.Rect, f); !in.Empty() && in != rects[len(rects)-1] {
+				rects = append(rects, in)
+			}
 		}
-		// The mirrored hash is the hash of the mirrored crop: PDQ's
-		// dihedral FlipY of a region was measured up to 52 bits from it
-		// (a squashed region, PDQ's 512x512 samples of a larger one), and
-		// far enough on smaller ones to lose mirrored re-posts found
-		// exactly (mirror-blur-pad, mirror-frame-white).
-		mres, err := h.hashRect(ph, sm, img, r.Rect, true)
-		if err != nil {
-			return fmt.Errorf("matcher: pdq of a mirrored region: %w", err)
+		for i, rect := range rects {
+			res, err := h.hashRect(ph, sm, img, rect, false)
+			if err != nil {
+				return fmt.Errorf("matcher: pdq of a region: %w", err)
+			}
+			// The mirrored hash is the hash of the mirrored crop: PDQ's
+			// dihedral FlipY of a region was measured up to 52 bits from
+			// it (a squashed region, PDQ's 512x512 samples of a larger
+			// one), and far enough on smaller ones to lose mirrored
+			// re-posts found exactly (mirror-blur-pad, mirror-frame-white).
+			mres, err := h.hashRect(ph, sm, img, rect, true)
+			if err != nil {
+				return fmt.Errorf("matcher: pdq of a mirrored region: %w", err)
+			}
+			// Evidence is given in the photo's own pixels, which differ
+			// from the decoded ones when fast decoding scaled it.
+			shown := r
+			shown.Rect = scaleRect(r.Rect, img.Width, img.Height, out.Width, out.Height)
+			shown.Size = image.Pt(out.Width, out.Height)
+			description := shown.Explain()
+			rect = scaleRect(rect, img.Width, img.Height, out.Width, out.Height)
+			if i > 0 {
+				description += fmt.Sprintf(", hashed %d px inside its edges", rect.Min.X-shown.Rect.Min.X)
+			}
+			out.Regions = append(out.Regions, RegionHash{
+				Region: Region{X: rect.Min.X, Y: rect.Min.Y, Width: rect.Dx(), Height: rect.Dy(),
+					Kind: string(r.Kind), Description: description},
+				PDQ: res.Hash, Mirrored: mres.Hash, Quality: res.Quality,
+			})
 		}
-		// Evidence is given in the photo's own pixels, which differ from
-		// the decoded ones when fast decoding scaled it.
-		r.Rect = scaleRect(r.Rect, img.Width, img.Height, out.Width, out.Height)
-		r.Size = image.Pt(out.Width, out.Height)
-		out.Regions = append(out.Regions, RegionHash{
-			Region: Region{X: r.Rect.Min.X, Y: r.Rect.Min.Y, Width: r.Rect.Dx(), Height: r.Rect.Dy(),
-				Kind: string(r.Kind), Description: r.Explain()},
-			PDQ: res.Hash, Mirrored: mres.Hash, Quality: res.Quality,
-		})
 	}
 	return h.hashParts(img, sm, out) // partvariants.go
 }
@@ -78,6 +95,21 @@ func (h *Hasher) hashRect(ph *pdq.Hasher, sm *region.Sampler, img *media.Image, 
 		mirrorRows(crop, w, ht, img.Channels)
 	}
 	return ph.Hash(crop, w, ht, img.Channels)
+}
+
+// regionInsets are how far inside a region's edges its other hashes are
+// taken, as shares of its shorter side (at least two pixels).
+var regionInsets = []float64{0.01, 0.025}
+
+// insetRect returns r moved inside its edges by f of its shorter side, or
+// the empty rectangle when r is too small for it.
+func insetRect(r image.Rectangle, f float64) image.Rectangle {
+	d := max(2, int(f*float64(min(r.Dx(), r.Dy()))+0.5))
+	in := r.Inset(d)
+	if in.Dx() < 4*d || in.Dy() < 4*d {
+		return image.Rectangle{}
+	}
+	return in
 }
 
 // scaleRect maps r from a w×h image to a tw×th one.
