@@ -3,11 +3,13 @@ package matcher
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/jpeg"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/atkm/herken/fixtures"
@@ -119,5 +121,83 @@ func TestRegionMirroredHashIsTheMirroredPicture(t *testing.T) {
 		if best > 6 {
 			t.Errorf("%s mirrored in a white frame: best region's mirrored hash %d bits from the original's (%d regions)", name, best, len(hs.Regions))
 		}
+	}
+}
+
+// TestRegionHashedInsideItsEdges: each region found is also hashed a
+// little inside its edges, for re-posts whose picture came out a line or
+// two too large (a chat bubble's edge, a frame's blended border kept). A
+// photo framed as in TestRegionVariantsFindAFramedCopy, with a dark line
+// around it that the region takes in, gets beside the region its insets:
+// rectangles inside it by 1% and 2.5% of its shorter side, saying so,
+// each as found and mirrored; and an inset is nearer the original than
+// the region.
+func TestRegionHashedInsideItsEdges(t *testing.T) {
+	data, err := os.ReadFile(fixtures.Path("pdq/debian/opencv-doc/usr/share/doc/opencv-doc/examples/data/baboon.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := mustHasher(t, HasherConfig{Signals: []SignalType{PDQ}}).HashBytes(context.Background(), data)
+	want := pdq.Hash(orig.Signals[0].Bytes())
+	src, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := src.Bounds()
+	frame := color.RGBA{240, 240, 240, 255}
+	framed := image.NewRGBA(image.Rect(0, 0, b.Dx()+160, b.Dy()+240))
+	draw.Draw(framed, framed.Bounds(), image.NewUniform(frame), image.Point{}, draw.Src)
+	at := image.Rect(80, 120, 80+b.Dx(), 120+b.Dy())
+	// A dark line 4 pixels wide around the picture, as a bubble's border
+	// or a frame's inner rule: a region finder takes it in with the
+	// picture.
+	draw.Draw(framed, at.Inset(-4), image.NewUniform(color.RGBA{20, 20, 20, 255}), image.Point{}, draw.Src)
+	draw.Draw(framed, at, src, b.Min, draw.Src)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, framed, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	hs := mustHasher(t, HasherConfig{Signals: []SignalType{PDQ}, Regions: true}).HashBytes(context.Background(), buf.Bytes())
+	var outer *RegionHash
+	insets := map[int]RegionHash{} // by the inset in pixels
+	for i := range hs.Regions {
+		r := &hs.Regions[i]
+		if r.Region.Kind == PartKind || r.Region.Kind == TrimKind {
+			continue
+		}
+		if !strings.Contains(r.Region.Description, "inside its edges") {
+			if outer == nil {
+				outer = r
+			}
+			continue
+		}
+		if outer == nil {
+			t.Fatalf("an inset before its region: %+v", hs.Regions)
+		}
+		d := r.Region.X - outer.Region.X
+		if d <= 0 || r.Region.Y-outer.Region.Y != d || r.Region.Width != outer.Region.Width-2*d || r.Region.Height != outer.Region.Height-2*d {
+			t.Errorf("inset %+v is not inside %+v by the same on every side", r.Region, outer.Region)
+		}
+		if !strings.Contains(r.Region.Description, fmt.Sprintf("hashed %d px inside its edges", d)) {
+			t.Errorf("inset's evidence does not say how far inside: %q", r.Region.Description)
+		}
+		insets[d] = *r
+	}
+	if outer == nil || len(insets) != 2 {
+		t.Fatalf("want a region and two insets, got %+v", hs.Regions)
+	}
+	short := min(outer.Region.Width, outer.Region.Height)
+	for _, f := range regionInsets {
+		if _, ok := insets[max(2, int(f*float64(short)+0.5))]; !ok {
+			t.Errorf("no inset by %.1f%% of %d px: %v", 100*f, short, insets)
+		}
+	}
+	region, best := outer.PDQ.Distance(want), 256
+	for _, r := range insets {
+		best = min(best, r.PDQ.Distance(want))
+	}
+	t.Logf("region %+v at %d bits from the original, its nearest inset at %d", outer.Region, region, best)
+	if best >= region {
+		t.Errorf("no inset nearer the original (%d bits) than the region with the blended edge (%d bits)", best, region)
 	}
 }
