@@ -61,6 +61,7 @@ func main() {
 	memprofile := flag.String("memprofile", "", "write a heap profile at the end of the import here")
 	noOpen := flag.Bool("noopen", false, "skip measuring the open")
 	search := flag.Bool("search", false, "keep the in-memory search structures up to date during the import, as the\nservice's import endpoint does (herken import opens the store without them)")
+	load := flag.Duration("load", 0, "with -open: then run PDQ lookups for this long and report the memory under load (-n: the list's size)")
 	openProfile := flag.String("openprofile", "", "with -open: write a heap profile of the opened store here")
 	clusterN := flag.Int("cluster", 0, "then import this many hashes through a cluster (3 embedded NATS nodes,\none replica, all in this process) in the same run; 0: none")
 	batch := flag.Int("batch", importer.Batch, "items a batch holds (herken import: importer.Batch)")
@@ -78,7 +79,7 @@ func main() {
 			}
 			defer pprof.StopCPUProfile()
 		}
-		measureOpen(*open, *openProfile)
+		measureOpen(*open, *openProfile, *n, *load)
 		return
 	}
 	if *dir == "" {
@@ -219,7 +220,7 @@ func runImport(dir string, n int, memprofile string, search bool) {
 	fmt.Printf("store on disk: %.0f MiB\n", mib(dirSize(dir)))
 }
 
-func measureOpen(dir, heapProfile string) {
+func measureOpen(dir, heapProfile string, n int, load time.Duration) {
 	before := settled()
 	start := time.Now()
 	db, err := index.Open(dir, index.Options{})
@@ -248,6 +249,9 @@ func measureOpen(dir, heapProfile string) {
 			log.Fatal(err)
 		}
 		f.Close()
+	}
+	if load > 0 {
+		lookupLoad(db, n, load)
 	}
 	if err := db.Close(); err != nil {
 		log.Fatal(err)
