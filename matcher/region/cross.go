@@ -36,12 +36,18 @@ func crossPadded(pix []byte, width, height, channels int, found []scored) []scor
 		ok := false
 		if r.Dx() == width {
 			var a, b int
-			if a, b, ok = ps.cols.padded(crossWeak); ok {
+			if a, b, ok = ps.cols.padded(crossWeak); !ok {
+				a, b, ok = ps.cols.crossCalm() // crosscalm.go
+			}
+			if ok {
 				in = image.Rect(a, r.Min.Y, b, r.Max.Y)
 			}
 		} else {
 			var a, b int
-			if a, b, ok = ps.rows.padded(crossWeak); ok {
+			if a, b, ok = ps.rows.padded(crossWeak); !ok {
+				a, b, ok = ps.rows.crossCalm()
+			}
+			if ok {
 				in = image.Rect(r.Min.X, a, r.Max.X, b)
 			}
 		}

@@ -20,6 +20,10 @@
 // on one axis the profiles are taken again across the other: a landscape
 // picture centred on a square over a blurred copy of itself is padded on
 // all four sides, and its left and right seams only show within the band.
+// There the padding may be a thin strip of blur (2 to 5% a side), one
+// colour, beside a picture whose own lines jump as widely as its edges:
+// an edge, its mirrored line jumping too, and little detail outside both
+// bound it (crosscalm.go).
 // A single run of a few plain lines across the middle (a collage's thin
 // gap) splits too, even next to a pattern of jumps (a checkerboard).
 // A picture centred over a copy of itself stretched to the canvas may meet
