@@ -9,11 +9,11 @@ import (
 	"github.com/atkm/herken/matcher/pdq"
 )
 
-// darkEdged returns a copy of o whose left band, a sixth of its width,
+// darkBandEdged returns a copy of o whose left band, a sixth of its width,
 // is one dark grey (luma about 20) ending in a straight line: a picture
 // whose own edge is nearly a near-black frame's colour, a few levels
 // brighter.
-func darkEdged(o *image.RGBA, rng *rand.Rand) *image.RGBA {
+func darkBandEdged(o *image.RGBA, rng *rand.Rand) *image.RGBA {
 	w, h := dims(o)
 	out := image.NewRGBA(o.Bounds())
 	copy(out.Pix, o.Pix)
@@ -41,7 +41,7 @@ func TestFindUnevenFrameAroundDarkEdge(t *testing.T) {
 			continue
 		}
 		n++
-		pic := darkEdged(o.img, rng)
+		pic := darkBandEdged(o.img, rng)
 		want := hashRGBA(t, h, pic).Hash
 		sides := [4]int{w * 5 / 100, w * 12 / 100, w * 8 / 100, w * 16 / 100}
 		dst := image.NewRGBA(image.Rect(0, 0, w+sides[left]+sides[right], ht+sides[top]+sides[bottom]))
