@@ -26,6 +26,10 @@
 // bound it (crosscalm.go).
 // A single run of a few plain lines across the middle (a collage's thin
 // gap) splits too, even next to a pattern of jumps (a checkerboard).
+// When the white gap runs into the other picture's white margin, only one
+// edge shows; the picture on that side alone is proposed (onesided.go),
+// when the white beside it ends in content inside the image and leaves
+// room for a second picture (a white sky over a horizon runs on).
 // A picture centred over a copy of itself stretched to the canvas may meet
 // it with few jumps (a sky over a sky); its padding proves itself instead
 // (stretch.go): each line outside is the picture's line at the same

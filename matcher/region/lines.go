@@ -415,34 +415,9 @@ func (p *lineProfile) bars(a, b int) bool {
 // the first picture and the start of the second.
 func (p *lineProfile) split() (end, start int, ok bool) {
 	n := p.n
-	lo, hi := max(n*25/100, 4), min(n*75/100, n-3)
-	best := -1
-	for l := lo; l < hi; l++ {
-		if best < 0 || p.dom[l] > p.dom[best] {
-			best = l
-		}
-	}
-	if best < 0 || p.dom[best] < splitDom {
+	e, ok := p.splitLine()
+	if !ok {
 		return 0, 0, false
-	}
-	// A tiled pattern (stripes, a grid, shelves) has many such lines; two
-	// pictures meet once. The edges of a gap lie within reach.
-	reach := max(3, n/40) + 4
-	for l := lo; l < hi; l++ {
-		if (l < best-reach || l > best+reach) && p.dom[l] >= 0.8*p.dom[best] {
-			return 0, 0, false
-		}
-	}
-	// The jump runs the whole length, not a strong edge along part of it.
-	if p.weakestQuarter(best) < 0.35 {
-		return 0, 0, false
-	}
-	// The boundary is the largest step among the lines the jump spans.
-	e := best
-	for _, l := range [2]int{best - 1, best + 1} {
-		if p.step[l] > p.step[e] {
-			e = l
-		}
 	}
 	end, start = e, e
 	// A thin uniform gap after or before the boundary, past a line or two
@@ -486,6 +461,42 @@ func (p *lineProfile) split() (end, start int, ok bool) {
 		return 0, 0, false
 	}
 	return end, start, true
+}
+
+// splitLine finds the one line across the middle half of this axis where
+// nearly every sample jumps, and returns the first line past the jump.
+func (p *lineProfile) splitLine() (int, bool) {
+	n := p.n
+	lo, hi := max(n*25/100, 4), min(n*75/100, n-3)
+	best := -1
+	for l := lo; l < hi; l++ {
+		if best < 0 || p.dom[l] > p.dom[best] {
+			best = l
+		}
+	}
+	if best < 0 || p.dom[best] < splitDom {
+		return 0, false
+	}
+	// A tiled pattern (stripes, a grid, shelves) has many such lines; two
+	// pictures meet once. The edges of a gap lie within reach.
+	reach := max(3, n/40) + 4
+	for l := lo; l < hi; l++ {
+		if (l < best-reach || l > best+reach) && p.dom[l] >= 0.8*p.dom[best] {
+			return 0, false
+		}
+	}
+	// The jump runs the whole length, not a strong edge along part of it.
+	if p.weakestQuarter(best) < 0.35 {
+		return 0, false
+	}
+	// The boundary is the largest step among the lines the jump spans.
+	e := best
+	for _, l := range [2]int{best - 1, best + 1} {
+		if p.step[l] > p.step[e] {
+			e = l
+		}
+	}
+	return e, true
 }
 
 // splitDom is the share of samples that must jump at a split.
@@ -578,6 +589,8 @@ func fromLines(rows, cols *lineProfile, width, height int) []scored {
 	} else if e, s, ok := rows.gapSplit(); ok {
 		add(0, 0, width, e, KindSplit, "", 1.4)
 		add(0, s, width, height, KindSplit, "", 1.4)
+	} else if a, b, ok := rows.oneSided(); ok {
+		add(0, a, width, b, KindSplit, "", 1.3)
 	}
 	if e, s, ok := cols.split(); ok {
 		add(0, 0, e, height, KindSplit, "", 1.4)
@@ -585,6 +598,8 @@ func fromLines(rows, cols *lineProfile, width, height int) []scored {
 	} else if e, s, ok := cols.gapSplit(); ok {
 		add(0, 0, e, height, KindSplit, "", 1.4)
 		add(s, 0, width, height, KindSplit, "", 1.4)
+	} else if a, b, ok := cols.oneSided(); ok {
+		add(a, 0, b, height, KindSplit, "", 1.3)
 	}
 	return out
 }
