@@ -25,38 +25,10 @@ import (
 func TestSnapshotInParts(t *testing.T) {
 	defer cluster.SetSnapshotPartBytes(64 << 10)()
 	base := t.TempDir()
-	single, err := index.Open(filepath.Join(base, "single"), index.Options{Create: true, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := single.Content()
-	if _, err := s.CreateBank(known.Bank{Name: "terror", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(31, 32))
-	var sigs []signals.Signal
-	var items []known.Item
-	for range 3000 {
-		sg := randomPDQ(rng)
-		sigs = append(sigs, sg)
-		items = append(items, known.Item{Bank: "terror", Signals: []signals.Signal{sg}})
-	}
-	if _, _, err := s.AddItems(items); err != nil {
-		t.Fatal(err)
-	}
-	nats := clustertest.Start(t, 1)
+	nats, cl, snap, sigs := seededInParts(t, base, 31)
+	rng := rand.New(rand.NewPCG(33, 34))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cl, err := cluster.Connect(ctx, nats.URLs(), cluster.Options{Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	snap, err := cl.Seed(ctx, s)
-	single.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	list, err := cl.Snapshots(ctx)
 	if err != nil || len(list) != 1 || list[0].Parts < 3 || list[0].Bytes != snap.Bytes || int64(snap.Bytes) <= int64(list[0].Parts-1)*(64<<10) {
 		t.Fatalf("snapshots listed: %+v (stored %+v), %v", list, snap, err)
@@ -119,35 +91,9 @@ func TestSnapshotInParts(t *testing.T) {
 func TestJoinFromABrokenSnapshot(t *testing.T) {
 	defer cluster.SetSnapshotPartBytes(64 << 10)()
 	base := t.TempDir()
-	single, err := index.Open(filepath.Join(base, "single"), index.Options{Create: true, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := single.Content()
-	if _, err := s.CreateBank(known.Bank{Name: "terror", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(41, 42))
-	var items []known.Item
-	for range 3000 {
-		items = append(items, known.Item{Bank: "terror", Signals: []signals.Signal{randomPDQ(rng)}})
-	}
-	if _, _, err := s.AddItems(items); err != nil {
-		t.Fatal(err)
-	}
-	nats := clustertest.Start(t, 1)
+	nats, cl, snap, _ := seededInParts(t, base, 41)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cl, err := cluster.Connect(ctx, nats.URLs(), cluster.Options{Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	snap, err := cl.Seed(ctx, s)
-	single.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if snap.Parts < 3 {
 		t.Fatalf("the snapshot is in %d parts, want 3 or more", snap.Parts)
 	}
@@ -172,4 +118,46 @@ func TestJoinFromABrokenSnapshot(t *testing.T) {
 		}
 	}
 	t.Logf("join refused: %v", err)
+}
+
+// seededInParts makes a single-node store of 3000 random PDQ items in
+// base/single, starts a one-node NATS server and seeds the cluster with
+// the store: its first snapshot, stored in parts when the caller has made
+// parts small. It returns the server, a client (closed at the test's end),
+// the snapshot and the items' signals.
+func seededInParts(t *testing.T, base string, seed uint64) (*clustertest.NATS, *cluster.Cluster, cluster.SnapshotInfo, []signals.Signal) {
+	t.Helper()
+	single, err := index.Open(filepath.Join(base, "single"), index.Options{Create: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := single.Content()
+	if _, err := s.CreateBank(known.Bank{Name: "terror", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	var sigs []signals.Signal
+	var items []known.Item
+	for range 3000 {
+		sg := randomPDQ(rng)
+		sigs = append(sigs, sg)
+		items = append(items, known.Item{Bank: "terror", Signals: []signals.Signal{sg}})
+	}
+	if _, _, err := s.AddItems(items); err != nil {
+		t.Fatal(err)
+	}
+	nats := clustertest.Start(t, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cl, err := cluster.Connect(ctx, nats.URLs(), cluster.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	snap, err := cl.Seed(ctx, s)
+	single.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nats, cl, snap, sigs
 }

@@ -174,9 +174,13 @@ type Hasher struct {
 	digests []SignalType
 	photo   []SignalType
 	pdqPool sync.Pool
-	// regionPool holds PDQ hashers that also compute the mirrored hash,
-	// for the regions found inside a photo.
+	// regionPool holds PDQ hashers that also compute the mirrored hash
+	// (from the hash), for the trimmed photo and its parts.
 	regionPool sync.Pool
+	// cropPool holds PDQ hashers of the hash alone, for the regions found
+	// inside a photo: their mirrored hash is hashed from the mirrored
+	// crop itself (regions.go).
+	cropPool sync.Pool
 	// samplerPool holds the region.Samplers regions are filtered with.
 	samplerPool sync.Pool
 	// photos and videos each hold a slot per decode in progress. They are
@@ -230,6 +234,8 @@ func NewHasher(cfg HasherConfig) (*Hasher, error) {
 	h.pdqPool.New = func() any { return pdq.NewHasher(opts) }
 	regionOpts := pdq.Options{FullResolution: cfg.PDQFullResolution, Mirrored: true}
 	h.regionPool.New = func() any { return pdq.NewHasher(regionOpts) }
+	cropOpts := pdq.Options{FullResolution: cfg.PDQFullResolution}
+	h.cropPool.New = func() any { return pdq.NewHasher(cropOpts) }
 	h.samplerPool.New = func() any { return new(region.Sampler) }
 	return h, nil
 }

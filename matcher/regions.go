@@ -21,8 +21,8 @@ import (
 // fraction of copying the crop and filtering all of it.
 func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 	found := region.Find(img.Pix, img.Width, img.Height, img.Channels)
-	ph := h.regionPool.Get().(*pdq.Hasher)
-	defer h.regionPool.Put(ph)
+	ph := h.cropPool.Get().(*pdq.Hasher)
+	defer h.cropPool.Put(ph)
 	sm := h.samplerPool.Get().(*region.Sampler)
 	defer h.samplerPool.Put(sm)
 	for _, r := range found {
