@@ -153,10 +153,14 @@ func TestClusterKeysAndAudit(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &auditor) != nil {
 		t.Fatalf("keys create --cluster: %d %s %s", code, out, errOut)
 	}
-	waitUntil(t, time.Second, "the auditor's key on b", func() bool {
-		code, _ := keyCall(t, auditor.Key, "GET", b+"/v1/whoami", "")
-		return code == 200
-	})
+	// The key reaches each replica through its own watch of the bucket:
+	// wait for both, as /metrics is read on a below.
+	for _, r := range []string{a, b} {
+		waitUntil(t, time.Second, "the auditor's key on "+r, func() bool {
+			code, _ := keyCall(t, auditor.Key, "GET", r+"/v1/whoami", "")
+			return code == 200
+		})
+	}
 	var recs struct {
 		Records []struct {
 			KeyID  string `json:"key_id"`
