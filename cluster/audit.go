@@ -431,13 +431,12 @@ func (c *Cluster) QueryAudit(ctx context.Context, q index.AuditQuery) ([]index.A
 	// the next query.
 	pending := cons.CachedInfo().NumPending
 	for read := uint64(0); read < pending; {
-		batch, err := cons.Fetch(int(min(256, pending-read)), jetstream.FetchMaxWait(c.opts.Timeout))
+		msgs, err := c.fetchAudit(ctx, cons, int(min(256, pending-read)))
 		if err != nil {
 			return nil, fmt.Errorf("%w: reading the audit stream: %v", ErrUnavailable, err)
 		}
-		got := 0
-		for msg := range batch.Messages() {
-			got++
+		got := len(msgs)
+		for _, msg := range msgs {
 			md, err := msg.Metadata()
 			if err != nil {
 				return nil, fmt.Errorf("cluster: an audit message without metadata: %w", err)
@@ -463,9 +462,6 @@ func (c *Cluster) QueryAudit(ctx context.Context, q index.AuditQuery) ([]index.A
 				}
 			}
 		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			return nil, fmt.Errorf("%w: reading the audit stream: %v", ErrUnavailable, err)
-		}
 		if got == 0 {
 			// Expired by MaxAge since the query began: nothing more.
 			break
@@ -473,6 +469,35 @@ func (c *Cluster) QueryAudit(ctx context.Context, q index.AuditQuery) ([]index.A
 		read += uint64(got)
 	}
 	return sortRecords(out), nil
+}
+
+// fetchAudit fetches up to n messages from a query's consumer. A consumer
+// just made in a cluster may not take requests yet (its server is still
+// starting it): such a fetch finds no responder and gets nothing, and is
+// tried again until ctx ends. A fetch that times out returns what it got.
+func (c *Cluster) fetchAudit(ctx context.Context, cons jetstream.Consumer, n int) ([]jetstream.Msg, error) {
+	for wait := 20 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		batch, err := cons.Fetch(n, jetstream.FetchMaxWait(c.opts.Timeout))
+		if err != nil {
+			return nil, err
+		}
+		var msgs []jetstream.Msg
+		for msg := range batch.Messages() {
+			msgs = append(msgs, msg)
+		}
+		err = batch.Error()
+		switch {
+		case err == nil, errors.Is(err, nats.ErrTimeout):
+			return msgs, nil
+		case len(msgs) > 0 || !errors.Is(err, nats.ErrNoResponders):
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // sortRecords orders records by time: replicas' messages interleave.
