@@ -53,6 +53,10 @@ func startReplica(t *testing.T, dir string, urls ...string) *replica {
 		t.Fatal(err)
 	}
 	r := &replica{dir: dir, db: db, cl: cl, applier: a, writer: cl.Writer(a), done: make(chan struct{})}
+	// Functional tests wait out a busy machine: how fast a change is
+	// applied is measured (TestReplicasApplyTheSameStream, the cluster
+	// fault test), not asserted.
+	r.writer.ApplyTimeout = time.Minute
 	var runCtx context.Context
 	runCtx, r.stop = context.WithCancel(context.Background())
 	go func() { a.Run(runCtx); close(r.done) }()

@@ -61,7 +61,7 @@ func TestKeysOnEveryReplica(t *testing.T) {
 	if got, err := ka.Authenticate(key); err != nil || got.ID != rec.ID {
 		t.Fatalf("a does not authenticate its own key at once: %+v %v", got, err)
 	}
-	waitFor(t, time.Second, "the key authenticating on b", func() bool { _, err := kb.Authenticate(key); return err == nil })
+	waitFor(t, 10*time.Second, "the key authenticating on b", func() bool { _, err := kb.Authenticate(key); return err == nil })
 	if got, _ := kb.Authenticate(key); got.Role != index.RoleCrawler || got.Name != "crawler one" || got.CreatedBy != "key:admin" {
 		t.Fatalf("b's record: %+v", got)
 	}
@@ -97,7 +97,7 @@ func TestKeysOnEveryReplica(t *testing.T) {
 	if _, err := kb.Authenticate(key); !errors.Is(err, index.ErrKeyRevoked) {
 		t.Fatalf("b authenticates the key it revoked: %v", err)
 	}
-	waitFor(t, time.Second, "the revocation on a", func() bool { _, err := ka.Authenticate(key); return errors.Is(err, index.ErrKeyRevoked) })
+	waitFor(t, 10*time.Second, "the revocation on a", func() bool { _, err := ka.Authenticate(key); return errors.Is(err, index.ErrKeyRevoked) })
 	if _, err := ka.Revoke(rec.ID, "key:admin"); !errors.Is(err, index.ErrKeyRevoked) {
 		t.Fatalf("a second revocation: %v, want ErrKeyRevoked", err)
 	}
@@ -119,7 +119,7 @@ func TestKeysOnEveryReplica(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 2*time.Second, "the key expiring on b", func() bool { _, err := kb.Authenticate(short); return errors.Is(err, index.ErrKeyExpired) })
+	waitFor(t, 10*time.Second, "the key expiring on b", func() bool { _, err := kb.Authenticate(short); return errors.Is(err, index.ErrKeyExpired) })
 	if l := kb.List(); len(l) != 2 || l[0].ID != rec.ID || l[0].RevokedAt == nil {
 		t.Fatalf("b's list: %+v", l)
 	}
@@ -150,11 +150,11 @@ func TestKeysRevocationPropagation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, time.Second, "the key on a", func() bool { _, err := ka.Authenticate(key); return err == nil })
+		waitFor(t, 10*time.Second, "the key on a", func() bool { _, err := ka.Authenticate(key); return err == nil })
 		if _, err := ka.Revoke(rec.ID, "test"); err != nil {
 			t.Fatal(err)
 		}
-		ds = append(ds, waitFor(t, time.Second, "the revocation on b", func() bool {
+		ds = append(ds, waitFor(t, 10*time.Second, "the revocation on b", func() bool {
 			_, err := kb.Authenticate(key)
 			return errors.Is(err, index.ErrKeyRevoked)
 		}))
@@ -180,7 +180,7 @@ func TestKeysCutOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, time.Second, "the key on c", func() bool { _, err := kc.Authenticate(key); return err == nil })
+	waitFor(t, 10*time.Second, "the key on c", func() bool { _, err := kc.Authenticate(key); return err == nil })
 	proxy.Cut()
 	if _, _, err := kc.Create("x", index.RoleAdmin, nil, ""); !errors.Is(err, cluster.ErrUnavailable) {
 		t.Fatalf("a key created while cut off: %v, want ErrUnavailable", err)

@@ -112,14 +112,14 @@ func TestClusterKeysAndAudit(t *testing.T) {
 		if code != 201 || json.Unmarshal(body, &k) != nil {
 			t.Fatalf("POST /v1/keys on a: %d %s", code, body)
 		}
-		waitUntil(t, time.Second, "a key created on a authenticating on b", func() bool {
+		waitUntil(t, 10*time.Second, "a key created on a authenticating on b", func() bool {
 			code, _ := keyCall(t, k.Key, "GET", b+"/v1/whoami", "")
 			return code == 200
 		})
 		if code, body := keyCall(t, admin.Key, "POST", a+"/v1/keys/"+k.Record.ID+"/revoke", ""); code != 200 {
 			t.Fatalf("revoke on a: %d %s", code, body)
 		}
-		ds = append(ds, waitUntil(t, time.Second, "a key revoked on a refused on b", func() bool {
+		ds = append(ds, waitUntil(t, 10*time.Second, "a key revoked on a refused on b", func() bool {
 			code, _ := keyCall(t, k.Key, "GET", b+"/v1/whoami", "")
 			return code == 401
 		}))
@@ -141,7 +141,7 @@ func TestClusterKeysAndAudit(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "revoked") {
 		t.Fatalf("keys revoke --cluster: %d %s %s", code, out, errOut)
 	}
-	waitUntil(t, time.Second, "the CLI's revocation on a", func() bool {
+	waitUntil(t, 10*time.Second, "the CLI's revocation on a", func() bool {
 		code, _ := keyCall(t, admin.Key, "GET", a+"/v1/whoami", "")
 		return code == 401
 	})
@@ -156,7 +156,7 @@ func TestClusterKeysAndAudit(t *testing.T) {
 	// The key reaches each replica through its own watch of the bucket:
 	// wait for both, as /metrics is read on a below.
 	for _, r := range []string{a, b} {
-		waitUntil(t, time.Second, "the auditor's key on "+r, func() bool {
+		waitUntil(t, 10*time.Second, "the auditor's key on "+r, func() bool {
 			code, _ := keyCall(t, auditor.Key, "GET", r+"/v1/whoami", "")
 			return code == 200
 		})
