@@ -35,14 +35,6 @@ type lineProfile struct {
 	dom []float32
 }
 
-// lumaAt is a fast integer luma of the pixel at byte offset o.
-func lumaAt(pix []byte, o, channels int) int32 {
-	if channels == 1 {
-		return int32(pix[o])
-	}
-	return (77*int32(pix[o]) + 150*int32(pix[o+1]) + 29*int32(pix[o+2])) >> 8
-}
-
 // abs32 is branch-free: the sign of a jump between samples is as good as
 // random, and a mispredicted branch costs more than the arithmetic.
 func abs32(v int32) int32 {
@@ -60,13 +52,27 @@ func newLineProfiles(pix []byte, width, height, channels int) *profilePair {
 	ys := spread(height-1, lineSamples)
 	rows = ps.rows.reset(height, len(xs))
 	for y := 0; y < height; y++ {
-		row := pix[y*stride:]
-		out := rows.lum[y*rows.m:]
+		row := pix[y*stride : y*stride+stride]
+		out := rows.lum[y*rows.m : y*rows.m+rows.m]
+		out = out[:len(xs)]
 		var along int32
-		for i, x := range xs {
-			v := lumaAt(row, x*channels, channels)
-			out[i] = uint8(v)
-			along += abs32(v - lumaAt(row, (x+1)*channels, channels))
+		if channels == 3 {
+			// A sample and the pixel after it (xs stop short of the last
+			// pixel), cut once so that the reads need no bounds checks.
+			for i, x := range xs {
+				p := row[3*x : 3*x+6 : 3*x+6]
+				v := (77*int32(p[0]) + 150*int32(p[1]) + 29*int32(p[2])) >> 8
+				u := (77*int32(p[3]) + 150*int32(p[4]) + 29*int32(p[5])) >> 8
+				out[i] = uint8(v)
+				along += abs32(v - u)
+			}
+		} else {
+			for i, x := range xs {
+				p := row[x : x+2 : x+2]
+				v := int32(p[0])
+				out[i] = uint8(v)
+				along += abs32(v - int32(p[1]))
+			}
 		}
 		rows.along[y] = float32(along)
 	}
@@ -77,19 +83,21 @@ func newLineProfiles(pix []byte, width, height, channels int) *profilePair {
 	m := cols.m
 	for i, y := range ys {
 		row, next := pix[y*stride:y*stride+stride], pix[(y+1)*stride:(y+1)*stride+stride]
+		next = next[:len(row)]
+		lum := cols.lum[i:]
 		if channels == 3 {
-			for x := 0; x < width; x++ {
-				o := 3 * x
-				v := (77*int32(row[o]) + 150*int32(row[o+1]) + 29*int32(row[o+2])) >> 8
-				u := (77*int32(next[o]) + 150*int32(next[o+1]) + 29*int32(next[o+2])) >> 8
-				cols.lum[x*m+i] = uint8(v)
+			for x := range acc {
+				p, q := row[3*x:3*x+3:3*x+3], next[3*x:3*x+3:3*x+3]
+				v := (77*int32(p[0]) + 150*int32(p[1]) + 29*int32(p[2])) >> 8
+				u := (77*int32(q[0]) + 150*int32(q[1]) + 29*int32(q[2])) >> 8
+				lum[x*m] = uint8(v)
 				acc[x] += abs32(v - u)
 			}
 			continue
 		}
-		for x := 0; x < width; x++ {
+		for x := range acc {
 			v := int32(row[x])
-			cols.lum[x*m+i] = uint8(v)
+			lum[x*m] = uint8(v)
 			acc[x] += abs32(v - int32(next[x]))
 		}
 	}
