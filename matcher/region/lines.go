@@ -45,14 +45,38 @@ func abs32(v int32) int32 {
 // read of the sampled pixels each. The profiles come from profilePool:
 // give them back with release once the regions they found are copied out.
 func newLineProfiles(pix []byte, width, height, channels int) *profilePair {
-	stride := width * channels
+	return measureLines(pix, width, height, channels, width*channels, bothAxes)
+}
+
+// Which lines measureLines measures.
+const (
+	rowsOnly = 1 << iota
+	colsOnly
+	bothAxes = rowsOnly | colsOnly
+)
+
+// measureLines is newLineProfiles for the rows, the columns or both
+// (axes) of a width x height picture whose rows start stride bytes apart
+// in pix: a band of a larger image, read in place. A profile not asked for
+// is left as it was and must not be read.
+func measureLines(pix []byte, width, height, channels, stride, axes int) *profilePair {
+	span := width * channels
 	ps := profilePool.Get().(*profilePair)
-	var rows, cols *lineProfile
+	if axes&rowsOnly != 0 {
+		ps.measureRows(pix, width, height, channels, stride)
+	}
+	if axes&colsOnly != 0 {
+		ps.measureCols(pix, width, height, channels, stride, span)
+	}
+	return ps
+}
+
+// measureRows fills ps.rows (measureLines).
+func (ps *profilePair) measureRows(pix []byte, width, height, channels, stride int) {
 	xs := spread(width-1, lineSamples)
-	ys := spread(height-1, lineSamples)
-	rows = ps.rows.reset(height, len(xs))
+	rows := ps.rows.reset(height, len(xs))
 	for y := 0; y < height; y++ {
-		row := pix[y*stride : y*stride+stride]
+		row := pix[y*stride : y*stride+width*channels]
 		out := rows.lum[y*rows.m : y*rows.m+rows.m]
 		out = out[:len(xs)]
 		var along int32
@@ -76,13 +100,19 @@ func newLineProfiles(pix []byte, width, height, channels int) *profilePair {
 		}
 		rows.along[y] = float32(along)
 	}
-	// Columns: whole sampled rows, read in memory order.
-	cols = ps.cols.reset(width, len(ys))
+	rows.finish(&ps.j2)
+}
+
+// measureCols fills ps.cols (measureLines) from whole sampled rows, read
+// in memory order.
+func (ps *profilePair) measureCols(pix []byte, width, height, channels, stride, span int) {
+	ys := spread(height-1, lineSamples)
+	cols := ps.cols.reset(width, len(ys))
 	acc := grow(&ps.acc, width)
 	clear(acc)
 	m := cols.m
 	for i, y := range ys {
-		row, next := pix[y*stride:y*stride+stride], pix[(y+1)*stride:(y+1)*stride+stride]
+		row, next := pix[y*stride:y*stride+span], pix[(y+1)*stride:(y+1)*stride+span]
 		next = next[:len(row)]
 		lum := cols.lum[i:]
 		if channels == 3 {
@@ -104,9 +134,7 @@ func newLineProfiles(pix []byte, width, height, channels int) *profilePair {
 	for x, a := range acc {
 		cols.along[x] = float32(a)
 	}
-	rows.finish(&ps.j2)
 	cols.finish(&ps.j2)
-	return ps
 }
 
 // profilePair holds one Find's line profiles and scratch, reused across

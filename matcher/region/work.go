@@ -299,14 +299,16 @@ func (k *work) components(minArea int) []component {
 		}
 		prev = cur
 	}
-	comps := make(map[int32]int) // root run -> index in all
+	// A root is its component's first run, so components are numbered in
+	// the order of their first runs, as a map from root to index would.
+	comps := make([]int32, len(runs)) // root run -> index in all, plus one
 	var all []component
 	for i, r := range runs {
 		root := find(int32(i))
-		ci, ok := comps[root]
-		if !ok {
+		ci := int(comps[root]) - 1
+		if ci < 0 {
 			ci = len(all)
-			comps[root] = ci
+			comps[root] = int32(ci + 1)
 			all = append(all, component{b: box{w, h, -1, -1}})
 		}
 		c := &all[ci]
