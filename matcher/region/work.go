@@ -208,17 +208,18 @@ func (k *work) floodBackground() {
 				}
 				j = i + w
 			}
-			if bg[j] || !flat[j] {
+			// One branch for each test (the rest are conditional moves):
+			// whether a neighbour joins is as good as random.
+			if b2i(flat[j])&^b2i(bg[j]) == 0 {
 				continue
 			}
 			q := rgb[3*j : 3*j+3 : 3*j+3]
-			if d := int(p[0]) - int(q[0]); d > smoothTol || d < -smoothTol {
-				continue
-			}
-			if d := int(p[1]) - int(q[1]); d > smoothTol || d < -smoothTol {
-				continue
-			}
-			if d := int(p[2]) - int(q[2]); d > smoothTol || d < -smoothTol {
+			// |d| <= smoothTol on every channel: d+smoothTol as unsigned
+			// is at most 2*smoothTol.
+			d0 := uint(int(p[0]) - int(q[0]) + smoothTol)
+			d1 := uint(int(p[1]) - int(q[1]) + smoothTol)
+			d2 := uint(int(p[2]) - int(q[2]) + smoothTol)
+			if max(d0, d1, d2) > 2*smoothTol {
 				continue
 			}
 			bg[j] = true
