@@ -17,21 +17,24 @@ func crossPadded(pix []byte, width, height, channels int, found []scored) []scor
 			continue
 		}
 		r := f.Rect
-		var sub []byte
 		w, h := r.Dx(), r.Dy()
+		// The band is read in place (no copy), on the one axis asked of
+		// it: its columns in a band of rows, its rows in a band of columns.
+		stride := width * channels
+		var sub []byte
+		axes := 0
 		switch {
 		case r.Dx() == width && r.Dy() < height:
-			// Whole rows are contiguous: no copy.
-			sub = pix[r.Min.Y*width*channels : r.Max.Y*width*channels]
+			sub, axes = pix[r.Min.Y*stride:r.Max.Y*stride], colsOnly
 		case r.Dy() == height && r.Dx() < width:
-			sub = Crop(pix, width, height, channels, r)
+			sub, axes = pix[r.Min.X*channels:], rowsOnly
 		default:
 			continue
 		}
 		if w < 32 || h < 32 {
 			continue
 		}
-		ps := newLineProfiles(sub, w, h, channels)
+		ps := measureLines(sub, w, h, channels, stride, axes)
 		var in image.Rectangle
 		ok := false
 		if r.Dx() == width {

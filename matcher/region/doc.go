@@ -102,6 +102,13 @@
 // to float rounding (TestSamplerHashesAsTheCrop), for a fraction of the
 // work.
 //
+// The profiles' figures are computed eight samples at a time, in 16-bit
+// lanes of a uint64 (linesum.go), equal bit for bit to computing them one
+// sample at a time; a band padded on one axis is read in place, on the
+// other axis only.
+//
 // Find, Crop and Squashed are safe for concurrent use: they keep no state
-// between calls. A Sampler reuses its buffers and is not: one per goroutine.
+// between calls (the line profiles and the working copy are reused through
+// sync.Pools: each call takes its own and gives it back when done). A
+// Sampler reuses its buffers and is not: one per goroutine.
 package region

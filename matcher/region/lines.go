@@ -35,14 +35,6 @@ type lineProfile struct {
 	dom []float32
 }
 
-// lumaAt is a fast integer luma of the pixel at byte offset o.
-func lumaAt(pix []byte, o, channels int) int32 {
-	if channels == 1 {
-		return int32(pix[o])
-	}
-	return (77*int32(pix[o]) + 150*int32(pix[o+1]) + 29*int32(pix[o+2])) >> 8
-}
-
 // abs32 is branch-free: the sign of a jump between samples is as good as
 // random, and a mispredicted branch costs more than the arithmetic.
 func abs32(v int32) int32 {
@@ -53,52 +45,96 @@ func abs32(v int32) int32 {
 // read of the sampled pixels each. The profiles come from profilePool:
 // give them back with release once the regions they found are copied out.
 func newLineProfiles(pix []byte, width, height, channels int) *profilePair {
-	stride := width * channels
+	return measureLines(pix, width, height, channels, width*channels, bothAxes)
+}
+
+// Which lines measureLines measures.
+const (
+	rowsOnly = 1 << iota
+	colsOnly
+	bothAxes = rowsOnly | colsOnly
+)
+
+// measureLines is newLineProfiles for the rows, the columns or both
+// (axes) of a width x height picture whose rows start stride bytes apart
+// in pix: a band of a larger image, read in place. A profile not asked for
+// is left as it was and must not be read.
+func measureLines(pix []byte, width, height, channels, stride, axes int) *profilePair {
+	span := width * channels
 	ps := profilePool.Get().(*profilePair)
-	var rows, cols *lineProfile
+	if axes&rowsOnly != 0 {
+		ps.measureRows(pix, width, height, channels, stride)
+	}
+	if axes&colsOnly != 0 {
+		ps.measureCols(pix, width, height, channels, stride, span)
+	}
+	return ps
+}
+
+// measureRows fills ps.rows (measureLines).
+func (ps *profilePair) measureRows(pix []byte, width, height, channels, stride int) {
 	xs := spread(width-1, lineSamples)
-	ys := spread(height-1, lineSamples)
-	rows = ps.rows.reset(height, len(xs))
+	rows := ps.rows.reset(height, len(xs))
 	for y := 0; y < height; y++ {
-		row := pix[y*stride:]
-		out := rows.lum[y*rows.m:]
+		row := pix[y*stride : y*stride+width*channels]
+		out := rows.lum[y*rows.m : y*rows.m+rows.m]
+		out = out[:len(xs)]
 		var along int32
-		for i, x := range xs {
-			v := lumaAt(row, x*channels, channels)
-			out[i] = uint8(v)
-			along += abs32(v - lumaAt(row, (x+1)*channels, channels))
+		if channels == 3 {
+			// A sample and the pixel after it (xs stop short of the last
+			// pixel), cut once so that the reads need no bounds checks.
+			for i, x := range xs {
+				p := row[3*x : 3*x+6 : 3*x+6]
+				v := (77*int32(p[0]) + 150*int32(p[1]) + 29*int32(p[2])) >> 8
+				u := (77*int32(p[3]) + 150*int32(p[4]) + 29*int32(p[5])) >> 8
+				out[i] = uint8(v)
+				along += abs32(v - u)
+			}
+		} else {
+			for i, x := range xs {
+				p := row[x : x+2 : x+2]
+				v := int32(p[0])
+				out[i] = uint8(v)
+				along += abs32(v - int32(p[1]))
+			}
 		}
 		rows.along[y] = float32(along)
 	}
-	// Columns: whole sampled rows, read in memory order.
-	cols = ps.cols.reset(width, len(ys))
+	rows.finish(&ps.j2)
+}
+
+// measureCols fills ps.cols (measureLines) from whole sampled rows, read
+// in memory order.
+func (ps *profilePair) measureCols(pix []byte, width, height, channels, stride, span int) {
+	ys := spread(height-1, lineSamples)
+	cols := ps.cols.reset(width, len(ys))
 	acc := grow(&ps.acc, width)
 	clear(acc)
 	m := cols.m
 	for i, y := range ys {
-		row, next := pix[y*stride:y*stride+stride], pix[(y+1)*stride:(y+1)*stride+stride]
+		row, next := pix[y*stride:y*stride+span], pix[(y+1)*stride:(y+1)*stride+span]
+		next = next[:len(row)]
+		lum := cols.lum[i:]
 		if channels == 3 {
-			for x := 0; x < width; x++ {
-				o := 3 * x
-				v := (77*int32(row[o]) + 150*int32(row[o+1]) + 29*int32(row[o+2])) >> 8
-				u := (77*int32(next[o]) + 150*int32(next[o+1]) + 29*int32(next[o+2])) >> 8
-				cols.lum[x*m+i] = uint8(v)
+			for x := range acc {
+				p, q := row[3*x:3*x+3:3*x+3], next[3*x:3*x+3:3*x+3]
+				v := (77*int32(p[0]) + 150*int32(p[1]) + 29*int32(p[2])) >> 8
+				u := (77*int32(q[0]) + 150*int32(q[1]) + 29*int32(q[2])) >> 8
+				lum[x*m] = uint8(v)
 				acc[x] += abs32(v - u)
 			}
 			continue
 		}
-		for x := 0; x < width; x++ {
+		for x := range acc {
 			v := int32(row[x])
-			cols.lum[x*m+i] = uint8(v)
+			lum[x*m] = uint8(v)
 			acc[x] += abs32(v - int32(next[x]))
 		}
 	}
 	for x, a := range acc {
 		cols.along[x] = float32(a)
 	}
-	rows.finish(&ps.j2)
 	cols.finish(&ps.j2)
-	return ps
 }
 
 // profilePair holds one Find's line profiles and scratch, reused across
@@ -147,6 +183,15 @@ const domMargin = 6
 // It works in integers over the samples, with each sample's jump across two
 // lines computed once: dom compares every such jump with two others.
 func (p *lineProfile) finish(scratch *[]uint8) {
+	if p.m%8 == 0 && p.m > 0 {
+		p.finishWords(scratch) // the same figures, eight samples a step (linesum.go)
+		return
+	}
+	p.finishSamples(scratch)
+}
+
+// finishSamples is finish one sample at a time.
+func (p *lineProfile) finishSamples(scratch *[]uint8) {
 	if p.m == 0 {
 		return
 	}

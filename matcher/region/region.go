@@ -87,6 +87,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 		r := Region{Rect: k.toFull(c, full), Kind: c.kind, Size: image.Pt(width, height), Margin: c.margin}
 		lined = append(lined, scored{r, c.score})
 	}
+	k.release() // nothing below reads the working copy
 	sort.SliceStable(lined, func(i, j int) bool { return lined[i].score > lined[j].score })
 	var out []Region
 	for _, c := range lined {

@@ -24,35 +24,67 @@ func (k *work) profile(rows bool) profile {
 		n, m = k.h, k.w
 	}
 	p := profile{step: make([]float64, n), broad: make([]float64, n), bgOK: make([]float64, n)}
-	at := func(line, pos int) int {
+	// Integer counts per line, read in memory order on either axis; each
+	// divided once at the end as the figures are defined.
+	sums, wides, bgs := make([]int, n), make([]int, n), make([]int, n)
+	w := k.w
+	for y := 0; y < k.h; y++ {
+		lum, bg := k.lum[y*w:y*w+w], k.bg[y*w:y*w+w]
+		bg = bg[:len(lum)]
 		if rows {
-			return line*k.w + pos
-		}
-		return pos*k.w + line
-	}
-	for l := 0; l < n; l++ {
-		sum, wide, bg := 0, 0, 0
-		for q := 0; q < m; q++ {
-			i := at(l, q)
-			if k.bg[i] {
-				bg++
+			nb := 0
+			for _, b := range bg {
+				nb += b2i(b)
 			}
-			if l == 0 {
+			bgs[y] = nb
+			if y == 0 {
 				continue
 			}
-			d := int(k.lum[i]) - int(k.lum[at(l-1, q)])
-			d = max(d, -d)
-			sum += d
-			if d >= bigStep {
-				wide++
+			prev := k.lum[(y-1)*w : y*w]
+			prev = prev[:len(lum)]
+			sum, wide := 0, 0
+			for x, v := range lum {
+				d := int(v) - int(prev[x])
+				d = max(d, -d)
+				sum += d
+				wide += atLeast(d, bigStep)
 			}
+			sums[y], wides[y] = sum, wide
+			continue
 		}
-		p.step[l] = float64(sum) / float64(m)
-		p.broad[l] = float64(wide) / float64(m)
-		p.bgOK[l] = float64(bg) / float64(m)
+		colBg := bgs[:len(lum)]
+		for x, b := range bg {
+			colBg[x] += b2i(b)
+		}
+		colSum, colWide := sums[1:len(lum)], wides[1:len(lum)]
+		cur, before := lum[1:], lum[:len(lum)-1]
+		colWide, before = colWide[:len(colSum)], before[:len(colSum)]
+		for x, v := range cur[:len(colSum)] {
+			d := int(v) - int(before[x])
+			d = max(d, -d)
+			colSum[x] += d
+			colWide[x] += atLeast(d, bigStep)
+		}
+	}
+	for l := range n {
+		p.step[l] = float64(sums[l]) / float64(m)
+		p.broad[l] = float64(wides[l]) / float64(m)
+		p.bgOK[l] = float64(bgs[l]) / float64(m)
 	}
 	return p
 }
+
+// b2i is 1 for true: a conditional move, where an if would branch on
+// whether a pixel is background, as good as random along a line.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// atLeast is 1 when d >= t, without a branch (d and t well within int32).
+func atLeast(d, t int) int { return int(uint64(t-1-d) >> 63) }
 
 // seamAt scores line l as a seam: its step over the steps two lines away on
 // either side (the line next to it may share the step when the seam falls

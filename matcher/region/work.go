@@ -1,5 +1,7 @@
 package region
 
+import "sync"
+
 // workSide is the longest side of the working copy. At 320 pixels a 1 MP
 // photo is sampled about 3x3 to one (2x2 samples a cell), which smooths JPEG noise so that flat
 // areas read as flat, and keeps a phone screenshot's text and margins
@@ -14,11 +16,25 @@ type work struct {
 	lum    []uint8 // w*h
 	flat   []bool  // 3x3 neighbourhood of nearly constant luma
 	bg     []bool  // reached from the image edge through flat, smooth pixels
+
+	// Scratch kept with the copy for the next Find (workPool).
+	xa, xb []int
+	lo, hi []uint8
+	stack  []int32
 }
+
+// workPool keeps working copies and their scratch between calls: a copy is
+// about half a megabyte, which Find would otherwise allocate (and the
+// collector sweep) for every photo whose edges pass the early exit.
+var workPool = sync.Pool{New: func() any { return new(work) }}
+
+// release returns the copy to workPool; it must not be used after.
+func (k *work) release() { workPool.Put(k) }
 
 // newWork samples the input into a working copy. Each working pixel is the
 // mean of up to 2x2 input pixels spread over its cell: enough to average
-// out JPEG noise at a fraction of the cost of reading every pixel.
+// out JPEG noise at a fraction of the cost of reading every pixel. The copy
+// comes from workPool: give it back with release.
 func newWork(pix []byte, width, height, channels int) *work {
 	w, h := width, height
 	if w >= h && w > workSide {
@@ -26,14 +42,16 @@ func newWork(pix []byte, width, height, channels int) *work {
 	} else if h > w && h > workSide {
 		w, h = max(1, (width*workSide+height/2)/height), workSide
 	}
-	k := &work{w: w, h: h, sx: float64(width) / float64(w), sy: float64(height) / float64(h)}
-	k.rgb = make([]uint8, w*h*3)
-	k.lum = make([]uint8, w*h)
+	k := workPool.Get().(*work)
+	k.w, k.h, k.sx, k.sy = w, h, float64(width)/float64(w), float64(height)/float64(h)
+	grow(&k.rgb, w*h*3)
+	grow(&k.lum, w*h)
 	stride := width * channels
 	// Each cell's two sample columns (the same one twice where the cell is
 	// one pixel wide), as byte offsets in a row, computed once.
-	xa, xb := make([]int, w), make([]int, w)
-	for x := 0; x < w; x++ {
+	xa, xb := grow(&k.xa, w), grow(&k.xb, w)
+	xb = xb[:len(xa)]
+	for x := range xa {
 		xs := samples3(x*width/w, (x+1)*width/w)
 		xa[x], xb[x] = xs[0]*channels, xs[1]*channels
 	}
@@ -43,21 +61,25 @@ func newWork(pix []byte, width, height, channels int) *work {
 		// mean unchanged: (2s + n) / 2n = (s + n/2) / n.
 		ys := samples3(y*height/h, (y+1)*height/h)
 		ra, rb := pix[ys[0]*stride:ys[0]*stride+stride], pix[ys[1]*stride:ys[1]*stride+stride]
+		rb = rb[:len(ra)]
 		rgb, lum := k.rgb[3*y*w:3*y*w+3*w], k.lum[y*w:y*w+w]
+		if channels == 1 {
+			for x := range lum {
+				o0, o1 := xa[x], xb[x]
+				v := (int(ra[o0]) + int(ra[o1]) + int(rb[o0]) + int(rb[o1]) + 2) >> 2
+				c := rgb[3*x : 3*x+3 : 3*x+3]
+				c[0], c[1], c[2] = uint8(v), uint8(v), uint8(v)
+				lum[x] = uint8(v) // 299+587+114 = 1000: the luma of grey is itself
+			}
+			continue
+		}
 		for x := range lum {
 			o0, o1 := xa[x], xb[x]
-			var r, g, b int
-			if channels == 3 {
-				p, q := ra[o0:o0+3:o0+3], ra[o1:o1+3:o1+3]
-				u, v := rb[o0:o0+3:o0+3], rb[o1:o1+3:o1+3]
-				r = int(p[0]) + int(q[0]) + int(u[0]) + int(v[0])
-				g = int(p[1]) + int(q[1]) + int(u[1]) + int(v[1])
-				b = int(p[2]) + int(q[2]) + int(u[2]) + int(v[2])
-			} else {
-				r = int(ra[o0]) + int(ra[o1]) + int(rb[o0]) + int(rb[o1])
-				g, b = r, r
-			}
-			rr, gg, bb := (r+2)>>2, (g+2)>>2, (b+2)>>2
+			p, q := ra[o0:o0+3:o0+3], ra[o1:o1+3:o1+3]
+			u, v := rb[o0:o0+3:o0+3], rb[o1:o1+3:o1+3]
+			rr := (int(p[0]) + int(q[0]) + int(u[0]) + int(v[0]) + 2) >> 2
+			gg := (int(p[1]) + int(q[1]) + int(u[1]) + int(v[1]) + 2) >> 2
+			bb := (int(p[2]) + int(q[2]) + int(u[2]) + int(v[2]) + 2) >> 2
 			c := rgb[3*x : 3*x+3 : 3*x+3]
 			c[0], c[1], c[2] = uint8(rr), uint8(gg), uint8(bb)
 			lum[x] = uint8((299*rr + 587*gg + 114*bb + 500) / 1000)
@@ -87,17 +109,22 @@ const flatTol = 4
 
 func (k *work) markFlat() {
 	w, h := k.w, k.h
-	k.flat = make([]bool, w*h)
+	k.flat = grow(&k.flat, w*h)
 	// Separable: the minimum and maximum of each column over the three
 	// rows, then over three of those along the row, with the ends apart
-	// so that the inner loops run without branches.
-	lo, hi := make([]uint8, w), make([]uint8, w)
+	// so that the inner loops run without branches (or bounds checks: the
+	// slices are cut to one length first).
+	lo, hi := grow(&k.lo, w), grow(&k.hi, w)
+	hi = hi[:len(lo)]
 	for y := 0; y < h; y++ {
 		y0, y1 := max(0, y-1), min(h-1, y+1)
 		r0, r1, r2 := k.lum[y0*w:y0*w+w], k.lum[y*w:y*w+w], k.lum[y1*w:y1*w+w]
+		r0, r1, r2 = r0[:len(lo)], r1[:len(lo)], r2[:len(lo)]
 		for x := range lo {
-			a, b, c := r0[x], r1[x], r2[x]
-			lo[x], hi[x] = min(a, b, c), max(a, b, c)
+			// In int32, min and max compile to conditional moves (there is
+			// none on bytes): which pixel is darkest is as good as random.
+			a, b, c := int32(r0[x]), int32(r1[x]), int32(r2[x])
+			lo[x], hi[x] = uint8(min(a, b, c)), uint8(max(a, b, c))
 		}
 		f := k.flat[y*w : y*w+w]
 		if w == 1 {
@@ -105,8 +132,12 @@ func (k *work) markFlat() {
 			continue
 		}
 		f[0] = max(hi[0], hi[1])-min(lo[0], lo[1]) <= flatTol
-		for x := 1; x < w-1; x++ {
-			f[x] = max(hi[x-1], hi[x], hi[x+1])-min(lo[x-1], lo[x], lo[x+1]) <= flatTol
+		l0, l1, l2 := lo[:w-2], lo[1:w-1], lo[2:w]
+		h0, h1, h2, inner := hi[:w-2], hi[1:w-1], hi[2:w], f[1:w-1]
+		l1, l2, h0, h1, h2, inner = l1[:len(l0)], l2[:len(l0)], h0[:len(l0)], h1[:len(l0)], h2[:len(l0)], inner[:len(l0)]
+		for x := range l0 {
+			top := max(int32(h0[x]), int32(h1[x]), int32(h2[x]))
+			inner[x] = top-min(int32(l0[x]), int32(l1[x]), int32(l2[x])) <= flatTol
 		}
 		f[w-1] = max(hi[w-2], hi[w-1])-min(lo[w-2], lo[w-1]) <= flatTol
 	}
@@ -118,69 +149,84 @@ func (k *work) markFlat() {
 const smoothTol = 4
 
 // floodBackground marks the pixels reachable from the image edge through
-// flat pixels whose colour changes by at most smoothTol per step.
+// flat pixels whose colour changes by at most smoothTol per step. What it
+// marks is the set of flat pixels connected to a flat edge pixel by such
+// steps, whatever order the flood visits them in.
 func (k *work) floodBackground() {
 	w, h := k.w, k.h
-	k.bg = make([]bool, w*h)
+	k.bg = grow(&k.bg, w*h)
+	clear(k.bg)
 	bg, flat, rgb := k.bg, k.flat, k.rgb
-	stack := make([]int32, 0, 2*(w+h))
-	push := func(i int) {
-		if !bg[i] && flat[i] {
+	flat = flat[:len(bg)]
+	// A stack entry is a pixel's index and its column, packed (w is at
+	// most workSide, under 1<<colBits): the flood needs no division to
+	// know which neighbours exist.
+	const colBits = 9
+	stack := k.stack[:0]
+	push := func(x, y int) {
+		if i := y*w + x; !bg[i] && flat[i] {
 			bg[i] = true
-			stack = append(stack, int32(i))
+			stack = append(stack, int32(i<<colBits|x))
 		}
 	}
 	for x := 0; x < w; x++ {
-		push(x)
-		push((h-1)*w + x)
+		push(x, 0)
+		push(x, h-1)
 	}
 	for y := 0; y < h; y++ {
-		push(y * w)
-		push(y*w + w - 1)
+		push(0, y)
+		push(w-1, y)
 	}
-	// The neighbours are tried inline, in the order left, right, up,
-	// down: the flood visits each flat pixel and reads its four.
-	var nb [4]int
+	last := (h - 1) * w
 	for len(stack) > 0 {
-		i := int(stack[len(stack)-1])
+		e := int(stack[len(stack)-1])
 		stack = stack[:len(stack)-1]
-		x, y := i%w, i/w
-		n := 0
-		if x > 0 {
-			nb[n] = i - 1
-			n++
-		}
-		if x < w-1 {
-			nb[n] = i + 1
-			n++
-		}
-		if y > 0 {
-			nb[n] = i - w
-			n++
-		}
-		if y < h-1 {
-			nb[n] = i + w
-			n++
-		}
+		i, x := e>>colBits, e&(1<<colBits-1)
 		p := rgb[3*i : 3*i+3 : 3*i+3]
-		for _, j := range nb[:n] {
-			if bg[j] || !flat[j] {
+		// The neighbours in the order left, right, up, down.
+		for n := range 4 {
+			j, jx := 0, x
+			switch n {
+			case 0:
+				if x == 0 {
+					continue
+				}
+				j, jx = i-1, x-1
+			case 1:
+				if x == w-1 {
+					continue
+				}
+				j, jx = i+1, x+1
+			case 2:
+				if i < w {
+					continue
+				}
+				j = i - w
+			default:
+				if i >= last {
+					continue
+				}
+				j = i + w
+			}
+			// One branch for each test (the rest are conditional moves):
+			// whether a neighbour joins is as good as random.
+			if b2i(flat[j])&^b2i(bg[j]) == 0 {
 				continue
 			}
 			q := rgb[3*j : 3*j+3 : 3*j+3]
-			if d := int(p[0]) - int(q[0]); d > smoothTol || d < -smoothTol {
-				continue
-			}
-			if d := int(p[1]) - int(q[1]); d > smoothTol || d < -smoothTol {
-				continue
-			}
-			if d := int(p[2]) - int(q[2]); d > smoothTol || d < -smoothTol {
+			// |d| <= smoothTol on every channel: d+smoothTol as unsigned
+			// is at most 2*smoothTol.
+			d0 := uint(int(p[0]) - int(q[0]) + smoothTol)
+			d1 := uint(int(p[1]) - int(q[1]) + smoothTol)
+			d2 := uint(int(p[2]) - int(q[2]) + smoothTol)
+			if max(d0, d1, d2) > 2*smoothTol {
 				continue
 			}
 			bg[j] = true
-			stack = append(stack, int32(j))
+			stack = append(stack, int32(j<<colBits|jx))
 		}
 	}
+	k.stack = stack
 }
 
 // box is a rectangle in working coordinates, half-open.
@@ -254,14 +300,16 @@ func (k *work) components(minArea int) []component {
 		}
 		prev = cur
 	}
-	comps := make(map[int32]int) // root run -> index in all
+	// A root is its component's first run, so components are numbered in
+	// the order of their first runs, as a map from root to index would.
+	comps := make([]int32, len(runs)) // root run -> index in all, plus one
 	var all []component
 	for i, r := range runs {
 		root := find(int32(i))
-		ci, ok := comps[root]
-		if !ok {
+		ci := int(comps[root]) - 1
+		if ci < 0 {
 			ci = len(all)
-			comps[root] = ci
+			comps[root] = int32(ci + 1)
 			all = append(all, component{b: box{w, h, -1, -1}})
 		}
 		c := &all[ci]
