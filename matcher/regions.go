@@ -30,6 +30,9 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 		// edges came out a line or two off (a chat bubble's rounded
 		// corner, a frame's blended edge), also a little inside them.
 		rects := []image.Rectangle{r.Rect}
+		// The six hashes below read mostly the same pixels: their luma
+		// is computed once.
+		sm.Load(img.Pix, img.Width, img.Height, img.Channels, r.Rect)
 		for _, f := range regionInsets {
 			if in := insetRect(r.Rect, f); !in.Empty() && in != rects[len(rects)-1] {
 				rects = append(rects, in)

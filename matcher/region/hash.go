@@ -53,6 +53,72 @@ type Sampler struct {
 	tmp, line  []float32
 	needR, nC  []bool
 	rowW, colW [64]tent
+	plane      lumaPlane
+}
+
+// lumaPlane holds the luma of a rectangle of a photo, row by row as first
+// read: a region is sampled six times (as found and at two insets, each
+// also mirrored), mostly at the same pixels, and computing each pixel's
+// luma again for each was most of the Sampler's time.
+type lumaPlane struct {
+	pix             []byte // the photo, to tell it from another
+	width, channels int
+	r               image.Rectangle
+	luma            []float32 // r.Dx() values a row
+	done            []bool    // each row of r, whether its luma is in luma
+	xo              []int     // a grid column's offset in a row of luma
+}
+
+// maxPlaneSide bounds the width of a held rectangle: a row's luma is
+// computed whole, and six hashes read at most 6*pdq.SquashSide of its
+// columns.
+const maxPlaneSide = 4 * pdq.SquashSide
+
+// Load makes the next Squashed and SquashedMirrored calls of rectangles
+// inside r of this photo read each pixel's luma from a plane of r filled
+// as first needed, until the next Load: the samples are the same, for the
+// luma of each pixel computed once. A rectangle wider than maxPlaneSide
+// is not held.
+func (s *Sampler) Load(pix []byte, width, height, channels int, r image.Rectangle) {
+	p := &s.plane
+	r = r.Intersect(image.Rect(0, 0, width, height))
+	if r.Empty() || r.Dx() > maxPlaneSide || len(pix) != width*height*channels || channels != 1 && channels != 3 {
+		*p = lumaPlane{luma: p.luma[:0], done: p.done[:0], xo: p.xo}
+		return
+	}
+	p.pix, p.width, p.channels, p.r = pix, width, channels, r
+	grow(&p.luma, r.Dx()*r.Dy())
+	clear(grow(&p.done, r.Dy()))
+}
+
+// holds reports whether the plane holds the luma of r of pix.
+func (p *lumaPlane) holds(pix []byte, width, channels int, r image.Rectangle) bool {
+	return len(p.done) > 0 && len(pix) > 0 && len(p.pix) == len(pix) && &p.pix[0] == &pix[0] &&
+		p.width == width && p.channels == channels && r.In(p.r)
+}
+
+// row returns the luma of the photo's row y across the plane, computing
+// it the first time.
+func (p *lumaPlane) row(y int) []float32 {
+	dx, i := p.r.Dx(), y-p.r.Min.Y
+	out := p.luma[i*dx : i*dx+dx : i*dx+dx]
+	if p.done[i] {
+		return out
+	}
+	p.done[i] = true
+	start := (y*p.width + p.r.Min.X) * p.channels
+	src := p.pix[start : start+dx*p.channels]
+	if p.channels == 1 {
+		for x, v := range src[:len(out)] {
+			out[x] = float32(v)
+		}
+		return out
+	}
+	for x := range out {
+		c := src[3*x : 3*x+3 : 3*x+3]
+		out[x] = pdq.Luma(c[0], c[1], c[2])
+	}
+	return out
 }
 
 // Squashed writes to out (64*64 values) the samples of r as pdq.Hasher
@@ -93,6 +159,10 @@ func (s *Sampler) squashed(pix []byte, width, height, channels int, r image.Rect
 	for v := range ys {
 		ys[v] = r.Min.Y + v*r.Dy()/rows
 	}
+	if s.plane.holds(pix, width, channels, r) {
+		s.planeSamples(out)
+		return true
+	}
 	s.samples(pix, width, channels, out)
 	return true
 }
@@ -122,17 +192,10 @@ func (s *Sampler) Centred(pix []byte, width, height, channels int, r image.Recta
 // row only at the 64 kept columns, on the rows the kept rows' filters
 // reach, then down those 64 columns.
 func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
+	needR := s.tents()
 	cols, rows := len(s.xs), len(s.ys)
-	tentWeights(&s.colW, cols, pdq.WindowSize(cols, 64))
-	tentWeights(&s.rowW, rows, pdq.WindowSize(rows, 64))
-	needR, needC := grow(&s.needR, rows), grow(&s.nC, cols)
-	clear(needR)
+	needC := grow(&s.nC, cols)
 	clear(needC)
-	for _, t := range s.rowW {
-		for q := range t.w {
-			needR[t.first+q] = true
-		}
-	}
 	for _, t := range s.colW {
 		for q := range t.w {
 			needC[t.first+q] = true
@@ -142,6 +205,13 @@ func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
 	stride := width * channels
 	for v, y := range s.ys {
 		if !needR[v] {
+			continue
+		}
+		dst := tmp[v*64 : v*64+64]
+		if v > 0 && y == s.ys[v-1] && needR[v-1] {
+			// A row repeated by the squash (a side under 512 stretched
+			// to it) filters to the same values.
+			copy(dst, tmp[(v-1)*64:v*64])
 			continue
 		}
 		row := pix[y*stride : y*stride+stride]
@@ -156,7 +226,6 @@ func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
 				line[u] = float32(row[x])
 			}
 		}
-		dst := tmp[v*64 : v*64+64]
 		for j, t := range s.colW {
 			var sum float32
 			for q, wt := range t.w {
@@ -165,6 +234,60 @@ func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
 			dst[j] = sum
 		}
 	}
+	s.down(out)
+}
+
+// planeSamples is samples reading the luma from s.plane, which holds the
+// grid: the same values in the same order, so the same samples.
+func (s *Sampler) planeSamples(out []float32) {
+	needR := s.tents()
+	p := &s.plane
+	xo := grow(&p.xo, len(s.xs))
+	for u, x := range s.xs {
+		xo[u] = x - p.r.Min.X
+	}
+	tmp := grow(&s.tmp, len(s.ys)*64)
+	for v, y := range s.ys {
+		if !needR[v] {
+			continue
+		}
+		dst := tmp[v*64 : v*64+64]
+		if v > 0 && y == s.ys[v-1] && needR[v-1] {
+			copy(dst, tmp[(v-1)*64:v*64])
+			continue
+		}
+		line := p.row(y)
+		for j, t := range s.colW {
+			var sum float32
+			for q, wt := range t.w {
+				sum += wt * line[xo[t.first+q]]
+			}
+			dst[j] = sum
+		}
+	}
+	s.down(out)
+}
+
+// tents sets the filter's weights along both axes of the grid and
+// returns which of its rows they reach.
+func (s *Sampler) tents() []bool {
+	cols, rows := len(s.xs), len(s.ys)
+	tentWeights(&s.colW, cols, pdq.WindowSize(cols, 64))
+	tentWeights(&s.rowW, rows, pdq.WindowSize(rows, 64))
+	needR := grow(&s.needR, rows)
+	clear(needR)
+	for _, t := range s.rowW {
+		for q := range t.w {
+			needR[t.first+q] = true
+		}
+	}
+	return needR
+}
+
+// down filters the rows' 64 kept columns (s.tmp) down to the 64 kept rows
+// in out.
+func (s *Sampler) down(out []float32) {
+	tmp := s.tmp
 	for i, t := range s.rowW {
 		dst := out[i*64 : i*64+64]
 		clear(dst)
