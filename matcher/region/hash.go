@@ -54,71 +54,8 @@ type Sampler struct {
 	needR, nC  []bool
 	rowW, colW [64]tent
 	plane      lumaPlane
-}
-
-// lumaPlane holds the luma of a rectangle of a photo, row by row as first
-// read: a region is sampled six times (as found and at two insets, each
-// also mirrored), mostly at the same pixels, and computing each pixel's
-// luma again for each was most of the Sampler's time.
-type lumaPlane struct {
-	pix             []byte // the photo, to tell it from another
-	width, channels int
-	r               image.Rectangle
-	luma            []float32 // r.Dx() values a row
-	done            []bool    // each row of r, whether its luma is in luma
-	xo              []int     // a grid column's offset in a row of luma
-}
-
-// maxPlaneSide bounds the width of a held rectangle: a row's luma is
-// computed whole, and six hashes read at most 6*pdq.SquashSide of its
-// columns.
-const maxPlaneSide = 4 * pdq.SquashSide
-
-// Load makes the next Squashed and SquashedMirrored calls of rectangles
-// inside r of this photo read each pixel's luma from a plane of r filled
-// as first needed, until the next Load: the samples are the same, for the
-// luma of each pixel computed once. A rectangle wider than maxPlaneSide
-// is not held.
-func (s *Sampler) Load(pix []byte, width, height, channels int, r image.Rectangle) {
-	p := &s.plane
-	r = r.Intersect(image.Rect(0, 0, width, height))
-	if r.Empty() || r.Dx() > maxPlaneSide || len(pix) != width*height*channels || channels != 1 && channels != 3 {
-		*p = lumaPlane{luma: p.luma[:0], done: p.done[:0], xo: p.xo}
-		return
-	}
-	p.pix, p.width, p.channels, p.r = pix, width, channels, r
-	grow(&p.luma, r.Dx()*r.Dy())
-	clear(grow(&p.done, r.Dy()))
-}
-
-// holds reports whether the plane holds the luma of r of pix.
-func (p *lumaPlane) holds(pix []byte, width, channels int, r image.Rectangle) bool {
-	return len(p.done) > 0 && len(pix) > 0 && len(p.pix) == len(pix) && &p.pix[0] == &pix[0] &&
-		p.width == width && p.channels == channels && r.In(p.r)
-}
-
-// row returns the luma of the photo's row y across the plane, computing
-// it the first time.
-func (p *lumaPlane) row(y int) []float32 {
-	dx, i := p.r.Dx(), y-p.r.Min.Y
-	out := p.luma[i*dx : i*dx+dx : i*dx+dx]
-	if p.done[i] {
-		return out
-	}
-	p.done[i] = true
-	start := (y*p.width + p.r.Min.X) * p.channels
-	src := p.pix[start : start+dx*p.channels]
-	if p.channels == 1 {
-		for x, v := range src[:len(out)] {
-			out[x] = float32(v)
-		}
-		return out
-	}
-	for x := range out {
-		c := src[3*x : 3*x+3 : 3*x+3]
-		out[x] = pdq.Luma(c[0], c[1], c[2])
-	}
-	return out
+	// the row filter's taps at the grid's columns and at the photo's
+	atGrid, atPlane rowTaps
 }
 
 // Squashed writes to out (64*64 values) the samples of r as pdq.Hasher
@@ -159,11 +96,7 @@ func (s *Sampler) squashed(pix []byte, width, height, channels int, r image.Rect
 	for v := range ys {
 		ys[v] = r.Min.Y + v*r.Dy()/rows
 	}
-	if s.plane.holds(pix, width, channels, r) {
-		s.planeSamples(out)
-		return true
-	}
-	s.samples(pix, width, channels, out)
+	s.samples(pix, width, channels, r, true, out)
 	return true
 }
 
@@ -184,14 +117,20 @@ func (s *Sampler) Centred(pix []byte, width, height, channels int, r image.Recta
 	for v := range ys {
 		ys[v] = r.Min.Y + (2*v+1)*r.Dy()/(2*rows)
 	}
-	s.samples(pix, width, channels, out)
+	// One hash of the photo: the plane's rows are read where a region's
+	// hashes filled them, not filled for it.
+	s.samples(pix, width, channels, r, false, out)
 	return true
 }
 
-// samples filters the grid s.xs × s.ys of the photo into out: along each
-// row only at the 64 kept columns, on the rows the kept rows' filters
-// reach, then down those 64 columns.
-func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
+// samples filters the grid s.xs × s.ys of r into out: along each row only
+// at the 64 kept columns, on the rows the kept rows' filters reach, then
+// down those 64 columns. A row's luma is read from the plane when it holds
+// this photo and the row's columns of r, or when fill is set (the plane
+// then computes them); else it is computed at the grid's columns alone.
+// Either way the values and the order of the sums are the same, so are
+// the samples.
+func (s *Sampler) samples(pix []byte, width, channels int, r image.Rectangle, fill bool, out []float32) {
 	needR := s.tents()
 	cols, rows := len(s.xs), len(s.ys)
 	needC := grow(&s.nC, cols)
@@ -200,6 +139,12 @@ func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
 		for q := range t.w {
 			needC[t.first+q] = true
 		}
+	}
+	p := &s.plane
+	held := p.holds(pix, width, channels)
+	fixed := s.atGrid.set(&s.colW, nil)
+	if fixed && held {
+		s.atPlane.set(&s.colW, s.xs)
 	}
 	tmp, line := grow(&s.tmp, rows*64), grow(&s.line, cols)
 	stride := width * channels
@@ -214,6 +159,21 @@ func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
 			copy(dst, tmp[(v-1)*64:v*64])
 			continue
 		}
+		if held && (fill || p.has(y, r.Min.X, r.Max.X)) {
+			lumas := p.row(y, r.Min.X, r.Max.X)
+			if fixed {
+				s.atPlane.apply(lumas, dst)
+				continue
+			}
+			for j, t := range s.colW {
+				var sum float32
+				for q, wt := range t.w {
+					sum += wt * lumas[s.xs[t.first+q]]
+				}
+				dst[j] = sum
+			}
+			continue
+		}
 		row := pix[y*stride : y*stride+stride]
 		for u, x := range s.xs {
 			if !needC[u] {
@@ -226,41 +186,14 @@ func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
 				line[u] = float32(row[x])
 			}
 		}
+		if fixed {
+			s.atGrid.apply(line, dst)
+			continue
+		}
 		for j, t := range s.colW {
 			var sum float32
 			for q, wt := range t.w {
 				sum += wt * line[t.first+q]
-			}
-			dst[j] = sum
-		}
-	}
-	s.down(out)
-}
-
-// planeSamples is samples reading the luma from s.plane, which holds the
-// grid: the same values in the same order, so the same samples.
-func (s *Sampler) planeSamples(out []float32) {
-	needR := s.tents()
-	p := &s.plane
-	xo := grow(&p.xo, len(s.xs))
-	for u, x := range s.xs {
-		xo[u] = x - p.r.Min.X
-	}
-	tmp := grow(&s.tmp, len(s.ys)*64)
-	for v, y := range s.ys {
-		if !needR[v] {
-			continue
-		}
-		dst := tmp[v*64 : v*64+64]
-		if v > 0 && y == s.ys[v-1] && needR[v-1] {
-			copy(dst, tmp[(v-1)*64:v*64])
-			continue
-		}
-		line := p.row(y)
-		for j, t := range s.colW {
-			var sum float32
-			for q, wt := range t.w {
-				sum += wt * line[xo[t.first+q]]
 			}
 			dst[j] = sum
 		}
@@ -297,6 +230,59 @@ func (s *Sampler) down(out []float32) {
 				dst[j] += wt * src[j]
 			}
 		}
+	}
+}
+
+// maxTaps is the number of taps rowTaps gives each kept sample: a side of
+// up to 512 filters with a window of 4, whose composed tent has 7 taps.
+const maxTaps = 8
+
+// rowTaps is the row filter at a fixed number of taps, which the compiler
+// unrolls: each kept column's weights padded with zeros, and the column
+// each reads. A zero weight adds +0 to a sum of non-negative terms, which
+// leaves it as it was, so the sums are bit for bit the loop's over the
+// tent's own taps.
+type rowTaps struct {
+	col [64][maxTaps]int32
+	w   [64][maxTaps]float32
+}
+
+// set fills t from the tents, reading the grid's column u at xs[u] (at u
+// when xs is nil). It reports false, when a tent has over maxTaps taps.
+func (t *rowTaps) set(tents *[64]tent, xs []int) bool {
+	for j := range tents {
+		tt := &tents[j]
+		if len(tt.w) > maxTaps || len(tt.w) == 0 {
+			return false
+		}
+		for q := range maxTaps {
+			u, wt := tt.first+len(tt.w)-1, float32(0) // a padding tap
+			if q < len(tt.w) {
+				u, wt = tt.first+q, tt.w[q]
+			}
+			if xs != nil {
+				u = xs[u]
+			}
+			t.col[j][q], t.w[j][q] = int32(u), wt
+		}
+	}
+	return true
+}
+
+// apply filters line into the 64 kept values of dst.
+func (t *rowTaps) apply(line, dst []float32) {
+	dst = dst[:64]
+	for j := range dst {
+		c, w := &t.col[j], &t.w[j]
+		sum := w[0] * line[c[0]]
+		sum += w[1] * line[c[1]]
+		sum += w[2] * line[c[2]]
+		sum += w[3] * line[c[3]]
+		sum += w[4] * line[c[4]]
+		sum += w[5] * line[c[5]]
+		sum += w[6] * line[c[6]]
+		sum += w[7] * line[c[7]]
+		dst[j] = sum
 	}
 }
 

@@ -136,11 +136,12 @@ func TestSamplerMirroredIsTheMirroredCrop(t *testing.T) {
 }
 
 // TestSamplerLoadedIsTheSame checks that the samples read from a loaded
-// luma plane, as the matcher hashes a region's insets and mirrors, are
-// bit for bit those computed from the pixels: regions squashed on both
-// sides, on one (a side under 512 stretched, its rows repeated), small
-// ones, grey photos, and a Load of another photo or rectangle, which must
-// not be used.
+// luma plane, as the matcher hashes a photo's regions, their insets and
+// mirrors, are bit for bit those computed from the pixels: regions
+// squashed on both sides, on one (a side under 512 stretched, its rows
+// repeated), small ones, overlapping ones, grey photos; Centred reading the
+// rows the regions filled and computing the others; and a Load of another
+// photo, which must not be read.
 func TestSamplerLoadedIsTheSame(t *testing.T) {
 	origs := loadOriginals(t)
 	origs = origs[:min(len(origs), 8)]
@@ -156,23 +157,33 @@ func TestSamplerLoadedIsTheSame(t *testing.T) {
 			pix      []byte
 			channels int
 		}{{m.Pix, 3}, {grey, 1}} {
-			outers := []image.Rectangle{truth[0], image.Rect(0, 0, m.Width, m.Height),
-				image.Rect(1, 2, m.Width-3, min(m.Height, 300)), image.Rect(9, 4, min(m.Width, 200), min(m.Height, 150))}
+			loaded.Load(ph.pix, m.Width, m.Height, ph.channels)
+			outers := []image.Rectangle{truth[0], image.Rect(9, 4, min(m.Width, 200), min(m.Height, 150)),
+				image.Rect(1, 2, m.Width-3, min(m.Height, 300)), image.Rect(0, 0, m.Width, m.Height)}
 			for _, outer := range outers {
-				loaded.Load(ph.pix, m.Width, m.Height, ph.channels, outer)
 				for _, r := range []image.Rectangle{outer, outer.Inset(3), outer.Inset(11), image.Rect(outer.Min.X, outer.Min.Y, outer.Max.X-1, outer.Max.Y)} {
 					for _, mirrored := range []bool{false, true} {
 						var got, want [64 * 64]float32
 						okW := fresh.squashed(ph.pix, m.Width, m.Height, ph.channels, r, mirrored, want[:])
 						okG := loaded.squashed(ph.pix, m.Width, m.Height, ph.channels, r, mirrored, got[:])
 						if okW != okG || got != want {
-							t.Errorf("%s %d channels, %v in %v mirrored %v: the loaded samples differ", o.name, ph.channels, r, outer, mirrored)
+							t.Errorf("%s %d channels, %v mirrored %v: the loaded samples differ", o.name, ph.channels, r, mirrored)
 						}
 					}
 				}
+				// Centred after the regions: rows partly in the plane.
+				for _, side := range []int{384, 100} {
+					r := image.Rect(5, 3, m.Width-5, m.Height-3)
+					var got, want [64 * 64]float32
+					fresh.Centred(ph.pix, m.Width, m.Height, ph.channels, r, side, want[:])
+					loaded.Centred(ph.pix, m.Width, m.Height, ph.channels, r, side, got[:])
+					if got != want {
+						t.Errorf("%s %d channels, after %v: the loaded centred samples differ", o.name, ph.channels, outer)
+					}
+				}
 			}
-			// Loaded with another photo or a smaller rectangle, the plane
-			// is not read for this one.
+			// Loaded with another photo, the plane is not read for this
+			// one.
 			other := slices.Clone(ph.pix)
 			for i := range other {
 				other[i] ^= 0x55
@@ -180,15 +191,11 @@ func TestSamplerLoadedIsTheSame(t *testing.T) {
 			r := image.Rect(2, 2, m.Width-2, m.Height-2)
 			var got, want [64 * 64]float32
 			fresh.squashed(ph.pix, m.Width, m.Height, ph.channels, r, false, want[:])
-			for _, l := range []struct {
-				pix []byte
-				r   image.Rectangle
-			}{{other, r}, {ph.pix, r.Inset(1)}} {
-				loaded.Load(l.pix, m.Width, m.Height, ph.channels, l.r)
-				loaded.squashed(ph.pix, m.Width, m.Height, ph.channels, r, false, got[:])
-				if got != want {
-					t.Errorf("%s %d channels: a plane of %v of another photo or a smaller rectangle was read", o.name, ph.channels, l.r)
-				}
+			loaded.Load(other, m.Width, m.Height, ph.channels)
+			loaded.squashed(other, m.Width, m.Height, ph.channels, r, false, got[:])
+			loaded.squashed(ph.pix, m.Width, m.Height, ph.channels, r, false, got[:])
+			if got != want {
+				t.Errorf("%s %d channels: a plane of another photo was read", o.name, ph.channels)
 			}
 		}
 	}
