@@ -100,8 +100,12 @@
 // two box filters applied as one set of weights, only where decimation
 // samples), and pdq.Hasher.HashLuma hashes them. The hash is the crop's, up
 // to float rounding (TestSamplerHashesAsTheCrop), for a fraction of the
-// work.
+// work. A photo's regions overlap and each is hashed six times (as found,
+// at two insets, each mirrored): after Sampler.Load, the Sampler computes
+// each pixel's luma once into a plane of the photo and reads it from there,
+// for the same samples bit for bit (TestSamplerLoadedIsTheSame).
 //
 // Find, Crop and Squashed are safe for concurrent use: they keep no state
-// between calls. A Sampler reuses its buffers and is not: one per goroutine.
+// between calls. A Sampler reuses its buffers (and holds the loaded photo
+// until Unload) and is not: one per goroutine.
 package region
