@@ -16,6 +16,7 @@ type lumaPlane struct {
 	width, height, channel int
 	luma                   []float32 // width values a row
 	lo, hi                 []int     // the columns [lo, hi) of each row in luma
+	sized                  bool      // luma, lo and hi are sized and cleared for the photo
 }
 
 // Load makes the Sampler read the luma of this photo's pixels from a plane
@@ -28,10 +29,9 @@ func (s *Sampler) Load(pix []byte, width, height, channels int) {
 		s.Unload()
 		return
 	}
-	p.pix, p.width, p.height, p.channel = pix, width, height, channels
-	grow(&p.luma, width*height)
-	clear(grow(&p.lo, height))
-	clear(grow(&p.hi, height))
+	// The plane is sized when first filled: a photo with no region
+	// found (most) never is.
+	p.pix, p.width, p.height, p.channel, p.sized = pix, width, height, channels, false
 }
 
 // Unload drops the plane and the Sampler's reference to the photo.
@@ -47,13 +47,19 @@ func (p *lumaPlane) holds(pix []byte, width, channels int) bool {
 
 // has reports whether row y's columns [a, b) are in the plane.
 func (p *lumaPlane) has(y, a, b int) bool {
-	return p.lo[y] <= a && b <= p.hi[y]
+	return p.sized && p.lo[y] <= a && b <= p.hi[y]
 }
 
 // row returns the luma of the photo's row y, indexed by column, with
 // the columns [a, b) computed (and those between them and the ones
 // computed before, which keeps a row's run in one piece).
 func (p *lumaPlane) row(y, a, b int) []float32 {
+	if !p.sized {
+		grow(&p.luma, p.width*p.height)
+		clear(grow(&p.lo, p.height))
+		clear(grow(&p.hi, p.height))
+		p.sized = true
+	}
 	out := p.luma[y*p.width : (y+1)*p.width : (y+1)*p.width]
 	lo, hi := p.lo[y], p.hi[y]
 	switch {
