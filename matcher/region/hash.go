@@ -235,7 +235,7 @@ func (s *Sampler) down(out []float32) {
 
 // maxTaps is the number of taps rowTaps gives each kept sample: a side of
 // up to 512 filters with a window of 4, whose composed tent has 7 taps.
-const maxTaps = 8
+const maxTaps = 7
 
 // rowTaps is the row filter at a fixed number of taps, which the compiler
 // unrolls: each kept column's weights padded with zeros, and the column
@@ -281,7 +281,6 @@ func (t *rowTaps) apply(line, dst []float32) {
 		sum += w[4] * line[c[4]]
 		sum += w[5] * line[c[5]]
 		sum += w[6] * line[c[6]]
-		sum += w[7] * line[c[7]]
 		dst[j] = sum
 	}
 }
