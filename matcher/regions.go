@@ -25,6 +25,11 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 	defer h.cropPool.Put(ph)
 	sm := h.samplerPool.Get().(*region.Sampler)
 	defer h.samplerPool.Put(sm)
+	// The regions' hashes read mostly the same pixels (each region's
+	// insets and mirror, and the regions overlap): the sampler computes
+	// each pixel's luma once.
+	sm.Load(img.Pix, img.Width, img.Height, img.Channels)
+	defer sm.Unload()
 	for _, r := range found {
 		// Each region is hashed as found and, for the re-posts whose
 		// edges came out a line or two off (a chat bubble's rounded

@@ -442,27 +442,43 @@ var dctMatrix = func() (m [16][64]float32) {
 }()
 
 // dct64To16 computes B = D A Dᵀ, accumulating each dot product in float32
-// in index order.
+// in index order. The sums are the reference's; they are only interleaved
+// (eight columns of T, four of B at a time) so that the additions of one
+// do not wait on the previous one's, which made this a few times faster.
 func dct64To16(a *[64][64]float32, t *[16][64]float32, b *[16][16]float32) {
 	for i := range 16 {
 		d := &dctMatrix[i]
-		for j := range 64 {
-			var sum float32
+		for j := 0; j < 64; j += 8 {
+			var s0, s1, s2, s3, s4, s5, s6, s7 float32
 			for k := range 64 {
-				sum += d[k] * a[k][j]
+				dk := d[k]
+				r := (*[8]float32)(a[k][j : j+8])
+				s0 += dk * r[0]
+				s1 += dk * r[1]
+				s2 += dk * r[2]
+				s3 += dk * r[3]
+				s4 += dk * r[4]
+				s5 += dk * r[5]
+				s6 += dk * r[6]
+				s7 += dk * r[7]
 			}
-			t[i][j] = sum
+			t[i][j], t[i][j+1], t[i][j+2], t[i][j+3] = s0, s1, s2, s3
+			t[i][j+4], t[i][j+5], t[i][j+6], t[i][j+7] = s4, s5, s6, s7
 		}
 	}
 	for i := range 16 {
 		ti := &t[i]
-		for j := range 16 {
-			d := &dctMatrix[j]
-			var sum float32
+		for j := 0; j < 16; j += 4 {
+			d0, d1, d2, d3 := &dctMatrix[j], &dctMatrix[j+1], &dctMatrix[j+2], &dctMatrix[j+3]
+			var s0, s1, s2, s3 float32
 			for k := range 64 {
-				sum += ti[k] * d[k]
+				tk := ti[k]
+				s0 += tk * d0[k]
+				s1 += tk * d1[k]
+				s2 += tk * d2[k]
+				s3 += tk * d3[k]
 			}
-			b[i][j] = sum
+			b[i][j], b[i][j+1], b[i][j+2], b[i][j+3] = s0, s1, s2, s3
 		}
 	}
 }

@@ -100,7 +100,10 @@
 // two box filters applied as one set of weights, only where decimation
 // samples), and pdq.Hasher.HashLuma hashes them. The hash is the crop's, up
 // to float rounding (TestSamplerHashesAsTheCrop), for a fraction of the
-// work.
+// work. A photo's regions overlap and each is hashed six times (as found,
+// at two insets, each mirrored): after Sampler.Load, the Sampler computes
+// each pixel's luma once into a plane of the photo and reads it from there,
+// for the same samples bit for bit (TestSamplerLoadedIsTheSame).
 //
 // The profiles' figures are computed eight samples at a time, in 16-bit
 // lanes of a uint64 (linesum.go), equal bit for bit to computing them one
@@ -110,5 +113,6 @@
 // Find, Crop and Squashed are safe for concurrent use: they keep no state
 // between calls (the line profiles and the working copy are reused through
 // sync.Pools: each call takes its own and gives it back when done). A
-// Sampler reuses its buffers and is not: one per goroutine.
+// Sampler reuses its buffers (and holds the loaded photo until Unload) and
+// is not: one per goroutine.
 package region

@@ -53,6 +53,9 @@ type Sampler struct {
 	tmp, line  []float32
 	needR, nC  []bool
 	rowW, colW [64]tent
+	plane      lumaPlane
+	// the row filter's taps at the grid's columns and at the photo's
+	atGrid, atPlane rowTaps
 }
 
 // Squashed writes to out (64*64 values) the samples of r as pdq.Hasher
@@ -93,7 +96,7 @@ func (s *Sampler) squashed(pix []byte, width, height, channels int, r image.Rect
 	for v := range ys {
 		ys[v] = r.Min.Y + v*r.Dy()/rows
 	}
-	s.samples(pix, width, channels, out)
+	s.samples(pix, width, channels, r, true, out)
 	return true
 }
 
@@ -114,34 +117,61 @@ func (s *Sampler) Centred(pix []byte, width, height, channels int, r image.Recta
 	for v := range ys {
 		ys[v] = r.Min.Y + (2*v+1)*r.Dy()/(2*rows)
 	}
-	s.samples(pix, width, channels, out)
+	// One hash of the photo: the plane's rows are read where a region's
+	// hashes filled them, not filled for it.
+	s.samples(pix, width, channels, r, false, out)
 	return true
 }
 
-// samples filters the grid s.xs × s.ys of the photo into out: along each
-// row only at the 64 kept columns, on the rows the kept rows' filters
-// reach, then down those 64 columns.
-func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
+// samples filters the grid s.xs × s.ys of r into out: along each row only
+// at the 64 kept columns, on the rows the kept rows' filters reach, then
+// down those 64 columns. A row's luma is read from the plane when it holds
+// this photo and the row's columns of r, or when fill is set (the plane
+// then computes them); else it is computed at the grid's columns alone.
+// Either way the values and the order of the sums are the same, so are
+// the samples.
+func (s *Sampler) samples(pix []byte, width, channels int, r image.Rectangle, fill bool, out []float32) {
+	needR := s.tents()
 	cols, rows := len(s.xs), len(s.ys)
-	tentWeights(&s.colW, cols, pdq.WindowSize(cols, 64))
-	tentWeights(&s.rowW, rows, pdq.WindowSize(rows, 64))
-	needR, needC := grow(&s.needR, rows), grow(&s.nC, cols)
-	clear(needR)
+	needC := grow(&s.nC, cols)
 	clear(needC)
-	for _, t := range s.rowW {
-		for q := range t.w {
-			needR[t.first+q] = true
-		}
-	}
 	for _, t := range s.colW {
 		for q := range t.w {
 			needC[t.first+q] = true
 		}
 	}
+	p := &s.plane
+	held := p.holds(pix, width, channels)
+	fixed := s.atGrid.set(&s.colW, nil)
+	if fixed && held {
+		s.atPlane.set(&s.colW, s.xs)
+	}
 	tmp, line := grow(&s.tmp, rows*64), grow(&s.line, cols)
 	stride := width * channels
 	for v, y := range s.ys {
 		if !needR[v] {
+			continue
+		}
+		dst := tmp[v*64 : v*64+64]
+		if v > 0 && y == s.ys[v-1] && needR[v-1] {
+			// A row repeated by the squash (a side under 512 stretched
+			// to it) filters to the same values.
+			copy(dst, tmp[(v-1)*64:v*64])
+			continue
+		}
+		if held && (fill || p.has(y, r.Min.X, r.Max.X)) {
+			lumas := p.row(y, r.Min.X, r.Max.X)
+			if fixed {
+				s.atPlane.apply(lumas, dst)
+				continue
+			}
+			for j, t := range s.colW {
+				var sum float32
+				for q, wt := range t.w {
+					sum += wt * lumas[s.xs[t.first+q]]
+				}
+				dst[j] = sum
+			}
 			continue
 		}
 		row := pix[y*stride : y*stride+stride]
@@ -156,7 +186,10 @@ func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
 				line[u] = float32(row[x])
 			}
 		}
-		dst := tmp[v*64 : v*64+64]
+		if fixed {
+			s.atGrid.apply(line, dst)
+			continue
+		}
 		for j, t := range s.colW {
 			var sum float32
 			for q, wt := range t.w {
@@ -165,6 +198,29 @@ func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
 			dst[j] = sum
 		}
 	}
+	s.down(out)
+}
+
+// tents sets the filter's weights along both axes of the grid and
+// returns which of its rows they reach.
+func (s *Sampler) tents() []bool {
+	cols, rows := len(s.xs), len(s.ys)
+	tentWeights(&s.colW, cols, pdq.WindowSize(cols, 64))
+	tentWeights(&s.rowW, rows, pdq.WindowSize(rows, 64))
+	needR := grow(&s.needR, rows)
+	clear(needR)
+	for _, t := range s.rowW {
+		for q := range t.w {
+			needR[t.first+q] = true
+		}
+	}
+	return needR
+}
+
+// down filters the rows' 64 kept columns (s.tmp) down to the 64 kept rows
+// in out.
+func (s *Sampler) down(out []float32) {
+	tmp := s.tmp
 	for i, t := range s.rowW {
 		dst := out[i*64 : i*64+64]
 		clear(dst)
@@ -174,6 +230,58 @@ func (s *Sampler) samples(pix []byte, width, channels int, out []float32) {
 				dst[j] += wt * src[j]
 			}
 		}
+	}
+}
+
+// maxTaps is the number of taps rowTaps gives each kept sample: a side of
+// up to 512 filters with a window of 4, whose composed tent has 7 taps.
+const maxTaps = 7
+
+// rowTaps is the row filter at a fixed number of taps, which the compiler
+// unrolls: each kept column's weights padded with zeros, and the column
+// each reads. A zero weight adds +0 to a sum of non-negative terms, which
+// leaves it as it was, so the sums are bit for bit the loop's over the
+// tent's own taps.
+type rowTaps struct {
+	col [64][maxTaps]int32
+	w   [64][maxTaps]float32
+}
+
+// set fills t from the tents, reading the grid's column u at xs[u] (at u
+// when xs is nil). It reports false, when a tent has over maxTaps taps.
+func (t *rowTaps) set(tents *[64]tent, xs []int) bool {
+	for j := range tents {
+		tt := &tents[j]
+		if len(tt.w) > maxTaps || len(tt.w) == 0 {
+			return false
+		}
+		for q := range maxTaps {
+			u, wt := tt.first+len(tt.w)-1, float32(0) // a padding tap
+			if q < len(tt.w) {
+				u, wt = tt.first+q, tt.w[q]
+			}
+			if xs != nil {
+				u = xs[u]
+			}
+			t.col[j][q], t.w[j][q] = int32(u), wt
+		}
+	}
+	return true
+}
+
+// apply filters line into the 64 kept values of dst.
+func (t *rowTaps) apply(line, dst []float32) {
+	dst = dst[:64]
+	for j := range dst {
+		c, w := &t.col[j], &t.w[j]
+		sum := w[0] * line[c[0]]
+		sum += w[1] * line[c[1]]
+		sum += w[2] * line[c[2]]
+		sum += w[3] * line[c[3]]
+		sum += w[4] * line[c[4]]
+		sum += w[5] * line[c[5]]
+		sum += w[6] * line[c[6]]
+		dst[j] = sum
 	}
 }
 

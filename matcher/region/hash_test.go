@@ -134,3 +134,69 @@ func TestSamplerMirroredIsTheMirroredCrop(t *testing.T) {
 		}
 	}
 }
+
+// TestSamplerLoadedIsTheSame checks that the samples read from a loaded
+// luma plane, as the matcher hashes a photo's regions, their insets and
+// mirrors, are bit for bit those computed from the pixels: regions
+// squashed on both sides, on one (a side under 512 stretched, its rows
+// repeated), small ones, overlapping ones, grey photos; Centred reading the
+// rows the regions filled and computing the others; and a Load of another
+// photo, which must not be read.
+func TestSamplerLoadedIsTheSame(t *testing.T) {
+	origs := loadOriginals(t)
+	origs = origs[:min(len(origs), 8)]
+	rng := rand.New(rand.NewSource(5))
+	var fresh, loaded Sampler
+	for _, o := range origs {
+		m, truth := reencode(t, framed(rng, o.img, black), false, 1, 85)
+		grey := make([]byte, m.Width*m.Height)
+		for i := range grey {
+			grey[i] = m.Pix[3*i+1]
+		}
+		for _, ph := range []struct {
+			pix      []byte
+			channels int
+		}{{m.Pix, 3}, {grey, 1}} {
+			loaded.Load(ph.pix, m.Width, m.Height, ph.channels)
+			outers := []image.Rectangle{truth[0], image.Rect(9, 4, min(m.Width, 200), min(m.Height, 150)),
+				image.Rect(1, 2, m.Width-3, min(m.Height, 300)), image.Rect(0, 0, m.Width, m.Height)}
+			for _, outer := range outers {
+				for _, r := range []image.Rectangle{outer, outer.Inset(3), outer.Inset(11), image.Rect(outer.Min.X, outer.Min.Y, outer.Max.X-1, outer.Max.Y)} {
+					for _, mirrored := range []bool{false, true} {
+						var got, want [64 * 64]float32
+						okW := fresh.squashed(ph.pix, m.Width, m.Height, ph.channels, r, mirrored, want[:])
+						okG := loaded.squashed(ph.pix, m.Width, m.Height, ph.channels, r, mirrored, got[:])
+						if okW != okG || got != want {
+							t.Errorf("%s %d channels, %v mirrored %v: the loaded samples differ", o.name, ph.channels, r, mirrored)
+						}
+					}
+				}
+				// Centred after the regions: rows partly in the plane.
+				for _, side := range []int{384, 100} {
+					r := image.Rect(5, 3, m.Width-5, m.Height-3)
+					var got, want [64 * 64]float32
+					fresh.Centred(ph.pix, m.Width, m.Height, ph.channels, r, side, want[:])
+					loaded.Centred(ph.pix, m.Width, m.Height, ph.channels, r, side, got[:])
+					if got != want {
+						t.Errorf("%s %d channels, after %v: the loaded centred samples differ", o.name, ph.channels, outer)
+					}
+				}
+			}
+			// Loaded with another photo, the plane is not read for this
+			// one.
+			other := slices.Clone(ph.pix)
+			for i := range other {
+				other[i] ^= 0x55
+			}
+			r := image.Rect(2, 2, m.Width-2, m.Height-2)
+			var got, want [64 * 64]float32
+			fresh.squashed(ph.pix, m.Width, m.Height, ph.channels, r, false, want[:])
+			loaded.Load(other, m.Width, m.Height, ph.channels)
+			loaded.squashed(other, m.Width, m.Height, ph.channels, r, false, got[:])
+			loaded.squashed(ph.pix, m.Width, m.Height, ph.channels, r, false, got[:])
+			if got != want {
+				t.Errorf("%s %d channels: a plane of another photo was read", o.name, ph.channels)
+			}
+		}
+	}
+}
