@@ -102,7 +102,7 @@ func TestFindRoundedCorners(t *testing.T) {
 func TestSquareCornersNotFilled(t *testing.T) {
 	origs := loadOriginals(t)
 	for _, o := range origs {
-		if o.name != "aero3.jpg" && o.name != "brick.png" {
+		if o.name != "aero3.jpg" && (o.name != "brick.png" || testing.Short()) {
 			continue
 		}
 		for _, th := range []chatTheme{chatLightTheme, chatDarkTheme} {
