@@ -41,7 +41,13 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 			}
 		}
 		for i, rect := range rects {
-			res, err := h.hashRect(ph, sm, img, rect, false)
+			// A chat bubble's rounded corners are filled back in the
+			// region as found (corners.go); the insets cut into them.
+			corner := 0
+			if i == 0 {
+				corner = r.Corner
+			}
+			res, err := h.hashRegionRect(ph, sm, img, rect, corner, false)
 			if err != nil {
 				return fmt.Errorf("matcher: pdq of a region: %w", err)
 			}
@@ -50,7 +56,7 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 			// it (a squashed region, PDQ's 512x512 samples of a larger
 			// one), and far enough on smaller ones to lose mirrored
 			// re-posts found exactly (mirror-blur-pad, mirror-frame-white).
-			mres, err := h.hashRect(ph, sm, img, rect, true)
+			mres, err := h.hashRegionRect(ph, sm, img, rect, corner, true)
 			if err != nil {
 				return fmt.Errorf("matcher: pdq of a mirrored region: %w", err)
 			}

@@ -472,3 +472,35 @@ func (f *fullLuma) marked(horizontal bool, p, a, b, luma int) bool {
 	}
 	return off >= 2 && off*100 <= 30*(b-a)
 }
+
+// sideBlock reports whether line idx (a line of a component's box) starts
+// or ends in a solid block unlike the surroundings' colour col, at least
+// an eighth of the line: a short text bubble ("lol") above or below a
+// chat photo, aligned with the photo's bubble on the same side of the
+// screen. cutAtGaps cuts such a bubble off across the thin gap that joined
+// it to the photo's; a wider part of a line unlike col was its only cue,
+// which a one-word bubble does not meet.
+func (k *work) sideBlock(idx []int, col [3]uint8) bool {
+	n := len(idx)
+	least := max(3, n/8)
+	if n < 2*least {
+		return false
+	}
+	run := func(from, step int) int {
+		i := from
+		for ; i >= 0 && i < n && !k.nearColour(idx[i], col, colourTol); i += step {
+		}
+		return (i - from) * step
+	}
+	// The block starts at the box's side, a pixel in at most (the side's
+	// pixel blends the bubble with the chat).
+	for _, from := range [2]int{0, 1} {
+		if a := run(from, 1); a >= least && a < n-least {
+			return true
+		}
+		if b := run(n-1-from, -1); b >= least && b < n-least {
+			return true
+		}
+	}
+	return false
+}

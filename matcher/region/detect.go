@@ -201,7 +201,7 @@ func (k *work) cutAtGaps(b box) box {
 			}
 			// Solid: a fifth of the line unlike the surroundings (a
 			// short text bubble is narrower than half the photo).
-			if near*100 < 80*len(buf) {
+			if near*100 < 80*len(buf) || k.sideBlock(buf, col) {
 				solid, gap = true, 0
 				continue
 			}

@@ -80,7 +80,8 @@
 //     side, ending in a straight step; in a screenshot it ends where its
 //     colour changes, so a photo's own black top rows stay). A text bubble
 //     joined to the photo across a thin gap of the chat's colour is cut
-//     off first. In a screenshot, a side left open (the bubble's strip
+//     off first: a fifth of a line unlike the chat, or a block of an
+//     eighth at the line's end (a one-word bubble on the photo's side). In a screenshot, a side left open (the bubble's strip
 //     with the time, and the next message, joined the photo) is closed
 //     where the bubble's colour starts, and a wider band of it holding
 //     marks is trimmed (bubble.go); never where that colour is also the
@@ -94,6 +95,14 @@
 // of the image (8% for a photo in a screenshot, whose app's marks are
 // evidence of their own) and is never the whole image. Find returns at most
 // MaxRegions, best first.
+//
+// A screenshot's region whose corners a chat bubble rounded (the first
+// pixels of each corner's diagonal have the colour just outside its sides,
+// then step into the picture, alike on three corners or more) carries the
+// arc's radius in Region.Corner; FillCorners paints the corners back from
+// the picture just inside the arc before the region is hashed. On
+// pictures of sparse detail (textures, stripes, a chessboard) the painted
+// corners moved the exact crop's PDQ hash 30-90 bits (corners.go).
 //
 // A region is hashed without copying it out: a Sampler computes the 64x64
 // samples PDQ's filter keeps of it straight from the photo's pixels (the

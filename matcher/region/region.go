@@ -33,6 +33,10 @@ type Region struct {
 	Size image.Point
 	// Margin says in words what surrounded the region.
 	Margin string
+	// Corner is the radius in pixels of the rounded corners a chat
+	// bubble painted over the picture (corners.go), 0 when its corners
+	// are not rounded: FillCorners undoes them before hashing.
+	Corner int
 }
 
 // Explain says, for an analyst, where the region is and what was removed.
@@ -85,6 +89,9 @@ func Find(pix []byte, width, height, channels int) []Region {
 	full := newFullLuma(pix, width, height, channels)
 	for _, c := range cands {
 		r := Region{Rect: k.toFull(c, full), Kind: c.kind, Size: image.Pt(width, height), Margin: c.margin}
+		if c.kind == KindScreenshot {
+			r.Corner = full.roundedCorner(r.Rect)
+		}
 		lined = append(lined, scored{r, c.score})
 	}
 	k.release() // nothing below reads the working copy
