@@ -30,6 +30,12 @@
 // edge shows; the picture on that side alone is proposed (onesided.go),
 // when the white beside it ends in content inside the image and leaves
 // room for a second picture (a white sky over a horizon runs on).
+// The picture across such a gap is then the rest of the post past the one
+// found (complement.go): for each half of a split that spans the post and
+// touches one end, where a white gap starts at its inner edge and ends in
+// content inside the image, the rest is proposed too, the gap included
+// (the region's insets take it off), unless it is a region already found
+// within 1%.
 // A picture centred over a copy of itself stretched to the canvas may meet
 // it with few jumps (a sky over a sky); its padding proves itself instead
 // (stretch.go): each line outside is the picture's line at the same

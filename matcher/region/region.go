@@ -99,7 +99,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 			break
 		}
 	}
-	return out
+	return withComplements(pix, width, height, channels, out) // complement.go
 }
 
 // scored is a proposed region and how sure Find is of it.
