@@ -69,6 +69,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 	}
 	ps := newLineProfiles(pix, width, height, channels)
 	lined := fromLines(&ps.rows, &ps.cols, width, height)
+	lined = append(lined, fromWhiteGaps(&ps.rows, &ps.cols, lined, width, height)...) // whitegap.go
 	edge := ps.rows.uniformEdge() || ps.cols.uniformEdge()
 	if edge {
 		lined = append(lined, fromBars(&ps.rows, &ps.cols, width, height)...)
