@@ -30,6 +30,19 @@
 // edge shows; the picture on that side alone is proposed (onesided.go),
 // when the white beside it ends in content inside the image and leaves
 // room for a second picture (a white sky over a horizon runs on).
+// A white gap that resizing blended and JPEG rings beside (not plain
+// enough for those rules) is found as what a collage's gap is
+// (whitegap.go): the one run of a few uniform white lines across the
+// middle half, both of its ends straight steps that stand out of the
+// jumps around them, into content on both sides; a white pole or a
+// window's frame lit unevenly along its length is not uniform, a haze
+// fades in without a step.
+// The picture across such a gap is then the rest of the post past the one
+// found (complement.go): for each half of a split that spans the post and
+// touches one end, where a white gap starts at its inner edge and ends in
+// content inside the image, the rest is proposed too, the gap included
+// (the region's insets take it off), unless it is a region already found
+// within 1%.
 // A picture centred over a copy of itself stretched to the canvas may meet
 // it with few jumps (a sky over a sky); its padding proves itself instead
 // (stretch.go): each line outside is the picture's line at the same

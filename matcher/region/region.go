@@ -73,6 +73,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 	}
 	ps := newLineProfiles(pix, width, height, channels)
 	lined := fromLines(&ps.rows, &ps.cols, width, height)
+	lined = append(lined, fromWhiteGaps(&ps.rows, &ps.cols, lined, width, height)...) // whitegap.go
 	edge := ps.rows.uniformEdge() || ps.cols.uniformEdge()
 	if edge {
 		lined = append(lined, fromBars(&ps.rows, &ps.cols, width, height)...)
@@ -107,7 +108,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 			break
 		}
 	}
-	return out
+	return withComplements(pix, width, height, channels, out) // complement.go
 }
 
 // scored is a proposed region and how sure Find is of it.
