@@ -162,3 +162,12 @@ func (w whiteLines) gapBefore(s int, row bool) bool {
 	}
 	return false
 }
+
+// lumaAt is the luma of the pixel at byte offset o, in the line profiles'
+// integer weights.
+func lumaAt(pix []byte, o, channels int) int32 {
+	if channels == 1 {
+		return int32(pix[o])
+	}
+	return (77*int32(pix[o]) + 150*int32(pix[o+1]) + 29*int32(pix[o+2])) >> 8
+}
