@@ -255,3 +255,56 @@ func TestRoundedCornersNegatives(t *testing.T) {
 		}
 	}
 }
+
+// TestTrimBlended: a picture's outermost line that resizing blended with
+// the bubble's margin is trimmed, one line a side at most; a picture whose
+// outermost line is its own (a texture, or a smooth edge near the margin's
+// colour) keeps it.
+func TestTrimBlended(t *testing.T) {
+	const W, H = 200, 160
+	margin := color.RGBA{0x20, 0x2c, 0x33, 255}
+	r := image.Rect(20, 20, 180, 140)
+	texture := func(x, y int) color.RGBA {
+		v := uint8(120 + (x*37+y*53)%120)
+		return color.RGBA{v, 255 - v, v / 2, 255}
+	}
+	build := func(pic func(x, y int) color.RGBA, blend bool) *fullLuma {
+		img := image.NewRGBA(image.Rect(0, 0, W, H))
+		fill(img, img.Bounds(), margin)
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				img.SetRGBA(x, y, pic(x, y))
+			}
+		}
+		if blend {
+			// The outermost lines: half the margin, half the next line in.
+			mix := func(x, y, nx, ny int) {
+				c := img.RGBAAt(nx, ny)
+				img.SetRGBA(x, y, color.RGBA{uint8((int(c.R) + int(margin.R)) / 2), uint8((int(c.G) + int(margin.G)) / 2),
+					uint8((int(c.B) + int(margin.B)) / 2), 255})
+			}
+			for x := r.Min.X; x < r.Max.X; x++ {
+				mix(x, r.Min.Y, x, r.Min.Y+1)
+				mix(x, r.Max.Y-1, x, r.Max.Y-2)
+			}
+			for y := r.Min.Y + 1; y < r.Max.Y-1; y++ {
+				mix(r.Min.X, y, r.Min.X+1, y)
+				mix(r.Max.X-1, y, r.Max.X-2, y)
+			}
+		}
+		return newFullLuma(rgbPix(img), W, H, 3)
+	}
+	if got, want := build(texture, true).trimBlended(r), r.Inset(1); got != want {
+		t.Errorf("blended edge lines: got %v, want %v", got, want)
+	}
+	if got := build(texture, false).trimBlended(r); got != r {
+		t.Errorf("a texture's own edge lines trimmed: got %v, want %v", got, r)
+	}
+	smooth := func(x, y int) color.RGBA {
+		v := uint8(0x30 + (x+y)/8)
+		return color.RGBA{v, v + 8, v + 12, 255}
+	}
+	if got := build(smooth, false).trimBlended(r); got != r {
+		t.Errorf("a smooth edge near the margin's colour trimmed: got %v, want %v", got, r)
+	}
+}

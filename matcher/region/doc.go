@@ -113,9 +113,11 @@
 // pixels of each corner's diagonal have the colour just outside its sides,
 // then step into the picture, alike on three corners or more) carries the
 // arc's radius in Region.Corner; FillCorners paints the corners back from
-// the picture just inside the arc before the region is hashed. On
-// pictures of sparse detail (textures, stripes, a chessboard) the painted
-// corners moved the exact crop's PDQ hash 30-90 bits (corners.go).
+// the picture just inside the arc before the region is hashed, and its
+// sides drop an outermost line that resizing blended with the bubble's
+// margin (trimBlended: one line a side at most). On pictures of sparse
+// detail (textures, stripes, a chessboard) the painted corners moved the
+// exact crop's PDQ hash 30-90 bits (corners.go).
 //
 // A region is hashed without copying it out: a Sampler computes the 64x64
 // samples PDQ's filter keeps of it straight from the photo's pixels (the

@@ -91,7 +91,9 @@ func Find(pix []byte, width, height, channels int) []Region {
 	for _, c := range cands {
 		r := Region{Rect: k.toFull(c, full), Kind: c.kind, Size: image.Pt(width, height), Margin: c.margin}
 		if c.kind == KindScreenshot {
-			r.Corner = full.roundedCorner(r.Rect)
+			if r.Corner = full.roundedCorner(r.Rect); r.Corner > 0 {
+				r.Rect = full.trimBlended(r.Rect)
+			}
 		}
 		lined = append(lined, scored{r, c.score})
 	}
