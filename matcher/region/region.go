@@ -83,10 +83,13 @@ func Find(pix []byte, width, height, channels int) []Region {
 	cands := k.fromComponents()
 	cands = append(cands, k.fromSeams(cands)...)
 	full := newFullLuma(pix, width, height, channels)
+	var worked []scored
 	for _, c := range cands {
 		r := Region{Rect: k.toFull(c, full), Kind: c.kind, Size: image.Pt(width, height), Margin: c.margin}
-		lined = append(lined, scored{r, c.score})
+		worked = append(worked, scored{r, c.score})
 	}
+	lined = append(lined, worked...)
+	lined = append(lined, crossOpen(pix, width, height, channels, lined)...) // cross.go
 	sort.SliceStable(lined, func(i, j int) bool { return lined[i].score > lined[j].score })
 	var out []Region
 	for _, c := range lined {
