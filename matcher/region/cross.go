@@ -82,8 +82,9 @@ const crossRank = 1
 // picture only if crossPadded finds padding across it too. A picture in a
 // mirrored band is not lifted above the region it came from: its mirrored
 // edge is a guess, and where a band measured at both edges holds nearly
-// the same picture, that one is kept.
-func crossOpen(pix []byte, width, height, channels int, found []scored) []scored {
+// the same picture, that one is kept. The first crossed of found are the
+// line profiles' regions, whose padded bands crossPadded read already.
+func crossOpen(pix []byte, width, height, channels int, found []scored, crossed int) []scored {
 	var bands []scored
 	add := func(band image.Rectangle, score float64) {
 		if band.Dx() < 32 || band.Dy() < 32 {
@@ -91,6 +92,11 @@ func crossOpen(pix []byte, width, height, channels int, found []scored) []scored
 		}
 		for _, b := range bands {
 			if b.Rect == band {
+				return
+			}
+		}
+		for _, f := range found[:crossed] {
+			if f.Kind == KindPadding && f.Rect == band {
 				return
 			}
 		}
@@ -138,38 +144,43 @@ const beyondLines = 6
 
 // calmBeyond reports whether, across the width of the picture found in a
 // band (rows says the band spans whole rows), none of the few lines just
-// beyond each of the band's edges jumps from the line before it at more
-// than calmWide of its samples: there the band's edge came from a region
-// the working copy found, or from a mirrored guess, and beyond a picture's
-// edge lies the blurred padding, which never jumps between neighbouring
-// lines. Beyond a soft-focused photo's sharp middle, or the half of a
-// picture beside a pole, the picture goes on, and over half its samples
-// jump (measured 0.57 to 0.69; at most 0.03 beyond a padded picture's
-// edges).
+// beyond each of the band's edges jumps from the line before it by bigStep
+// at more than calmWide of its samples: there the band's edge came from a
+// region the working copy found, or from a mirrored guess, and beyond a
+// picture's edge lies the blurred padding, which never jumps between
+// neighbouring lines. Beyond a soft-focused photo's sharp middle, or the
+// half of a picture beside a pole, the picture goes on, and over half its
+// samples jump (measured 0.57 to 0.69; at most 0.03 beyond a padded
+// picture's edges). Only those lines are read, at lineSamples positions.
 func calmBeyond(pix []byte, width, height, channels int, in image.Rectangle, rows bool) bool {
-	var r image.Rectangle
-	if rows {
-		r = image.Rect(in.Min.X, in.Min.Y-beyondLines, in.Max.X, in.Max.Y+beyondLines)
-	} else {
-		r = image.Rect(in.Min.X-beyondLines, in.Min.Y, in.Max.X+beyondLines, in.Max.Y)
+	// Line l of the band's axis at sample q across it, as a byte offset.
+	at := func(l, q int) int { return (l*width + q) * channels }
+	lo, hi, n := in.Min.Y, in.Max.Y, height
+	a, b := in.Min.X, in.Max.X
+	if !rows {
+		at = func(l, q int) int { return (q*width + l) * channels }
+		lo, hi, n = in.Min.X, in.Max.X, width
+		a, b = in.Min.Y, in.Max.Y
 	}
-	r = r.Intersect(image.Rect(0, 0, width, height))
-	sub := Crop(pix, width, height, channels, r)
-	ps := newLineProfiles(sub, r.Dx(), r.Dy(), channels)
-	defer ps.release()
-	p, lo, hi := &ps.cols, in.Min.X-r.Min.X, in.Max.X-r.Min.X
-	if rows {
-		p, lo, hi = &ps.rows, in.Min.Y-r.Min.Y, in.Max.Y-r.Min.Y
+	qs := spread(b-a, lineSamples)
+	calm := func(l int) bool {
+		wide := 0
+		for _, q := range qs {
+			if abs32(lumaAt(pix, at(l, a+q), channels)-lumaAt(pix, at(l-1, a+q), channels)) >= bigStep {
+				wide++
+			}
+		}
+		return float32(wide) <= calmWide*float32(len(qs))
 	}
 	// The jumps into the edge's line and the one after (a resized seam
 	// smears over two) are the edge's own.
-	for l := 1; l < lo-1; l++ {
-		if p.wide[l] > calmWide {
+	for l := max(lo-beyondLines, 1); l < lo-1; l++ {
+		if !calm(l) {
 			return false
 		}
 	}
-	for l := hi + 2; l < p.n; l++ {
-		if p.wide[l] > calmWide {
+	for l := hi + 2; l < min(hi+beyondLines, n); l++ {
+		if !calm(l) {
 			return false
 		}
 	}

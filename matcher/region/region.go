@@ -88,8 +88,9 @@ func Find(pix []byte, width, height, channels int) []Region {
 		r := Region{Rect: k.toFull(c, full), Kind: c.kind, Size: image.Pt(width, height), Margin: c.margin}
 		worked = append(worked, scored{r, c.score})
 	}
+	crossed := len(lined)
 	lined = append(lined, worked...)
-	lined = append(lined, crossOpen(pix, width, height, channels, lined)...) // cross.go
+	lined = append(lined, crossOpen(pix, width, height, channels, lined, crossed)...) // cross.go
 	sort.SliceStable(lined, func(i, j int) bool { return lined[i].score > lined[j].score })
 	var out []Region
 	for _, c := range lined {
