@@ -46,6 +46,9 @@ func plainSided(o *image.RGBA, side int) *image.RGBA {
 // chessboard's white margin taken for padding, a picture as plain as its
 // blur).
 func TestFindBlurPadAllSides(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 160 padded posts of a megapixel")
+	}
 	origs := loadOriginals(t)
 	tried, missed := 0, 0
 	for _, o := range origs {
@@ -143,6 +146,9 @@ func softFocused(o *image.RGBA) *image.RGBA {
 // pictures crossPadded finds in the line profiles' own bands are not
 // crossOpen's and are left out here: between white walls it takes two.
 func TestCrossOpenNegatives(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 7 look-alikes of every fixture")
+	}
 	origs := loadOriginals(t)
 	cases := map[string]*image.RGBA{}
 	for _, o := range origs {
