@@ -23,7 +23,16 @@
 // There the padding may be a thin strip of blur (2 to 5% a side), one
 // colour, beside a picture whose own lines jump as widely as its edges:
 // an edge, its mirrored line jumping too, and little detail outside both
-// bound it (crosscalm.go).
+// bound it (crosscalm.go). A picture so bounded on all four sides ranks
+// above the working copy's regions, which often run out over one thin
+// strip and would hide it as a near duplicate. The working copy's regions
+// give bands too (cross.go): one closed on two opposite sides but run to
+// the image's edge across them, and one closed on one side only (a
+// caption's or a split's edge where the plain blur beyond the picture was
+// taken for a bar), whose band ends at that edge's mirrored line. A
+// picture found across such a band is kept only if the few lines beyond
+// the band's edges never jump between neighbours, as blurred padding
+// does not (a soft-focused photo's sharp middle does).
 // A single run of a few plain lines across the middle (a collage's thin
 // gap) splits too, even next to a pattern of jumps (a checkerboard).
 // When the white gap runs into the other picture's white margin, only one

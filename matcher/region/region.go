@@ -88,6 +88,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 	cands := k.fromComponents()
 	cands = append(cands, k.fromSeams(cands)...)
 	full := newFullLuma(pix, width, height, channels)
+	var worked []scored
 	for _, c := range cands {
 		r := Region{Rect: k.toFull(c, full), Kind: c.kind, Size: image.Pt(width, height), Margin: c.margin}
 		if c.kind == KindScreenshot {
@@ -95,9 +96,12 @@ func Find(pix []byte, width, height, channels int) []Region {
 				r.Rect = full.trimBlended(r.Rect)
 			}
 		}
-		lined = append(lined, scored{r, c.score})
+		worked = append(worked, scored{r, c.score})
 	}
 	k.release() // nothing below reads the working copy
+	crossed := len(lined)
+	lined = append(lined, worked...)
+	lined = append(lined, crossOpen(pix, width, height, channels, lined, crossed)...) // cross.go
 	sort.SliceStable(lined, func(i, j int) bool { return lined[i].score > lined[j].score })
 	var out []Region
 	for _, c := range lined {
