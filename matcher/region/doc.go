@@ -67,6 +67,11 @@
 // ends (the picture's own edge is white, or a hazy sky) ends as far past
 // its text block as it starts before it, or where its colour gives way
 // first; the text is thin marks, a row of objects on white is not.
+// When all four sides are plain lines of one colour (a picture on a plain
+// background, in a frame of that colour, shows no edge), the picture is
+// guessed inside even frames of 3% and 6.5% of the shorter side, each no
+// wider than the plain lines on every side, ranked below every region
+// found (plainground.go).
 // When the profiles find nothing and no
 // edge of the image is uniform, Find returns at once: an unframed photo
 // costs only the profiles.
