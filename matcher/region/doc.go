@@ -71,7 +71,11 @@
 // background, in a frame of that colour, shows no edge), the picture is
 // guessed inside even frames of 3% and 6.5% of the shorter side, each no
 // wider than the plain lines on every side, ranked below every region
-// found (plainground.go).
+// found (plainground.go). On a 9:16 image with plain bars of one colour
+// above and below that no step ends at both (a picture whose own
+// background is the bars' colour), the picture is guessed centred at the
+// usual photo shapes (16:9 to 2:3), the three least tall that cut only
+// plain lines; pillarbox likewise on a 16:9 image.
 // When the profiles find nothing and no
 // edge of the image is uniform, Find returns at once: an unframed photo
 // costs only the profiles.
