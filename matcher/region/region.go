@@ -77,6 +77,8 @@ func Find(pix []byte, width, height, channels int) []Region {
 	edge := ps.rows.uniformEdge() || ps.cols.uniformEdge()
 	if edge {
 		lined = append(lined, fromBars(&ps.rows, &ps.cols, width, height)...)
+		lined = append(lined, fromPlainGround(&ps.rows, &ps.cols, width, height)...) // plainground.go
+		lined = append(lined, fromPlainBars(&ps.rows, &ps.cols, width, height)...)
 	}
 	ps.release()
 	lined = append(lined, crossPadded(pix, width, height, channels, lined)...)
