@@ -74,9 +74,9 @@ func nightSky(o *image.RGBA) *image.RGBA {
 	return out
 }
 
-// whiteWalled returns a copy of o whose top, left and right tenths are
+// whiteWallAbove returns a copy of o whose top, left and right tenths are
 // one white: a subject against a white wall, the floor below.
-func whiteWalled(o *image.RGBA) *image.RGBA {
+func whiteWallAbove(o *image.RGBA) *image.RGBA {
 	w, h := dims(o)
 	out := image.NewRGBA(o.Bounds())
 	copy(out.Pix, o.Pix)
@@ -102,7 +102,7 @@ func TestPlainGroundNegatives(t *testing.T) {
 		n++
 		for name, img := range map[string]*image.RGBA{
 			"night sky": nightSky(o.img), "black wall": darkSided(o.img, rng),
-			"vignette": vignetted(o.img), "white wall": whiteWalled(o.img),
+			"vignette": vignetted(o.img), "white wall": whiteWallAbove(o.img),
 		} {
 			m, _ := reencode(t, post{img: img}, false, 0.9, 80)
 			ps := newLineProfiles(m.Pix, m.Width, m.Height, m.Channels)
@@ -190,7 +190,7 @@ func TestPlainBarsNegatives(t *testing.T) {
 		}
 		for name, img := range map[string]*image.RGBA{
 			"9:16 night sky": nightSky(phone), "9:16 black wall": darkSided(phone, rng),
-			"black wall": darkSided(o.img, rng), "white wall": whiteWalled(o.img), "vignette": vignetted(o.img),
+			"black wall": darkSided(o.img, rng), "white wall": whiteWallAbove(o.img), "vignette": vignetted(o.img),
 		} {
 			m, _ := reencode(t, post{img: img}, false, 0.9, 80)
 			ps := newLineProfiles(m.Pix, m.Width, m.Height, m.Channels)
