@@ -32,6 +32,11 @@ func fromPlainGround(rows, cols *lineProfile, width, height int) []scored {
 		rows.plainRun(1, colour), rows.plainRun(-1, colour),
 		cols.plainRun(1, colour), cols.plainRun(-1, colour),
 	}
+	// A frame whose four sides each end in a step across the line is
+	// found as it is (fromBars): nothing to guess.
+	if rows.stepAfter(run[0], 1) && rows.stepAfter(run[1], -1) && cols.stepAfter(run[2], 1) && cols.stepAfter(run[3], -1) {
+		return nil
+	}
 	least := min(run[0], run[1], run[2], run[3])
 	short := float64(min(width, height))
 	var out []scored
@@ -107,7 +112,7 @@ func fromPlainBars(rows, cols *lineProfile, width, height int) []scored {
 		}
 		// Bars that end in a step across the line at both ends are
 		// found as they are (fromBars): nothing to guess.
-		if max(p.wide[lo], p.wide[min(lo+1, p.n-1)]) >= 0.5 && max(p.wide[p.n-hi], p.wide[p.n-hi-1]) >= 0.5 {
+		if p.stepAfter(lo, 1) && p.stepAfter(hi, -1) {
 			continue
 		}
 		span := width // the other axis: the picture spans it
@@ -142,4 +147,16 @@ func fromPlainBars(rows, cols *lineProfile, width, height int) []scored {
 		}
 	}
 	return out
+}
+
+// stepAfter reports whether run plain lines from one end of this axis (as
+// plainRun counts them) end in a step across most of the line, over the
+// line or two resizing blends.
+func (p *lineProfile) stepAfter(run, dir int) bool {
+	l := run // the jump into the first line past the run, from line 0
+	if dir < 0 {
+		l = p.n - run // the jump out of the last line before the run
+	}
+	l = min(max(l, 1), p.n-2)
+	return max(p.wide[l], p.wide[l+dir]) >= 0.5
 }
