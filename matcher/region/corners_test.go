@@ -308,3 +308,20 @@ func TestTrimBlended(t *testing.T) {
 		t.Errorf("a smooth edge near the margin's colour trimmed: got %v, want %v", got, r)
 	}
 }
+
+// TestTrimBlendedThinOrOutside: a rectangle too thin to have a line inside
+// it, or reaching past the image, comes back as it is instead of reading
+// outside the image.
+func TestTrimBlendedThinOrOutside(t *testing.T) {
+	const w, h = 924, 32
+	pix := make([]byte, w*h)
+	f := newFullLuma(pix, w, h, 1)
+	for _, r := range []image.Rectangle{
+		image.Rect(0, 0, 2, h), image.Rect(w-2, 0, w, h), image.Rect(0, 0, w, 1),
+		image.Rect(-5, 0, 100, h), image.Rect(100, 0, w+3, h),
+	} {
+		if got := f.trimBlended(r); got != r {
+			t.Errorf("%v: %v", r, got)
+		}
+	}
+}

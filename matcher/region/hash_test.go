@@ -200,3 +200,31 @@ func TestSamplerLoadedIsTheSame(t *testing.T) {
 		}
 	}
 }
+
+// TestSamplerDropsALargePlane: a pooled Sampler does not keep the luma
+// plane of a very large photo after Unload (it would hold 4 bytes a pixel
+// of the largest photo it saw), and keeps a small one for the next photo.
+func TestSamplerDropsALargePlane(t *testing.T) {
+	var s Sampler
+	out := make([]float32, 64*64)
+	for _, c := range []struct {
+		w, h int
+		kept bool
+	}{{640, 480, true}, {4096, 2049, false}} {
+		pix := make([]byte, c.w*c.h)
+		for i := range pix {
+			pix[i] = byte(i * 7)
+		}
+		s.Load(pix, c.w, c.h, 1)
+		if !s.Squashed(pix, c.w, c.h, 1, image.Rect(10, 10, c.w-10, c.h-10), out) {
+			t.Fatalf("%dx%d: not sampled", c.w, c.h)
+		}
+		if cap(s.plane.luma) < c.w*c.h {
+			t.Fatalf("%dx%d: the plane was not filled (cap %d)", c.w, c.h, cap(s.plane.luma))
+		}
+		s.Unload()
+		if kept := s.plane.luma != nil; kept != c.kept {
+			t.Errorf("%dx%d: plane kept after Unload: %v, want %v", c.w, c.h, kept, c.kept)
+		}
+	}
+}

@@ -34,9 +34,19 @@ func (s *Sampler) Load(pix []byte, width, height, channels int) {
 	p.pix, p.width, p.height, p.channel, p.sized = pix, width, height, channels, false
 }
 
-// Unload drops the plane and the Sampler's reference to the photo.
+// maxKeptPlane is the most luma values a Sampler keeps between photos
+// (32 MB): a pooled Sampler would otherwise hold a plane the size of the
+// largest photo it saw, 200 MB at the decoder's 50 MP limit.
+const maxKeptPlane = 8 << 20
+
+// Unload drops the Sampler's reference to the photo, and the plane itself
+// when it is larger than maxKeptPlane.
 func (s *Sampler) Unload() {
-	s.plane.pix = nil
+	p := &s.plane
+	p.pix, p.sized = nil, false
+	if cap(p.luma) > maxKeptPlane {
+		p.luma, p.lo, p.hi = nil, nil, nil
+	}
 }
 
 // holds reports whether the plane is of pix.
