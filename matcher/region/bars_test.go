@@ -71,16 +71,7 @@ func TestFindBarsAroundFlatEdge(t *testing.T) {
 // is not trimmed when the colour does not end in a straight step across
 // the whole line (a skyline).
 func TestFindBarsNegatives(t *testing.T) {
-	origs := loadOriginals(t)
-	var src *image.RGBA
-	for _, o := range origs {
-		if o.name == "baboon.jpg" {
-			src = o.img
-		}
-	}
-	if src == nil {
-		t.Fatal("baboon fixture missing")
-	}
+	src := fixture(t, "baboon.jpg")
 	const W, H = 640, 480
 	rng := rand.New(rand.NewSource(9))
 	texture := scale(src, W, H)
@@ -127,11 +118,7 @@ func TestFindGapSplit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds re-posts of many fixture photos")
 	}
-	origs := loadOriginals(t)
-	byName := map[string]*original{}
-	for i := range origs {
-		byName[origs[i].name] = &origs[i]
-	}
+	byName := originalsByName(t)
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	tr, ok := transform.ByName("two-stacked")
 	if !ok {
@@ -163,16 +150,7 @@ func TestFindGapSplit(t *testing.T) {
 // TestFindGapSplitNegatives: a plain band wider than a gap (a door in a
 // wall) does not split a photo.
 func TestFindGapSplitNegatives(t *testing.T) {
-	origs := loadOriginals(t)
-	var src *image.RGBA
-	for _, o := range origs {
-		if o.name == "baboon.jpg" {
-			src = o.img
-		}
-	}
-	if src == nil {
-		t.Fatal("baboon fixture missing")
-	}
+	src := fixture(t, "baboon.jpg")
 	const W, H = 640, 480
 	texture := scale(src, W, H)
 	paint := func(f func(x, y int) (color.RGBA, bool)) *image.RGBA {
@@ -257,16 +235,7 @@ func TestFindEvenFrameNegative(t *testing.T) {
 // photo, the wall fading into the scene, is no caption bar: only a pure white
 // or black bar is ended by its text's place when no step ends it.
 func TestFindSignOnWallNegative(t *testing.T) {
-	origs := loadOriginals(t)
-	var src *image.RGBA
-	for _, o := range origs {
-		if o.name == "baboon.jpg" {
-			src = o.img
-		}
-	}
-	if src == nil {
-		t.Fatal("baboon fixture missing")
-	}
+	src := fixture(t, "baboon.jpg")
 	const W, H = 640, 480
 	img := scale(src, W, H)
 	wall := color.RGBA{236, 234, 228, 255}

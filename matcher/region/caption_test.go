@@ -100,16 +100,7 @@ func centredCaption(rng *rand.Rand, pic *image.RGBA, above, below bool) post {
 // product on white, a hazy sky): no step ends the bar. The bar ends as far
 // past its text as it starts before it, or where the white gives way.
 func TestFindCaptionOverWhitePicture(t *testing.T) {
-	origs := loadOriginals(t)
-	var src *image.RGBA
-	for _, o := range origs {
-		if o.name == "baboon.jpg" {
-			src = o.img
-		}
-	}
-	if src == nil {
-		t.Fatal("baboon fixture missing")
-	}
+	src := fixture(t, "baboon.jpg")
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	rng := rand.New(rand.NewSource(14))
 	pics := []struct {

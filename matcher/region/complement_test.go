@@ -14,11 +14,7 @@ import (
 // collage's white gap: its edge cannot be seen, only the other picture's,
 // and it is the rest of the post past that one.
 func TestFindAcrossWhiteGap(t *testing.T) {
-	origs := loadOriginals(t)
-	byName := map[string]*original{}
-	for i := range origs {
-		byName[origs[i].name] = &origs[i]
-	}
+	byName := originalsByName(t)
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	for _, c := range []struct {
 		name, photo, other string

@@ -30,6 +30,27 @@ type original struct {
 	hash pdq.Hash
 }
 
+// originalsByName returns the fixture photos by file name.
+func originalsByName(t testing.TB) map[string]*original {
+	t.Helper()
+	origs := loadOriginals(t)
+	byName := make(map[string]*original, len(origs))
+	for i := range origs {
+		byName[origs[i].name] = &origs[i]
+	}
+	return byName
+}
+
+// fixture returns the fixture photo of that file name.
+func fixture(t testing.TB, name string) *image.RGBA {
+	t.Helper()
+	o, ok := originalsByName(t)[name]
+	if !ok {
+		t.Fatalf("fixture %s missing", name)
+	}
+	return o.img
+}
+
 // loadOriginals decodes the distinct fixture photos: every Debian original
 // and the distinct ThreatExchange photos. Pictures PDQ itself gates (quality
 // under 50) are left out: no region could be matched for them.

@@ -15,11 +15,7 @@ import (
 // into the picture.
 // Each must be proposed within PDQ's match distance of the original.
 func TestFindHardCases(t *testing.T) {
-	origs := loadOriginals(t)
-	byName := map[string]*original{}
-	for i := range origs {
-		byName[origs[i].name] = &origs[i]
-	}
+	byName := originalsByName(t)
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	cases := []struct {
 		name, family, photo, second string

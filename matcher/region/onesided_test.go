@@ -59,11 +59,7 @@ func gapPost(a, b *image.RGBA, stacked bool) post {
 // into the other picture's white margin, whichever side it is on: the gap
 // has one visible edge, and split and gapSplit both need two.
 func TestFindBesideWhiteMargin(t *testing.T) {
-	origs := loadOriginals(t)
-	byName := map[string]*original{}
-	for i := range origs {
-		byName[origs[i].name] = &origs[i]
-	}
+	byName := originalsByName(t)
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	for _, c := range []struct {
 		name, photo, other string
@@ -105,16 +101,7 @@ func TestFindBesideWhiteMargin(t *testing.T) {
 // photo's edge (an overexposed sky over a horizon, a white wall at a
 // building's corner), and stripes or a checkerboard have many such edges.
 func TestFindNoOneSidedSplit(t *testing.T) {
-	origs := loadOriginals(t)
-	var src *image.RGBA
-	for _, o := range origs {
-		if o.name == "baboon.jpg" {
-			src = o.img
-		}
-	}
-	if src == nil {
-		t.Fatal("baboon fixture missing")
-	}
+	src := fixture(t, "baboon.jpg")
 	const W, H = 640, 480
 	texture := scale(src, W, H)
 	rng := rand.New(rand.NewSource(9))

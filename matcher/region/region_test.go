@@ -61,16 +61,7 @@ func TestFindFamilies(t *testing.T) {
 // TestFindNegatives: pictures that merely have a dark sky, a white wall, a
 // studio background or a straight horizon are not trimmed.
 func TestFindNegatives(t *testing.T) {
-	origs := loadOriginals(t)
-	var src *image.RGBA
-	for _, o := range origs {
-		if o.name == "baboon.jpg" {
-			src = o.img
-		}
-	}
-	if src == nil {
-		t.Fatal("baboon fixture missing")
-	}
+	src := fixture(t, "baboon.jpg")
 	const W, H = 640, 480
 	rng := rand.New(rand.NewSource(5))
 	noise := func(v int) uint8 { return uint8(min(255, max(0, v+rng.Intn(5)-2))) }

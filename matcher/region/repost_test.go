@@ -62,11 +62,7 @@ func TestFindCorpusReposts(t *testing.T) {
 		// step ends the bar, and the text sits in its middle.
 		{"caption-top", "aero3.jpg", "a caption bar ended as far past its text as it starts before it"},
 	}
-	origs := loadOriginals(t)
-	byName := map[string]*original{}
-	for i := range origs {
-		byName[origs[i].name] = &origs[i]
-	}
+	byName := originalsByName(t)
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	for _, c := range cases {
 		t.Run(c.transform+"/"+c.photo, func(t *testing.T) {

@@ -13,11 +13,7 @@ import (
 // white gap, resized and re-encoded, is blended and rings at its edges:
 // split and gapSplit missed every one of these posts.
 func TestFindAcrossBlendedWhiteGap(t *testing.T) {
-	origs := loadOriginals(t)
-	byName := map[string]*original{}
-	for i := range origs {
-		byName[origs[i].name] = &origs[i]
-	}
+	byName := originalsByName(t)
 	h := pdq.NewHasher(pdq.Options{Dihedral: true})
 	for _, c := range []struct {
 		a, b    string
@@ -58,16 +54,7 @@ func TestFindAcrossBlendedWhiteGap(t *testing.T) {
 // between two columns of text and a thin white haze band over a horizon
 // are no collage gap.
 func TestWhiteGapLookalikes(t *testing.T) {
-	origs := loadOriginals(t)
-	var src *image.RGBA
-	for _, o := range origs {
-		if o.name == "baboon.jpg" {
-			src = o.img
-		}
-	}
-	if src == nil {
-		t.Fatal("baboon fixture missing")
-	}
+	src := fixture(t, "baboon.jpg")
 	const W, H = 640, 480
 	a := scale(src, W, H)
 	rng := rand.New(rand.NewSource(11))
