@@ -80,8 +80,12 @@ func Find(pix []byte, width, height, channels int) []Region {
 		lined = append(lined, fromPlainGround(&ps.rows, &ps.cols, width, height)...) // plainground.go
 		lined = append(lined, fromPlainBars(&ps.rows, &ps.cols, width, height)...)
 	}
+	calm := ps.rows.coverCalm() || ps.cols.coverCalm()
 	ps.release()
 	lined = append(lined, crossPadded(pix, width, height, channels, lined)...)
+	if calm {
+		lined = append(lined, coverPadded(pix, width, height, channels)...) // cover.go
+	}
 	if len(lined) == 0 && !edge {
 		// Nothing at the edges and nothing across the middle: no frame.
 		return nil

@@ -1,0 +1,315 @@
+package region
+
+import (
+	"fmt"
+	"image"
+	"math"
+)
+
+// A picture centred over a blurred copy of itself enlarged to cover the
+// canvas may meet that copy with no seam at all: a sky at the picture's
+// edge continues into the blurred sky, so the line rules see nothing on
+// that side, or nothing anywhere. The padding proves itself instead, by
+// its geometry: outside the picture, each point shows the picture's point
+// on the same ray from the canvas's centre, nearer the centre by the zoom
+// that makes the picture cover the canvas (max(W/w, H/h) for a w x h
+// picture in a W x H canvas), blurred and often darkened. fromCover
+// scores every centred rectangle on a coarse grid of cell means by how
+// well the cells outside it follow that mapping of the cells inside it
+// (a straight-line fit, so a gain and an offset are free), and keeps the
+// best only when the fit is close, the padding has shapes of its own to
+// fit (a flat or evenly graded sky fits any rectangle), and rectangles a
+// little larger or smaller fit clearly worse (a photo whose middle,
+// enlarged, happens to resemble its edges fits them all about as well).
+// It runs only when the lines at two opposite edges carry little detail
+// along them, as a blur does, so a plain photo costs nothing more.
+
+// coverCells is the number of grid cells along the canvas's longer side.
+const coverCells = 96
+
+// coverEdge is the share of lines, per thousand, at each end of an axis
+// whose detail decides whether fromCover runs.
+const coverEdge = 25
+
+// coverCalmAlong is the most mean detail along a line (mean luma
+// difference between neighbouring samples) of the lines at an edge for
+// them to count as blurred.
+const coverCalmAlong = 1.5
+
+// coverCalmRatio is the most detail at an edge as a share of the detail
+// of the middle half's lines.
+const coverCalmRatio = 0.35
+
+// coverFit is the largest share of the padding's variance its best
+// straight-line fit to the mapped picture leaves unexplained.
+const coverFit = 0.08
+
+// coverSharp is the largest ratio of the best rectangle's unexplained
+// share to that of rectangles two cells larger or smaller on either axis.
+const coverSharp = 0.5
+
+// coverLeast is the least margin, in cells, on at least one axis: a
+// rectangle nearly the whole canvas maps the edge's cells onto cells a
+// little further in, which any smooth picture fits.
+const coverLeast = 3
+
+// coverOff is the least unexplained share of the rectangles two cells
+// off: a smooth picture fits them all nearly perfectly.
+const coverOff = 0.03
+
+var debugCover = false
+
+// coverSpread is the least standard deviation, in luma levels, of the
+// padding's cells: a padding with no shapes fits any mapping.
+const coverSpread = 6
+
+// coverGain bounds the slope of the fit: the padding is the picture
+// darkened or lightened a little, not inverted, flattened or amplified.
+const coverGainMin, coverGainMax = 0.5, 1.4
+
+// coverCalm reports whether the lines at both ends of the axis carry
+// little detail along them compared with the lines in its middle.
+func (p *lineProfile) coverCalm() bool {
+	n := p.n
+	e := max(2, n*coverEdge/1000)
+	if n < 64 || p.m < 16 {
+		return false
+	}
+	mid := meanOf(p.along, n/4, n*3/4) / float32(p.m)
+	for _, r := range [2][2]int{{0, e}, {n - e, n}} {
+		a := meanOf(p.along, r[0], r[1]) / float32(p.m)
+		if a > coverCalmAlong || a > coverCalmRatio*mid {
+			return false
+		}
+	}
+	return true
+}
+
+// coverGrid is the input as a grid of luma cell means, and its blur.
+type coverGrid struct {
+	nx, ny   int
+	cw, ch   float64 // input pixels per cell
+	val, blr []float32
+}
+
+// newCoverGrid averages 4 x 4 samples per cell.
+func newCoverGrid(pix []byte, width, height, channels int) *coverGrid {
+	cs := float64(max(width, height)) / coverCells
+	g := &coverGrid{nx: max(8, int(float64(width)/cs+0.5)), ny: max(8, int(float64(height)/cs+0.5))}
+	g.cw, g.ch = float64(width)/float64(g.nx), float64(height)/float64(g.ny)
+	g.val = make([]float32, g.nx*g.ny)
+	var xs [4]int
+	for j := 0; j < g.ny; j++ {
+		var ys [4]int
+		for s := range ys {
+			ys[s] = min(height-1, int((float64(j)+(float64(s)+0.5)/4)*g.ch))
+		}
+		for i := 0; i < g.nx; i++ {
+			for s := range xs {
+				xs[s] = min(width-1, int((float64(i)+(float64(s)+0.5)/4)*g.cw))
+			}
+			sum := int32(0)
+			for _, y := range ys {
+				row := pix[y*width*channels:]
+				for _, x := range xs {
+					sum += lumaAt(row, x*channels, channels)
+				}
+			}
+			g.val[j*g.nx+i] = float32(sum) / 16
+		}
+	}
+	g.blr = boxBlur(boxBlur(g.val, g.nx, g.ny), g.nx, g.ny)
+	return g
+}
+
+// boxBlur averages each cell with its eight neighbours (clamped at the
+// grid's edges).
+func boxBlur(v []float32, nx, ny int) []float32 {
+	tmp := make([]float32, len(v))
+	for j := 0; j < ny; j++ {
+		for i := 0; i < nx; i++ {
+			a, b := max(0, i-1), min(nx-1, i+1)
+			tmp[j*nx+i] = (v[j*nx+a] + v[j*nx+i] + v[j*nx+b]) / 3
+		}
+	}
+	out := make([]float32, len(v))
+	for j := 0; j < ny; j++ {
+		a, b := max(0, j-1), min(ny-1, j+1)
+		for i := 0; i < nx; i++ {
+			out[j*nx+i] = (tmp[a*nx+i] + tmp[j*nx+i] + tmp[b*nx+i]) / 3
+		}
+	}
+	return out
+}
+
+// at samples the blurred grid bilinearly at cell coordinates (x, y),
+// where cell (i, j)'s centre is (i+0.5, j+0.5).
+func (g *coverGrid) at(x, y float64) float64 {
+	x, y = x-0.5, y-0.5
+	x = math.Min(math.Max(x, 0), float64(g.nx-1))
+	y = math.Min(math.Max(y, 0), float64(g.ny-1))
+	i, j := min(int(x), g.nx-2), min(int(y), g.ny-2)
+	fx, fy := x-float64(i), y-float64(j)
+	v := g.blr[j*g.nx+i:]
+	top := float64(v[0])*(1-fx) + float64(v[1])*fx
+	bot := float64(v[g.nx])*(1-fx) + float64(v[g.nx+1])*fx
+	return top*(1-fy) + bot*fy
+}
+
+// coverScore is how well the cells outside a centred rectangle follow the
+// mapped picture.
+type coverScore struct {
+	miss   float64 // the share of the padding's variance the fit leaves
+	spread float64 // the padding cells' standard deviation
+	gain   float64 // the fit's slope
+	ok     bool    // enough padding cells to judge
+}
+
+// score fits the cells outside the rectangle centred in the grid with
+// margins mx and my (in cells) to the blurred grid at their mapped
+// positions, reading every step-th cell.
+func (g *coverGrid) score(mx, my float64, step int) coverScore {
+	cx, cy := float64(g.nx)/2, float64(g.ny)/2
+	hw, hh := cx-mx, cy-my
+	if hw < 2 || hh < 2 {
+		return coverScore{}
+	}
+	z := math.Max(cx/hw, cy/hh)
+	// The cells just outside the picture blend it with the padding.
+	bx, by := hw+1, hh+1
+	var n, sx, sy, sxx, syy, sxy float64
+	for j := 0; j < g.ny; j += step {
+		py := float64(j) + 0.5
+		dy := py - cy
+		inY := math.Abs(dy) < by
+		for i := 0; i < g.nx; i += step {
+			px := float64(i) + 0.5
+			dx := px - cx
+			if inY && math.Abs(dx) < bx {
+				continue
+			}
+			x := g.at(cx+dx/z, cy+dy/z)
+			y := float64(g.val[j*g.nx+i])
+			n++
+			sx, sy, sxx, syy, sxy = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y
+		}
+	}
+	if n < 24 {
+		return coverScore{}
+	}
+	vx, vy, cv := sxx-sx*sx/n, syy-sy*sy/n, sxy-sx*sy/n
+	if vx <= 0 || vy <= 0 {
+		return coverScore{ok: true, miss: 1}
+	}
+	return coverScore{
+		miss:   1 - cv*cv/(vx*vy),
+		spread: math.Sqrt(vy / n),
+		gain:   cv / vx,
+		ok:     true,
+	}
+}
+
+// fromCover finds a picture centred over a blurred enlarged copy of
+// itself (see the top of this file), or nothing.
+func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float64, bool) {
+	g := newCoverGrid(pix, width, height, channels)
+	// Margins on a grid of two cells, each scored on every other cell.
+	kx, ky := int(float64(g.nx)*0.35)/2, int(float64(g.ny)*0.35)/2
+	stride := kx + 2
+	miss := make([]float64, (kx+2)*(ky+2))
+	for j := 0; j <= ky+1; j++ {
+		for i := 0; i <= kx+1; i++ {
+			m := 2.0
+			if 2*i >= coverLeast || 2*j >= coverLeast {
+				if s := g.score(float64(2*i), float64(2*j), 2); s.ok {
+					m = s.miss
+				}
+			}
+			miss[j*stride+i] = m
+		}
+	}
+	// The picture's edge: the fit is close there and clearly worse two
+	// cells further in on either axis, where the picture's own sharp
+	// lines fall outside. Further out the fit stays close (the blur is
+	// smooth), so only the inward side tells. Of the rectangles so
+	// bounded, the one that leaves the most cells outside: one further
+	// out, inside the padding, fits too but explains fewer cells.
+	best, bx, by := 0, 0, 0
+	for j := 0; j <= ky; j++ {
+		for i := 0; i <= kx; i++ {
+			m := miss[j*stride+i]
+			if m > 2*coverFit {
+				continue
+			}
+			in := min(miss[j*stride+i+1], miss[(j+1)*stride+i])
+			if out := g.nx*g.ny - (g.nx-4*i)*(g.ny-4*j); out > best && in >= coverOff && m <= coverSharp*in {
+				best, bx, by = out, 2*i, 2*j
+			}
+		}
+	}
+	if best == 0 {
+		return image.Rectangle{}, 0, false
+	}
+	f := newFullLuma(pix, width, height, channels)
+	x0, y0 := int(float64(bx)*g.cw+0.5), int(float64(by)*g.ch+0.5)
+	x1, y1 := width-x0, height-y0
+	if bx > 0 {
+		x0, x1 = f.refineCentred(false, x0, int(g.cw*2.5+0.5), y0, y1, width)
+	}
+	if by > 0 {
+		y0, y1 = f.refineCentred(true, y0, int(g.ch*2.5+0.5), x0, x1, height)
+	}
+	// Verify the refined rectangle as centred.
+	mx := float64(x0+width-x1) / 2 / g.cw
+	my := float64(y0+height-y1) / 2 / g.ch
+	fine := g.score(mx, my, 1)
+	if debugCover {
+		fmt.Printf("  coarse %d %d miss=%.3f out=%d; fine %.2f %.2f %+v\n", bx, by, miss[(by/2)*stride+bx/2], best, mx, my, fine)
+	}
+	if !fine.ok || fine.miss > coverFit || fine.spread < coverSpread || fine.gain < coverGainMin || fine.gain > coverGainMax {
+		return image.Rectangle{}, 0, false
+	}
+	for _, d := range [2][2]float64{{2, 0}, {0, 2}} {
+		s := g.score(mx+d[0], my+d[1], 1)
+		if debugCover {
+			fmt.Printf("   in %.2f %.2f miss=%.3f\n", mx+d[0], my+d[1], s.miss)
+		}
+		if s.ok && (fine.miss > coverSharp*s.miss || s.miss < coverOff) {
+			return image.Rectangle{}, 0, false
+		}
+	}
+	return image.Rect(x0, y0, x1, y1), fine.miss, true
+}
+
+// refineCentred returns the lines near guess and its mirror (the first
+// line past the picture, n-guess or one more when the free space is odd)
+// with the largest step across both together: a side whose sky meets the
+// blurred sky steps little, its mirrored side may step clearly.
+func (f *fullLuma) refineCentred(horizontal bool, guess, reach, a, b, n int) (int, int) {
+	best, bestStep, far := guess, -1, n-guess
+	for p := max(1, guess-reach); p <= guess+reach && p < n/2; p++ {
+		s := f.step(horizontal, p, a, b)
+		for _, q := range [2]int{n - p, n - p + 1} {
+			if q >= n {
+				continue
+			}
+			if t := s + f.step(horizontal, q, a, b); t > bestStep {
+				best, bestStep, far = p, t, q
+			}
+		}
+	}
+	return best, far
+}
+
+// coverScore ranks a picture whose padding proves itself so above the
+// regions the rules propose: the geometry holds over the whole padding.
+const coverRank = 4
+
+// coverPadded is fromCover as a proposed region.
+func coverPadded(pix []byte, width, height, channels int) []scored {
+	r, _, ok := fromCover(pix, width, height, channels)
+	if !ok {
+		return nil
+	}
+	return []scored{{Region{Rect: r, Kind: KindPadding, Size: image.Pt(width, height), Margin: "a blurred enlarged copy of itself"}, coverRank}}
+}
