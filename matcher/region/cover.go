@@ -55,7 +55,7 @@ const coverLeast = 3
 
 // coverOff is the least unexplained share of the rectangles two cells
 // off: a smooth picture fits them all nearly perfectly.
-const coverOff = 0.03
+const coverOff = 0.02
 
 var debugCover = false
 
@@ -144,16 +144,19 @@ func boxBlur(v []float32, nx, ny int) []float32 {
 
 // at samples the blurred grid bilinearly at cell coordinates (x, y),
 // where cell (i, j)'s centre is (i+0.5, j+0.5).
-func (g *coverGrid) at(x, y float64) float64 {
+func (g *coverGrid) at(x, y, sharp float64) float64 {
 	x, y = x-0.5, y-0.5
 	x = math.Min(math.Max(x, 0), float64(g.nx-1))
 	y = math.Min(math.Max(y, 0), float64(g.ny-1))
 	i, j := min(int(x), g.nx-2), min(int(y), g.ny-2)
 	fx, fy := x-float64(i), y-float64(j)
-	v := g.blr[j*g.nx+i:]
-	top := float64(v[0])*(1-fx) + float64(v[1])*fx
-	bot := float64(v[g.nx])*(1-fx) + float64(v[g.nx+1])*fx
-	return top*(1-fy) + bot*fy
+	v, u := g.blr[j*g.nx+i:], g.val[j*g.nx+i:]
+	// The blurred and the plain grid, mixed: sharp of the plain.
+	c00 := float64(v[0]) + sharp*float64(u[0]-v[0])
+	c01 := float64(v[1]) + sharp*float64(u[1]-v[1])
+	c10 := float64(v[g.nx]) + sharp*float64(u[g.nx]-v[g.nx])
+	c11 := float64(v[g.nx+1]) + sharp*float64(u[g.nx+1]-v[g.nx+1])
+	return (c00*(1-fx)+c01*fx)*(1-fy) + (c10*(1-fx)+c11*fx)*fy
 }
 
 // coverScore is how well the cells outside a centred rectangle follow the
@@ -175,6 +178,10 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 		return coverScore{}
 	}
 	z := math.Max(cx/hw, cy/hh)
+	// The padding was blurred at the canvas's scale: mapped into the
+	// picture, the blur is z times narrower. A zoom near 1 wants the
+	// blurred grid, one of 2.5 or more the plain one.
+	sharp := math.Min(1, (z-1)/1.5)
 	// The cells just outside the picture blend it with the padding.
 	bx, by := hw+1, hh+1
 	var n, sx, sy, sxx, syy, sxy float64
@@ -188,7 +195,7 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 			if inY && math.Abs(dx) < bx {
 				continue
 			}
-			x := g.at(cx+dx/z, cy+dy/z)
+			x := g.at(cx+dx/z, cy+dy/z, sharp)
 			y := float64(g.val[j*g.nx+i])
 			n++
 			sx, sy, sxx, syy, sxy = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y
@@ -241,8 +248,8 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 			if m > 2*coverFit {
 				continue
 			}
-			in := min(miss[j*stride+i+1], miss[(j+1)*stride+i])
-			if out := g.nx*g.ny - (g.nx-4*i)*(g.ny-4*j); out > best && in >= coverOff && m <= coverSharp*in {
+			inX, inY := miss[j*stride+i+1], miss[(j+1)*stride+i]
+			if out := g.nx*g.ny - (g.nx-4*i)*(g.ny-4*j); out > best && edgeFits(m, inX, inY) {
 				best, bx, by = out, 2*i, 2*j
 			}
 		}
@@ -269,14 +276,12 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 	if !fine.ok || fine.miss > coverFit || fine.spread < coverSpread || fine.gain < coverGainMin || fine.gain > coverGainMax {
 		return image.Rectangle{}, 0, false
 	}
-	for _, d := range [2][2]float64{{2, 0}, {0, 2}} {
-		s := g.score(mx+d[0], my+d[1], 1)
-		if debugCover {
-			fmt.Printf("   in %.2f %.2f miss=%.3f\n", mx+d[0], my+d[1], s.miss)
-		}
-		if s.ok && (fine.miss > coverSharp*s.miss || s.miss < coverOff) {
-			return image.Rectangle{}, 0, false
-		}
+	inX, inY := g.score(mx+2, my, 1), g.score(mx, my+2, 1)
+	if debugCover {
+		fmt.Printf("   in %.3f %.3f\n", inX.miss, inY.miss)
+	}
+	if !inX.ok || !inY.ok || !edgeFits(fine.miss, inX.miss, inY.miss) {
+		return image.Rectangle{}, 0, false
 	}
 	return image.Rect(x0, y0, x1, y1), fine.miss, true
 }
@@ -301,9 +306,6 @@ func (f *fullLuma) refineCentred(horizontal bool, guess, reach, a, b, n int) (in
 	return best, far
 }
 
-// coverScore ranks a picture whose padding proves itself so above the
-// regions the rules propose: the geometry holds over the whole padding.
-const coverRank = 4
 
 // coverPadded is fromCover as a proposed region.
 func coverPadded(pix []byte, width, height, channels int) []scored {
@@ -311,5 +313,33 @@ func coverPadded(pix []byte, width, height, channels int) []scored {
 	if !ok {
 		return nil
 	}
-	return []scored{{Region{Rect: r, Kind: KindPadding, Size: image.Pt(width, height), Margin: "a blurred enlarged copy of itself"}, coverRank}}
+	return []scored{{Region{Rect: r, Kind: KindPadding, Size: image.Pt(width, height), Margin: "a blurred enlarged copy of itself"}, 0}}
+}
+
+// withCover adds the picture found by its padding's geometry to the
+// regions the rules found, unless one of them nearly coincides with it
+// (the rules' edges come from the seams at full resolution and are as
+// good or better), last, in place of the weakest when Find's list is full.
+func withCover(out []Region, covered []scored, width, height int) []Region {
+	for _, c := range covered {
+		if c.Rect.Dx() < 8 || c.Rect.Dy() < 8 || c.Rect == image.Rect(0, 0, width, height) || duplicate(out, c.Rect) {
+			continue
+		}
+		if len(out) == MaxRegions {
+			out = out[:MaxRegions-1]
+		}
+		out = append(out, c.Region)
+	}
+	return out
+}
+
+// edgeFits reports whether a rectangle whose padding leaves miss
+// unexplained is the picture's edge, given the misses of rectangles two
+// cells further in on each axis: clearly worse on one axis (the picture's
+// sharp lines fall outside), no better on the other (a sky at the
+// picture's edge continues into the blurred sky, so moving that edge in
+// may cost little).
+func edgeFits(miss, inX, inY float64) bool {
+	hi, lo := max(inX, inY), min(inX, inY)
+	return hi >= coverOff && miss <= coverSharp*hi && lo >= miss
 }

@@ -83,10 +83,11 @@ func Find(pix []byte, width, height, channels int) []Region {
 	calm := ps.rows.coverCalm() || ps.cols.coverCalm()
 	ps.release()
 	lined = append(lined, crossPadded(pix, width, height, channels, lined)...)
+	var covered []scored
 	if calm {
-		lined = append(lined, coverPadded(pix, width, height, channels)...) // cover.go
+		covered = coverPadded(pix, width, height, channels) // cover.go
 	}
-	if len(lined) == 0 && !edge {
+	if len(lined) == 0 && !edge && len(covered) == 0 {
 		// Nothing at the edges and nothing across the middle: no frame.
 		return nil
 	}
@@ -120,6 +121,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 			break
 		}
 	}
+	out = withCover(out, covered, width, height) // cover.go
 	return withComplements(pix, width, height, channels, out) // complement.go
 }
 
