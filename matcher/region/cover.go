@@ -260,11 +260,14 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 	f := newFullLuma(pix, width, height, channels)
 	x0, y0 := int(float64(bx)*g.cw+0.5), int(float64(by)*g.ch+0.5)
 	x1, y1 := width-x0, height-y0
+	// The coarse edge may lie up to three cells in from the picture's
+	// (a rectangle that cuts a little of the picture's calm edge still
+	// fits), rarely out from it.
 	if bx > 0 {
-		x0, x1 = f.refineCentred(false, x0, int(g.cw*2.5+0.5), y0, y1, width)
+		x0, x1 = f.refineCentred(false, x0-int(g.cw*3.5+0.5), x0+int(g.cw*1.5+0.5), y0, y1, width)
 	}
 	if by > 0 {
-		y0, y1 = f.refineCentred(true, y0, int(g.ch*2.5+0.5), x0, x1, height)
+		y0, y1 = f.refineCentred(true, y0-int(g.ch*3.5+0.5), y0+int(g.ch*1.5+0.5), x0, x1, height)
 	}
 	// Verify the refined rectangle as centred.
 	mx := float64(x0+width-x1) / 2 / g.cw
@@ -286,13 +289,13 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 	return image.Rect(x0, y0, x1, y1), fine.miss, true
 }
 
-// refineCentred returns the lines near guess and its mirror (the first
+// refineCentred returns the line in [lo, hi] and its mirror (the first
 // line past the picture, n-guess or one more when the free space is odd)
 // with the largest step across both together: a side whose sky meets the
 // blurred sky steps little, its mirrored side may step clearly.
-func (f *fullLuma) refineCentred(horizontal bool, guess, reach, a, b, n int) (int, int) {
-	best, bestStep, far := guess, -1, n-guess
-	for p := max(1, guess-reach); p <= guess+reach && p < n/2; p++ {
+func (f *fullLuma) refineCentred(horizontal bool, lo, hi, a, b, n int) (int, int) {
+	best, bestStep, far := lo, -1, n-lo
+	for p := max(1, lo); p <= hi && p < n/2; p++ {
 		s := f.step(horizontal, p, a, b)
 		for _, q := range [2]int{n - p, n - p + 1} {
 			if q >= n {
