@@ -85,11 +85,14 @@ func (p *lineProfile) coverCalm() bool {
 	return true
 }
 
-// coverGrid is the input as a grid of luma cell means, and its blur.
+// coverGrid is the input as a grid of luma cell means, plain and blurred
+// once and twice.
 type coverGrid struct {
-	nx, ny   int
-	cw, ch   float64 // input pixels per cell
-	val, blr []float32
+	nx, ny int
+	cw, ch float64 // input pixels per cell
+	// levels[0] is the plain grid, levels[1] blurred once, levels[2]
+	// twice.
+	levels [3][]float32
 }
 
 // newCoverGrid averages 4 x 4 samples per cell.
@@ -97,7 +100,7 @@ func newCoverGrid(pix []byte, width, height, channels int) *coverGrid {
 	cs := float64(max(width, height)) / coverCells
 	g := &coverGrid{nx: max(8, int(float64(width)/cs+0.5)), ny: max(8, int(float64(height)/cs+0.5))}
 	g.cw, g.ch = float64(width)/float64(g.nx), float64(height)/float64(g.ny)
-	g.val = make([]float32, g.nx*g.ny)
+	val := make([]float32, g.nx*g.ny)
 	var xs [4]int
 	for j := 0; j < g.ny; j++ {
 		var ys [4]int
@@ -115,10 +118,12 @@ func newCoverGrid(pix []byte, width, height, channels int) *coverGrid {
 					sum += lumaAt(row, x*channels, channels)
 				}
 			}
-			g.val[j*g.nx+i] = float32(sum) / 16
+			val[j*g.nx+i] = float32(sum) / 16
 		}
 	}
-	g.blr = boxBlur(boxBlur(g.val, g.nx, g.ny), g.nx, g.ny)
+	g.levels[0] = val
+	g.levels[1] = boxBlur(val, g.nx, g.ny)
+	g.levels[2] = boxBlur(g.levels[1], g.nx, g.ny)
 	return g
 }
 
@@ -142,21 +147,24 @@ func boxBlur(v []float32, nx, ny int) []float32 {
 	return out
 }
 
-// at samples the blurred grid bilinearly at cell coordinates (x, y),
-// where cell (i, j)'s centre is (i+0.5, j+0.5).
-func (g *coverGrid) at(x, y, sharp float64) float64 {
+// at samples grid v bilinearly at cell coordinates (x, y), where cell
+// (i, j)'s centre is (i+0.5, j+0.5); the point is inside the grid.
+func (g *coverGrid) at(v []float32, x, y float64) float64 {
 	x, y = x-0.5, y-0.5
-	x = math.Min(math.Max(x, 0), float64(g.nx-1))
-	y = math.Min(math.Max(y, 0), float64(g.ny-1))
-	i, j := min(int(x), g.nx-2), min(int(y), g.ny-2)
-	fx, fy := x-float64(i), y-float64(j)
-	v, u := g.blr[j*g.nx+i:], g.val[j*g.nx+i:]
-	// The blurred and the plain grid, mixed: sharp of the plain.
-	c00 := float64(v[0]) + sharp*float64(u[0]-v[0])
-	c01 := float64(v[1]) + sharp*float64(u[1]-v[1])
-	c10 := float64(v[g.nx]) + sharp*float64(u[g.nx]-v[g.nx])
-	c11 := float64(v[g.nx+1]) + sharp*float64(u[g.nx+1]-v[g.nx+1])
-	return (c00*(1-fx)+c01*fx)*(1-fy) + (c10*(1-fx)+c11*fx)*fy
+	i, j := int(x), int(y)
+	if x < 0 {
+		x, i = 0, 0
+	}
+	if y < 0 {
+		y, j = 0, 0
+	}
+	i, j = min(i, g.nx-2), min(j, g.ny-2)
+	fx, fy := min(x-float64(i), 1), min(y-float64(j), 1)
+	o := j*g.nx + i
+	c := v[o : o+g.nx+2 : o+g.nx+2]
+	top := float64(c[0]) + fx*float64(c[1]-c[0])
+	bot := float64(c[g.nx]) + fx*float64(c[g.nx+1]-c[g.nx])
+	return top + fy*(bot-top)
 }
 
 // coverScore is how well the cells outside a centred rectangle follow the
@@ -180,8 +188,13 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 	z := math.Max(cx/hw, cy/hh)
 	// The padding was blurred at the canvas's scale: mapped into the
 	// picture, the blur is z times narrower. A zoom near 1 wants the
-	// blurred grid, one of 2.5 or more the plain one.
-	sharp := math.Min(1, (z-1)/1.5)
+	// grid blurred twice, one of 2 or more the plain one.
+	v := g.levels[2]
+	if z >= 2 {
+		v = g.levels[0]
+	} else if z >= 1.4 {
+		v = g.levels[1]
+	}
 	// The cells just outside the picture blend it with the padding.
 	bx, by := hw+1, hh+1
 	var n, sx, sy, sxx, syy, sxy float64
@@ -195,8 +208,8 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 			if inY && math.Abs(dx) < bx {
 				continue
 			}
-			x := g.at(cx+dx/z, cy+dy/z, sharp)
-			y := float64(g.val[j*g.nx+i])
+			x := g.at(v, cx+dx/z, cy+dy/z)
+			y := float64(g.levels[0][j*g.nx+i])
 			n++
 			sx, sy, sxx, syy, sxy = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y
 		}
@@ -228,7 +241,7 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 		for i := 0; i <= kx+1; i++ {
 			m := 2.0
 			if 2*i >= coverLeast || 2*j >= coverLeast {
-				if s := g.score(float64(2*i), float64(2*j), 2); s.ok {
+				if s := g.score(float64(2*i), float64(2*j), 3); s.ok {
 					m = s.miss
 				}
 			}
