@@ -359,3 +359,18 @@ func edgeFits(miss, inX, inY float64) bool {
 	hi, lo := max(inX, inY), min(inX, inY)
 	return hi >= coverOff && miss <= coverSharp*hi && lo >= miss
 }
+
+// framed reports whether the line rules already found a picture centred
+// with a margin on all four sides: the seams at full resolution place it
+// as well as the padding's geometry would, for no search.
+func framed(found []scored, width, height int) bool {
+	for _, f := range found {
+		r := f.Rect
+		dx, dy := r.Min.X-(width-r.Max.X), r.Min.Y-(height-r.Max.Y)
+		if r.Min.X > 0 && r.Min.Y > 0 && r.Max.X < width && r.Max.Y < height &&
+			max(dx, -dx) <= 2+width/100 && max(dy, -dy) <= 2+height/100 {
+			return true
+		}
+	}
+	return false
+}
