@@ -360,10 +360,10 @@ func edgeFits(miss, inX, inY float64) bool {
 	return hi >= coverOff && miss <= coverSharp*hi && lo >= miss
 }
 
-// framed reports whether the line rules already found a picture centred
+// centredAll reports whether the line rules already found a picture centred
 // with a margin on all four sides: the seams at full resolution place it
 // as well as the padding's geometry would, for no search.
-func framed(found []scored, width, height int) bool {
+func centredAll(found []scored, width, height int) bool {
 	for _, f := range found {
 		r := f.Rect
 		dx, dy := r.Min.X-(width-r.Max.X), r.Min.Y-(height-r.Max.Y)
