@@ -233,6 +233,11 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 // itself (see the top of this file), or nothing.
 func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float64, bool) {
 	g := newCoverGrid(pix, width, height, channels)
+	if g.ringSpread() < coverSpread {
+		// Plain all around (a product shot on white): no padding with
+		// shapes to fit, and the bars' rules handle a plain one.
+		return image.Rectangle{}, 0, false
+	}
 	// Margins on a grid of two cells, each scored on every other cell.
 	kx, ky := int(float64(g.nx)*0.35)/2, int(float64(g.ny)*0.35)/2
 	stride := kx + 2
@@ -373,4 +378,22 @@ func centredAll(found []scored, width, height int) bool {
 		}
 	}
 	return false
+}
+var zzCoverOn = true
+
+// ringSpread is the standard deviation of the cells of the grid's outer
+// ring, two cells deep.
+func (g *coverGrid) ringSpread() float64 {
+	var n, sum, sq float64
+	for j := 0; j < g.ny; j++ {
+		for i := 0; i < g.nx; i++ {
+			if i >= 2 && i < g.nx-2 && j >= 2 && j < g.ny-2 {
+				i = g.nx - 3
+				continue
+			}
+			v := float64(g.levels[0][j*g.nx+i])
+			n, sum, sq = n+1, sum+v, sq+v*v
+		}
+	}
+	return math.Sqrt(max(0, sq/n-(sum/n)*(sum/n)))
 }

@@ -84,7 +84,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 	ps.release()
 	lined = append(lined, crossPadded(pix, width, height, channels, lined)...)
 	var covered []scored
-	if calm && !centredAll(lined, width, height) {
+	if calm && zzCoverOn && !centredAll(lined, width, height) {
 		covered = coverPadded(pix, width, height, channels) // cover.go
 	}
 	if len(lined) == 0 && !edge && len(covered) == 0 {
