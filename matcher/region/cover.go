@@ -1,7 +1,6 @@
 package region
 
 import (
-	"fmt"
 	"image"
 	"math"
 )
@@ -16,13 +15,20 @@ import (
 // picture in a W x H canvas), blurred and often darkened. fromCover
 // scores every centred rectangle on a coarse grid of cell means by how
 // well the cells outside it follow that mapping of the cells inside it
-// (a straight-line fit, so a gain and an offset are free), and keeps the
-// best only when the fit is close, the padding has shapes of its own to
-// fit (a flat or evenly graded sky fits any rectangle), and rectangles a
-// little larger or smaller fit clearly worse (a photo whose middle,
-// enlarged, happens to resemble its edges fits them all about as well).
-// It runs only when the lines at two opposite edges carry little detail
-// along them, as a blur does, so a plain photo costs nothing more.
+// (a straight-line fit, so a gain and an offset are free). Further out
+// than the picture's edge a rectangle still fits (the blur is smooth, and
+// enlarged a little it resembles itself); further in it does not, since
+// the picture's sharp lines then fall outside. So the picture is the
+// rectangle that leaves the most cells outside among those that fit
+// closely while the ones two cells further in fit clearly worse (a photo
+// whose middle, enlarged, happens to resemble its edges, or a flat or
+// evenly graded sky, fits them all about as well), and whose padding has
+// shapes of its own to fit. Its edges are then placed at full resolution
+// where the picture meets the padding with the largest step on both
+// mirrored sides together. It runs only when the lines at two opposite
+// edges carry little detail along them, as a blur does, the grid's outer
+// ring is not plain, and the line rules found no picture centred with a
+// margin on all four sides: a plain photo costs next to nothing more.
 
 // coverCells is the number of grid cells along the canvas's longer side.
 const coverCells = 96
@@ -44,8 +50,8 @@ const coverCalmRatio = 0.35
 // straight-line fit to the mapped picture leaves unexplained.
 const coverFit = 0.08
 
-// coverSharp is the largest ratio of the best rectangle's unexplained
-// share to that of rectangles two cells larger or smaller on either axis.
+// coverSharp is the largest ratio of the picture's unexplained share to
+// that of the rectangle two cells further in on the axis that tells.
 const coverSharp = 0.5
 
 // coverLeast is the least margin, in cells, on at least one axis: a
@@ -53,11 +59,10 @@ const coverSharp = 0.5
 // little further in, which any smooth picture fits.
 const coverLeast = 3
 
-// coverOff is the least unexplained share of the rectangles two cells
-// off: a smooth picture fits them all nearly perfectly.
+// coverOff is the least unexplained share of the rectangle two cells
+// further in on the axis that tells: a smooth photo fits them all nearly
+// perfectly.
 const coverOff = 0.02
-
-var debugCover = false
 
 // coverSpread is the least standard deviation, in luma levels, of the
 // padding's cells: a padding with no shapes fits any mapping.
@@ -238,7 +243,7 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 		// shapes to fit, and the bars' rules handle a plain one.
 		return image.Rectangle{}, 0, false
 	}
-	// Margins on a grid of two cells, each scored on every other cell.
+	// Margins on a grid of two cells, each scored on every third cell.
 	kx, ky := int(float64(g.nx)*0.35)/2, int(float64(g.ny)*0.35)/2
 	stride := kx + 2
 	miss := make([]float64, (kx+2)*(ky+2))
@@ -291,16 +296,10 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 	mx := float64(x0+width-x1) / 2 / g.cw
 	my := float64(y0+height-y1) / 2 / g.ch
 	fine := g.score(mx, my, 1)
-	if debugCover {
-		fmt.Printf("  coarse %d %d miss=%.3f out=%d; fine %.2f %.2f %+v\n", bx, by, miss[(by/2)*stride+bx/2], best, mx, my, fine)
-	}
 	if !fine.ok || fine.miss > coverFit || fine.spread < coverSpread || fine.gain < coverGainMin || fine.gain > coverGainMax {
 		return image.Rectangle{}, 0, false
 	}
 	inX, inY := g.score(mx+2, my, 1), g.score(mx, my+2, 1)
-	if debugCover {
-		fmt.Printf("   in %.3f %.3f\n", inX.miss, inY.miss)
-	}
 	if !inX.ok || !inY.ok || !edgeFits(fine.miss, inX.miss, inY.miss) {
 		return image.Rectangle{}, 0, false
 	}
@@ -308,7 +307,7 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 }
 
 // refineCentred returns the line in [lo, hi] and its mirror (the first
-// line past the picture, n-guess or one more when the free space is odd)
+// line past the picture, n-p or one more when the free space is odd)
 // with the largest step across both together: a side whose sky meets the
 // blurred sky steps little, its mirrored side may step clearly.
 func (f *fullLuma) refineCentred(horizontal bool, lo, hi, a, b, n int) (int, int) {
@@ -326,7 +325,6 @@ func (f *fullLuma) refineCentred(horizontal bool, lo, hi, a, b, n int) (int, int
 	}
 	return best, far
 }
-
 
 // coverPadded is fromCover as a proposed region.
 func coverPadded(pix []byte, width, height, channels int) []scored {
@@ -379,7 +377,6 @@ func centredAll(found []scored, width, height int) bool {
 	}
 	return false
 }
-var zzCoverOn = true
 
 // ringSpread is the standard deviation of the cells of the grid's outer
 // ring, two cells deep.

@@ -84,7 +84,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 	ps.release()
 	lined = append(lined, crossPadded(pix, width, height, channels, lined)...)
 	var covered []scored
-	if calm && zzCoverOn && !centredAll(lined, width, height) {
+	if calm && !centredAll(lined, width, height) {
 		covered = coverPadded(pix, width, height, channels) // cover.go
 	}
 	if len(lined) == 0 && !edge && len(covered) == 0 {
@@ -121,7 +121,7 @@ func Find(pix []byte, width, height, channels int) []Region {
 			break
 		}
 	}
-	out = withCover(out, covered, width, height) // cover.go
+	out = withCover(out, covered, width, height)              // cover.go
 	return withComplements(pix, width, height, channels, out) // complement.go
 }
 
