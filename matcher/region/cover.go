@@ -64,6 +64,20 @@ const coverLeast = 3
 // perfectly.
 const coverOff = 0.02
 
+// coverMinSide is the shortest side of a canvas searched: apps pad to a
+// phone's or a feed's canvas, and on a thumbnail the grid's cells are a
+// few pixels, finer than the blur.
+const coverMinSide = 400
+
+// coverPeak is the least ratio of the step across the picture's edge (on
+// both mirrored sides together) to the mean step of the lines around it.
+const coverPeak = 3
+
+// coverStepMin is the least mean luma step, per side, across the
+// picture's edge on an axis that shows it: JPEG's block edges in a plain
+// wall stand out of the steps nearby too, by a level or two.
+const coverStepMin = 3
+
 // coverSpread is the least standard deviation, in luma levels, of the
 // padding's cells: a padding with no shapes fits any mapping.
 const coverSpread = 6
@@ -237,6 +251,9 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 // fromCover finds a picture centred over a blurred enlarged copy of
 // itself (see the top of this file), or nothing.
 func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float64, bool) {
+	if min(width, height) < coverMinSide {
+		return image.Rectangle{}, 0, false
+	}
 	g := newCoverGrid(pix, width, height, channels)
 	if g.ringSpread() < coverSpread {
 		// Plain all around (a product shot on white): no padding with
@@ -272,7 +289,8 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 				continue
 			}
 			inX, inY := miss[j*stride+i+1], miss[(j+1)*stride+i]
-			if out := g.nx*g.ny - (g.nx-4*i)*(g.ny-4*j); out > best && edgeFits(m, inX, inY) {
+			tx, ty := edgeFits(m, inX, inY, float64(2*i), float64(2*j))
+			if out := g.nx*g.ny - (g.nx-4*i)*(g.ny-4*j); out > best && (tx || ty) {
 				best, bx, by = out, 2*i, 2*j
 			}
 		}
@@ -286,11 +304,12 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 	// The coarse edge may lie up to three cells in from the picture's
 	// (a rectangle that cuts a little of the picture's calm edge still
 	// fits), rarely out from it.
+	var peak [2]float64
 	if bx > 0 {
-		x0, x1 = f.refineCentred(false, x0-int(g.cw*3.5+0.5), x0+int(g.cw*1.5+0.5), y0, y1, width)
+		x0, x1, peak[0] = f.refineCentred(false, x0-int(g.cw*3.5+0.5), x0+int(g.cw*1.5+0.5), y0, y1, width)
 	}
 	if by > 0 {
-		y0, y1 = f.refineCentred(true, y0-int(g.ch*3.5+0.5), y0+int(g.ch*1.5+0.5), x0, x1, height)
+		y0, y1, peak[1] = f.refineCentred(true, y0-int(g.ch*3.5+0.5), y0+int(g.ch*1.5+0.5), x0, x1, height)
 	}
 	// Verify the refined rectangle as centred.
 	mx := float64(x0+width-x1) / 2 / g.cw
@@ -300,7 +319,14 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 		return image.Rectangle{}, 0, false
 	}
 	inX, inY := g.score(mx+2, my, 1), g.score(mx, my+2, 1)
-	if !inX.ok || !inY.ok || !edgeFits(fine.miss, inX.miss, inY.miss) {
+	if !inX.ok || !inY.ok {
+		return image.Rectangle{}, 0, false
+	}
+	// On an axis that shows the edge, the picture meets the blur along a
+	// straight line on both sides: the step across it stands out of the
+	// steps nearby, where a photo's own calm edges fade.
+	tx, ty := edgeFits(fine.miss, inX.miss, inY.miss, mx, my)
+	if !(tx && peak[0] >= coverPeak) && !(ty && peak[1] >= coverPeak) {
 		return image.Rectangle{}, 0, false
 	}
 	return image.Rect(x0, y0, x1, y1), fine.miss, true
@@ -308,22 +334,30 @@ func fromCover(pix []byte, width, height, channels int) (image.Rectangle, float6
 
 // refineCentred returns the line in [lo, hi] and its mirror (the first
 // line past the picture, n-p or one more when the free space is odd)
-// with the largest step across both together: a side whose sky meets the
-// blurred sky steps little, its mirrored side may step clearly.
-func (f *fullLuma) refineCentred(horizontal bool, lo, hi, a, b, n int) (int, int) {
+// with the largest step across both together (a side whose sky meets the
+// blurred sky steps little, its mirrored side may step clearly), and how
+// many times the mean of the range that step is (0 when it is under
+// coverStepMin a side).
+func (f *fullLuma) refineCentred(horizontal bool, lo, hi, a, b, n int) (int, int, float64) {
 	best, bestStep, far := lo, -1, n-lo
+	sum, cnt := 0, 0
 	for p := max(1, lo); p <= hi && p < n/2; p++ {
 		s := f.step(horizontal, p, a, b)
 		for _, q := range [2]int{n - p, n - p + 1} {
 			if q >= n {
 				continue
 			}
-			if t := s + f.step(horizontal, q, a, b); t > bestStep {
+			t := s + f.step(horizontal, q, a, b)
+			sum, cnt = sum+t, cnt+1
+			if t > bestStep {
 				best, bestStep, far = p, t, q
 			}
 		}
 	}
-	return best, far
+	if sum == 0 || bestStep < 2*16*coverStepMin {
+		return best, far, 0
+	}
+	return best, far, float64(bestStep) * float64(cnt) / float64(sum)
 }
 
 // coverPadded is fromCover as a proposed region.
@@ -352,15 +386,22 @@ func withCover(out []Region, covered []scored, width, height int) []Region {
 	return out
 }
 
-// edgeFits reports whether a rectangle whose padding leaves miss
-// unexplained is the picture's edge, given the misses of rectangles two
-// cells further in on each axis: clearly worse on one axis (the picture's
-// sharp lines fall outside), no better on the other (a sky at the
-// picture's edge continues into the blurred sky, so moving that edge in
-// may cost little).
-func edgeFits(miss, inX, inY float64) bool {
-	hi, lo := max(inX, inY), min(inX, inY)
-	return hi >= coverOff && miss <= coverSharp*hi && lo >= miss
+// edgeFits reports on which axes a rectangle with margins mx and my (in
+// cells) whose padding leaves miss unexplained shows the picture's edge,
+// given the misses of rectangles two cells further in on each axis: an
+// axis with a margin of coverLeast cells or more where moving in is
+// clearly worse (the picture's sharp lines fall outside), while on the
+// other axis moving in is no better (a sky at the picture's edge goes on
+// into the blurred sky, so moving that edge in may cost little). On an
+// axis without padding, moving in always cuts the picture and tells
+// nothing.
+func edgeFits(miss, inX, inY, mx, my float64) (x, y bool) {
+	x = mx >= coverLeast && inX >= coverOff && miss <= coverSharp*inX
+	y = my >= coverLeast && inY >= coverOff && miss <= coverSharp*inY
+	if min(inX, inY) < miss {
+		return false, false
+	}
+	return x, y
 }
 
 // centredAll reports whether the line rules already found a picture centred
