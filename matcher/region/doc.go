@@ -85,9 +85,24 @@
 // background is the bars' colour), the picture is guessed centred at the
 // usual photo shapes (16:9 to 2:3), the three least tall that cut only
 // plain lines; pillarbox likewise on a 16:9 image.
-// When the profiles find nothing and no
-// edge of the image is uniform, Find returns at once: an unframed photo
-// costs only the profiles.
+// A picture centred over its own copy enlarged to cover the canvas and
+// blurred may show no seam at all (a sky at its edge against the blurred
+// sky): when the lines at two opposite edges carry little detail along
+// them, the line rules found no picture centred with a margin on all
+// four sides, and the canvas's outer ring is not plain, the padding is
+// tested by its geometry (cover.go). On a grid of 96 cells a side, every
+// centred rectangle is scored by how well the cells outside it follow the
+// cells inside it mapped from the canvas's centre by the cover zoom
+// (max(W/w, H/h)), blurred to match, up to a gain and an offset; the
+// picture is the rectangle leaving the most cells outside whose fit is
+// close while the fit two cells further in on a padded axis is clearly
+// worse (a smooth photo fits every rectangle alike), placed at full
+// resolution where the step on both mirrored sides together stands out of
+// the lines around it. It is added after the rules' regions, unless one
+// of them nearly coincides with it.
+// When the profiles find nothing, no edge of the image is uniform and no
+// cover padding is found, Find returns at once: an unframed photo costs
+// only the profiles (and, rarely, the cover grid).
 //
 // Otherwise, on a copy downscaled to at most 320 pixels a side:
 //
