@@ -132,6 +132,9 @@ func stripes(w, h int) *image.RGBA {
 // vignetted, under a dark sky, between white walls, over a horizon, with
 // a pole, its sky and haze bands, stripes and a gradient.
 func TestFromCoverNegatives(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 8 look-alikes of every fixture")
+	}
 	origs := loadOriginals(t)
 	rng := rand.New(rand.NewSource(21))
 	cases := map[string]*image.RGBA{"stripes": stripes(1080, 720), "gradient": gradient(rng, 1080, 1080)}
