@@ -20,6 +20,11 @@
 // ratio not kept. Options.FullResolution turns that off, which gives what
 // the Python and Java ports and vPDQ compute.
 //
+// HashSamples hashes 64x64 samples a caller filtered itself (a region of a
+// photo) with the DCT's sums folded in half and the median selected: the
+// same hash up to float rounding for about 0.6 of HashLuma's work. Hash
+// and HashLuma, which must agree with the reference, do not use it.
+//
 // A Hasher holds reusable buffers and is not safe for concurrent use; use
 // one per goroutine (or a sync.Pool). Hash values are plain arrays and safe
 // to share.
