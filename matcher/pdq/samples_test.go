@@ -69,17 +69,19 @@ func TestFoldedDCTIsTheDCT(t *testing.T) {
 	}
 }
 
-// TestHashSamplesIsHashLuma checks HashSamples against HashLuma on 64x64
-// planes of luma-like values, plain, mirrored and dihedral: the quality
-// equal, the hashes equal but for a coefficient within float rounding of
-// the median (at most 2 bits, and equal on nearly all planes).
+// TestHashSamplesIsHashLuma checks HashSamples against HashLuma, bit for
+// bit, plain, mirrored and dihedral, on 64x64 planes of luma-like values:
+// noise, waves, blocks, and planes whose coefficients cancel to rounding
+// noise (a checkerboard, 8x8 blocks, a flat plane), which the folded sums
+// alone hash differently (checked: they must take the reference's sums).
 func TestHashSamplesIsHashLuma(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	ref := NewHasher(Options{Dihedral: true})
 	fast := NewHasher(Options{Dihedral: true})
 	mir := NewHasher(Options{Mirrored: true})
-	planes, differ := 0, 0
-	for n := range 300 {
+	plain := NewHasher(Options{})
+	folded := 0
+	for n := range 600 {
 		var blocks [13 * 13]float32
 		for i := range blocks {
 			blocks[i] = 255 * rng.Float32()
@@ -87,20 +89,19 @@ func TestHashSamplesIsHashLuma(t *testing.T) {
 		p := make([]float32, 64*64)
 		for i := range 64 {
 			for j := range 64 {
-				switch n % 3 {
+				switch n % 6 {
 				case 0:
 					p[i*64+j] = 255 * rng.Float32()
 				case 1:
 					p[i*64+j] = 128 + 100*float32(math.Sin(float64(i)/(3+float64(n%7))+float64(j*j)/200)) + 5*rng.Float32()
 				case 2:
-					// Blocks of random levels, 5 samples a side. (Not
-					// aligned on the grid's halves, quarters or eighths:
-					// a checkerboard's or 8x8 blocks' coefficients cancel
-					// to rounding noise at the frequencies the period
-					// divides, so many that they straddle the median, and
-					// their bits are that noise's in any order of the
-					// sums.)
 					p[i*64+j] = blocks[(i/5)*13+j/5]
+				case 3:
+					p[i*64+j] = float32((i/8+j/8)%2) * 200
+				case 4:
+					p[i*64+j] = blocks[(i/8)*8+j/8]
+				case 5:
+					p[i*64+j] = 77
 				}
 			}
 		}
@@ -116,24 +117,33 @@ func TestHashSamplesIsHashLuma(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Quality != want.Quality {
-			t.Errorf("plane %d: quality %d, HashLuma's %d", n, got.Quality, want.Quality)
+		one, err := plain.HashSamples(slices.Clone(p))
+		if err != nil {
+			t.Fatal(err)
 		}
-		worst := m.Mirrored.Distance(want.Mirrored)
-		for d := range want.Dihedral {
-			worst = max(worst, got.Dihedral[d].Distance(want.Dihedral[d]))
+		if got.Quality != want.Quality || got.Hash != want.Hash || *got.Dihedral != *want.Dihedral ||
+			m.Hash != want.Hash || m.Mirrored != want.Mirrored || one.Hash != want.Hash {
+			t.Errorf("plane %d (kind %d): hashed other than HashLuma (%d bits, mirrored %d)", n, n%6,
+				got.Hash.Distance(want.Hash), m.Mirrored.Distance(want.Mirrored))
 		}
-		planes++
-		if worst > 0 {
-			differ++
+		// How many the folded sums decided alone.
+		var a [64][64]float32
+		for i := range 64 {
+			copy(a[i][:], p[i*64:(i+1)*64])
 		}
-		if worst > 2 || got.Hash != got.Dihedral[Orig] || m.Hash != got.Hash {
-			t.Errorf("plane %d: %d bits from HashLuma's", n, worst)
+		var tmp [16][64]float32
+		foldedDCT(&a, &tmp, &plain.b16)
+		var res Result
+		if plain.foldedBits(&res) {
+			folded++
+			if n%6 >= 3 {
+				t.Errorf("plane %d (kind %d), whose coefficients cancel, was hashed from the folded sums", n, n%6)
+			}
 		}
 	}
-	t.Logf("%d planes, %d with a hash off HashLuma's", planes, differ)
-	if differ*20 > planes {
-		t.Errorf("%d of %d planes hash other than HashLuma", differ, planes)
+	t.Logf("%d of 600 planes hashed from the folded sums", folded)
+	if folded < 250 {
+		t.Errorf("only %d of the 300 planes of noise, waves and blocks hashed from the folded sums", folded)
 	}
 	if _, err := fast.HashSamples(make([]float32, 63*64)); err == nil {
 		t.Error("a plane of 63 rows was hashed")
