@@ -103,7 +103,7 @@ func (h *Hasher) hashParts(img *media.Image, sm *region.Sampler, out *Hashes) er
 		var res pdq.Result
 		var err error
 		if sm.Centred(img.Pix, img.Width, img.Height, img.Channels, r, trimSide, samples[:]) {
-			res, err = ph.HashLuma(samples[:], 64, 64)
+			res, err = ph.HashSamples(samples[:])
 		} else {
 			crop, w, ht := sampled(img, r, trimSide)
 			res, err = ph.Hash(crop, w, ht, img.Channels)
@@ -115,11 +115,21 @@ func (h *Hasher) hashParts(img *media.Image, sm *region.Sampler, out *Hashes) er
 			strconv.FormatFloat(math.Round(400*trimStep)/4, 'f', -1, 64)))
 	}
 	// The parts are hashed from the photo averaged down once to partSide,
-	// as the known photo's parts are.
+	// as the known photo's parts are: from the sampler's samples of it,
+	// which at that size are its own pixels' luma (PDQ's filter window is
+	// one sample), and HashSamples. pdq.Hash of each part's copy, the
+	// same hash up to float rounding, cost seven times as much.
 	src := newCropSource(img, partSide)
 	for _, side := range partSides {
 		r := partRect(side, src.w, src.h)
-		res, err := src.hash(ph, r)
+		var samples [64 * 64]float32
+		var res pdq.Result
+		var err error
+		if sm.Squashed(src.rgb, src.w, src.h, 3, r, samples[:]) {
+			res, err = ph.HashSamples(samples[:])
+		} else {
+			res, err = src.hash(ph, r)
+		}
 		if err != nil {
 			return fmt.Errorf("matcher: pdq of a part: %w", err)
 		}

@@ -47,18 +47,14 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 			if i == 0 {
 				corner = r.Corner
 			}
-			res, err := h.hashRegionRect(ph, sm, img, rect, corner, false)
-			if err != nil {
-				return fmt.Errorf("matcher: pdq of a region: %w", err)
-			}
 			// The mirrored hash is the hash of the mirrored crop: PDQ's
 			// dihedral FlipY of a region was measured up to 52 bits from
 			// it (a squashed region, PDQ's 512x512 samples of a larger
 			// one), and far enough on smaller ones to lose mirrored
 			// re-posts found exactly (mirror-blur-pad, mirror-frame-white).
-			mres, err := h.hashRegionRect(ph, sm, img, rect, corner, true)
+			res, mres, err := h.hashRegionRect(ph, sm, img, rect, corner)
 			if err != nil {
-				return fmt.Errorf("matcher: pdq of a mirrored region: %w", err)
+				return fmt.Errorf("matcher: pdq of a region: %w", err)
 			}
 			// Evidence is given in the photo's own pixels, which differ
 			// from the decoded ones when fast decoding scaled it.
@@ -80,32 +76,39 @@ func (h *Hasher) hashRegions(img *media.Image, out *Hashes) error {
 	return h.hashParts(img, sm, out) // partvariants.go
 }
 
-// hashRect returns the PDQ hash of the part r of img, or of its mirror
-// image, as if the crop were hashed: from the sampler's 64x64 samples of
-// it, or at full resolution from the crop itself when the Hasher does not
-// squash.
-func (h *Hasher) hashRect(ph *pdq.Hasher, sm *region.Sampler, img *media.Image, r image.Rectangle, mirrored bool) (pdq.Result, error) {
+// hashRect returns the PDQ hashes of the part r of img and of its mirror
+// image, as if the crop and its mirror were hashed: from the sampler's
+// 64x64 samples of both (one pass over the rows they share), or at full
+// resolution from the crop itself when the Hasher does not squash.
+func (h *Hasher) hashRect(ph *pdq.Hasher, sm *region.Sampler, img *media.Image, r image.Rectangle) (res, mres pdq.Result, err error) {
 	if h.cfg.PDQFullResolution {
-		crop := region.Crop(img.Pix, img.Width, img.Height, img.Channels, r)
-		if mirrored {
-			mirrorRows(crop, r.Dx(), r.Dy(), img.Channels)
+		return hashCropPair(ph, region.Crop(img.Pix, img.Width, img.Height, img.Channels, r), r.Dx(), r.Dy(), img.Channels)
+	}
+	var samples, mirrored [64 * 64]float32
+	if sm.SquashedPair(img.Pix, img.Width, img.Height, img.Channels, r, samples[:], mirrored[:]) {
+		// HashSamples, not HashLuma: the same hash up to float rounding
+		// (the samples are already the crop's up to float rounding), for
+		// 0.6 of the work.
+		if res, err = ph.HashSamples(samples[:]); err != nil {
+			return res, mres, err
 		}
-		return ph.Hash(crop, r.Dx(), r.Dy(), img.Channels)
-	}
-	var samples [64 * 64]float32
-	sample := sm.Squashed
-	if mirrored {
-		sample = sm.SquashedMirrored
-	}
-	if sample(img.Pix, img.Width, img.Height, img.Channels, r, samples[:]) {
-		return ph.HashLuma(samples[:], 64, 64)
+		mres, err = ph.HashSamples(mirrored[:])
+		return res, mres, err
 	}
 	// Under pdq.MinSide a side: what pdq makes of it.
 	crop, w, ht := region.Squashed(img.Pix, img.Width, img.Height, img.Channels, r)
-	if mirrored {
-		mirrorRows(crop, w, ht, img.Channels)
+	return hashCropPair(ph, crop, w, ht, img.Channels)
+}
+
+// hashCropPair returns the PDQ hashes of a w×h crop and of its mirror
+// image; it mirrors crop in place.
+func hashCropPair(ph *pdq.Hasher, crop []byte, w, ht, channels int) (res, mres pdq.Result, err error) {
+	if res, err = ph.Hash(crop, w, ht, channels); err != nil {
+		return res, mres, err
 	}
-	return ph.Hash(crop, w, ht, img.Channels)
+	mirrorRows(crop, w, ht, channels)
+	mres, err = ph.Hash(crop, w, ht, channels)
+	return res, mres, err
 }
 
 // regionInsets are how far inside a region's edges its other hashes are

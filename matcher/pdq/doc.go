@@ -20,6 +20,12 @@
 // ratio not kept. Options.FullResolution turns that off, which gives what
 // the Python and Java ports and vPDQ compute.
 //
+// HashSamples hashes 64x64 samples a caller filtered itself (a region of a
+// photo) to HashLuma's hash for about 0.6 of its work: the DCT's sums
+// folded in half and the median selected, each bit taken from them when no
+// coefficient lies within float rounding of the median, else from the
+// reference's sums. Hash and HashLuma do not use it.
+//
 // A Hasher holds reusable buffers and is not safe for concurrent use; use
 // one per goroutine (or a sync.Pool). Hash values are plain arrays and safe
 // to share.

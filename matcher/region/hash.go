@@ -50,12 +50,15 @@ func Squashed(pix []byte, width, height, channels int, r image.Rectangle) ([]byt
 // together. A Sampler reuses its buffers and is not safe for concurrent use.
 type Sampler struct {
 	xs, ys     []int // the photo's column and row of each grid sample
-	tmp, line  []float32
+	xm         []int // the columns of the mirrored grid, in SquashedPair
+	tmp, tmpM  []float32
+	line       []float32
 	needR, nC  []bool
 	rowW, colW [64]tent
 	plane      lumaPlane
 	// the row filter's taps at the grid's columns and at the photo's
-	atGrid, atPlane rowTaps
+	// (atPlaneM: at the mirrored grid's)
+	atGrid, atPlane, atPlaneM rowTaps
 }
 
 // Squashed writes to out (64*64 values) the samples of r as pdq.Hasher
@@ -75,14 +78,42 @@ func (s *Sampler) SquashedMirrored(pix []byte, width, height, channels int, r im
 	return s.squashed(pix, width, height, channels, r, true, out)
 }
 
+// SquashedPair writes Squashed of r to out and SquashedMirrored of r to
+// mirrored, the same values, for less work than the two calls: both read
+// the same rows of the photo, each once while it is in the cache.
+func (s *Sampler) SquashedPair(pix []byte, width, height, channels int, r image.Rectangle, out, mirrored []float32) bool {
+	r, ok := s.grid(pix, width, height, channels, r, false, out)
+	if !ok || len(mirrored) != 64*64 {
+		return false
+	}
+	xm := grow(&s.xm, len(s.xs))
+	for u := range xm {
+		xm[u] = r.Max.X - 1 - (s.xs[u] - r.Min.X)
+	}
+	s.samples(pix, width, channels, r, true, out, mirrored)
+	return true
+}
+
 func (s *Sampler) squashed(pix []byte, width, height, channels int, r image.Rectangle, mirrored bool, out []float32) bool {
+	r, ok := s.grid(pix, width, height, channels, r, mirrored, out)
+	if !ok {
+		return false
+	}
+	s.samples(pix, width, channels, r, true, out, nil)
+	return true
+}
+
+// grid sets the squash's grid of r (mirrored: of r flipped left to
+// right) and returns r within the photo, or reports false when that is
+// under pdq.MinSide a side.
+func (s *Sampler) grid(pix []byte, width, height, channels int, r image.Rectangle, mirrored bool, out []float32) (image.Rectangle, bool) {
 	r = r.Intersect(image.Rect(0, 0, width, height))
 	cols, rows := r.Dx(), r.Dy()
 	if cols > pdq.SquashSide || rows > pdq.SquashSide {
 		cols, rows = pdq.SquashSide, pdq.SquashSide
 	}
 	if cols < pdq.MinSide || rows < pdq.MinSide || len(pix) != width*height*channels || len(out) != 64*64 {
-		return false
+		return r, false
 	}
 	xs, ys := grow(&s.xs, cols), grow(&s.ys, rows)
 	for u := range xs {
@@ -96,8 +127,7 @@ func (s *Sampler) squashed(pix []byte, width, height, channels int, r image.Rect
 	for v := range ys {
 		ys[v] = r.Min.Y + v*r.Dy()/rows
 	}
-	s.samples(pix, width, channels, r, true, out)
-	return true
+	return r, true
 }
 
 // Centred writes to out the samples of r sampled by nearest neighbour at
@@ -119,18 +149,19 @@ func (s *Sampler) Centred(pix []byte, width, height, channels int, r image.Recta
 	}
 	// One hash of the photo: the plane's rows are read where a region's
 	// hashes filled them, not filled for it.
-	s.samples(pix, width, channels, r, false, out)
+	s.samples(pix, width, channels, r, false, out, nil)
 	return true
 }
 
-// samples filters the grid s.xs × s.ys of r into out: along each row only
+// samples filters the grid s.xs × s.ys of r into out (and, when mirrored
+// is not nil, the grid s.xm × s.ys into mirrored): along each row only
 // at the 64 kept columns, on the rows the kept rows' filters reach, then
 // down those 64 columns. A row's luma is read from the plane when it holds
 // this photo and the row's columns of r, or when fill is set (the plane
 // then computes them); else it is computed at the grid's columns alone.
 // Either way the values and the order of the sums are the same, so are
 // the samples.
-func (s *Sampler) samples(pix []byte, width, channels int, r image.Rectangle, fill bool, out []float32) {
+func (s *Sampler) samples(pix []byte, width, channels int, r image.Rectangle, fill bool, out, mirrored []float32) {
 	needR := s.tents()
 	cols, rows := len(s.xs), len(s.ys)
 	needC := grow(&s.nC, cols)
@@ -145,8 +176,15 @@ func (s *Sampler) samples(pix []byte, width, channels int, r image.Rectangle, fi
 	fixed := s.atGrid.set(&s.colW, nil)
 	if fixed && held {
 		s.atPlane.set(&s.colW, s.xs)
+		if mirrored != nil {
+			s.atPlaneM.set(&s.colW, s.xm)
+		}
 	}
 	tmp, line := grow(&s.tmp, rows*64), grow(&s.line, cols)
+	var tmpM []float32
+	if mirrored != nil {
+		tmpM = grow(&s.tmpM, rows*64)
+	}
 	stride := width * channels
 	for v, y := range s.ys {
 		if !needR[v] {
@@ -157,48 +195,76 @@ func (s *Sampler) samples(pix []byte, width, channels int, r image.Rectangle, fi
 			// A row repeated by the squash (a side under 512 stretched
 			// to it) filters to the same values.
 			copy(dst, tmp[(v-1)*64:v*64])
+			if tmpM != nil {
+				copy(tmpM[v*64:v*64+64], tmpM[(v-1)*64:v*64])
+			}
 			continue
 		}
 		if held && (fill || p.has(y, r.Min.X, r.Max.X)) {
 			lumas := p.row(y, r.Min.X, r.Max.X)
 			if fixed {
 				s.atPlane.apply(lumas, dst)
+				if tmpM != nil {
+					s.atPlaneM.apply(lumas, tmpM[v*64:v*64+64])
+				}
 				continue
 			}
-			for j, t := range s.colW {
-				var sum float32
-				for q, wt := range t.w {
-					sum += wt * lumas[s.xs[t.first+q]]
-				}
-				dst[j] = sum
+			s.filterAt(lumas, s.xs, dst)
+			if tmpM != nil {
+				s.filterAt(lumas, s.xm, tmpM[v*64:v*64+64])
 			}
 			continue
 		}
 		row := pix[y*stride : y*stride+stride]
-		for u, x := range s.xs {
-			if !needC[u] {
-				continue
-			}
-			if channels == 3 {
-				p := row[3*x : 3*x+3 : 3*x+3]
-				line[u] = pdq.Luma(p[0], p[1], p[2])
-			} else {
-				line[u] = float32(row[x])
-			}
-		}
-		if fixed {
-			s.atGrid.apply(line, dst)
-			continue
-		}
-		for j, t := range s.colW {
-			var sum float32
-			for q, wt := range t.w {
-				sum += wt * line[t.first+q]
-			}
-			dst[j] = sum
+		s.filterRow(row, channels, s.xs, needC, line, fixed, dst)
+		if tmpM != nil {
+			s.filterRow(row, channels, s.xm, needC, line, fixed, tmpM[v*64:v*64+64])
 		}
 	}
-	s.down(out)
+	s.down(tmp, out)
+	if mirrored != nil {
+		s.down(tmpM, mirrored)
+	}
+}
+
+// filterAt filters the luma of a photo's row, read at the grid's columns
+// xs, into the 64 kept values of dst.
+func (s *Sampler) filterAt(lumas []float32, xs []int, dst []float32) {
+	for j, t := range s.colW {
+		var sum float32
+		for q, wt := range t.w {
+			sum += wt * lumas[xs[t.first+q]]
+		}
+		dst[j] = sum
+	}
+}
+
+// filterRow computes the luma of a photo's row of pixels at the grid's
+// columns xs the filter reads (needC) into line, and filters it into the
+// 64 kept values of dst.
+func (s *Sampler) filterRow(row []byte, channels int, xs []int, needC []bool, line []float32, fixed bool, dst []float32) {
+	for u, x := range xs {
+		if !needC[u] {
+			continue
+		}
+		if channels == 3 {
+			p := row[3*x : 3*x+3 : 3*x+3]
+			line[u] = pdq.Luma(p[0], p[1], p[2])
+		} else {
+			line[u] = float32(row[x])
+		}
+	}
+	if fixed {
+		s.atGrid.apply(line, dst)
+		return
+	}
+	for j, t := range s.colW {
+		var sum float32
+		for q, wt := range t.w {
+			sum += wt * line[t.first+q]
+		}
+		dst[j] = sum
+	}
 }
 
 // tents sets the filter's weights along both axes of the grid and
@@ -217,10 +283,9 @@ func (s *Sampler) tents() []bool {
 	return needR
 }
 
-// down filters the rows' 64 kept columns (s.tmp) down to the 64 kept rows
+// down filters the rows' 64 kept columns (tmp) down to the 64 kept rows
 // in out.
-func (s *Sampler) down(out []float32) {
-	tmp := s.tmp
+func (s *Sampler) down(tmp, out []float32) {
 	for i, t := range s.rowW {
 		dst := out[i*64 : i*64+64]
 		clear(dst)
@@ -245,6 +310,11 @@ const maxTaps = 7
 type rowTaps struct {
 	col [64][maxTaps]int32
 	w   [64][maxTaps]float32
+	// The kept samples [lo, hi) share the weights shared: away from the
+	// ends, where the boxes shrink, every tent of a side squashed to 512
+	// is the same. apply keeps them in registers for those.
+	lo, hi int
+	shared [maxTaps]float32
 }
 
 // set fills t from the tents, reading the grid's column u at xs[u] (at u
@@ -266,23 +336,52 @@ func (t *rowTaps) set(tents *[64]tent, xs []int) bool {
 			t.col[j][q], t.w[j][q] = int32(u), wt
 		}
 	}
+	// The longest run of equal weights around the middle.
+	t.shared = t.w[32]
+	t.lo, t.hi = 32, 33
+	for t.lo > 0 && t.w[t.lo-1] == t.shared {
+		t.lo--
+	}
+	for t.hi < 64 && t.w[t.hi] == t.shared {
+		t.hi++
+	}
 	return true
 }
 
 // apply filters line into the 64 kept values of dst.
 func (t *rowTaps) apply(line, dst []float32) {
 	dst = dst[:64]
-	for j := range dst {
-		c, w := &t.col[j], &t.w[j]
-		sum := w[0] * line[c[0]]
-		sum += w[1] * line[c[1]]
-		sum += w[2] * line[c[2]]
-		sum += w[3] * line[c[3]]
-		sum += w[4] * line[c[4]]
-		sum += w[5] * line[c[5]]
-		sum += w[6] * line[c[6]]
+	for j := range t.lo {
+		dst[j] = t.at(j, line)
+	}
+	w0, w1, w2, w3, w4, w5, w6 := t.shared[0], t.shared[1], t.shared[2], t.shared[3], t.shared[4], t.shared[5], t.shared[6]
+	for j := t.lo; j < t.hi; j++ {
+		c := &t.col[j]
+		sum := w0 * line[c[0]]
+		sum += w1 * line[c[1]]
+		sum += w2 * line[c[2]]
+		sum += w3 * line[c[3]]
+		sum += w4 * line[c[4]]
+		sum += w5 * line[c[5]]
+		sum += w6 * line[c[6]]
 		dst[j] = sum
 	}
+	for j := t.hi; j < 64; j++ {
+		dst[j] = t.at(j, line)
+	}
+}
+
+// at is kept sample j of line, with its own weights.
+func (t *rowTaps) at(j int, line []float32) float32 {
+	c, w := &t.col[j], &t.w[j]
+	sum := w[0] * line[c[0]]
+	sum += w[1] * line[c[1]]
+	sum += w[2] * line[c[2]]
+	sum += w[3] * line[c[3]]
+	sum += w[4] * line[c[4]]
+	sum += w[5] * line[c[5]]
+	sum += w[6] * line[c[6]]
+	return sum
 }
 
 // tent is the weights of one kept sample over the inputs from first on.
