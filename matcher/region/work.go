@@ -21,7 +21,13 @@ type work struct {
 	xa, xb []int
 	lo, hi []uint8
 	stack  []int32
+	runs   []contentRun // components' runs, their union-find parents and
+	parent []int32      // each root's component (a photo's texture makes
+	comps  []int32      // tens of thousands of runs: grown once, not per call)
 }
+
+// contentRun is a row's content pixels [x0, x1) of row y (components).
+type contentRun struct{ y, x0, x1 int }
 
 // workPool keeps working copies and their scratch between calls: a copy is
 // about half a megabyte, which Find would otherwise allocate (and the
@@ -250,9 +256,7 @@ type component struct {
 // from every pixel read each one's eight neighbours.
 func (k *work) components(minArea int) []component {
 	w, h := k.w, k.h
-	type run struct{ y, x0, x1 int } // content pixels [x0, x1) of row y
-	var runs []run
-	var parent []int32
+	runs, parent := k.runs[:0], k.parent[:0]
 	find := func(i int32) int32 {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
@@ -287,7 +291,7 @@ func (k *work) components(minArea int) []component {
 				x++
 			}
 			id := int32(len(runs))
-			runs = append(runs, run{y, x0, x})
+			runs = append(runs, contentRun{y, x0, x})
 			parent = append(parent, id)
 			// Runs of the row above touching [x0-1, x] (diagonals count);
 			// one ending before x0-1 touches no later run of this row.
@@ -302,7 +306,9 @@ func (k *work) components(minArea int) []component {
 	}
 	// A root is its component's first run, so components are numbered in
 	// the order of their first runs, as a map from root to index would.
-	comps := make([]int32, len(runs)) // root run -> index in all, plus one
+	k.runs, k.parent = runs, parent
+	comps := grow(&k.comps, len(runs)) // root run -> index in all, plus one
+	clear(comps)
 	var all []component
 	for i, r := range runs {
 		root := find(int32(i))
