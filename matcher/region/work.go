@@ -189,47 +189,40 @@ func (k *work) floodBackground() {
 		stack = stack[:len(stack)-1]
 		i, x := e>>colBits, e&(1<<colBits-1)
 		p := rgb[3*i : 3*i+3 : 3*i+3]
-		// The neighbours in the order left, right, up, down.
-		for n := range 4 {
-			j, jx := 0, x
-			switch n {
-			case 0:
-				if x == 0 {
-					continue
-				}
-				j, jx = i-1, x-1
-			case 1:
-				if x == w-1 {
-					continue
-				}
-				j, jx = i+1, x+1
-			case 2:
-				if i < w {
-					continue
-				}
-				j = i - w
-			default:
-				if i >= last {
-					continue
-				}
-				j = i + w
-			}
-			// One branch for each test (the rest are conditional moves):
-			// whether a neighbour joins is as good as random.
+		p0, p1, p2 := int(p[0]), int(p[1]), int(p[2])
+		// joins reports whether neighbour j is flat, not yet reached and
+		// within smoothTol of p on every channel (d+smoothTol as unsigned
+		// is at most 2*smoothTol). One branch for each test (the rest are
+		// conditional moves): whether a neighbour joins is as good as
+		// random.
+		joins := func(j int) bool {
 			if b2i(flat[j])&^b2i(bg[j]) == 0 {
-				continue
+				return false
 			}
 			q := rgb[3*j : 3*j+3 : 3*j+3]
-			// |d| <= smoothTol on every channel: d+smoothTol as unsigned
-			// is at most 2*smoothTol.
-			d0 := uint(int(p[0]) - int(q[0]) + smoothTol)
-			d1 := uint(int(p[1]) - int(q[1]) + smoothTol)
-			d2 := uint(int(p[2]) - int(q[2]) + smoothTol)
-			if max(d0, d1, d2) > 2*smoothTol {
-				continue
-			}
-			bg[j] = true
-			stack = append(stack, int32(j<<colBits|jx))
+			d0 := uint(p0 - int(q[0]) + smoothTol)
+			d1 := uint(p1 - int(q[1]) + smoothTol)
+			d2 := uint(p2 - int(q[2]) + smoothTol)
+			return max(d0, d1, d2) <= 2*smoothTol
+		}
+		// The neighbours in the order left, right, up, down, each tested
+		// in line: a loop over the four with a switch cost more than the
+		// tests.
+		if x > 0 && joins(i-1) {
+			bg[i-1] = true
+			stack = append(stack, int32((i-1)<<colBits|(x-1)))
+		}
+		if x < w-1 && joins(i+1) {
+			bg[i+1] = true
+			stack = append(stack, int32((i+1)<<colBits|(x+1)))
+		}
+		if i >= w && joins(i-w) {
+			bg[i-w] = true
+			stack = append(stack, int32((i-w)<<colBits|x))
+		}
+		if i < last && joins(i+w) {
+			bg[i+w] = true
+			stack = append(stack, int32((i+w)<<colBits|x))
 		}
 	}
 	k.stack = stack
