@@ -1,5 +1,7 @@
 package region
 
+import "slices"
+
 // Sides of a box, as indexes into [4] arrays.
 const (
 	left = iota
@@ -36,9 +38,15 @@ func (k *work) pixDiff(i, j int) int {
 
 // line returns the working pixel indexes of the line just inside side s of
 // b, offset d lines inward (d may be negative: outside the box), clipped to
-// the image.
+// the image, in buf's memory.
 func (k *work) line(b box, s, d int, buf []int) []int {
-	buf = buf[:0]
+	return k.appendLine(buf[:0], b, s, d)
+}
+
+// appendLine appends line's indexes to dst, growing it once: appending
+// them one at a time to a nil slice reallocated it up to ten times a line,
+// and the trims read hundreds of lines a photo.
+func (k *work) appendLine(dst []int, b box, s, d int) []int {
 	switch s {
 	case top, bottom:
 		y := b.y0 + d
@@ -46,10 +54,11 @@ func (k *work) line(b box, s, d int, buf []int) []int {
 			y = b.y1 - 1 - d
 		}
 		if y < 0 || y >= k.h {
-			return buf
+			return dst
 		}
+		dst = slices.Grow(dst, b.x1-b.x0)
 		for x := b.x0; x < b.x1; x++ {
-			buf = append(buf, y*k.w+x)
+			dst = append(dst, y*k.w+x)
 		}
 	default:
 		x := b.x0 + d
@@ -57,13 +66,14 @@ func (k *work) line(b box, s, d int, buf []int) []int {
 			x = b.x1 - 1 - d
 		}
 		if x < 0 || x >= k.w {
-			return buf
+			return dst
 		}
+		dst = slices.Grow(dst, b.y1-b.y0)
 		for y := b.y0; y < b.y1; y++ {
-			buf = append(buf, y*k.w+x)
+			dst = append(dst, y*k.w+x)
 		}
 	}
-	return buf
+	return dst
 }
 
 // medianColour returns the per-channel median colour of the pixels.
@@ -109,7 +119,7 @@ func (k *work) innerTrim(b box) box {
 	var outside []int
 	for s := 0; s < 4; s++ {
 		if !onEdge[s] {
-			outside = append(outside, k.line(b, s, -1, nil)...)
+			outside = k.appendLine(outside, b, s, -1)
 		}
 	}
 	frame, framed := [3]uint8{}, len(outside) > 0
@@ -177,7 +187,7 @@ func (k *work) cutAtGaps(b box) box {
 	onEdge := [4]bool{b.x0 == 0, b.y0 == 0, b.x1 == k.w, b.y1 == k.h}
 	for s := 0; s < 4; s++ {
 		if !onEdge[s] {
-			outside = append(outside, k.line(b, s, -1, nil)...)
+			outside = k.appendLine(outside, b, s, -1)
 		}
 	}
 	if len(outside) == 0 {
@@ -292,20 +302,14 @@ func (k *work) fromComponents() []cand {
 func (k *work) marginStats(b box) (dom, marks float64, col [3]uint8) {
 	var hist [512]int
 	n, content := 0, 0
-	for y := 0; y < k.h; y++ {
-		for x := 0; x < k.w; x++ {
-			if x >= b.x0 && x < b.x1 && y >= b.y0 && y < b.y1 {
-				continue
-			}
-			i := y*k.w + x
-			p := k.rgb[3*i:]
+	k.outsideRuns(b, func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			p := k.rgb[3*i : 3*i+3 : 3*i+3]
 			hist[int(p[0]>>5)<<6|int(p[1]>>5)<<3|int(p[2]>>5)]++
-			n++
-			if !k.bg[i] {
-				content++
-			}
+			content += 1 - b2i(k.bg[i])
 		}
-	}
+		n += i1 - i0
+	})
 	if n == 0 {
 		return 0, 0, col
 	}
@@ -318,33 +322,48 @@ func (k *work) marginStats(b box) (dom, marks float64, col [3]uint8) {
 	// The mean colour of the mode bin, then the share of pixels near it.
 	var sum [3]int
 	m := 0
-	for y := 0; y < k.h; y++ {
-		for x := 0; x < k.w; x++ {
-			if x >= b.x0 && x < b.x1 && y >= b.y0 && y < b.y1 {
-				continue
-			}
-			p := k.rgb[3*(y*k.w+x):]
+	k.outsideRuns(b, func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			p := k.rgb[3*i : 3*i+3 : 3*i+3]
 			if int(p[0]>>5)<<6|int(p[1]>>5)<<3|int(p[2]>>5) == mode {
 				sum[0], sum[1], sum[2] = sum[0]+int(p[0]), sum[1]+int(p[1]), sum[2]+int(p[2])
 				m++
 			}
 		}
-	}
+	})
 	for c := range col {
 		col[c] = uint8(sum[c] / m)
 	}
 	near := 0
-	for y := 0; y < k.h; y++ {
-		for x := 0; x < k.w; x++ {
-			if x >= b.x0 && x < b.x1 && y >= b.y0 && y < b.y1 {
-				continue
-			}
-			if k.nearColour(y*k.w+x, col, 2*colourTol) {
+	k.outsideRuns(b, func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			if k.nearColour(i, col, 2*colourTol) {
 				near++
 			}
 		}
-	}
+	})
 	return float64(near) / float64(n), float64(content) / float64(n), col
+}
+
+// outsideRuns calls f with the runs [i0, i1) of working pixel indexes
+// outside b, row by row: the rows above and below it whole, beside it the
+// parts left and right of it, rather than testing every pixel against b.
+func (k *work) outsideRuns(b box, f func(i0, i1 int)) {
+	x0, x1 := max(b.x0, 0), min(b.x1, k.w)
+	inside := x0 < x1 && max(b.y0, 0) < min(b.y1, k.h)
+	for y := 0; y < k.h; y++ {
+		row := y * k.w
+		if !inside || y < b.y0 || y >= b.y1 {
+			f(row, row+k.w)
+			continue
+		}
+		if x0 > 0 {
+			f(row, row+x0)
+		}
+		if x1 < k.w {
+			f(row+x1, row+k.w)
+		}
+	}
 }
 
 // classify names what surrounds b and decides whether the evidence is

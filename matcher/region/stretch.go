@@ -40,13 +40,23 @@ func (p *lineProfile) stretchedPad() (a, b int, ok bool) {
 	}
 	slack := 2 + n/200
 	best := float32(stretchFit)
+	// The pairs already tried: neighbouring jumps often give the same
+	// pair again, and it cannot do better the second time (best only
+	// falls).
+	var tried [][2]int
 	try := func(x, y int) {
 		// A thin margin is no stretched copy: a picture's own edges,
 		// darkened or plain, resemble its lines nearby.
 		if x < n*3/100 || n-y < n*3/100 || x+n-y < n/10 || y-x < n/5 {
 			return
 		}
-		if f := p.stretchFit(x, y); f < best {
+		for _, t := range tried {
+			if t == [2]int{x, y} {
+				return
+			}
+		}
+		tried = append(tried, [2]int{x, y})
+		if f := p.stretchFit(x, y, best); f < best {
 			a, b, best = x, y, f
 		}
 	}
@@ -84,9 +94,15 @@ func (p *lineProfile) jump(l int) float32 {
 // stretchFit compares the lines outside [a, b) with the picture's lines
 // at the same relative position of the whole axis, and with lines a tenth
 // of the picture off: the ratio of the two differences, on the worse of
-// the two sides, 1 or more when the padding is no such copy.
-func (p *lineProfile) stretchFit(a, b int) float32 {
-	return max(p.sideFit(a, b, 0, a-2), p.sideFit(a, b, b+2, p.n))
+// the two sides, 1 or more when the padding is no such copy. A first side
+// at bound or more settles that the pair fits no better than bound: that
+// side's ratio is returned without reading the second.
+func (p *lineProfile) stretchFit(a, b int, bound float32) float32 {
+	f := p.sideFit(a, b, 0, a-2)
+	if f >= bound {
+		return f
+	}
+	return max(f, p.sideFit(a, b, b+2, p.n))
 }
 
 // sideFit is stretchFit over lines [lo, hi) on one side. Lines without

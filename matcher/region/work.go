@@ -21,7 +21,13 @@ type work struct {
 	xa, xb []int
 	lo, hi []uint8
 	stack  []int32
+	runs   []contentRun // components' runs, their union-find parents and
+	parent []int32      // each root's component (a photo's texture makes
+	comps  []int32      // tens of thousands of runs: grown once, not per call)
 }
+
+// contentRun is a row's content pixels [x0, x1) of row y (components).
+type contentRun struct{ y, x0, x1 int }
 
 // workPool keeps working copies and their scratch between calls: a copy is
 // about half a megabyte, which Find would otherwise allocate (and the
@@ -183,47 +189,40 @@ func (k *work) floodBackground() {
 		stack = stack[:len(stack)-1]
 		i, x := e>>colBits, e&(1<<colBits-1)
 		p := rgb[3*i : 3*i+3 : 3*i+3]
-		// The neighbours in the order left, right, up, down.
-		for n := range 4 {
-			j, jx := 0, x
-			switch n {
-			case 0:
-				if x == 0 {
-					continue
-				}
-				j, jx = i-1, x-1
-			case 1:
-				if x == w-1 {
-					continue
-				}
-				j, jx = i+1, x+1
-			case 2:
-				if i < w {
-					continue
-				}
-				j = i - w
-			default:
-				if i >= last {
-					continue
-				}
-				j = i + w
-			}
-			// One branch for each test (the rest are conditional moves):
-			// whether a neighbour joins is as good as random.
+		p0, p1, p2 := int(p[0]), int(p[1]), int(p[2])
+		// joins reports whether neighbour j is flat, not yet reached and
+		// within smoothTol of p on every channel (d+smoothTol as unsigned
+		// is at most 2*smoothTol). One branch for each test (the rest are
+		// conditional moves): whether a neighbour joins is as good as
+		// random.
+		joins := func(j int) bool {
 			if b2i(flat[j])&^b2i(bg[j]) == 0 {
-				continue
+				return false
 			}
 			q := rgb[3*j : 3*j+3 : 3*j+3]
-			// |d| <= smoothTol on every channel: d+smoothTol as unsigned
-			// is at most 2*smoothTol.
-			d0 := uint(int(p[0]) - int(q[0]) + smoothTol)
-			d1 := uint(int(p[1]) - int(q[1]) + smoothTol)
-			d2 := uint(int(p[2]) - int(q[2]) + smoothTol)
-			if max(d0, d1, d2) > 2*smoothTol {
-				continue
-			}
-			bg[j] = true
-			stack = append(stack, int32(j<<colBits|jx))
+			d0 := uint(p0 - int(q[0]) + smoothTol)
+			d1 := uint(p1 - int(q[1]) + smoothTol)
+			d2 := uint(p2 - int(q[2]) + smoothTol)
+			return max(d0, d1, d2) <= 2*smoothTol
+		}
+		// The neighbours in the order left, right, up, down, each tested
+		// in line: a loop over the four with a switch cost more than the
+		// tests.
+		if x > 0 && joins(i-1) {
+			bg[i-1] = true
+			stack = append(stack, int32((i-1)<<colBits|(x-1)))
+		}
+		if x < w-1 && joins(i+1) {
+			bg[i+1] = true
+			stack = append(stack, int32((i+1)<<colBits|(x+1)))
+		}
+		if i >= w && joins(i-w) {
+			bg[i-w] = true
+			stack = append(stack, int32((i-w)<<colBits|x))
+		}
+		if i < last && joins(i+w) {
+			bg[i+w] = true
+			stack = append(stack, int32((i+w)<<colBits|x))
 		}
 	}
 	k.stack = stack
@@ -250,9 +249,7 @@ type component struct {
 // from every pixel read each one's eight neighbours.
 func (k *work) components(minArea int) []component {
 	w, h := k.w, k.h
-	type run struct{ y, x0, x1 int } // content pixels [x0, x1) of row y
-	var runs []run
-	var parent []int32
+	runs, parent := k.runs[:0], k.parent[:0]
 	find := func(i int32) int32 {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
@@ -287,7 +284,7 @@ func (k *work) components(minArea int) []component {
 				x++
 			}
 			id := int32(len(runs))
-			runs = append(runs, run{y, x0, x})
+			runs = append(runs, contentRun{y, x0, x})
 			parent = append(parent, id)
 			// Runs of the row above touching [x0-1, x] (diagonals count);
 			// one ending before x0-1 touches no later run of this row.
@@ -302,7 +299,9 @@ func (k *work) components(minArea int) []component {
 	}
 	// A root is its component's first run, so components are numbered in
 	// the order of their first runs, as a map from root to index would.
-	comps := make([]int32, len(runs)) // root run -> index in all, plus one
+	k.runs, k.parent = runs, parent
+	comps := grow(&k.comps, len(runs)) // root run -> index in all, plus one
+	clear(comps)
 	var all []component
 	for i, r := range runs {
 		root := find(int32(i))
