@@ -1,14 +1,9 @@
 package matcher
 
 import (
-	"bytes"
 	"image"
-	"image/jpeg"
-	"os"
 	"testing"
 
-	"github.com/atkm/herken/fixtures"
-	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
 	"github.com/atkm/herken/matcher/region"
 )
@@ -25,22 +20,7 @@ func TestRoundedRegionHashIsTheFilledCrop(t *testing.T) {
 	var sm region.Sampler
 	hashes, exact := 0, 0
 	for _, name := range []string{"baboon.jpg", "fruits.jpg", "messi5.jpg", "butterfly.jpg", "building.jpg", "home.jpg"} {
-		data, err := os.ReadFile(fixtures.Path("pdq/debian/opencv-doc/usr/share/doc/opencv-doc/examples/data/" + name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		src, err := jpeg.Decode(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := src.Bounds()
-		img := &media.Image{Width: b.Dx(), Height: b.Dy(), Channels: 3, Pix: make([]byte, 0, b.Dx()*b.Dy()*3)}
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				r, g, bl, _ := src.At(x, y).RGBA()
-				img.Pix = append(img.Pix, byte(r>>8), byte(g>>8), byte(bl>>8))
-			}
-		}
+		img := opencvPhoto(t, name)
 		sm.Load(img.Pix, img.Width, img.Height, img.Channels)
 		for _, r := range []image.Rectangle{image.Rect(3, 2, img.Width-4, img.Height-1),
 			image.Rect(10, 20, min(img.Width, 410), img.Height-5), image.Rect(7, 9, 300, 260)} {

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"image"
 	"image/jpeg"
-	"os"
 	"testing"
 
-	"github.com/atkm/herken/fixtures"
 	"github.com/atkm/herken/matcher/media"
 	"github.com/atkm/herken/matcher/pdq"
 	"github.com/atkm/herken/matcher/region"
@@ -23,22 +21,7 @@ func TestPartHashesAreThePartCopies(t *testing.T) {
 	ph := pdq.NewHasher(pdq.Options{Mirrored: true})
 	hashes, exact := 0, 0
 	for _, name := range []string{"baboon.jpg", "fruits.jpg", "messi5.jpg", "butterfly.jpg", "building.jpg", "home.jpg"} {
-		data, err := os.ReadFile(fixtures.Path("pdq/debian/opencv-doc/usr/share/doc/opencv-doc/examples/data/" + name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		src, err := jpeg.Decode(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := src.Bounds()
-		img := &media.Image{Width: b.Dx(), Height: b.Dy(), Channels: 3, Pix: make([]byte, 0, b.Dx()*b.Dy()*3)}
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				r, g, bl, _ := src.At(x, y).RGBA()
-				img.Pix = append(img.Pix, byte(r>>8), byte(g>>8), byte(bl>>8))
-			}
-		}
+		img := opencvPhoto(t, name)
 		var sm region.Sampler
 		sm.Load(img.Pix, img.Width, img.Height, img.Channels)
 		out := Hashes{Width: img.Width, Height: img.Height}
@@ -92,4 +75,23 @@ func TestPartHashesAreThePartCopies(t *testing.T) {
 // regionRect is a Region's rectangle.
 func regionRect(r Region) image.Rectangle {
 	return image.Rect(r.X, r.Y, r.X+r.Width, r.Y+r.Height)
+}
+
+// opencvPhoto decodes one of opencv-doc's example JPEGs among the PDQ
+// fixtures into RGB samples, as the hasher's decoder lays them out.
+func opencvPhoto(t *testing.T, name string) *media.Image {
+	t.Helper()
+	src, err := jpeg.Decode(bytes.NewReader(readFixture(t, "pdq/debian/opencv-doc/usr/share/doc/opencv-doc/examples/data/"+name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := src.Bounds()
+	img := &media.Image{Width: b.Dx(), Height: b.Dy(), Channels: 3, Pix: make([]byte, 0, b.Dx()*b.Dy()*3)}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := src.At(x, y).RGBA()
+			img.Pix = append(img.Pix, byte(r>>8), byte(g>>8), byte(bl>>8))
+		}
+	}
+	return img
 }

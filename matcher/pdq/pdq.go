@@ -441,29 +441,36 @@ var dctMatrix = func() (m [16][64]float32) {
 	return m
 }()
 
+// dotColumns8 sets out[c] to the dot product of d's first len(rows)
+// entries with column j+c of rows, for c in 0..7, each accumulated in
+// float32 in row order. The eight sums are kept apart so that the
+// additions of one do not wait on the previous one's.
+func dotColumns8(d *[64]float32, rows [][64]float32, j int, out *[8]float32) {
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	for k := range rows {
+		dk := d[k]
+		r := (*[8]float32)(rows[k][j : j+8])
+		s0 += dk * r[0]
+		s1 += dk * r[1]
+		s2 += dk * r[2]
+		s3 += dk * r[3]
+		s4 += dk * r[4]
+		s5 += dk * r[5]
+		s6 += dk * r[6]
+		s7 += dk * r[7]
+	}
+	out[0], out[1], out[2], out[3] = s0, s1, s2, s3
+	out[4], out[5], out[6], out[7] = s4, s5, s6, s7
+}
+
 // dct64To16 computes B = D A Dᵀ, accumulating each dot product in float32
 // in index order. The sums are the reference's; they are only interleaved
 // (eight columns of T, four of B at a time) so that the additions of one
 // do not wait on the previous one's, which made this a few times faster.
 func dct64To16(a *[64][64]float32, t *[16][64]float32, b *[16][16]float32) {
 	for i := range 16 {
-		d := &dctMatrix[i]
 		for j := 0; j < 64; j += 8 {
-			var s0, s1, s2, s3, s4, s5, s6, s7 float32
-			for k := range 64 {
-				dk := d[k]
-				r := (*[8]float32)(a[k][j : j+8])
-				s0 += dk * r[0]
-				s1 += dk * r[1]
-				s2 += dk * r[2]
-				s3 += dk * r[3]
-				s4 += dk * r[4]
-				s5 += dk * r[5]
-				s6 += dk * r[6]
-				s7 += dk * r[7]
-			}
-			t[i][j], t[i][j+1], t[i][j+2], t[i][j+3] = s0, s1, s2, s3
-			t[i][j+4], t[i][j+5], t[i][j+6], t[i][j+7] = s4, s5, s6, s7
+			dotColumns8(&dctMatrix[i], a[:], j, (*[8]float32)(t[i][j:j+8]))
 		}
 	}
 	for i := range 16 {

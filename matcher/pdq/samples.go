@@ -99,27 +99,12 @@ func foldedDCT(a *[64][64]float32, t *[16][64]float32, b *[16][16]float32) {
 		}
 	}
 	for i := range 16 {
-		d := &dctMatrix[i]
 		src := &diff // even i: D[i] is odd about its middle
 		if i%2 == 1 {
 			src = &sum
 		}
 		for j := 0; j < 64; j += 8 {
-			var s0, s1, s2, s3, s4, s5, s6, s7 float32
-			for k := range 32 {
-				dk := d[k]
-				r := (*[8]float32)(src[k][j : j+8])
-				s0 += dk * r[0]
-				s1 += dk * r[1]
-				s2 += dk * r[2]
-				s3 += dk * r[3]
-				s4 += dk * r[4]
-				s5 += dk * r[5]
-				s6 += dk * r[6]
-				s7 += dk * r[7]
-			}
-			t[i][j], t[i][j+1], t[i][j+2], t[i][j+3] = s0, s1, s2, s3
-			t[i][j+4], t[i][j+5], t[i][j+6], t[i][j+7] = s4, s5, s6, s7
+			dotColumns8(&dctMatrix[i], src[:], j, (*[8]float32)(t[i][j:j+8]))
 		}
 	}
 	for i := range 16 {
