@@ -168,8 +168,9 @@ func (w *Writer) UpdateBankFromStream(ctx context.Context, name string, fn func(
 		if err != nil {
 			return known.Bank{}, 0, err
 		}
-		// Read after prev was found: the bank read holds that update.
-		b, err := w.c.Bank(ctx, name)
+		// Read up to prev at least: the bank read holds that update,
+		// even from a server that has not stored it yet.
+		b, err := w.c.bankAtLeast(ctx, name, prev)
 		if err != nil {
 			return known.Bank{}, 0, err
 		}

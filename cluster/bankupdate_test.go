@@ -136,3 +136,41 @@ func TestConcurrentBankUpdatesFromTheStream(t *testing.T) {
 	}
 	t.Logf("%d concurrent updates (a replica's and the CLI's): %d kept", 2*rounds, len(kept))
 }
+
+// TestBankReadHoldsTheSequence: a bank read for an update conditioned on
+// a sequence waits for that sequence, as it must when the server that
+// replays the changes has not stored it yet (here: not yet published).
+// Before, the read returned the bank without it, and the update built on
+// it overwrote that change although the condition held
+// (TestConcurrentBankUpdatesFromTheStream lost an acknowledged update).
+func TestBankReadHoldsTheSequence(t *testing.T) {
+	nats := clustertest.Start(t, 3)
+	a := startReplica(t, filepath.Join(t.TempDir(), "a"), nats.URLs()...)
+	cli := connect(t, "cli", nats.URL(1))
+	if _, err := a.writer.CreateBank(known.Bank{Name: "shared", Enabled: true, Categories: []known.Category{known.Incitement}}); err != nil {
+		t.Fatal(err)
+	}
+	last, err := a.cl.LastSeq(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_, err := a.writer.UpdateBank("shared", func(b *known.Bank) error {
+			b.Description = "[late]"
+			return nil
+		})
+		late <- err
+	}()
+	bank, err := cli.BankAtLeast(t.Context(), "shared", last+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-late; err != nil {
+		t.Fatal(err)
+	}
+	if bank.Description != "[late]" {
+		t.Fatalf("the bank read up to sequence %d has description %q: the change stored there is missing", last+1, bank.Description)
+	}
+}

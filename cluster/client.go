@@ -30,6 +30,16 @@ func (w *Writer) PublishItems(ctx context.Context, items []known.Item) (uint64, 
 // electing its leaders; a consumer that vanished with a node) is started
 // again, until ctx ends or electionWait timeouts passed.
 func (c *Cluster) Bank(ctx context.Context, name string) (known.Bank, error) {
+	return c.bankAtLeast(ctx, name, 0)
+}
+
+// bankAtLeast is Bank read up to the stream's sequence seq at least. The
+// consumer that replays the changes may be served by a server that has
+// not stored the newest ones yet: it then says nothing is pending before
+// it delivers them. An update conditioned on seq being the last bank
+// change must start from a bank that holds it, or it would publish a
+// state without that change and the condition would let it through.
+func (c *Cluster) bankAtLeast(ctx context.Context, name string, seq uint64) (known.Bank, error) {
 	if !c.isReady() {
 		return known.Bank{}, fmt.Errorf("%w: the stream has not been reached yet", ErrUnavailable)
 	}
@@ -38,7 +48,7 @@ func (c *Cluster) Bank(ctx context.Context, name string) (known.Bank, error) {
 	var bank known.Bank
 	err := c.retry(ctx, "the bank changes", 4*c.opts.Timeout, func(ctx context.Context, _ int) error {
 		var err error
-		bank, err = c.bankOnce(ctx, name)
+		bank, err = c.bankOnce(ctx, name, seq)
 		return err
 	})
 	return bank, err
@@ -46,10 +56,10 @@ func (c *Cluster) Bank(ctx context.Context, name string) (known.Bank, error) {
 
 // bankOnce is one try of Bank: errors that waiting does not change are
 // final.
-func (c *Cluster) bankOnce(ctx context.Context, name string) (known.Bank, error) {
+func (c *Cluster) bankOnce(ctx context.Context, name string, seq uint64) (known.Bank, error) {
 	// A stream that no longer starts at its first change (seeded from a
 	// single node, or limited) starts from the newest snapshot.
-	if b, ok, err := c.bankFromSnapshot(ctx, name); ok || err != nil {
+	if b, ok, err := c.bankFromSnapshot(ctx, name, seq); ok || err != nil {
 		return b, err
 	}
 	subjects := []string{subjectPrefix + string(OpCreateBank), subjectPrefix + string(OpSetBank)}
@@ -82,7 +92,7 @@ func (c *Cluster) bankOnce(ctx context.Context, name string) (known.Bank, error)
 			return known.Bank{}, final(fmt.Errorf("cluster: a message without metadata: %w", err))
 		}
 		bank = foldBankChange(bank, name, msg.Data(), md.Timestamp)
-		if md.NumPending == 0 {
+		if md.NumPending == 0 && md.Sequence.Stream >= seq {
 			break
 		}
 	}

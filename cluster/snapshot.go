@@ -312,7 +312,7 @@ func (c *Cluster) restore(ctx context.Context, dir string, opts index.Options, j
 // the newest snapshot holds it, with the stream's changes after the
 // snapshot replayed. ok is false when the stream starts at its first
 // change; then the stream alone answers.
-func (c *Cluster) bankFromSnapshot(ctx context.Context, name string) (b known.Bank, ok bool, err error) {
+func (c *Cluster) bankFromSnapshot(ctx context.Context, name string, seq uint64) (b known.Bank, ok bool, err error) {
 	first, err := c.FirstSeq(ctx)
 	if err != nil {
 		return known.Bank{}, true, fmt.Errorf("%w: %v", ErrUnavailable, err)
@@ -359,7 +359,7 @@ func (c *Cluster) bankFromSnapshot(ctx context.Context, name string) (b known.Ba
 			bank = &banks[i]
 		}
 	}
-	bank, err = c.replayBank(ctx, name, bank, info.Seq+1)
+	bank, err = c.replayBank(ctx, name, bank, info.Seq+1, seq)
 	if err != nil {
 		return known.Bank{}, true, err
 	}
@@ -371,8 +371,9 @@ func (c *Cluster) bankFromSnapshot(ctx context.Context, name string) (b known.Ba
 
 // replayBank applies to bank the stream's bank changes from sequence from
 // on, as a replica applies them: the first valid creation of a bank not
-// there yet, then the settings of each update.
-func (c *Cluster) replayBank(ctx context.Context, name string, bank *known.Bank, from uint64) (*known.Bank, error) {
+// there yet, then the settings of each update, up to the sequence upTo at
+// least (see bankAtLeast).
+func (c *Cluster) replayBank(ctx context.Context, name string, bank *known.Bank, from, upTo uint64) (*known.Bank, error) {
 	ctx, cancel := context.WithTimeout(ctx, 4*c.opts.Timeout)
 	defer cancel()
 	cons, err := c.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
@@ -383,7 +384,7 @@ func (c *Cluster) replayBank(ctx context.Context, name string, bank *known.Bank,
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	if ci := cons.CachedInfo(); ci == nil || ci.NumPending == 0 {
+	if ci := cons.CachedInfo(); (ci == nil || ci.NumPending == 0) && upTo < from {
 		return bank, nil
 	}
 	msgs, err := cons.Messages()
@@ -403,7 +404,7 @@ func (c *Cluster) replayBank(ctx context.Context, name string, bank *known.Bank,
 			return nil, fmt.Errorf("cluster: a message without metadata: %w", err)
 		}
 		bank = foldBankChange(bank, name, msg.Data(), md.Timestamp)
-		if md.NumPending == 0 {
+		if md.NumPending == 0 && md.Sequence.Stream >= upTo {
 			return bank, nil
 		}
 	}
