@@ -12,8 +12,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,15 +35,69 @@ type NATS struct {
 	nodes []*server.Server
 }
 
-// FreePort returns a loopback TCP port free at the time of the call.
+// FreePort returns a loopback TCP port free at the time of the call,
+// below the kernel's range of ephemeral ports. A port the kernel handed
+// out (listening on port 0) and the listener closed goes back to that
+// range, where the next outgoing connection of any process (a client or a
+// route of a test running beside this one) may take it as its own port
+// before the node listens on it: the node then never starts. Outside the
+// range only another listener can take it, and each port is handed out
+// once per process.
 func FreePort(t testing.TB) int {
 	t.Helper()
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	lo, hi := portBase, ephemeralLow()
+	for range 1000 {
+		if hi-lo < 1000 {
+			break
+		}
+		p := lo + rand.IntN(hi-lo)
+		if portsGiven[p] {
+			continue
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		portsGiven[p] = true
+		return p
+	}
+	// A machine whose ephemeral range starts low: the kernel's choice.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// portBase is the lowest port FreePort hands out: above the well-known
+// and the usual registered services' ports.
+const portBase = 20000
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's
+// default when it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 1 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 32768
+	}
+	return n
 }
 
 // NodeConfig is one node of a test cluster: its name, ports, routes to
