@@ -134,20 +134,39 @@ func (h *Hasher) hashLuma(luma []float32, rows, cols int, res *Result) {
 	}
 	res.Quality = quality(&h.a64)
 	dct64To16(&h.a64, &h.t16x64, &h.b16)
-	res.Hash = h.bits(&h.b16)
+	h.setHashes(res, h.medianBits)
+}
+
+// medianBits is bits, for setHashes: the reference's bits always decide.
+func (h *Hasher) medianBits(b *[16][16]float32) (Hash, bool) { return h.bits(b), true }
+
+// setHashes sets res's hash from the coefficients h.b16, and its mirrored
+// and dihedral hashes when the options ask for them, each from bits; it
+// reports false when bits declines one (the hashes are then partial).
+func (h *Hasher) setHashes(res *Result, bits func(*[16][16]float32) (Hash, bool)) bool {
+	res.Dihedral, res.Mirrored = nil, Hash{}
+	var ok bool
+	if res.Hash, ok = bits(&h.b16); !ok {
+		return false
+	}
 	if h.opts.Dihedral {
 		var all [NumDihedral]Hash
 		all[Orig] = res.Hash
 		for d := Rot90; d < NumDihedral; d++ {
 			dihedralTransforms[d].apply(&h.b16, &h.aux16)
-			all[d] = h.bits(&h.aux16)
+			if all[d], ok = bits(&h.aux16); !ok {
+				return false
+			}
 		}
 		res.Dihedral = &all
 		res.Mirrored = all[FlipY]
 	} else if h.opts.Mirrored {
 		dihedralTransforms[FlipY].apply(&h.b16, &h.aux16)
-		res.Mirrored = h.bits(&h.aux16)
+		if res.Mirrored, ok = bits(&h.aux16); !ok {
+			return false
+		}
 	}
+	return true
 }
 
 // The luma weights, as float32 constants like the reference's.

@@ -22,21 +22,7 @@ func (h *Hasher) HashSamples(samples []float32) (Result, error) {
 		return res, nil
 	}
 	dct64To16(&h.a64, &h.t16x64, &h.b16)
-	res.Hash = h.bits(&h.b16)
-	res.Dihedral, res.Mirrored = nil, Hash{}
-	if h.opts.Dihedral {
-		var all [NumDihedral]Hash
-		all[Orig] = res.Hash
-		for d := Rot90; d < NumDihedral; d++ {
-			dihedralTransforms[d].apply(&h.b16, &h.aux16)
-			all[d] = h.bits(&h.aux16)
-		}
-		res.Dihedral = &all
-		res.Mirrored = all[FlipY]
-	} else if h.opts.Mirrored {
-		dihedralTransforms[FlipY].apply(&h.b16, &h.aux16)
-		res.Mirrored = h.bits(&h.aux16)
-	}
+	h.setHashes(&res, h.medianBits)
 	return res, nil
 }
 
@@ -59,28 +45,7 @@ func (h *Hasher) foldedBits(res *Result) bool {
 		}
 	}
 	tol := foldedTolerance * largest
-	var ok bool
-	if res.Hash, ok = h.bitsSelected(&h.b16, tol); !ok {
-		return false
-	}
-	if h.opts.Dihedral {
-		var all [NumDihedral]Hash
-		all[Orig] = res.Hash
-		for d := Rot90; d < NumDihedral; d++ {
-			dihedralTransforms[d].apply(&h.b16, &h.aux16)
-			if all[d], ok = h.bitsSelected(&h.aux16, tol); !ok {
-				return false
-			}
-		}
-		res.Dihedral = &all
-		res.Mirrored = all[FlipY]
-	} else if h.opts.Mirrored {
-		dihedralTransforms[FlipY].apply(&h.b16, &h.aux16)
-		if res.Mirrored, ok = h.bitsSelected(&h.aux16, tol); !ok {
-			return false
-		}
-	}
-	return true
+	return h.setHashes(res, func(b *[16][16]float32) (Hash, bool) { return h.bitsSelected(b, tol) })
 }
 
 // foldedDCT computes dct64To16's B = D A Dᵀ with each 64-term sum folded
