@@ -102,8 +102,5 @@ func (p *lumaPlane) fill(y int, out []float32, a, b int) {
 		}
 		return
 	}
-	for x := range dst {
-		c := src[3*x : 3*x+3 : 3*x+3]
-		dst[x] = pdq.Luma(c[0], c[1], c[2])
-	}
+	pdq.LumaRow(dst, src)
 }

@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package pdq
+
+func lumaRowFast(dst []float32, rgb []byte) int { return 0 }

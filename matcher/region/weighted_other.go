@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package region
+
+func scaleInto(dst, src []float32, w float32) { scaleIntoGo(dst, src, w) }
+
+func addScaled(dst, src []float32, w float32) { addScaledGo(dst, src, w) }
