@@ -112,6 +112,7 @@ type coverGrid struct {
 	// levels[0] is the plain grid, levels[1] blurred once, levels[2]
 	// twice.
 	levels [3][]float32
+	maps   []zoomMap // mapped's values so far
 }
 
 // newCoverGrid averages 4 x 4 samples per cell.
@@ -186,6 +187,36 @@ func (g *coverGrid) at(v []float32, x, y float64) float64 {
 	return top + fy*(bot-top)
 }
 
+// mapped returns, for every step-th cell in score's order, the value
+// score reads at its mapped position for the zoom z from level v: the
+// rectangles scored share a handful of zooms (each comes from one margin),
+// so each cell's bilinear read is made once a zoom, not once a rectangle.
+func (g *coverGrid) mapped(z float64, step int, v []float32) []float64 {
+	for _, m := range g.maps {
+		if m.z == z && m.step == step {
+			return m.vals
+		}
+	}
+	cx, cy := float64(g.nx)/2, float64(g.ny)/2
+	var vals []float64
+	for j := 0; j < g.ny; j += step {
+		dy := float64(j) + 0.5 - cy
+		for i := 0; i < g.nx; i += step {
+			dx := float64(i) + 0.5 - cx
+			vals = append(vals, g.at(v, cx+dx/z, cy+dy/z))
+		}
+	}
+	g.maps = append(g.maps, zoomMap{z, step, vals})
+	return vals
+}
+
+// zoomMap is mapped's values for one zoom and step.
+type zoomMap struct {
+	z    float64
+	step int
+	vals []float64
+}
+
 // coverScore is how well the cells outside a centred rectangle follow the
 // mapped picture.
 type coverScore struct {
@@ -217,6 +248,8 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 	// The cells just outside the picture blend it with the padding.
 	bx, by := hw+1, hh+1
 	var n, sx, sy, sxx, syy, sxy float64
+	mapped := g.mapped(z, step, v)
+	k := 0
 	for j := 0; j < g.ny; j += step {
 		py := float64(j) + 0.5
 		dy := py - cy
@@ -224,10 +257,11 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 		for i := 0; i < g.nx; i += step {
 			px := float64(i) + 0.5
 			dx := px - cx
+			x := mapped[k]
+			k++
 			if inY && math.Abs(dx) < bx {
 				continue
 			}
-			x := g.at(v, cx+dx/z, cy+dy/z)
 			y := float64(g.levels[0][j*g.nx+i])
 			n++
 			sx, sy, sxx, syy, sxy = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y

@@ -1,6 +1,7 @@
 package region
 
 import (
+	"encoding/binary"
 	"image"
 	"math"
 	"sync"
@@ -104,31 +105,43 @@ func (ps *profilePair) measureRows(pix []byte, width, height, channels, stride i
 }
 
 // measureCols fills ps.cols (measureLines) from whole sampled rows, read
-// in memory order.
+// in memory order. A column's samples are stored together, so the rows'
+// values are gathered eight rows at a time and stored eight bytes a column
+// (one store to the column's line, not eight far apart).
 func (ps *profilePair) measureCols(pix []byte, width, height, channels, stride, span int) {
 	ys := spread(height-1, lineSamples)
 	cols := ps.cols.reset(width, len(ys))
 	acc := grow(&ps.acc, width)
 	clear(acc)
 	m := cols.m
-	for i, y := range ys {
-		row, next := pix[y*stride:y*stride+span], pix[(y+1)*stride:(y+1)*stride+span]
-		next = next[:len(row)]
-		lum := cols.lum[i:]
-		if channels == 3 {
-			for x := range acc {
-				p, q := row[3*x:3*x+3:3*x+3], next[3*x:3*x+3:3*x+3]
-				v := (77*int32(p[0]) + 150*int32(p[1]) + 29*int32(p[2])) >> 8
-				u := (77*int32(q[0]) + 150*int32(q[1]) + 29*int32(q[2])) >> 8
-				lum[x*m] = uint8(v)
-				acc[x] += abs32(v - u)
+	rows := grow(&ps.rows8, 8*width)
+	next := grow(&ps.next, width)
+	for i0 := 0; i0 < len(ys); i0 += 8 {
+		k := min(8, len(ys)-i0)
+		for j, y := range ys[i0 : i0+k] {
+			a := rows[j*width : (j+1)*width]
+			ps.rowLuma(a, pix[y*stride:y*stride+span], channels)
+			ps.rowLuma(next, pix[(y+1)*stride:(y+1)*stride+span], channels)
+			b := next[:len(a)]
+			acc := acc[:len(a)]
+			for x, v := range a {
+				acc[x] += abs32(v - b[x])
+			}
+		}
+		if k == 8 {
+			r0, r1, r2, r3 := rows[:width], rows[width:2*width], rows[2*width:3*width], rows[3*width:4*width]
+			r4, r5, r6, r7 := rows[4*width:5*width], rows[5*width:6*width], rows[6*width:7*width], rows[7*width:8*width]
+			for x := range r0 {
+				w := uint64(uint8(r0[x])) | uint64(uint8(r1[x]))<<8 | uint64(uint8(r2[x]))<<16 | uint64(uint8(r3[x]))<<24 |
+					uint64(uint8(r4[x]))<<32 | uint64(uint8(r5[x]))<<40 | uint64(uint8(r6[x]))<<48 | uint64(uint8(r7[x]))<<56
+				binary.LittleEndian.PutUint64(cols.lum[x*m+i0:], w)
 			}
 			continue
 		}
-		for x := range acc {
-			v := int32(row[x])
-			lum[x*m] = uint8(v)
-			acc[x] += abs32(v - int32(next[x]))
+		for j := range k {
+			for x, v := range rows[j*width : (j+1)*width] {
+				cols.lum[x*m+i0+j] = uint8(v)
+			}
 		}
 	}
 	for x, a := range acc {
@@ -137,11 +150,24 @@ func (ps *profilePair) measureCols(pix []byte, width, height, channels, stride, 
 	cols.finish(&ps.j2)
 }
 
+// rowLuma writes the luma of a row of pixels to dst.
+func (ps *profilePair) rowLuma(dst []int32, row []byte, channels int) {
+	if channels == 3 {
+		luma8Row(dst, row)
+		return
+	}
+	for x, v := range row[:len(dst)] {
+		dst[x] = int32(v)
+	}
+}
+
 // profilePair holds one Find's line profiles and scratch, reused across
 // calls through profilePool: a 1 MP photo's profiles are half a megabyte.
 type profilePair struct {
 	rows, cols lineProfile
 	acc        []int32
+	rows8      []int32 // measureCols' eight rows' luma
+	next       []int32 // and the row after one of them
 	j2         []uint8
 }
 
