@@ -1,7 +1,6 @@
 package region
 
 import (
-	"encoding/binary"
 	"image"
 	"math"
 	"sync"
@@ -120,27 +119,17 @@ func (ps *profilePair) measureCols(pix []byte, width, height, channels, stride, 
 		k := min(8, len(ys)-i0)
 		for j, y := range ys[i0 : i0+k] {
 			a := rows[j*width : (j+1)*width]
-			ps.rowLuma(a, pix[y*stride:y*stride+span], channels)
-			ps.rowLuma(next, pix[(y+1)*stride:(y+1)*stride+span], channels)
-			b := next[:len(a)]
-			acc := acc[:len(a)]
-			for x, v := range a {
-				acc[x] += abs32(v - b[x])
-			}
+			rowLuma8(a, pix[y*stride:y*stride+span], channels)
+			rowLuma8(next, pix[(y+1)*stride:(y+1)*stride+span], channels)
+			addAbsDiff(acc, a, next) // steps.go
 		}
 		if k == 8 {
-			r0, r1, r2, r3 := rows[:width], rows[width:2*width], rows[2*width:3*width], rows[3*width:4*width]
-			r4, r5, r6, r7 := rows[4*width:5*width], rows[5*width:6*width], rows[6*width:7*width], rows[7*width:8*width]
-			for x := range r0 {
-				w := uint64(uint8(r0[x])) | uint64(uint8(r1[x]))<<8 | uint64(uint8(r2[x]))<<16 | uint64(uint8(r3[x]))<<24 |
-					uint64(uint8(r4[x]))<<32 | uint64(uint8(r5[x]))<<40 | uint64(uint8(r6[x]))<<48 | uint64(uint8(r7[x]))<<56
-				binary.LittleEndian.PutUint64(cols.lum[x*m+i0:], w)
-			}
+			transpose8(cols.lum[i0:], m, rows, width) // steps.go
 			continue
 		}
 		for j := range k {
 			for x, v := range rows[j*width : (j+1)*width] {
-				cols.lum[x*m+i0+j] = uint8(v)
+				cols.lum[x*m+i0+j] = v
 			}
 		}
 	}
@@ -150,15 +139,13 @@ func (ps *profilePair) measureCols(pix []byte, width, height, channels, stride, 
 	cols.finish(&ps.j2)
 }
 
-// rowLuma writes the luma of a row of pixels to dst.
-func (ps *profilePair) rowLuma(dst []int32, row []byte, channels int) {
+// rowLuma8 writes the luma of a row of pixels to dst.
+func rowLuma8(dst []byte, row []byte, channels int) {
 	if channels == 3 {
 		luma8Row(dst, row)
 		return
 	}
-	for x, v := range row[:len(dst)] {
-		dst[x] = int32(v)
-	}
+	copy(dst, row[:len(dst)])
 }
 
 // profilePair holds one Find's line profiles and scratch, reused across
@@ -166,8 +153,8 @@ func (ps *profilePair) rowLuma(dst []int32, row []byte, channels int) {
 type profilePair struct {
 	rows, cols lineProfile
 	acc        []int32
-	rows8      []int32 // measureCols' eight rows' luma
-	next       []int32 // and the row after one of them
+	rows8      []byte // measureCols' eight rows' luma
+	next       []byte // and the row after one of them
 	j2         []uint8
 }
 

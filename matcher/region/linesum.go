@@ -42,16 +42,16 @@ func (p *lineProfile) finishWords(scratch *[]uint8) {
 	// over its words: it is counted in the pass over the next line, which
 	// reads those words anyway, and for the last line after the loop.
 	var loW, hiW uint64 // the band of the line before
-	finishLine := func(l int, sumW, stepW, wideW1, hitsW uint64) {
-		sum, step := hsum(sumW), hsum(stepW)
+	var lo, hi int32    // and its bounds
+	finishLine := func(l int, sum, step, wide, hits int32) {
 		// Within colourTol of the mean: |v*m - sum| <= colourTol*m.
-		lo := max((sum-colourTol*int32(m)+int32(m)-1)/int32(m), 0)
-		hi := (sum + colourTol*int32(m)) / int32(m)
+		lo = max((sum-colourTol*int32(m)+int32(m)-1)/int32(m), 0)
+		hi = (sum + colourTol*int32(m)) / int32(m)
 		loW, hiW = uint64(lo)*ones, uint64(hi)*ones|bit15
-		p.step[l], p.wide[l] = float32(step)/fm, float32(hsum(wideW1))/fm
+		p.step[l], p.wide[l] = float32(step)/fm, float32(wide)/fm
 		p.mean[l] = float32(sum) / fm
 		if l >= 6 {
-			p.dom[l-2] = float32(hsum(hitsW)) / fm
+			p.dom[l-2] = float32(hits) / fm
 		}
 	}
 	// The first lines, with fewer lines before them to compare.
@@ -81,7 +81,7 @@ func (p *lineProfile) finishWords(scratch *[]uint8) {
 		if l > 0 {
 			p.flat[l-1] = float32(hsum(nearW)) / fm
 		}
-		finishLine(l, sumW, stepW, wideW1, 0)
+		finishLine(l, hsum(sumW), hsum(stepW), hsum(wideW1), 0)
 	}
 	for l := 6; l < n; l++ {
 		// Each line's words and those it is compared with, cut to one
@@ -91,6 +91,12 @@ func (p *lineProfile) finishWords(scratch *[]uint8) {
 		ja, jc, je := j2[(l-4)*m:(l-3)*m], j2[(l-2)*m:(l-1)*m], j2[l*m:l*m+m]
 		prev, back, ja, jc, je = prev[:len(cur)], back[:len(cur)], ja[:len(cur)], jc[:len(cur)], je[:len(cur)]
 		p.along[l] /= fm
+		if sum, near, step, wide, hits, ok := lineWordsFast(cur, prev, back, ja, jc, je, lo, hi); ok {
+			// The same counts, 32 samples a step (linewords_amd64.s).
+			p.flat[l-1] = float32(near) / fm
+			finishLine(l, sum, step, wide, hits)
+			continue
+		}
 		var sumW, stepW, wideW1, hitsW, nearW uint64
 		for o := 0; o+8 <= len(cur); o += 8 {
 			v := le.Uint64(cur[o : o+8])
@@ -116,7 +122,7 @@ func (p *lineProfile) finishWords(scratch *[]uint8) {
 			hitsW += ((xe>>15)&ones ^ ones) + ((xo>>15)&ones ^ ones)
 		}
 		p.flat[l-1] = float32(hsum(nearW)) / fm
-		finishLine(l, sumW, stepW, wideW1, hitsW)
+		finishLine(l, hsum(sumW), hsum(stepW), hsum(wideW1), hsum(hitsW))
 	}
 	if n > 0 {
 		last := lum[(n-1)*m : n*m]

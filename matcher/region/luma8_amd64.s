@@ -17,7 +17,7 @@ DATA luma8Shuf<>+0x50(SB)/8, $0xffffff09ffffff06
 DATA luma8Shuf<>+0x58(SB)/8, $0xffffff0fffffff0c
 GLOBL luma8Shuf<>(SB), RODATA|NOPTR, $96
 
-// func luma8RowAVX(dst []int32, rgb []byte, w *[4]float32)
+// func luma8RowAVX(dst []byte, rgb []byte, w *[4]float32)
 // len(dst) is a multiple of 8 and rgb holds 3*len(dst) bytes.
 TEXT ·luma8RowAVX(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI
@@ -63,9 +63,12 @@ loop:
 
 	VMULPS Y6, Y2, Y2   // the shift by 8, exact
 	VCVTTPS2DQ Y2, Y2   // truncated: the integer shift's floor
-	VMOVDQU Y2, (DI)
+	VEXTRACTF128 $1, Y2, X3
+	VPACKUSDW X3, X2, X2
+	VPACKUSWB X2, X2, X2
+	VMOVQ X2, (DI)
 	ADDQ $24, SI
-	ADDQ $32, DI
+	ADDQ $8, DI
 	DECQ CX
 	JNZ  loop
 

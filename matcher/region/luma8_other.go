@@ -2,4 +2,4 @@
 
 package region
 
-func luma8RowFast(dst []int32, rgb []byte) int { return 0 }
+func luma8RowFast(dst []byte, rgb []byte) int { return 0 }

@@ -25,46 +25,21 @@ func (k *work) profile(rows bool) profile {
 	}
 	p := profile{step: make([]float64, n), broad: make([]float64, n), bgOK: make([]float64, n)}
 	// Integer counts per line, read in memory order on either axis; each
-	// divided once at the end as the figures are defined.
-	sums, wides, bgs := make([]int, n), make([]int, n), make([]int, n)
+	// divided once at the end as the figures are defined (steps.go).
+	sums, wides, bgs := make([]int32, n), make([]int32, n), make([]int32, n)
 	w := k.w
 	for y := 0; y < k.h; y++ {
-		lum, bg := k.lum[y*w:y*w+w], k.bg[y*w:y*w+w]
+		lum, bg := k.lum[y*w:y*w+w], bytesOf(k.bg[y*w:y*w+w])
 		bg = bg[:len(lum)]
 		if rows {
-			nb := 0
-			for _, b := range bg {
-				nb += b2i(b)
+			bgs[y] = count(bg)
+			if y > 0 {
+				sums[y], wides[y] = steps(lum, k.lum[(y-1)*w:y*w], bigStep)
 			}
-			bgs[y] = nb
-			if y == 0 {
-				continue
-			}
-			prev := k.lum[(y-1)*w : y*w]
-			prev = prev[:len(lum)]
-			sum, wide := 0, 0
-			for x, v := range lum {
-				d := int(v) - int(prev[x])
-				d = max(d, -d)
-				sum += d
-				wide += atLeast(d, bigStep)
-			}
-			sums[y], wides[y] = sum, wide
 			continue
 		}
-		colBg := bgs[:len(lum)]
-		for x, b := range bg {
-			colBg[x] += b2i(b)
-		}
-		colSum, colWide := sums[1:len(lum)], wides[1:len(lum)]
-		cur, before := lum[1:], lum[:len(lum)-1]
-		colWide, before = colWide[:len(colSum)], before[:len(colSum)]
-		for x, v := range cur[:len(colSum)] {
-			d := int(v) - int(before[x])
-			d = max(d, -d)
-			colSum[x] += d
-			colWide[x] += atLeast(d, bigStep)
-		}
+		addBytes(bgs[:len(lum)], bg)
+		addSteps(sums[1:len(lum)], wides[1:len(lum)], lum[1:], lum[:len(lum)-1], bigStep)
 	}
 	for l := range n {
 		p.step[l] = float64(sums[l]) / float64(m)
@@ -82,9 +57,6 @@ func b2i(b bool) int {
 	}
 	return 0
 }
-
-// atLeast is 1 when d >= t, without a branch (d and t well within int32).
-func atLeast(d, t int) int { return int(uint64(t-1-d) >> 63) }
 
 // seamAt scores line l as a seam: its step over the steps two lines away on
 // either side (the line next to it may share the step when the seam falls

@@ -125,26 +125,14 @@ func (k *work) markFlat() {
 	for y := 0; y < h; y++ {
 		y0, y1 := max(0, y-1), min(h-1, y+1)
 		r0, r1, r2 := k.lum[y0*w:y0*w+w], k.lum[y*w:y*w+w], k.lum[y1*w:y1*w+w]
-		r0, r1, r2 = r0[:len(lo)], r1[:len(lo)], r2[:len(lo)]
-		for x := range lo {
-			// In int32, min and max compile to conditional moves (there is
-			// none on bytes): which pixel is darkest is as good as random.
-			a, b, c := int32(r0[x]), int32(r1[x]), int32(r2[x])
-			lo[x], hi[x] = uint8(min(a, b, c)), uint8(max(a, b, c))
-		}
+		minMax3(lo, hi, r0, r1, r2) // flat.go
 		f := k.flat[y*w : y*w+w]
 		if w == 1 {
 			f[0] = hi[0]-lo[0] <= flatTol
 			continue
 		}
 		f[0] = max(hi[0], hi[1])-min(lo[0], lo[1]) <= flatTol
-		l0, l1, l2 := lo[:w-2], lo[1:w-1], lo[2:w]
-		h0, h1, h2, inner := hi[:w-2], hi[1:w-1], hi[2:w], f[1:w-1]
-		l1, l2, h0, h1, h2, inner = l1[:len(l0)], l2[:len(l0)], h0[:len(l0)], h1[:len(l0)], h2[:len(l0)], inner[:len(l0)]
-		for x := range l0 {
-			top := max(int32(h0[x]), int32(h1[x]), int32(h2[x]))
-			inner[x] = top-min(int32(l0[x]), int32(l1[x]), int32(l2[x])) <= flatTol
-		}
+		flatInner(f[1:w-1], lo, hi, flatTol)
 		f[w-1] = max(hi[w-2], hi[w-1])-min(lo[w-2], lo[w-1]) <= flatTol
 	}
 }

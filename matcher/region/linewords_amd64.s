@@ -1,0 +1,115 @@
+#include "textflag.h"
+
+DATA lineOnes<>+0x00(SB)/8, $0x0101010101010101
+DATA lineOnes<>+0x08(SB)/8, $0x0101010101010101
+DATA lineOnes<>+0x10(SB)/8, $0x0101010101010101
+DATA lineOnes<>+0x18(SB)/8, $0x0101010101010101
+GLOBL lineOnes<>(SB), RODATA|NOPTR, $32
+
+// func lineWordsAVX2(cur, prev, back, ja, jc, je *byte, m int, lo, hi, bigm1, dom byte) (sum, near, step, less, nothit int64)
+TEXT ·lineWordsAVX2(SB), NOSPLIT, $0-104
+	MOVQ cur+0(FP), SI
+	MOVQ prev+8(FP), DX
+	MOVQ back+16(FP), R8
+	MOVQ ja+24(FP), R9
+	MOVQ jc+32(FP), R10
+	MOVQ je+40(FP), DI
+	MOVQ m+48(FP), CX
+	VPBROADCASTB lo+56(FP), Y7
+	VPBROADCASTB hi+57(FP), Y8
+	VPBROADCASTB bigm1+58(FP), Y9
+	VPBROADCASTB dom+59(FP), Y10
+	VMOVDQU lineOnes<>(SB), Y6
+	VPXOR Y5, Y5, Y5   // zero
+	VPXOR Y11, Y11, Y11 // sum
+	VPXOR Y12, Y12, Y12 // near
+	VPXOR Y13, Y13, Y13 // step
+	VPXOR Y14, Y14, Y14 // less
+	VPXOR Y15, Y15, Y15 // nothit
+	SHRQ $5, CX
+	JZ   done
+
+loop:
+	VMOVDQU (SI), Y0 // the line's samples
+	VPSADBW Y5, Y0, Y1
+	VPADDQ Y1, Y11, Y11
+
+	VMOVDQU (DX), Y1 // the line before
+	VPMAXUB Y7, Y1, Y2
+	VPCMPEQB Y1, Y2, Y2 // at least lo
+	VPMINUB Y8, Y1, Y3
+	VPCMPEQB Y1, Y3, Y3 // at most hi
+	VPAND Y3, Y2, Y2
+	VPAND Y6, Y2, Y2
+	VPSADBW Y5, Y2, Y2
+	VPADDQ Y2, Y12, Y12
+
+	VPSADBW Y1, Y0, Y2 // the steps' sum
+	VPADDQ Y2, Y13, Y13
+	VPSUBUSB Y1, Y0, Y2
+	VPSUBUSB Y0, Y1, Y3
+	VPOR Y3, Y2, Y2     // |cur - prev|
+	VPSUBUSB Y9, Y2, Y2 // zero under the step
+	VPCMPEQB Y5, Y2, Y2
+	VPAND Y6, Y2, Y2
+	VPSADBW Y5, Y2, Y2
+	VPADDQ Y2, Y14, Y14
+
+	VMOVDQU (R8), Y1 // two lines before
+	VPSUBUSB Y1, Y0, Y2
+	VPSUBUSB Y0, Y1, Y3
+	VPOR Y3, Y2, Y2 // e = |cur - back|
+	VMOVDQU Y2, (DI)
+	VPADDUSB Y10, Y2, Y2 // e + dom, saturated
+	VMOVDQU (R9), Y3
+	VPADDUSB Y10, Y3, Y3 // a + dom, saturated
+	VPMAXUB Y3, Y2, Y2
+	VMOVDQU (R10), Y3    // c
+	VPSUBUSB Y2, Y3, Y3  // zero unless c exceeds both
+	VPCMPEQB Y5, Y3, Y3
+	VPAND Y6, Y3, Y3
+	VPSADBW Y5, Y3, Y3
+	VPADDQ Y3, Y15, Y15
+
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop
+
+done:
+	VEXTRACTI128 $1, Y11, X0
+	VPADDQ X0, X11, X11
+	VPSHUFD $0x4e, X11, X0
+	VPADDQ X0, X11, X11
+	VMOVQ X11, AX
+	MOVQ AX, sum+64(FP)
+	VEXTRACTI128 $1, Y12, X0
+	VPADDQ X0, X12, X12
+	VPSHUFD $0x4e, X12, X0
+	VPADDQ X0, X12, X12
+	VMOVQ X12, AX
+	MOVQ AX, near+72(FP)
+	VEXTRACTI128 $1, Y13, X0
+	VPADDQ X0, X13, X13
+	VPSHUFD $0x4e, X13, X0
+	VPADDQ X0, X13, X13
+	VMOVQ X13, AX
+	MOVQ AX, step+80(FP)
+	VEXTRACTI128 $1, Y14, X0
+	VPADDQ X0, X14, X14
+	VPSHUFD $0x4e, X14, X0
+	VPADDQ X0, X14, X14
+	VMOVQ X14, AX
+	MOVQ AX, less+88(FP)
+	VEXTRACTI128 $1, Y15, X0
+	VPADDQ X0, X15, X15
+	VPSHUFD $0x4e, X15, X0
+	VPADDQ X0, X15, X15
+	VMOVQ X15, AX
+	MOVQ AX, nothit+96(FP)
+	VZEROUPPER
+	RET
