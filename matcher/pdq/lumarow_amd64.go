@@ -7,6 +7,9 @@ import "golang.org/x/sys/cpu"
 // are luma's.
 var hasAVX = cpu.X86.HasAVX
 
+// hasAVX2 is whether qualityAVX runs (its integer sums are AVX2's).
+var hasAVX2 = cpu.X86.HasAVX2
+
 //go:noescape
 func lumaRowAVX(dst []float32, rgb []byte, w *[3]float32)
 

@@ -427,6 +427,14 @@ func box1D(in, out []float32, n, stride, window int) {
 // each quantised to an integer percentage of full scale, and scales the
 // sum to 0..100.
 func quality(a *[64][64]float32) int {
+	if sum, ok := qualityFast(a); ok {
+		return min(sum/90, 100)
+	}
+	return qualityGo(a)
+}
+
+// qualityGo is quality one sample at a time.
+func qualityGo(a *[64][64]float32) int {
 	sum := 0
 	for i := range 63 {
 		for j := range 64 {
@@ -465,6 +473,14 @@ var dctMatrix = func() (m [16][64]float32) {
 // float32 in row order. The eight sums are kept apart so that the
 // additions of one do not wait on the previous one's.
 func dotColumns8(d *[64]float32, rows [][64]float32, j int, out *[8]float32) {
+	if dotColumns8Fast(d, rows, j, out) {
+		return
+	}
+	dotColumns8Go(d, rows, j, out)
+}
+
+// dotColumns8Go is dotColumns8 in Go.
+func dotColumns8Go(d *[64]float32, rows [][64]float32, j int, out *[8]float32) {
 	var s0, s1, s2, s3, s4, s5, s6, s7 float32
 	for k := range rows {
 		dk := d[k]
