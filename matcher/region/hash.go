@@ -200,22 +200,37 @@ func (s *Sampler) downFirst(pix []byte, width, channels int, r image.Rectangle, 
 	span := acc[r.Min.X:r.Max.X]
 	line := grow(&s.line, width)
 	stride := width * channels
+	var taps [maxTaps][]float32
 	for i, t := range s.rowW {
-		for q, wt := range t.w {
-			y := s.ys[t.first+q]
-			var lumas []float32
-			if held && (fill || p.has(y, r.Min.X, r.Max.X)) {
-				lumas = p.row(y, r.Min.X, r.Max.X)[r.Min.X:r.Max.X]
-			} else {
-				// Only the columns the row pass reads; the others
-				// are left as they were and never read.
-				columnLuma(pix[y*stride:(y+1)*stride], channels, s.cols, line)
-				lumas = line[r.Min.X:r.Max.X]
+		planed := held && len(t.w) <= maxTaps
+		for q := range t.w {
+			if planed && !fill && !p.has(s.ys[t.first+q], r.Min.X, r.Max.X) {
+				planed = false
 			}
-			if q == 0 {
-				scaleInto(span, lumas, wt)
-			} else {
-				addScaled(span, lumas, wt)
+		}
+		if planed {
+			// Every tap's row from the plane: the column pass in one
+			// sweep (weighted.go), the same sums as tap by tap.
+			for q := range t.w {
+				taps[q] = p.row(s.ys[t.first+q], r.Min.X, r.Max.X)[r.Min.X:r.Max.X]
+			}
+			weightedSum(span, &taps, t.w)
+		} else {
+			for q, wt := range t.w {
+				var lumas []float32
+				if y := s.ys[t.first+q]; held && (fill || p.has(y, r.Min.X, r.Max.X)) {
+					lumas = p.row(y, r.Min.X, r.Max.X)[r.Min.X:r.Max.X]
+				} else {
+					// Only the columns the row pass reads; the others
+					// are left as they were and never read.
+					columnLuma(pix[y*stride:(y+1)*stride], channels, s.cols, line)
+					lumas = line[r.Min.X:r.Max.X]
+				}
+				if q == 0 {
+					scaleInto(span, lumas, wt)
+				} else {
+					addScaled(span, lumas, wt)
+				}
 			}
 		}
 		dst := out[i*64 : i*64+64]

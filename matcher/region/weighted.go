@@ -19,3 +19,16 @@ func addScaledGo(dst, src []float32, w float32) {
 		dst[i] += float32(w * v)
 	}
 }
+
+// weightedSumGo sets dst[i] to the sum over the taps q, in order, of
+// w[q] * srcs[q][i]: scaleIntoGo then addScaledGo for each further tap,
+// in one pass.
+func weightedSumGo(dst []float32, srcs *[maxTaps][]float32, w []float32) {
+	for i := range dst {
+		sum := float32(w[0] * srcs[0][i])
+		for q := 1; q < len(w); q++ {
+			sum += float32(w[q] * srcs[q][i])
+		}
+		dst[i] = sum
+	}
+}

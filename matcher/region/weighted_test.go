@@ -34,3 +34,34 @@ func TestWeightedKernelsMatchTheLoops(t *testing.T) {
 		}
 	}
 }
+
+// weightedSum must give, bit for bit, what scaleInto then addScaled for
+// each further tap give, for every number of taps and length.
+func TestWeightedSumIsTapByTap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{1, 7, 8, 9, 64, 517, 1080} {
+		for taps := 1; taps <= maxTaps; taps++ {
+			var srcs [maxTaps][]float32
+			w := make([]float32, taps)
+			for q := range taps {
+				srcs[q] = make([]float32, n+q)
+				for i := range srcs[q] {
+					srcs[q][i] = float32(rng.IntN(256)) * (0.1 + rng.Float32())
+				}
+				w[q] = rng.Float32()
+			}
+			want := make([]float32, n)
+			scaleIntoGo(want, srcs[0], w[0])
+			for q := 1; q < taps; q++ {
+				addScaledGo(want, srcs[q], w[q])
+			}
+			got := make([]float32, n)
+			weightedSum(got, &srcs, w)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("n=%d taps=%d: value %d is %v, tap by tap %v", n, taps, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
