@@ -75,6 +75,10 @@ func measureLines(pix []byte, width, height, channels, stride, axes int) *profil
 func (ps *profilePair) measureRows(pix []byte, width, height, channels, stride int) {
 	xs := spread(width-1, lineSamples)
 	rows := ps.rows.reset(height, len(xs))
+	offs := grow(&ps.offs, len(xs))
+	for i, x := range xs {
+		offs[i] = int32(3 * x)
+	}
 	for y := 0; y < height; y++ {
 		row := pix[y*stride : y*stride+width*channels]
 		out := rows.lum[y*rows.m : y*rows.m+rows.m]
@@ -82,14 +86,8 @@ func (ps *profilePair) measureRows(pix []byte, width, height, channels, stride i
 		var along int32
 		if channels == 3 {
 			// A sample and the pixel after it (xs stop short of the last
-			// pixel), cut once so that the reads need no bounds checks.
-			for i, x := range xs {
-				p := row[3*x : 3*x+6 : 3*x+6]
-				v := (77*int32(p[0]) + 150*int32(p[1]) + 29*int32(p[2])) >> 8
-				u := (77*int32(p[3]) + 150*int32(p[4]) + 29*int32(p[5])) >> 8
-				out[i] = uint8(v)
-				along += abs32(v - u)
-			}
+			// pixel): rowsamples.go.
+			along = sampledRow(pix, y*stride, offs, out)
 		} else {
 			for i, x := range xs {
 				p := row[x : x+2 : x+2]
@@ -153,8 +151,9 @@ func rowLuma8(dst []byte, row []byte, channels int) {
 type profilePair struct {
 	rows, cols lineProfile
 	acc        []int32
-	rows8      []byte // measureCols' eight rows' luma
-	next       []byte // and the row after one of them
+	offs       []int32 // measureRows' samples' byte offsets in a row
+	rows8      []byte  // measureCols' eight rows' luma
+	next       []byte  // and the row after one of them
 	j2         []uint8
 }
 

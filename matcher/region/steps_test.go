@@ -100,3 +100,28 @@ func TestColumnKernelsMatchTheLoops(t *testing.T) {
 		}
 	}
 }
+
+// The row profiles read four samples a step (sampledRow) must be the Go
+// loop's, on widths whose sample counts are and are not steps of four,
+// and on the last row, whose last samples end near the buffer's end.
+func TestRowSamplesMatchTheLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, width := range []int{3, 6, 9, 10, 17, 33, 100, 129, 130, 1080} {
+		height := 40
+		pix := make([]byte, width*height*3)
+		for i := range pix {
+			pix[i] = byte(rng.IntN(256))
+		}
+		fast := measureLines(pix, width, height, 3, width*3, rowsOnly)
+		got, along := slices.Clone(fast.rows.lum), slices.Clone(fast.rows.along)
+		fast.release()
+		saved := useAVX2
+		useAVX2 = false
+		slow := measureLines(pix, width, height, 3, width*3, rowsOnly)
+		useAVX2 = saved
+		if !slices.Equal(got, slow.rows.lum) || !slices.Equal(along, slow.rows.along) {
+			t.Fatalf("width %d: the row samples differ from the loop's", width)
+		}
+		slow.release()
+	}
+}

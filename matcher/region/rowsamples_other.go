@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package region
+
+func sampledRow(pix []byte, start int, offs []int32, out []byte) int32 {
+	return sampledRowGo(pix[start:], offs, out[:len(offs)])
+}
