@@ -112,7 +112,7 @@ type coverGrid struct {
 	// levels[0] is the plain grid, levels[1] blurred once, levels[2]
 	// twice.
 	levels [3][]float32
-	maps   []zoomMap // mapped's values so far
+	maps   []*zoomMap // mapped's sums so far
 }
 
 // newCoverGrid averages 4 x 4 samples per cell.
@@ -200,34 +200,50 @@ func (g *coverGrid) at(v []float32, x, y float64) float64 {
 	return top + fy*(bot-top)
 }
 
-// mapped returns, for every step-th cell in score's order, the value
-// score reads at its mapped position for the zoom z from level v: the
-// rectangles scored share a handful of zooms (each comes from one margin),
-// so each cell's bilinear read is made once a zoom, not once a rectangle.
-func (g *coverGrid) mapped(z float64, step int, v []float32) []float64 {
+// mapped returns, for the zoom z and every step-th cell, the running sums
+// along each sampled row that score reads: of the value at the cell's
+// mapped position in level v (x), of the cell's own value (y), and of x²,
+// y² and xy. The rectangles scored share a handful of zooms (each comes
+// from one margin), so each cell's bilinear read is made once a zoom, and
+// a rectangle's sums are a few per row.
+func (g *coverGrid) mapped(z float64, step int, v []float32) *zoomMap {
 	for _, m := range g.maps {
 		if m.z == z && m.step == step {
-			return m.vals
+			return m
 		}
 	}
 	cx, cy := float64(g.nx)/2, float64(g.ny)/2
-	var vals []float64
-	for j := 0; j < g.ny; j += step {
+	cols := (g.nx + step - 1) / step
+	rows := (g.ny + step - 1) / step
+	m := &zoomMap{z: z, step: step, cols: cols}
+	for _, p := range []*[]float64{&m.x, &m.y, &m.xx, &m.yy, &m.xy} {
+		*p = make([]float64, rows*(cols+1))
+	}
+	for a := range rows {
+		j := a * step
 		dy := float64(j) + 0.5 - cy
-		for i := 0; i < g.nx; i += step {
-			dx := float64(i) + 0.5 - cx
-			vals = append(vals, g.at(v, cx+dx/z, cy+dy/z))
+		o := a * (cols + 1)
+		for b := range cols {
+			i := b * step
+			x := g.at(v, cx+(float64(i)+0.5-cx)/z, cy+dy/z)
+			y := float64(g.levels[0][j*g.nx+i])
+			m.x[o+b+1] = m.x[o+b] + x
+			m.y[o+b+1] = m.y[o+b] + y
+			m.xx[o+b+1] = m.xx[o+b] + x*x
+			m.yy[o+b+1] = m.yy[o+b] + y*y
+			m.xy[o+b+1] = m.xy[o+b] + x*y
 		}
 	}
-	g.maps = append(g.maps, zoomMap{z, step, vals})
-	return vals
+	g.maps = append(g.maps, m)
+	return m
 }
 
-// zoomMap is mapped's values for one zoom and step.
+// zoomMap is mapped's running sums for one zoom and step: row a's sums
+// of its first b sampled cells at [a*(cols+1)+b].
 type zoomMap struct {
-	z    float64
-	step int
-	vals []float64
+	z                float64
+	step, cols       int
+	x, y, xx, yy, xy []float64
 }
 
 // coverScore is how well the cells outside a centred rectangle follow the
@@ -260,25 +276,32 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 	}
 	// The cells just outside the picture blend it with the padding.
 	bx, by := hw+1, hh+1
-	var n, sx, sy, sxx, syy, sxy float64
-	mapped := g.mapped(z, step, v)
-	k := 0
-	for j := 0; j < g.ny; j += step {
-		py := float64(j) + 0.5
-		dy := py - cy
-		inY := math.Abs(dy) < by
-		for i := 0; i < g.nx; i += step {
-			px := float64(i) + 0.5
-			dx := px - cx
-			x := mapped[k]
-			k++
-			if inY && math.Abs(dx) < bx {
-				continue
+	zm := g.mapped(z, step, v)
+	// The sampled columns inside the picture, [b0, b1).
+	b0, b1 := 0, 0
+	for b := 0; b*step < g.nx; b++ {
+		if math.Abs(float64(b*step)+0.5-cx) < bx {
+			if b1 == 0 {
+				b0 = b
 			}
-			y := float64(g.levels[0][j*g.nx+i])
-			n++
-			sx, sy, sxx, syy, sxy = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y
+			b1 = b + 1
 		}
+	}
+	// Each sampled row's sums over its cells outside the picture: all of
+	// them, or all but those in [b0, b1), from the row's running sums.
+	var n, sx, sy, sxx, syy, sxy float64
+	w := zm.cols + 1
+	for a := 0; a*step < g.ny; a++ {
+		o := a * w
+		all := func(p []float64) float64 { return p[o+zm.cols] }
+		part := all
+		if math.Abs(float64(a*step)+0.5-cy) < by && b1 > b0 {
+			part = func(p []float64) float64 { return p[o+zm.cols] - (p[o+b1] - p[o+b0]) }
+			n += float64(zm.cols - (b1 - b0))
+		} else {
+			n += float64(zm.cols)
+		}
+		sx, sy, sxx, syy, sxy = sx+part(zm.x), sy+part(zm.y), sxx+part(zm.xx), syy+part(zm.yy), sxy+part(zm.xy)
 	}
 	if n < 24 {
 		return coverScore{}
