@@ -96,14 +96,16 @@ func (k *work) medianColour(idx []int) [3]uint8 {
 	return out
 }
 
+// nearColour reports whether working pixel i is within tol of col on
+// every channel.
 func (k *work) nearColour(i int, col [3]uint8, tol int) bool {
-	for c := 0; c < 3; c++ {
-		d := int(k.rgb[3*i+c]) - int(col[c])
-		if d > tol || d < -tol {
-			return false
-		}
-	}
-	return true
+	// Branch-free (d+tol as unsigned is at most 2*tol): whether a pixel
+	// is near is as good as random along a line.
+	p := k.rgb[3*i : 3*i+3 : 3*i+3]
+	d0 := uint(int(p[0]) - int(col[0]) + tol)
+	d1 := uint(int(p[1]) - int(col[1]) + tol)
+	d2 := uint(int(p[2]) - int(col[2]) + tol)
+	return max(d0, d1, d2) <= uint(2*tol)
 }
 
 // innerTrim removes thin uniform margins inside a component's box: the

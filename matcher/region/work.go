@@ -79,17 +79,7 @@ func newWork(pix []byte, width, height, channels int) *work {
 			}
 			continue
 		}
-		for x := range lum {
-			o0, o1 := xa[x], xb[x]
-			p, q := ra[o0:o0+3:o0+3], ra[o1:o1+3:o1+3]
-			u, v := rb[o0:o0+3:o0+3], rb[o1:o1+3:o1+3]
-			rr := (int(p[0]) + int(q[0]) + int(u[0]) + int(v[0]) + 2) >> 2
-			gg := (int(p[1]) + int(q[1]) + int(u[1]) + int(v[1]) + 2) >> 2
-			bb := (int(p[2]) + int(q[2]) + int(u[2]) + int(v[2]) + 2) >> 2
-			c := rgb[3*x : 3*x+3 : 3*x+3]
-			c[0], c[1], c[2] = uint8(rr), uint8(gg), uint8(bb)
-			lum[x] = uint8((299*rr + 587*gg + 114*bb + 500) / 1000)
-		}
+		workRow(ra, rb, xa, xb, rgb, lum) // workrow.go
 	}
 	k.markFlat()
 	k.floodBackground()

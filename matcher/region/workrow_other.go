@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package region
+
+func workRow(ra, rb []byte, xa, xb []int, rgb, lum []byte) { workRowGo(ra, rb, xa, xb, rgb, lum) }
