@@ -183,16 +183,26 @@ func boxBlur(v []float32, nx, ny int) []float32 {
 // at samples grid v bilinearly at cell coordinates (x, y), where cell
 // (i, j)'s centre is (i+0.5, j+0.5); the point is inside the grid.
 func (g *coverGrid) at(v []float32, x, y float64) float64 {
-	x, y = x-0.5, y-0.5
-	i, j := int(x), int(y)
+	i, fx := cell(x, g.nx)
+	j, fy := cell(y, g.ny)
+	return g.lerp(v, i, j, fx, fy)
+}
+
+// cell returns the grid cell (of n along the axis) at whose centre the
+// bilinear read at coordinate x starts, and the fraction of the way to
+// the next one.
+func cell(x float64, n int) (int, float64) {
+	x -= 0.5
+	i := int(x)
 	if x < 0 {
 		x, i = 0, 0
 	}
-	if y < 0 {
-		y, j = 0, 0
-	}
-	i, j = min(i, g.nx-2), min(j, g.ny-2)
-	fx, fy := min(x-float64(i), 1), min(y-float64(j), 1)
+	i = min(i, n-2)
+	return i, min(x-float64(i), 1)
+}
+
+// lerp reads level v bilinearly between cells (i, j) and (i+1, j+1).
+func (g *coverGrid) lerp(v []float32, i, j int, fx, fy float64) float64 {
 	o := j*g.nx + i
 	c := v[o : o+g.nx+2 : o+g.nx+2]
 	top := float64(c[0]) + fx*float64(c[1]-c[0])
@@ -219,13 +229,19 @@ func (g *coverGrid) mapped(z float64, step int, v []float32) *zoomMap {
 	for _, p := range []*[]float64{&m.x, &m.y, &m.xx, &m.yy, &m.xy} {
 		*p = make([]float64, rows*(cols+1))
 	}
+	// A cell's mapped column depends on its column alone, its row on its
+	// row: each found once.
+	is, fxs := make([]int, cols), make([]float64, cols)
+	for b := range cols {
+		is[b], fxs[b] = cell(cx+(float64(b*step)+0.5-cx)/z, g.nx)
+	}
 	for a := range rows {
 		j := a * step
-		dy := float64(j) + 0.5 - cy
+		jm, fy := cell(cy+(float64(j)+0.5-cy)/z, g.ny)
 		o := a * (cols + 1)
 		for b := range cols {
 			i := b * step
-			x := g.at(v, cx+(float64(i)+0.5-cx)/z, cy+dy/z)
+			x := g.lerp(v, is[b], jm, fxs[b], fy)
 			y := float64(g.levels[0][j*g.nx+i])
 			m.x[o+b+1] = m.x[o+b] + x
 			m.y[o+b+1] = m.y[o+b] + y
@@ -257,7 +273,8 @@ type coverScore struct {
 
 // score fits the cells outside the rectangle centred in the grid with
 // margins mx and my (in cells) to the blurred grid at their mapped
-// positions, reading every step-th cell.
+// positions, reading every step-th cell (step 1, or a step mapped keeps
+// running sums for).
 func (g *coverGrid) score(mx, my float64, step int) coverScore {
 	cx, cy := float64(g.nx)/2, float64(g.ny)/2
 	hw, hh := cx-mx, cy-my
@@ -276,6 +293,26 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 	}
 	// The cells just outside the picture blend it with the padding.
 	bx, by := hw+1, hh+1
+	var n, sx, sy, sxx, syy, sxy float64
+	if step == 1 {
+		// A rectangle scored once (the picture found, and the ones
+		// further in): its cells outside, read where they map.
+		for j := 0; j < g.ny; j++ {
+			dy := float64(j) + 0.5 - cy
+			inY := math.Abs(dy) < by
+			for i := 0; i < g.nx; i++ {
+				dx := float64(i) + 0.5 - cx
+				if inY && math.Abs(dx) < bx {
+					continue
+				}
+				x := g.at(v, cx+dx/z, cy+dy/z)
+				y := float64(g.levels[0][j*g.nx+i])
+				n++
+				sx, sy, sxx, syy, sxy = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y
+			}
+		}
+		return fitScore(n, sx, sy, sxx, syy, sxy)
+	}
 	zm := g.mapped(z, step, v)
 	// The sampled columns inside the picture, [b0, b1).
 	b0, b1 := 0, 0
@@ -289,7 +326,6 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 	}
 	// Each sampled row's sums over its cells outside the picture: all of
 	// them, or all but those in [b0, b1), from the row's running sums.
-	var n, sx, sy, sxx, syy, sxy float64
 	w := zm.cols + 1
 	for a := 0; a*step < g.ny; a++ {
 		o := a * w
@@ -303,6 +339,12 @@ func (g *coverGrid) score(mx, my float64, step int) coverScore {
 		}
 		sx, sy, sxx, syy, sxy = sx+part(zm.x), sy+part(zm.y), sxx+part(zm.xx), syy+part(zm.yy), sxy+part(zm.xy)
 	}
+	return fitScore(n, sx, sy, sxx, syy, sxy)
+}
+
+// fitScore is the straight-line fit of y on x from their sums over n
+// cells.
+func fitScore(n, sx, sy, sxx, syy, sxy float64) coverScore {
 	if n < 24 {
 		return coverScore{}
 	}
