@@ -142,12 +142,7 @@ func (k *work) innerTrim(b box) box {
 			if (n > 0 && !sameColour(col, ref)) || (onEdge[s] && (!framed || !sameColour(col, frame))) {
 				break
 			}
-			match := 0
-			for _, i := range idx {
-				if k.nearColour(i, col, colourTol) {
-					match++
-				}
-			}
+			match := k.countNearAt(idx, col, colourTol) // near.go
 			if match*100 < 94*len(idx) {
 				break
 			}
@@ -205,12 +200,7 @@ func (k *work) cutAtGaps(b box) box {
 		solid, gap := false, 0
 		for d := 0; d < depth*40/100; d++ {
 			buf = k.line(b, s, d, buf)
-			near := 0
-			for _, i := range buf {
-				if k.nearColour(i, col, colourTol) {
-					near++
-				}
-			}
+			near := k.countNearAt(buf, col, colourTol)
 			// Solid: a fifth of the line unlike the surroundings (a
 			// short text bubble is narrower than half the photo).
 			if near*100 < 80*len(buf) || k.sideBlock(buf, col) {
@@ -338,11 +328,7 @@ func (k *work) marginStats(b box) (dom, marks float64, col [3]uint8) {
 	}
 	near := 0
 	k.outsideRuns(b, func(i0, i1 int) {
-		for i := i0; i < i1; i++ {
-			if k.nearColour(i, col, 2*colourTol) {
-				near++
-			}
-		}
+		near += countNear(k.rgb[3*i0:3*i1], col, 2*colourTol)
 	})
 	return float64(near) / float64(n), float64(content) / float64(n), col
 }

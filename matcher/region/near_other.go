@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package region
+
+func countNear(rgb []byte, col [3]uint8, tol int) int { return countNearGo(rgb, col, tol) }
