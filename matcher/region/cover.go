@@ -121,33 +121,25 @@ func newCoverGrid(pix []byte, width, height, channels int) *coverGrid {
 	g := &coverGrid{nx: max(8, int(float64(width)/cs+0.5)), ny: max(8, int(float64(height)/cs+0.5))}
 	g.cw, g.ch = float64(width)/float64(g.nx), float64(height)/float64(g.ny)
 	val := make([]float32, g.nx*g.ny)
-	// The four sample columns of every cell, as byte offsets in a row,
-	// computed once for all the rows.
+	// The four sample columns of every cell, computed once for all the
+	// rows; a sampled row's luma is converted whole (luma8Row: a step
+	// converts eight pixels for less than the four samples' reads cost).
 	xo := make([]int, 4*g.nx)
 	for i := 0; i < g.nx; i++ {
 		for s := range 4 {
-			xo[4*i+s] = min(width-1, int((float64(i)+(float64(s)+0.5)/4)*g.cw)) * channels
+			xo[4*i+s] = min(width-1, int((float64(i)+(float64(s)+0.5)/4)*g.cw))
 		}
 	}
 	sums := make([]int32, g.nx)
+	lum := make([]byte, width)
 	for j := 0; j < g.ny; j++ {
 		clear(sums)
 		for s := range 4 {
 			y := min(height-1, int((float64(j)+(float64(s)+0.5)/4)*g.ch))
-			row := pix[y*width*channels : (y+1)*width*channels]
-			if channels == 1 {
-				for i := range sums {
-					o := xo[4*i : 4*i+4 : 4*i+4]
-					sums[i] += int32(row[o[0]]) + int32(row[o[1]]) + int32(row[o[2]]) + int32(row[o[3]])
-				}
-				continue
-			}
+			rowLuma8(lum, pix[y*width*channels:(y+1)*width*channels], channels)
 			for i := range sums {
 				o := xo[4*i : 4*i+4 : 4*i+4]
-				for _, x := range o {
-					p := row[x : x+3 : x+3]
-					sums[i] += (77*int32(p[0]) + 150*int32(p[1]) + 29*int32(p[2])) >> 8
-				}
+				sums[i] += int32(lum[o[0]]) + int32(lum[o[1]]) + int32(lum[o[2]]) + int32(lum[o[3]])
 			}
 		}
 		for i, sum := range sums {
