@@ -1,3 +1,5 @@
+//go:build !purego
+
 package pdq
 
 // The DCT's eight-column dot products and the quality's gradient sum in

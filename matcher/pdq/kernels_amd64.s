@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 DATA qualityConst<>+0x00(SB)/4, $100.0

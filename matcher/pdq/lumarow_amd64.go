@@ -1,3 +1,5 @@
+//go:build !purego
+
 package pdq
 
 import "golang.org/x/sys/cpu"

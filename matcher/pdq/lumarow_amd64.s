@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // Byte shuffles that take the red, green and blue bytes of four pixels

@@ -1,3 +1,5 @@
+//go:build !purego
+
 package region
 
 // lineWordsAVX2 is one line's pass of finishWords' main loop, 32 samples

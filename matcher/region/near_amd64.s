@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // Byte shuffles that gather, from the three 16-byte thirds of 16 RGB

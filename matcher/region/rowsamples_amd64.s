@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // Per eight bytes R0 G0 B0 R1 G1 B1 . . read at a sample: the words

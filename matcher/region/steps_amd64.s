@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 DATA stepOnes<>+0x00(SB)/8, $0x0101010101010101

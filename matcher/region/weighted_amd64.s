@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // func scaleIntoAVX(dst, src []float32, w float32)

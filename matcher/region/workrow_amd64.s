@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 DATA wrConst<>+0x00(SB)/4, $0x00ff00ff // red and blue, as words
