@@ -183,6 +183,17 @@
 // fixed; reading fewer of them, at 64 samples a line, lost copies in
 // seven recall rows).
 //
+// The loops on top of Find's profile and the sampler's (luma, the line
+// profiles' counts, the working copy's cells, flat mask and colour counts,
+// the column filter) run 8 to 32 values a step in AVX or AVX2 assembly on
+// amd64 CPUs that have it (the *_amd64.s files), next to the Go loops they
+// replace, which run elsewhere or with -tags purego. Each kernel computes
+// exactly what its loop computes (integer counts, or float32 products and
+// sums rounded in the same order), and its test compares the two: a region
+// and its hash do not depend on the machine. Together with the sampler's
+// column-first filter they took region finding from 1.95x to 1.46x the
+// hashing without it on the evaluation corpus's re-posts.
+//
 // Find, Crop and Squashed are safe for concurrent use: they keep no state
 // between calls (the line profiles and the working copy are reused through
 // sync.Pools: each call takes its own and gives it back when done). A
